@@ -1,0 +1,237 @@
+//! Settings: built-in defaults, then one TOML file, then `LLMMON_…` environment variables
+//! (nested keys joined by `__`, e.g. `LLMMON_SIM__SCENARIO=high_load`), then flags. Every
+//! invalid entry is listed in one error. Secrets are read from the environment only and
+//! never printed.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+use crate::role::Role;
+use crate::sim::{Conditions, Fault, Scenario};
+
+/// Shortest collection interval accepted (the simulator in `llmmon top --demo` uses 1 s).
+pub const MIN_INTERVAL_S: f64 = 1.0;
+
+/// The file as written, before validation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSettings {
+    pub collect: RawCollect,
+    pub sim: RawSim,
+    /// Listen address per role name, e.g. `gpu = "0.0.0.0:9445"`.
+    pub listen: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawCollect {
+    /// Seconds between collections; keep it no shorter than Prometheus' scrape interval.
+    pub interval_s: f64,
+    /// Seconds one collection may take before it counts as failed.
+    pub timeout_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSim {
+    pub seed: u64,
+    /// Copies of the reference fleet (8 GPUs, 10 vLLM instances) on one host.
+    pub scale: u32,
+    pub scenario: String,
+    pub faults: Vec<String>,
+}
+
+impl Default for RawCollect {
+    fn default() -> Self {
+        Self {
+            interval_s: 30.0,
+            timeout_s: 10.0,
+        }
+    }
+}
+
+impl Default for RawSim {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            scale: 1,
+            scenario: Scenario::Normal.as_str().to_owned(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        Self {
+            collect: RawCollect::default(),
+            sim: RawSim::default(),
+            listen: Role::ALL
+                .iter()
+                .map(|r| (r.as_str().to_owned(), format!("0.0.0.0:{}", r.default_port())))
+                .collect(),
+        }
+    }
+}
+
+/// Validated settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub seed: u64,
+    pub scale: u32,
+    pub conditions: Conditions,
+    pub listen: BTreeMap<Role, SocketAddr>,
+}
+
+/// A configuration that could not be used; the message lists every problem.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl RawSettings {
+    /// Layers defaults, the TOML file (if any) and the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(RawSettings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        fig = fig.merge(Env::prefixed("LLMMON_").split("__").filter(|k| {
+            // Only the sections this file defines; other LLMMON_ variables belong to the CLI.
+            let k = k.as_str();
+            k.starts_with("collect") || k.starts_with("sim") || k.starts_with("listen")
+        }));
+        fig.extract()
+            .map_err(|e| ConfigError(format!("bad configuration: {}", one_line(&e.to_string()))))
+    }
+
+    /// Checks every entry; all problems come back in one error.
+    pub fn validate(&self) -> Result<Settings, ConfigError> {
+        let mut problems = Vec::new();
+        let c = &self.collect;
+        if !(c.interval_s >= MIN_INTERVAL_S) {
+            problems.push(format!(
+                "collect.interval_s = {} (must be at least {MIN_INTERVAL_S})",
+                c.interval_s
+            ));
+        }
+        if !(c.timeout_s > 0.0 && c.timeout_s < c.interval_s.max(MIN_INTERVAL_S)) {
+            problems.push(format!(
+                "collect.timeout_s = {} (must be above 0 and below collect.interval_s)",
+                c.timeout_s
+            ));
+        }
+        if !(1..=100).contains(&self.sim.scale) {
+            problems.push(format!("sim.scale = {} (must be 1 to 100)", self.sim.scale));
+        }
+        let scenario = self.sim.scenario.parse::<Scenario>().map_err(|e| {
+            problems.push(format!("sim.scenario: {e}"));
+        });
+        let mut faults = std::collections::BTreeSet::new();
+        for f in &self.sim.faults {
+            match f.parse::<Fault>() {
+                Ok(f) => {
+                    faults.insert(f);
+                }
+                Err(e) => problems.push(format!("sim.faults: {e}")),
+            }
+        }
+        let mut listen = BTreeMap::new();
+        for (name, addr) in &self.listen {
+            match (name.parse::<Role>(), addr.parse::<SocketAddr>()) {
+                (Ok(role), Ok(a)) => {
+                    listen.insert(role, a);
+                }
+                (Err(e), _) => problems.push(format!("listen: {e}")),
+                (_, Err(_)) => problems.push(format!(
+                    "listen.{name} = '{addr}' (expected HOST:PORT, e.g. 0.0.0.0:9445)"
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError(format!(
+                "invalid configuration: {}",
+                problems.join("; ")
+            )));
+        }
+        Ok(Settings {
+            interval: Duration::from_secs_f64(c.interval_s),
+            timeout: Duration::from_secs_f64(c.timeout_s),
+            seed: self.sim.seed,
+            scale: self.sim.scale,
+            conditions: Conditions {
+                scenario: scenario.unwrap_or(Scenario::Normal),
+                faults,
+            },
+            listen,
+        })
+    }
+}
+
+impl Settings {
+    /// Settings for in-process demos and tests: simulator defaults, `interval` between
+    /// collections, loopback ephemeral ports.
+    pub fn demo(interval: Duration) -> Self {
+        Self {
+            interval,
+            timeout: interval.mul_f64(0.8),
+            seed: 42,
+            scale: 1,
+            conditions: Conditions::default(),
+            listen: Role::ALL
+                .iter()
+                .map(|r| (*r, SocketAddr::from(([127, 0, 0, 1], 0))))
+                .collect(),
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_use_the_design_ports() {
+        let s = RawSettings::default().validate().expect("defaults valid");
+        assert_eq!(s.listen[&Role::Gpu].port(), 9445);
+        assert_eq!(s.listen[&Role::Vllm].port(), 9902);
+        assert_eq!(s.interval, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn every_problem_is_listed_in_one_error() {
+        let mut raw = RawSettings::default();
+        raw.collect.interval_s = 0.1;
+        raw.sim.scenario = "busy".into();
+        raw.sim.faults = vec!["gpu_overheat".into(), "meltdown".into()];
+        raw.listen.insert("gpu".into(), "nowhere".into());
+        let err = raw.validate().unwrap_err().to_string();
+        for needle in ["interval_s", "busy", "meltdown", "listen.gpu", "timeout_s"] {
+            assert!(err.contains(needle), "{needle} missing from: {err}");
+        }
+        assert!(!err.contains('\n'), "one line: {err}");
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let err = RawSettings::load(Some(Path::new("/nonexistent/llmmon.toml"))).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/llmmon.toml"));
+    }
+}

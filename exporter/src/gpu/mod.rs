@@ -1,0 +1,239 @@
+//! GPUs: llmmon's own reading of the devices (what NVML or the simulator reports), the
+//! source trait both implement, and the collector that turns readings into metrics.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::exposition::MetricSet;
+use crate::schema::*;
+use crate::source::{Collection, Collector, SourceError};
+
+/// Clock domains we report.
+pub const CLOCKS: [&str; 3] = ["graphics", "sm", "memory"];
+
+/// Clock-event (throttle) reasons, named after NVML's `nvmlClocksEventReason*` constants.
+pub const CLOCK_EVENT_REASONS: [&str; 8] = [
+    "gpu_idle",
+    "applications_clocks_setting",
+    "sw_power_cap",
+    "hw_slowdown",
+    "sync_boost",
+    "sw_thermal_slowdown",
+    "hw_thermal_slowdown",
+    "hw_power_brake_slowdown",
+];
+
+/// Driver-wide facts plus every GPU.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GpuInventory {
+    pub driver_version: Option<String>,
+    pub cuda_driver_version: Option<String>,
+    pub gpus: Vec<GpuReading>,
+}
+
+/// One GPU. Every reading is optional: a field the GPU does not support stays `None` and
+/// its series is left out, never reported as zero.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GpuReading {
+    pub index: u32,
+    pub uuid: String,
+    pub name: String,
+    pub pci_bus_id: String,
+    pub utilization: Option<f64>,
+    pub memory_utilization: Option<f64>,
+    pub memory_used_bytes: Option<u64>,
+    pub memory_free_bytes: Option<u64>,
+    pub memory_total_bytes: Option<u64>,
+    pub temperature_c: Option<f64>,
+    pub memory_temperature_c: Option<f64>,
+    pub power_watts: Option<f64>,
+    pub power_limit_watts: Option<f64>,
+    pub energy_joules: Option<f64>,
+    /// Current and maximum clock in Hz, per entry of [`CLOCKS`].
+    pub clocks: [(Option<f64>, Option<f64>); 3],
+    /// Active reasons out of [`CLOCK_EVENT_REASONS`]; None when unsupported.
+    pub clock_events: Option<Vec<&'static str>>,
+    /// (corrected, uncorrected) ECC errors since driver load.
+    pub ecc_errors: Option<(u64, u64)>,
+    /// (rx, tx) PCIe bytes per second.
+    pub pcie_bytes_per_second: Option<(f64, f64)>,
+    /// (single-bit, double-bit) retired pages; None on GPUs that remap rows instead.
+    pub retired_pages: Option<(u64, u64)>,
+    pub processes: Vec<GpuProcess>,
+}
+
+/// A compute process on a GPU, mapped to its container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GpuProcess {
+    pub pid: u32,
+    /// Docker container name; None for a process outside Docker.
+    pub container: Option<String>,
+    pub memory_bytes: Option<u64>,
+    pub sm_utilization: Option<f64>,
+}
+
+/// Where GPU readings come from (NVML on a real host, the fleet simulator in mock mode).
+#[async_trait]
+pub trait GpuSource: Send + Sync {
+    async fn read(&self) -> Result<GpuInventory, SourceError>;
+}
+
+/// Turns an inventory into the `gpu` role's families.
+pub fn render(inv: &GpuInventory) -> MetricSet {
+    let mut m = MetricSet::new();
+    if inv.driver_version.is_some() || inv.cuda_driver_version.is_some() {
+        m.gauge(
+            &GPU_DRIVER_INFO,
+            &[
+                inv.driver_version.as_deref().unwrap_or(""),
+                inv.cuda_driver_version.as_deref().unwrap_or(""),
+            ],
+            1.0,
+        );
+    }
+    for g in &inv.gpus {
+        let idx = g.index.to_string();
+        let gpu = [idx.as_str()];
+        m.gauge(&GPU_INFO, &[&idx, &g.uuid, &g.name, &g.pci_bus_id], 1.0);
+        m.gauge_opt(&GPU_UTILIZATION, &gpu, g.utilization);
+        m.gauge_opt(&GPU_MEMORY_UTILIZATION, &gpu, g.memory_utilization);
+        m.gauge_opt(&GPU_MEMORY_USED, &gpu, g.memory_used_bytes.map(|b| b as f64));
+        m.gauge_opt(&GPU_MEMORY_FREE, &gpu, g.memory_free_bytes.map(|b| b as f64));
+        m.gauge_opt(&GPU_MEMORY_TOTAL, &gpu, g.memory_total_bytes.map(|b| b as f64));
+        m.gauge_opt(&GPU_TEMPERATURE, &gpu, g.temperature_c);
+        m.gauge_opt(&GPU_MEMORY_TEMPERATURE, &gpu, g.memory_temperature_c);
+        m.gauge_opt(&GPU_POWER_USAGE, &gpu, g.power_watts);
+        m.gauge_opt(&GPU_POWER_LIMIT, &gpu, g.power_limit_watts);
+        if let Some(e) = g.energy_joules {
+            m.counter(&GPU_ENERGY, &gpu, e);
+        }
+        for (clock, (cur, max)) in CLOCKS.iter().zip(g.clocks) {
+            m.gauge_opt(&GPU_CLOCK, &[&idx, clock], cur);
+            m.gauge_opt(&GPU_CLOCK_MAX, &[&idx, clock], max);
+        }
+        if let Some(active) = &g.clock_events {
+            for reason in CLOCK_EVENT_REASONS {
+                let on = f64::from(u8::from(active.contains(&reason)));
+                m.gauge(&GPU_CLOCK_EVENT, &[&idx, reason], on);
+            }
+        }
+        if let Some((corrected, uncorrected)) = g.ecc_errors {
+            m.counter(&GPU_ECC_ERRORS, &[&idx, "corrected"], corrected as f64);
+            m.counter(&GPU_ECC_ERRORS, &[&idx, "uncorrected"], uncorrected as f64);
+        }
+        if let Some((rx, tx)) = g.pcie_bytes_per_second {
+            m.gauge(&GPU_PCIE_THROUGHPUT, &[&idx, "rx"], rx);
+            m.gauge(&GPU_PCIE_THROUGHPUT, &[&idx, "tx"], tx);
+        }
+        if let Some((sbe, dbe)) = g.retired_pages {
+            m.gauge(&GPU_RETIRED_PAGES, &[&idx, "single_bit_ecc"], sbe as f64);
+            m.gauge(&GPU_RETIRED_PAGES, &[&idx, "double_bit_ecc"], dbe as f64);
+        }
+        m.gauge(&GPU_PROCESSES, &gpu, g.processes.len() as f64);
+        render_containers(&mut m, &idx, &g.processes);
+    }
+    m
+}
+
+/// Sums process readings per container (no pid label: pids are unbounded).
+fn render_containers(m: &mut MetricSet, idx: &str, processes: &[GpuProcess]) {
+    let mut per: Vec<(&str, Option<f64>, Option<f64>)> = Vec::new();
+    for p in processes {
+        let name = p.container.as_deref().unwrap_or("host");
+        let mem = p.memory_bytes.map(|b| b as f64);
+        match per.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(entry) => {
+                entry.1 = add_opt(entry.1, mem);
+                entry.2 = add_opt(entry.2, p.sm_utilization);
+            }
+            None => per.push((name, mem, p.sm_utilization)),
+        }
+    }
+    for (name, mem, util) in per {
+        m.gauge_opt(&GPU_CONTAINER_MEMORY, &[idx, name], mem);
+        m.gauge_opt(&GPU_CONTAINER_UTILIZATION, &[idx, name], util.map(|u| u.min(1.0)));
+    }
+}
+
+fn add_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x + y),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// The `gpu` role's collector over any [`GpuSource`].
+pub struct GpuCollector {
+    pub source: Arc<dyn GpuSource>,
+}
+
+#[async_trait]
+impl Collector for GpuCollector {
+    fn name(&self) -> &str {
+        "gpu"
+    }
+
+    async fn collect(&self) -> Result<Collection, SourceError> {
+        Ok(render(&self.source.read().await?).into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exposition::Value;
+
+    #[test]
+    fn unsupported_fields_are_left_out_not_zero() {
+        let inv = GpuInventory {
+            gpus: vec![GpuReading {
+                index: 0,
+                uuid: "GPU-1".into(),
+                name: "NVIDIA H200".into(),
+                utilization: Some(0.5),
+                ..GpuReading::default()
+            }],
+            ..GpuInventory::default()
+        };
+        let m = render(&inv);
+        assert_eq!(m.value(&GPU_UTILIZATION, &["0"]), Some(&Value::Gauge(0.5)));
+        assert!(m.samples(&GPU_MEMORY_TEMPERATURE).is_empty());
+        assert!(m.samples(&GPU_RETIRED_PAGES).is_empty());
+        assert!(m.samples(&GPU_CLOCK_EVENT).is_empty());
+        assert!(m.samples(&GPU_DRIVER_INFO).is_empty());
+    }
+
+    #[test]
+    fn processes_are_summed_per_container() {
+        let proc_ = |pid, c: Option<&str>, mem| GpuProcess {
+            pid,
+            container: c.map(str::to_owned),
+            memory_bytes: Some(mem),
+            sm_utilization: Some(0.2),
+        };
+        let inv = GpuInventory {
+            gpus: vec![GpuReading {
+                index: 3,
+                processes: vec![
+                    proc_(1, Some("vllm-a"), 100),
+                    proc_(2, Some("vllm-a"), 50),
+                    proc_(3, None, 7),
+                ],
+                ..GpuReading::default()
+            }],
+            ..GpuInventory::default()
+        };
+        let m = render(&inv);
+        assert_eq!(
+            m.value(&GPU_CONTAINER_MEMORY, &["3", "vllm-a"]),
+            Some(&Value::Gauge(150.0))
+        );
+        assert_eq!(
+            m.value(&GPU_CONTAINER_MEMORY, &["3", "host"]),
+            Some(&Value::Gauge(7.0))
+        );
+        assert_eq!(m.value(&GPU_PROCESSES, &["3"]), Some(&Value::Gauge(3.0)));
+    }
+}

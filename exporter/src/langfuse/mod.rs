@@ -1,0 +1,138 @@
+//! Langfuse: traces, generations, cost, latency and scores from its public API, the source
+//! trait, and the `langfuse` role's collector.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::exposition::MetricSet;
+use crate::schema::*;
+use crate::source::{Collection, Collector, SourceError};
+use crate::topn::top_n_with_other;
+
+/// Users shown by name; the rest are summed as `other`.
+pub const TOP_USERS: usize = 10;
+/// Quantiles reported for latency and score distributions.
+pub const QUANTILES: [(f64, &str); 3] = [(0.5, "0.5"), (0.95, "0.95"), (0.99, "0.99")];
+
+/// Today's figures for one model, plus its latency over the recent sample.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelDay {
+    pub model: String,
+    pub observations: f64,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+    pub cost_usd: f64,
+    pub error_observations: f64,
+    /// Latency at each of [`QUANTILES`]; None when the sample held no generation.
+    pub latency_s: Option<[f64; 3]>,
+    pub ttft_s: Option<[f64; 3]>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserDay {
+    pub user: String,
+    pub cost_usd: f64,
+    pub traces: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoreDistribution {
+    pub name: String,
+    pub quantiles: [f64; 3],
+    pub samples: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LangfuseReading {
+    pub version: Option<String>,
+    pub daily_traces: f64,
+    pub models: Vec<ModelDay>,
+    pub users: Vec<UserDay>,
+    pub scores: Vec<ScoreDistribution>,
+}
+
+#[async_trait]
+pub trait LangfuseSource: Send + Sync {
+    async fn read(&self) -> Result<LangfuseReading, SourceError>;
+}
+
+pub fn render(r: &LangfuseReading) -> MetricSet {
+    let mut m = MetricSet::new();
+    if let Some(v) = &r.version {
+        m.gauge(&LANGFUSE_INFO, &[v], 1.0);
+    }
+    m.gauge(&LANGFUSE_DAILY_TRACES, &[], r.daily_traces);
+    for d in &r.models {
+        let model = [d.model.as_str()];
+        m.gauge(&LANGFUSE_DAILY_OBSERVATIONS, &model, d.observations);
+        m.gauge(&LANGFUSE_DAILY_TOKENS, &[&d.model, "input"], d.input_tokens);
+        m.gauge(&LANGFUSE_DAILY_TOKENS, &[&d.model, "output"], d.output_tokens);
+        m.gauge(&LANGFUSE_DAILY_COST, &model, d.cost_usd);
+        m.gauge(&LANGFUSE_DAILY_ERRORS, &model, d.error_observations);
+        for (def, values) in [(&LANGFUSE_LATENCY, d.latency_s), (&LANGFUSE_TTFT, d.ttft_s)] {
+            if let Some(values) = values {
+                for ((_, q), v) in QUANTILES.iter().zip(values) {
+                    m.gauge(def, &[&d.model, q], v);
+                }
+            }
+        }
+    }
+    let active = r.users.iter().filter(|u| u.traces >= 1.0).count();
+    m.gauge(&LANGFUSE_ACTIVE_USERS, &[], active as f64);
+    let users = r
+        .users
+        .iter()
+        .map(|u| (u.user.clone(), [u.cost_usd, u.traces]))
+        .collect();
+    for (user, [cost, traces]) in top_n_with_other(users, TOP_USERS) {
+        m.gauge(&LANGFUSE_USER_COST, &[&user], cost);
+        m.gauge(&LANGFUSE_USER_TRACES, &[&user], traces);
+    }
+    for s in &r.scores {
+        for ((_, q), v) in QUANTILES.iter().zip(s.quantiles) {
+            m.gauge(&LANGFUSE_SCORE, &[&s.name, q], v);
+        }
+        m.gauge(&LANGFUSE_SCORE_COUNT, &[&s.name], s.samples);
+    }
+    m
+}
+
+pub struct LangfuseCollector {
+    pub source: Arc<dyn LangfuseSource>,
+}
+
+#[async_trait]
+impl Collector for LangfuseCollector {
+    fn name(&self) -> &str {
+        "langfuse"
+    }
+
+    async fn collect(&self) -> Result<Collection, SourceError> {
+        Ok(render(&self.source.read().await?).into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exposition::Value;
+
+    #[test]
+    fn users_are_capped_and_active_users_counted_before_capping() {
+        let users = (0..25)
+            .map(|i| UserDay {
+                user: format!("u{i}"),
+                cost_usd: 1.0,
+                traces: 2.0,
+            })
+            .collect();
+        let m = render(&LangfuseReading {
+            users,
+            ..LangfuseReading::default()
+        });
+        assert_eq!(m.samples(&LANGFUSE_USER_COST).len(), TOP_USERS + 1);
+        assert_eq!(m.value(&LANGFUSE_ACTIVE_USERS, &[]), Some(&Value::Gauge(25.0)));
+        assert_eq!(m.value(&LANGFUSE_USER_TRACES, &["other"]), Some(&Value::Gauge(30.0)));
+    }
+}

@@ -1,0 +1,19 @@
+//! llmmon-exporter: the exporter roles (GPU, containers, vLLM, LiteLLM, Langfuse and the
+//! simulated standard exporters), the fleet simulator they run on in mock mode, and the
+//! metric schema every other part of llmmon refers to.
+
+pub mod config;
+pub mod containers;
+pub mod exposition;
+pub mod gpu;
+pub mod langfuse;
+pub mod litellm;
+pub mod role;
+pub mod schema;
+pub mod service;
+pub mod sim;
+pub mod source;
+pub mod topn;
+pub mod vllm;
+
+pub use role::{Role, SourceMode};

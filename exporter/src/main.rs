@@ -1,0 +1,135 @@
+//! `llmmon-exporter <role>`: serves one exporter role (or `all`) until SIGINT / SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use llmmon_exporter::config::RawSettings;
+use llmmon_exporter::service;
+use llmmon_exporter::{Role, SourceMode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RoleArg {
+    Gpu,
+    Containers,
+    Node,
+    Cadvisor,
+    Dcgm,
+    Vllm,
+    Litellm,
+    Langfuse,
+    /// Every role in one process, each on its own listen address.
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SourceArg {
+    Real,
+    Sim,
+}
+
+/// Prometheus exporter roles of llmmon, on real sources or the fleet simulator.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Which role to serve.
+    #[arg(value_enum)]
+    role: RoleArg,
+    /// Where readings come from.
+    #[arg(long, value_enum, default_value = "sim", env = "LLMMON_SOURCE")]
+    source: SourceArg,
+    /// Listen address (single role only; `all` takes addresses from the config).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// TOML configuration file.
+    #[arg(long, env = "LLMMON_CONFIG")]
+    config: Option<PathBuf>,
+    /// Simulator scenario (normal, high_load, degraded, maintenance).
+    #[arg(long)]
+    scenario: Option<String>,
+    /// Simulator fault to switch on (repeatable).
+    #[arg(long = "fault")]
+    faults: Vec<String>,
+    /// Seconds between collections.
+    #[arg(long)]
+    interval: Option<f64>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LLMMON_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("llmmon-exporter: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let mut raw = RawSettings::load(args.config.as_deref())?;
+    if let Some(s) = args.scenario {
+        raw.sim.scenario = s;
+    }
+    raw.sim.faults.extend(args.faults);
+    if let Some(i) = args.interval {
+        raw.collect.interval_s = i;
+        raw.collect.timeout_s = raw.collect.timeout_s.min(i * 0.8);
+    }
+    let mut settings = raw.validate()?;
+    let roles: Vec<Role> = match args.role {
+        RoleArg::All => Role::ALL.to_vec(),
+        one => {
+            let role: Role = format!("{one:?}").to_lowercase().parse().map_err(anyhow::Error::msg)?;
+            if let Some(addr) = args.listen {
+                settings.listen.insert(role, addr);
+            }
+            vec![role]
+        }
+    };
+    let mode = match args.source {
+        SourceArg::Real => SourceMode::Real,
+        SourceArg::Sim => SourceMode::Sim,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let running = service::start(&settings, &roles, mode).await?;
+        for b in &running.bound {
+            tracing::info!(role = %b.role, addr = %b.addr, source = mode.as_str(), "serving");
+        }
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        running.stop.cancel();
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,194 @@
+//! The exporter roles: which families each emits, its default port, and the collectors it
+//! runs for a given source mode.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::containers::ContainerCollector;
+use crate::exposition::MetricSet;
+use crate::gpu::GpuCollector;
+use crate::langfuse::LangfuseCollector;
+use crate::litellm::LitellmCollector;
+use crate::schema::{self, MetricDef};
+use crate::sim::{self, Simulator};
+use crate::source::{Collection, Collector, SourceError};
+use crate::vllm::VllmCollector;
+
+/// One exporter role: one service, one port, one job in Prometheus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Gpu,
+    Containers,
+    Node,
+    Cadvisor,
+    Dcgm,
+    Vllm,
+    Litellm,
+    Langfuse,
+}
+
+/// Where a role's readings come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceMode {
+    Real,
+    Sim,
+}
+
+impl SourceMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceMode::Real => "real",
+            SourceMode::Sim => "sim",
+        }
+    }
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Gpu,
+        Role::Containers,
+        Role::Node,
+        Role::Cadvisor,
+        Role::Dcgm,
+        Role::Vllm,
+        Role::Litellm,
+        Role::Langfuse,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Gpu => "gpu",
+            Role::Containers => "containers",
+            Role::Node => "node",
+            Role::Cadvisor => "cadvisor",
+            Role::Dcgm => "dcgm",
+            Role::Vllm => "vllm",
+            Role::Litellm => "litellm",
+            Role::Langfuse => "langfuse",
+        }
+    }
+
+    /// Port from DESIGN.md; the simulated standard exporters take their originals' ports.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Role::Gpu => 9445,
+            Role::Containers => 9904,
+            Role::Node => 9100,
+            Role::Cadvisor => 8080,
+            Role::Dcgm => 9400,
+            Role::Vllm => 9902,
+            Role::Litellm => 9901,
+            Role::Langfuse => 9903,
+        }
+    }
+
+    /// Families the role's sources emit (not counting the exporter's own).
+    pub fn families(self) -> &'static [&'static MetricDef] {
+        match self {
+            Role::Gpu => schema::GPU_FAMILIES,
+            Role::Containers => schema::CONTAINER_FAMILIES,
+            Role::Node => schema::NODE_FAMILIES,
+            Role::Cadvisor => schema::CADVISOR_FAMILIES,
+            Role::Dcgm => schema::DCGM_FAMILIES,
+            Role::Vllm => schema::VLLM_FAMILIES,
+            Role::Litellm => schema::LITELLM_FAMILIES,
+            Role::Langfuse => schema::LANGFUSE_FAMILIES,
+        }
+    }
+
+    /// Whether the role stands in for a third-party exporter (sim only: in production the
+    /// real node_exporter, cAdvisor or dcgm-exporter runs instead).
+    pub fn imitates_standard_exporter(self) -> bool {
+        matches!(self, Role::Node | Role::Cadvisor | Role::Dcgm)
+    }
+
+    /// The collectors this role runs.
+    pub fn collectors(
+        self,
+        mode: SourceMode,
+        simulator: Option<&Arc<Simulator>>,
+    ) -> Result<Vec<Arc<dyn Collector>>, String> {
+        let sim = match (mode, simulator) {
+            (SourceMode::Sim, Some(s)) => s.clone(),
+            (SourceMode::Sim, None) => return Err("sim mode needs a simulator".to_owned()),
+            (SourceMode::Real, _) if self.imitates_standard_exporter() => {
+                return Err(format!(
+                    "role '{self}' only simulates a standard exporter; in production run the real one \
+                     (see compose/docker-compose.yml) or use --source sim"
+                ))
+            }
+            (SourceMode::Real, _) => {
+                return Err(format!(
+                    "the real source of role '{self}' is not part of this build yet; use --source sim"
+                ))
+            }
+        };
+        let collector: Arc<dyn Collector> = match self {
+            Role::Gpu => Arc::new(GpuCollector {
+                source: Arc::new(sim::SimGpuSource(sim)),
+            }),
+            Role::Containers => Arc::new(ContainerCollector {
+                source: Arc::new(sim::SimContainerSource(sim)),
+            }),
+            Role::Vllm => Arc::new(VllmCollector {
+                source: Arc::new(sim::SimVllmSource(sim)),
+            }),
+            Role::Litellm => Arc::new(LitellmCollector {
+                source: Arc::new(sim::SimLitellmSource(sim)),
+            }),
+            Role::Langfuse => Arc::new(LangfuseCollector {
+                source: Arc::new(sim::SimLangfuseSource(sim)),
+            }),
+            Role::Node | Role::Cadvisor | Role::Dcgm => Arc::new(SimStandard { role: self, sim }),
+        };
+        Ok(vec![collector])
+    }
+}
+
+/// A simulated third-party exporter: the simulator renders its families directly.
+struct SimStandard {
+    role: Role,
+    sim: Arc<Simulator>,
+}
+
+#[async_trait]
+impl Collector for SimStandard {
+    fn name(&self) -> &str {
+        self.role.as_str()
+    }
+
+    async fn collect(&self) -> Result<Collection, SourceError> {
+        let t = sim::now();
+        let m: MetricSet = match self.role {
+            Role::Node => self.sim.node_metrics(t),
+            Role::Cadvisor => self.sim.cadvisor_metrics(t),
+            _ => self.sim.dcgm_metrics(t),
+        };
+        Ok(m.into())
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown role '{s}' (expected one of: {})", names.join(", "))
+            })
+    }
+}

@@ -1,0 +1,182 @@
+//! HTTP face of a role: `/metrics`, `/health`, `/ready`, and in sim mode `/sim` (read or
+//! switch scenario and faults at run time) and `/sim/logs` (simulated container logs).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::RoleService;
+use crate::exposition::CONTENT_TYPE;
+use crate::sim::{self, Conditions, Fault, Scenario};
+
+/// Seconds a client should wait before asking `/ready` again.
+const RETRY_AFTER_S: &str = "5";
+/// Most log lines one `/sim/logs` call returns.
+const MAX_LOG_LINES: usize = 5_000;
+
+/// The router of one role (tests call it with `oneshot`, no port needed).
+pub fn app(svc: Arc<RoleService>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/metrics", get(metrics))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/sim", get(sim_get).put(sim_put).post(sim_put))
+        .route("/sim/logs", get(sim_logs))
+        .with_state(svc)
+}
+
+async fn index(State(svc): State<Arc<RoleService>>) -> String {
+    format!(
+        "llmmon-exporter {} — role {} ({} source)\n/metrics  Prometheus exposition\n/health   process alive\n/ready    first collection done\n",
+        env!("CARGO_PKG_VERSION"),
+        svc.role,
+        svc.mode.as_str()
+    )
+}
+
+async fn metrics(State(svc): State<Arc<RoleService>>) -> Response {
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], svc.exposition()).into_response()
+}
+
+async fn health() -> &'static str {
+    "ok\n"
+}
+
+#[derive(Serialize)]
+struct SourceReport {
+    source: String,
+    up: bool,
+    collections: u64,
+    failures: u64,
+    last_success: Option<f64>,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ReadyReport {
+    ready: bool,
+    role: String,
+    sources: Vec<SourceReport>,
+}
+
+async fn ready(State(svc): State<Arc<RoleService>>) -> Response {
+    let sources: Vec<SourceReport> = svc
+        .sources()
+        .into_iter()
+        .map(|s| SourceReport {
+            source: s.name,
+            up: s.up,
+            collections: s.collections,
+            failures: s.failures,
+            last_success: s.last_success,
+            error: s.error,
+        })
+        .collect();
+    let ready = sources.iter().any(|s| s.last_success.is_some());
+    let body = Json(ReadyReport {
+        ready,
+        role: svc.role.as_str().to_owned(),
+        sources,
+    });
+    if ready {
+        body.into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, RETRY_AFTER_S)],
+            body,
+        )
+            .into_response()
+    }
+}
+
+/// Body of `PUT /sim`: the conditions to switch to.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SimRequest {
+    pub scenario: Scenario,
+    #[serde(default)]
+    pub faults: BTreeSet<Fault>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SimStatus {
+    pub seed: u64,
+    pub scenario: Scenario,
+    pub faults: BTreeSet<Fault>,
+}
+
+fn not_sim() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "this role runs on a real source; /sim exists only with --source sim\n",
+    )
+        .into_response()
+}
+
+async fn sim_get(State(svc): State<Arc<RoleService>>) -> Response {
+    let Some(sim) = &svc.simulator else {
+        return not_sim();
+    };
+    let c = sim.conditions();
+    Json(SimStatus {
+        seed: sim.seed(),
+        scenario: c.scenario,
+        faults: c.faults,
+    })
+    .into_response()
+}
+
+async fn sim_put(
+    State(svc): State<Arc<RoleService>>,
+    body: Result<Json<SimRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Some(sim) = &svc.simulator else {
+        return not_sim();
+    };
+    let Json(req) = match body {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("{}\n", e.body_text())).into_response(),
+    };
+    sim.set_conditions(
+        sim::now(),
+        Conditions {
+            scenario: req.scenario,
+            faults: req.faults,
+        },
+    );
+    svc.wake.notify_waiters();
+    sim_get(State(svc)).await
+}
+
+#[derive(Debug, Deserialize)]
+struct LogQuery {
+    container: String,
+    /// Unix seconds; default 5 minutes ago.
+    since: Option<f64>,
+    until: Option<f64>,
+    limit: Option<usize>,
+}
+
+async fn sim_logs(State(svc): State<Arc<RoleService>>, Query(q): Query<LogQuery>) -> Response {
+    let Some(sim) = &svc.simulator else {
+        return not_sim();
+    };
+    let until = q.until.unwrap_or_else(sim::now);
+    let since = q.since.unwrap_or(until - 300.0);
+    let limit = q.limit.unwrap_or(1_000).min(MAX_LOG_LINES);
+    match sim.logs(&q.container, since, until, limit) {
+        Some(lines) => Json(lines).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            format!("no container named '{}'\n", q.container),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,264 @@
+//! Running a role: each collector on its own task with an interval and a timeout, the
+//! latest snapshots kept, and the exposition rendered once per collection so a scrape
+//! never waits on an upstream.
+
+pub mod http;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::exposition::{render, MetricSet};
+use crate::role::{Role, SourceMode};
+use crate::schema::{BUILD_INFO, COLLECT_DURATION, COLLECT_FAILURES, LAST_SUCCESS, SOURCE_UP};
+use crate::sim::{self, Simulator};
+use crate::source::{Collector, SourceError, TargetStatus};
+
+/// The latest outcome of one collector.
+#[derive(Debug, Clone, Default)]
+pub struct SourceState {
+    pub name: String,
+    pub collections: u64,
+    pub failures: u64,
+    pub up: bool,
+    pub duration_s: f64,
+    pub last_success: Option<f64>,
+    pub error: Option<String>,
+    pub targets: Vec<TargetStatus>,
+    metrics: MetricSet,
+}
+
+/// Shared state of one running role.
+pub struct RoleService {
+    pub role: Role,
+    pub mode: SourceMode,
+    pub simulator: Option<Arc<Simulator>>,
+    collectors: Vec<Arc<dyn Collector>>,
+    sources: RwLock<Vec<SourceState>>,
+    exposition: RwLock<Bytes>,
+    /// Wakes every collector for an immediate collection (after a scenario switch).
+    pub wake: Arc<Notify>,
+}
+
+impl RoleService {
+    pub fn new(
+        role: Role,
+        mode: SourceMode,
+        simulator: Option<Arc<Simulator>>,
+        wake: Arc<Notify>,
+    ) -> Result<Arc<Self>, String> {
+        let collectors = role.collectors(mode, simulator.as_ref())?;
+        let sources = collectors
+            .iter()
+            .map(|c| SourceState {
+                name: c.name().to_owned(),
+                ..SourceState::default()
+            })
+            .collect();
+        let svc = Arc::new(Self {
+            role,
+            mode,
+            simulator,
+            collectors,
+            sources: RwLock::new(sources),
+            exposition: RwLock::new(Bytes::new()),
+            wake,
+        });
+        svc.rerender();
+        Ok(svc)
+    }
+
+    /// The bytes a scrape returns.
+    pub fn exposition(&self) -> Bytes {
+        self.exposition.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Snapshot of every source's status.
+    pub fn sources(&self) -> Vec<SourceState> {
+        self.sources.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Ready once any source has collected successfully.
+    pub fn is_ready(&self) -> bool {
+        self.sources().iter().any(|s| s.last_success.is_some())
+    }
+
+    /// Runs one collection of collector `i` and publishes the result.
+    pub async fn collect_once(&self, i: usize, timeout: Duration) {
+        let collector = &self.collectors[i];
+        let started = Instant::now();
+        let result = match tokio::time::timeout(timeout, collector.collect()).await {
+            Ok(r) => r,
+            Err(_) => Err(SourceError::Timeout(timeout.as_secs_f64())),
+        };
+        let duration = started.elapsed().as_secs_f64();
+        {
+            let mut sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
+            let s = &mut sources[i];
+            s.collections += 1;
+            s.duration_s = duration;
+            match result {
+                Ok(c) => {
+                    s.up = true;
+                    s.error = None;
+                    s.last_success = Some(sim::now());
+                    s.metrics = c.metrics;
+                    s.targets = c.targets;
+                }
+                Err(e) => {
+                    tracing::warn!(role = %self.role, source = %s.name, error = %e, "collection failed");
+                    s.up = false;
+                    s.failures += 1;
+                    s.error = Some(e.to_string());
+                    // Stale numbers are worse than none: drop them until the source is back.
+                    s.metrics = MetricSet::new();
+                    s.targets.clear();
+                }
+            }
+        }
+        self.rerender();
+    }
+
+    fn rerender(&self) {
+        let mut m = MetricSet::new();
+        m.gauge(
+            &BUILD_INFO,
+            &[env!("CARGO_PKG_VERSION"), self.role.as_str(), self.mode.as_str()],
+            1.0,
+        );
+        for s in self.sources() {
+            let up = |ok: bool| f64::from(u8::from(ok));
+            m.gauge(&SOURCE_UP, &[&s.name], up(s.up));
+            m.gauge(&COLLECT_DURATION, &[&s.name], s.duration_s);
+            m.gauge_opt(&LAST_SUCCESS, &[&s.name], s.last_success);
+            m.counter(&COLLECT_FAILURES, &[&s.name], s.failures as f64);
+            for t in &s.targets {
+                m.gauge(&SOURCE_UP, &[&format!("{}/{}", s.name, t.target)], up(t.result.is_ok()));
+            }
+            m.extend(s.metrics.clone());
+        }
+        if let Some(sim) = &self.simulator {
+            m.extend(sim.status_metrics(sim::now()));
+        }
+        let text = render(&m);
+        *self.exposition.write().unwrap_or_else(|e| e.into_inner()) = Bytes::from(text);
+    }
+
+    /// Spawns one task per collector: collect now, then every `interval` or when woken.
+    pub fn spawn_collectors(self: &Arc<Self>, settings: &Settings, stop: CancellationToken) {
+        for i in 0..self.collectors.len() {
+            let svc = self.clone();
+            let stop = stop.clone();
+            let (interval, timeout) = (settings.interval, settings.timeout);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(interval);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => break,
+                        _ = tick.tick() => {}
+                        _ = svc.wake.notified() => {}
+                    }
+                    svc.collect_once(i, timeout).await;
+                }
+            });
+        }
+    }
+}
+
+/// A role serving on a bound address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    pub role: Role,
+    pub addr: SocketAddr,
+}
+
+/// Roles running in this process, stopped together.
+pub struct Running {
+    pub bound: Vec<Bound>,
+    pub services: Vec<Arc<RoleService>>,
+    pub simulator: Option<Arc<Simulator>>,
+    pub stop: CancellationToken,
+}
+
+impl Running {
+    pub fn addr(&self, role: Role) -> Option<SocketAddr> {
+        self.bound.iter().find(|b| b.role == role).map(|b| b.addr)
+    }
+
+    /// Waits until every role has completed its first collection (or `limit` passes).
+    pub async fn wait_ready(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if self.services.iter().all(|s| s.is_ready()) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Starts `roles` in this process: binds each to its listen address, serves HTTP and runs
+/// the collectors. In sim mode all roles share one simulator.
+pub async fn start(
+    settings: &Settings,
+    roles: &[Role],
+    mode: SourceMode,
+) -> anyhow::Result<Running> {
+    let simulator = (mode == SourceMode::Sim).then(|| {
+        Simulator::new(
+            settings.seed,
+            settings.scale,
+            settings.conditions.clone(),
+            sim::now(),
+        )
+    });
+    let stop = CancellationToken::new();
+    let wake = Arc::new(Notify::new());
+    let mut bound = Vec::new();
+    let mut services = Vec::new();
+    for &role in roles {
+        let svc = RoleService::new(role, mode, simulator.clone(), wake.clone())
+            .map_err(anyhow::Error::msg)?;
+        let addr = settings
+            .listen
+            .get(&role)
+            .copied()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], role.default_port())));
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for role {role}: {e}"))?;
+        let local = listener.local_addr()?;
+        let app = http::app(svc.clone());
+        let stopper = stop.clone();
+        tokio::spawn(async move {
+            let serve = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stopper.cancelled().await });
+            if let Err(e) = serve.await {
+                tracing::error!(%role, error = %e, "server stopped");
+            }
+        });
+        svc.spawn_collectors(settings, stop.clone());
+        bound.push(Bound { role, addr: local });
+        services.push(svc);
+    }
+    Ok(Running {
+        bound,
+        services,
+        simulator,
+        stop,
+    })
+}

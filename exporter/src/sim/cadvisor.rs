@@ -1,0 +1,84 @@
+//! The simulated cAdvisor: CPU, memory and network per running container under cAdvisor's
+//! own names and labels (`id`, `image`, `name`), consistent with the container view.
+
+use super::signal::{noise, DailyRate};
+use super::Simulator;
+use crate::exposition::MetricSet;
+use crate::schema::*;
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+const CFS_PERIOD_US: f64 = 100_000.0;
+
+/// How a container uses CPU, memory and network.
+struct Profile {
+    cpu_cores: f64,
+    memory_bytes: f64,
+    traffic_driven: bool,
+}
+
+impl Simulator {
+    /// cAdvisor's view of the running containers at time t.
+    pub fn cadvisor_metrics(&self, t: f64) -> MetricSet {
+        let readings = self.container_readings(t);
+        let tl = self.timeline();
+        let mut m = MetricSet::new();
+        for c in readings.iter().filter(|c| c.state == "running") {
+            let profile = self.profile(&c.name);
+            let id = format!("/system.slice/docker-{}.scope", c.id);
+            let image = format!("{}:{}", c.image, c.image_version);
+            let labels = [id.as_str(), image.as_str(), c.name.as_str()];
+            let start = c.started_at.unwrap_or(t);
+            let rate = |factor: f64| {
+                let f = if profile.traffic_driven { factor } else { 1.0 };
+                DailyRate {
+                    base: profile.cpu_cores * 0.7 * f,
+                    amplitude: profile.cpu_cores * 0.6 * f,
+                }
+            };
+            let cpu: f64 = tl
+                .pieces(start, t)
+                .map(|(a, b, cond)| rate(cond.traffic_factor()).integral(a, b))
+                .sum();
+            m.counter(&CADVISOR_CPU, &["total", &id, &image, &c.name], cpu);
+            let mem = profile.memory_bytes * (1.0 + 0.05 * noise(self.seed, &c.name, t, 90.0));
+            m.gauge(&CADVISOR_MEM_USAGE, &labels, mem);
+            m.gauge(&CADVISOR_MEM_WORKING_SET, &labels, mem * 0.85);
+            m.gauge(&CADVISOR_MEM_RSS, &labels, mem * 0.7);
+            let bps = if profile.traffic_driven { 20_000.0 } else { 2_000.0 };
+            let net: f64 = tl
+                .pieces(start, t)
+                .map(|(a, b, cond)| {
+                    DailyRate { base: bps, amplitude: bps }.integral(a, b) * cond.traffic_factor()
+                })
+                .sum();
+            let net_labels = [id.as_str(), image.as_str(), "eth0", c.name.as_str()];
+            m.counter(&CADVISOR_NET_RX, &net_labels, net.floor());
+            m.counter(&CADVISOR_NET_TX, &net_labels, (net * 1.3).floor());
+            // cAdvisor reports 0 for an unlimited memory limit and omits the quota.
+            m.gauge(&CADVISOR_SPEC_MEM_LIMIT, &labels, c.memory_limit_bytes.unwrap_or(0.0));
+            if let Some(cores) = c.cpu_limit_cores {
+                m.gauge(&CADVISOR_SPEC_CPU_QUOTA, &labels, cores * CFS_PERIOD_US);
+                m.gauge(&CADVISOR_SPEC_CPU_PERIOD, &labels, CFS_PERIOD_US);
+            }
+            m.gauge(&CADVISOR_START_TIME, &labels, start.floor());
+            m.gauge(&CADVISOR_LAST_SEEN, &labels, t.floor());
+        }
+        m
+    }
+
+    fn profile(&self, name: &str) -> Profile {
+        if let Some(s) = self.fleet.services.iter().find(|s| s.container == name) {
+            return Profile {
+                cpu_cores: s.cpu_cores,
+                memory_bytes: s.memory_bytes,
+                traffic_driven: s.traffic_driven,
+            };
+        }
+        // vLLM containers: the API server and scheduler on the host, the model on the GPU.
+        Profile {
+            cpu_cores: 1.2,
+            memory_bytes: 18.0 * GIB,
+            traffic_driven: true,
+        }
+    }
+}

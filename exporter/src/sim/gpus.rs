@@ -1,0 +1,131 @@
+//! The simulated GPUs: load follows the vLLM instances placed on each GPU, temperature and
+//! power follow load, memory is what the instances preallocate.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::fleet::{GpuSpec, FLEET_EPOCH};
+use super::scenario::Fault;
+use super::signal::{hash, noise};
+use super::traffic::{InstanceState, Traffic};
+use super::{now, Simulator};
+use crate::gpu::{GpuInventory, GpuProcess, GpuReading, GpuSource};
+use crate::source::SourceError;
+
+/// GPU (index within a block of eight) that the `gpu_overheat` fault heats.
+pub const OVERHEAT_GPU: u32 = 3;
+const DRIVER_VERSION: &str = "580.95.05";
+const CUDA_DRIVER_VERSION: &str = "13.0";
+/// Memory NVML shows as used on a GPU with no process (driver reservation).
+const RESERVED_BYTES: u64 = 512 * 1024 * 1024;
+const IDLE_WATTS: f64 = 70.0;
+const LOAD_WATTS: f64 = 600.0;
+const MAX_SM_CLOCK_HZ: f64 = 1980e6;
+const IDLE_SM_CLOCK_HZ: f64 = 345e6;
+const THROTTLED_SM_CLOCK_HZ: f64 = 1350e6;
+const MEMORY_CLOCK_HZ: f64 = 3201e6;
+
+impl Simulator {
+    /// Every GPU at time t.
+    pub fn gpu_inventory(&self, t: f64) -> GpuInventory {
+        self.with_traffic(|tr| GpuInventory {
+            driver_version: Some(DRIVER_VERSION.to_owned()),
+            cuda_driver_version: Some(CUDA_DRIVER_VERSION.to_owned()),
+            gpus: tr.fleet.gpus.iter().map(|g| gpu_reading(tr, g, t)).collect(),
+        })
+    }
+}
+
+fn gpu_reading(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> GpuReading {
+    let c = &tr.timeline.at(t).conditions;
+    let overheat = c.has(Fault::GpuOverheat) && g.index % 8 == OVERHEAT_GPU;
+    let total = g.memory_total_bytes;
+    let mut processes = Vec::new();
+    let mut busy_sum = 0.0;
+    let mut energy = IDLE_WATTS * (t - tr.fleet.host.boot_time).max(0.0);
+    for spec in tr.fleet.vllm_on_gpu(g.index) {
+        let state = tr.state(spec, t);
+        if state == InstanceState::Stopped {
+            continue;
+        }
+        let busy = tr.instant(spec, t).map_or(0.02, |i| i.busy);
+        busy_sum += busy;
+        let share = if state == InstanceState::Loading { 0.6 } else { 1.0 };
+        processes.push(GpuProcess {
+            pid: 1000 + (hash(tr.seed, &spec.container, u64::from(g.index)) % 60_000) as u32,
+            container: Some(spec.container.clone()),
+            memory_bytes: Some((total as f64 * spec.gpu_memory_fraction * share) as u64),
+            sm_utilization: Some(busy),
+        });
+        let since = tr.started_at(spec, t).max(FLEET_EPOCH);
+        let (ok, failed) = tr.requests_between(spec, since, t);
+        let service = tr.latency(spec, t).0.mean() / (2.0 * spec.capacity);
+        energy += LOAD_WATTS * (0.05 * (t - since) + 0.9 * (ok + failed) * service);
+    }
+    let util = busy_sum.min(1.0);
+    let used = RESERVED_BYTES
+        + processes
+            .iter()
+            .filter_map(|p| p.memory_bytes)
+            .sum::<u64>();
+    let key = format!("gpu{}", g.index);
+    let mut temp = 30.0 + 42.0 * util + 1.5 * noise(tr.seed, &key, t, 45.0);
+    let mut power = (IDLE_WATTS + LOAD_WATTS * util + 8.0 * noise(tr.seed, &key, t, 10.0))
+        .min(g.power_limit_watts);
+    let mut events = Vec::new();
+    let mut sm_clock = if util > 0.02 {
+        MAX_SM_CLOCK_HZ
+    } else {
+        events.push("gpu_idle");
+        IDLE_SM_CLOCK_HZ
+    };
+    if overheat {
+        temp = 90.0 + 2.0 * noise(tr.seed, &key, t, 20.0);
+        power = 640.0;
+        sm_clock = THROTTLED_SM_CLOCK_HZ;
+        events.retain(|e| *e != "gpu_idle");
+        events.extend(["sw_thermal_slowdown", "hw_thermal_slowdown"]);
+    }
+    if power > 0.97 * g.power_limit_watts {
+        events.push("sw_power_cap");
+    }
+    let months = ((t - FLEET_EPOCH) / (86_400.0 * 40.0)).max(0.0).floor() as u64;
+    GpuReading {
+        index: g.index,
+        uuid: g.uuid.clone(),
+        name: g.name.to_owned(),
+        pci_bus_id: g.pci_bus_id.clone(),
+        utilization: Some(util),
+        memory_utilization: Some(0.6 * util),
+        memory_used_bytes: Some(used.min(total)),
+        memory_free_bytes: Some(total.saturating_sub(used)),
+        memory_total_bytes: Some(total),
+        temperature_c: Some(temp.round()),
+        memory_temperature_c: Some((temp + 5.0).round()),
+        power_watts: Some(power),
+        power_limit_watts: Some(g.power_limit_watts),
+        energy_joules: Some(energy),
+        clocks: [
+            (Some(sm_clock), Some(MAX_SM_CLOCK_HZ)),
+            (Some(sm_clock), Some(MAX_SM_CLOCK_HZ)),
+            (Some(MEMORY_CLOCK_HZ), Some(MEMORY_CLOCK_HZ)),
+        ],
+        clock_events: Some(events),
+        ecc_errors: Some((months * (hash(tr.seed, &key, 7) % 2), 0)),
+        pcie_bytes_per_second: Some((2e6 + 40e6 * util, 1e6 + 10e6 * util)),
+        // Hopper remaps rows instead of retiring pages: NVML answers NotSupported.
+        retired_pages: None,
+        processes,
+    }
+}
+
+/// The simulator as the `gpu` role's source.
+pub struct SimGpuSource(pub Arc<Simulator>);
+
+#[async_trait]
+impl GpuSource for SimGpuSource {
+    async fn read(&self) -> Result<GpuInventory, SourceError> {
+        Ok(self.0.gpu_inventory(now()))
+    }
+}

@@ -1,0 +1,268 @@
+//! The simulated LLM services: vLLM engine statistics, LiteLLM's catalog and usage, and
+//! Langfuse analytics, all derived from the same per-instance traffic.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::fleet::{VllmSpec, FLEET_EPOCH};
+use super::scenario::{Fault, Scenario};
+use super::signal::{noise, LogNormal};
+use super::traffic::{InstanceState, Traffic};
+use super::{now, Simulator};
+use crate::langfuse::{LangfuseReading, LangfuseSource, ModelDay, ScoreDistribution, UserDay, QUANTILES};
+use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading, LitellmSource};
+use crate::source::SourceError;
+use crate::vllm::{EngineStats, ModelMeta, VllmInstance, VllmSource};
+
+pub const LITELLM_VERSION: &str = "1.80.5";
+pub const LANGFUSE_VERSION: &str = "3.129.0";
+/// LiteLLM budgets reset every 30 days (`budget_duration: 30d`).
+const BUDGET_PERIOD_S: f64 = 30.0 * 86_400.0;
+
+fn day_start(t: f64) -> f64 {
+    (t / 86_400.0).floor() * 86_400.0
+}
+
+impl Simulator {
+    /// Every vLLM instance at time t.
+    pub fn vllm_instances(&self, t: f64) -> Vec<VllmInstance> {
+        self.with_traffic(|tr| tr.fleet.vllm.iter().map(|s| instance(tr, s, t)).collect())
+    }
+
+    /// LiteLLM's admin view at time t.
+    pub fn litellm_reading(&self, t: f64) -> LitellmReading {
+        self.with_traffic(|tr| litellm(tr, t))
+    }
+
+    /// Langfuse's analytics at time t; an error while `upstream_down` holds.
+    pub fn langfuse_reading(&self, t: f64) -> Result<LangfuseReading, SourceError> {
+        self.with_traffic(|tr| {
+            if tr.timeline.at(t).conditions.has(Fault::UpstreamDown) {
+                return Err(SourceError::Unavailable(
+                    "GET /api/public/health: connection refused".to_owned(),
+                ));
+            }
+            Ok(langfuse(tr, t))
+        })
+    }
+}
+
+fn meta(spec: &VllmSpec) -> ModelMeta {
+    ModelMeta {
+        hf_id: spec.hf_id.to_owned(),
+        model_type: spec.model_type.as_str().to_owned(),
+        quantization: spec.quantization.to_owned(),
+        dtype: spec.dtype.to_owned(),
+        context_length: Some(spec.context_length),
+        parameters: Some(spec.parameters),
+    }
+}
+
+fn instance(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> VllmInstance {
+    let state = tr.state(spec, t);
+    let v0 = spec.engine() == "v0";
+    let stats = tr.stats(spec, t).map(|s| {
+        let i = s.instant;
+        let ok = s.requests_ok;
+        EngineStats {
+            running: Some(i.running),
+            waiting: Some(i.waiting),
+            swapped: v0.then_some(0.0),
+            kv_cache_usage: Some(i.kv_cache),
+            cpu_cache_usage: v0.then_some(0.0),
+            prefix_cache_queries: (!v0).then_some(s.prompt_tokens),
+            prefix_cache_hits: (!v0).then_some((s.prompt_tokens * 0.35).floor()),
+            prompt_tokens: Some(s.prompt_tokens),
+            generation_tokens: Some(s.generation_tokens),
+            success: vec![
+                ("stop".to_owned(), (ok * 0.93).floor()),
+                ("length".to_owned(), (ok * 0.06).floor()),
+                ("abort".to_owned(), (ok * 0.01).floor()),
+            ],
+            errors: Some(s.requests_failed),
+            preemptions: Some(s.preemptions),
+            ttft: Some(s.ttft),
+            inter_token_latency: Some(s.itl),
+            e2e_latency: Some(s.e2e),
+            queue_time: Some(s.queue),
+            prefill_time: Some(s.prefill),
+            decode_time: Some(s.decode),
+        }
+    });
+    VllmInstance {
+        container: spec.container.clone(),
+        model: spec.model.clone(),
+        vllm_version: spec.vllm_version.to_owned(),
+        engine: spec.engine().to_owned(),
+        state: state.as_str().to_owned(),
+        stats,
+        // /v1/models answers only once the model is loaded.
+        meta: matches!(state, InstanceState::Ready | InstanceState::Unhealthy).then(|| meta(spec)),
+    }
+}
+
+fn cost(spec: &VllmSpec, requests: f64) -> f64 {
+    requests
+        * (spec.prompt_tokens * spec.cost_per_input_token
+            + spec.generation_tokens * spec.cost_per_output_token)
+}
+
+fn litellm(tr: &Traffic<'_>, t: f64) -> LitellmReading {
+    let today = day_start(t);
+    let catalog = tr
+        .fleet
+        .vllm
+        .iter()
+        .map(|s| CatalogEntry {
+            model_name: s.model.clone(),
+            litellm_model: format!("hosted_vllm/{}", s.hf_id),
+            api_base: format!("http://{}:8000/v1", s.container),
+            mode: s.model_type.litellm_mode().to_owned(),
+            max_tokens: Some(s.context_length),
+            input_cost_per_token: Some(s.cost_per_input_token),
+            output_cost_per_token: Some(s.cost_per_output_token),
+            healthy: Some(tr.state(s, t) == InstanceState::Ready),
+        })
+        .collect();
+    let daily = tr
+        .fleet
+        .vllm
+        .iter()
+        .map(|s| {
+            let (ok, failed) = tr.requests_between(s, today, t);
+            DailyUsage {
+                model: s.model.clone(),
+                requests_ok: ok.floor(),
+                requests_failed: failed.floor(),
+                prompt_tokens: (ok * s.prompt_tokens).floor(),
+                completion_tokens: (ok * s.generation_tokens).floor(),
+                spend_usd: cost(s, ok),
+            }
+        })
+        .collect();
+    let period_start =
+        FLEET_EPOCH + ((t - FLEET_EPOCH) / BUDGET_PERIOD_S).floor() * BUDGET_PERIOD_S;
+    let period_spend: f64 = tr
+        .fleet
+        .vllm
+        .iter()
+        .map(|s| cost(s, tr.requests_between(s, period_start, t).0))
+        .sum();
+    let keys = tr
+        .fleet
+        .keys
+        .iter()
+        .map(|k| KeyUsage {
+            alias: k.alias.clone(),
+            spend_usd: period_spend * k.traffic_share,
+            max_budget_usd: k.max_budget_usd,
+            rpm_limit: k.rpm_limit.map(f64::from),
+            tpm_limit: k.tpm_limit.map(f64::from),
+        })
+        .collect();
+    LitellmReading {
+        version: Some(LITELLM_VERSION.to_owned()),
+        ready: true,
+        catalog,
+        daily,
+        keys,
+    }
+}
+
+fn quantiles(d: LogNormal) -> [f64; 3] {
+    QUANTILES.map(|(q, _)| d.quantile(q))
+}
+
+fn langfuse(tr: &Traffic<'_>, t: f64) -> LangfuseReading {
+    let today = day_start(t);
+    let mut models = Vec::new();
+    let mut all_requests = 0.0;
+    let mut all_cost = 0.0;
+    for s in &tr.fleet.vllm {
+        let (ok, failed) = tr.requests_between(s, today, t);
+        let (e2e, ttft) = tr.latency(s, t);
+        let serving = tr.state(s, t) == InstanceState::Ready;
+        all_requests += ok + failed;
+        all_cost += cost(s, ok);
+        models.push(ModelDay {
+            model: s.model.clone(),
+            observations: (ok + failed).floor(),
+            input_tokens: (ok * s.prompt_tokens).floor(),
+            output_tokens: (ok * s.generation_tokens).floor(),
+            cost_usd: cost(s, ok),
+            error_observations: failed.floor(),
+            latency_s: serving.then(|| quantiles(e2e)),
+            ttft_s: (serving && s.generation_tokens > 0.0).then(|| quantiles(ttft)),
+        });
+    }
+    let traces = (all_requests * 0.85).floor();
+    let users = tr
+        .fleet
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| UserDay {
+            user: u.clone(),
+            cost_usd: all_cost * tr.fleet.user_share(i),
+            traces: (traces * tr.fleet.user_share(i)).floor(),
+        })
+        .collect();
+    let c = &tr.timeline.at(t).conditions;
+    let quality_drop = if c.scenario == Scenario::Degraded || c.has(Fault::ErrorBurst) {
+        0.15
+    } else {
+        0.0
+    };
+    let score = |name: &str, median: f64, spread: f64| {
+        let m = (median + 0.02 * noise(tr.seed, name, t, 600.0)).clamp(0.0, 1.0);
+        ScoreDistribution {
+            name: name.to_owned(),
+            quantiles: [m, (m + spread).min(1.0), (m + 1.5 * spread).min(1.0)],
+            samples: (traces * 0.1).floor(),
+        }
+    };
+    LangfuseReading {
+        version: Some(LANGFUSE_VERSION.to_owned()),
+        daily_traces: traces,
+        models,
+        users,
+        scores: vec![
+            score("helpfulness", 0.82 - quality_drop, 0.1),
+            score("correctness", 0.78 - quality_drop, 0.12),
+            score("toxicity", 0.02, 0.03),
+        ],
+    }
+}
+
+/// The simulator as the `vllm` role's source.
+pub struct SimVllmSource(pub Arc<Simulator>);
+
+#[async_trait]
+impl VllmSource for SimVllmSource {
+    async fn instances(
+        &self,
+    ) -> Result<Vec<Result<VllmInstance, (String, SourceError)>>, SourceError> {
+        Ok(self.0.vllm_instances(now()).into_iter().map(Ok).collect())
+    }
+}
+
+/// The simulator as the `litellm` role's source.
+pub struct SimLitellmSource(pub Arc<Simulator>);
+
+#[async_trait]
+impl LitellmSource for SimLitellmSource {
+    async fn read(&self) -> Result<LitellmReading, SourceError> {
+        Ok(self.0.litellm_reading(now()))
+    }
+}
+
+/// The simulator as the `langfuse` role's source.
+pub struct SimLangfuseSource(pub Arc<Simulator>);
+
+#[async_trait]
+impl LangfuseSource for SimLangfuseSource {
+    async fn read(&self) -> Result<LangfuseReading, SourceError> {
+        self.0.langfuse_reading(now())
+    }
+}

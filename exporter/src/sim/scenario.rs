@@ -1,0 +1,296 @@
+//! Scenarios and fault switches, what each does to the fleet, and the timeline of switches
+//! that lets counters stay monotonic when the scenario changes at run time.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The fleet's overall situation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    /// Daytime 10–20 requests/min, everything healthy: no alert may fire.
+    Normal,
+    /// Four times the traffic: GPUs busy, queues and KV cache fill, latency doubles.
+    HighLoad,
+    /// Errors and latency up, one inference server unhealthy.
+    Degraded,
+    /// Planned maintenance: some models stopped, traffic low.
+    Maintenance,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Normal,
+        Scenario::HighLoad,
+        Scenario::Degraded,
+        Scenario::Maintenance,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Normal => "normal",
+            Scenario::HighLoad => "high_load",
+            Scenario::Degraded => "degraded",
+            Scenario::Maintenance => "maintenance",
+        }
+    }
+}
+
+/// A fault injected on top of the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// One GPU runs at 88–92 °C and thermally throttles.
+    GpuOverheat,
+    /// One inference container exits shortly after every start and is restarted.
+    ContainerCrashLoop,
+    /// One vLLM instance never finishes loading its model (out of memory).
+    ModelLoadFailure,
+    /// The Langfuse API and one vLLM backend stop answering.
+    UpstreamDown,
+    /// A burst of failed requests (15 %) and ERROR log lines across models.
+    ErrorBurst,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 5] = [
+        Fault::GpuOverheat,
+        Fault::ContainerCrashLoop,
+        Fault::ModelLoadFailure,
+        Fault::UpstreamDown,
+        Fault::ErrorBurst,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::GpuOverheat => "gpu_overheat",
+            Fault::ContainerCrashLoop => "container_crash_loop",
+            Fault::ModelLoadFailure => "model_load_failure",
+            Fault::UpstreamDown => "upstream_down",
+            Fault::ErrorBurst => "error_burst",
+        }
+    }
+}
+
+macro_rules! parse_by_name {
+    ($ty:ty, $what:literal) => {
+        impl FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                        format!(
+                            concat!("unknown ", $what, " '{}' (expected one of: {})"),
+                            s,
+                            names.join(", ")
+                        )
+                    })
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+parse_by_name!(Scenario, "scenario");
+parse_by_name!(Fault, "fault");
+
+/// Scenario plus active faults: what the simulator is doing during one stretch of time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conditions {
+    pub scenario: Scenario,
+    #[serde(default)]
+    pub faults: BTreeSet<Fault>,
+}
+
+impl Default for Conditions {
+    fn default() -> Self {
+        Self {
+            scenario: Scenario::Normal,
+            faults: BTreeSet::new(),
+        }
+    }
+}
+
+impl Conditions {
+    pub fn has(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
+
+    /// Multiplier on request traffic.
+    pub fn traffic_factor(&self) -> f64 {
+        match self.scenario {
+            Scenario::Normal | Scenario::Degraded => 1.0,
+            Scenario::HighLoad => 4.0,
+            Scenario::Maintenance => 0.3,
+        }
+    }
+
+    /// Fraction of requests that fail.
+    pub fn error_ratio(&self) -> f64 {
+        let base: f64 = match self.scenario {
+            Scenario::Normal | Scenario::Maintenance => 0.004,
+            Scenario::HighLoad => 0.012,
+            Scenario::Degraded => 0.08,
+        };
+        if self.has(Fault::ErrorBurst) {
+            base.max(0.15)
+        } else {
+            base
+        }
+    }
+
+    /// Multiplier on every latency.
+    pub fn latency_factor(&self) -> f64 {
+        match self.scenario {
+            Scenario::Normal | Scenario::Maintenance => 1.0,
+            Scenario::HighLoad => 2.0,
+            Scenario::Degraded => 3.0,
+        }
+    }
+}
+
+/// One stretch of time under fixed conditions, from `start` until the next segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub start: f64,
+    pub conditions: Conditions,
+}
+
+/// The history of conditions. The first segment reaches back to the beginning of time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    segments: Vec<Segment>,
+    /// Where faults that were on from the beginning count from (the simulator's start).
+    anchor: f64,
+}
+
+impl Timeline {
+    /// A timeline under `initial` conditions; faults already on count from `anchor`.
+    pub fn new(initial: Conditions, anchor: f64) -> Self {
+        Self {
+            segments: vec![Segment {
+                start: f64::NEG_INFINITY,
+                conditions: initial,
+            }],
+            anchor,
+        }
+    }
+
+    /// Switches conditions from time `at` on. Switches must come in time order; one that
+    /// comes earlier than the last replaces the later history.
+    pub fn switch(&mut self, at: f64, conditions: Conditions) {
+        self.segments.retain(|s| s.start < at || s.start == f64::NEG_INFINITY);
+        if self.current().conditions != conditions {
+            self.segments.push(Segment { start: at, conditions });
+        }
+    }
+
+    pub fn current(&self) -> &Segment {
+        // The list is never empty: new() puts one segment in and switch() keeps the first.
+        &self.segments[self.segments.len() - 1]
+    }
+
+    /// Conditions in force at time `t`.
+    pub fn at(&self, t: f64) -> &Segment {
+        self.segments
+            .iter()
+            .rev()
+            .find(|s| s.start <= t)
+            .unwrap_or(&self.segments[0])
+    }
+
+    /// The pieces of [a, b] with the conditions of each, in time order.
+    pub fn pieces(&self, a: f64, b: f64) -> impl Iterator<Item = (f64, f64, &Conditions)> {
+        self.segments.iter().enumerate().filter_map(move |(i, s)| {
+            let end = self.segments.get(i + 1).map_or(f64::INFINITY, |n| n.start);
+            let (lo, hi) = (a.max(s.start), b.min(end));
+            (lo < hi).then_some((lo, hi, &s.conditions))
+        })
+    }
+
+    /// When the fault was switched on, if it is on at time `t`.
+    pub fn fault_since(&self, fault: Fault, t: f64) -> Option<f64> {
+        self.since(t, |c| c.has(fault))
+            .map(|s| if s.is_finite() { s } else { self.anchor.min(t) })
+    }
+
+    /// Since when `holds` has been true without a break, if it holds at time `t`
+    /// (negative infinity when it always has).
+    pub fn since(&self, t: f64, holds: impl Fn(&Conditions) -> bool) -> Option<f64> {
+        let mut since = None;
+        for s in self.segments.iter().filter(|s| s.start <= t) {
+            match (holds(&s.conditions), since) {
+                (true, None) => since = Some(s.start),
+                (false, _) => since = None,
+                _ => {}
+            }
+        }
+        since
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cond(s: Scenario) -> Conditions {
+        Conditions {
+            scenario: s,
+            faults: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_refused() {
+        for s in Scenario::ALL {
+            assert_eq!(s.as_str().parse::<Scenario>(), Ok(s));
+        }
+        for f in Fault::ALL {
+            assert_eq!(f.as_str().parse::<Fault>(), Ok(f));
+        }
+        let err = "busy".parse::<Scenario>().unwrap_err();
+        assert!(err.contains("high_load"), "{err}");
+    }
+
+    #[test]
+    fn pieces_split_an_interval_at_switches() {
+        let mut tl = Timeline::new(cond(Scenario::Normal), 0.0);
+        tl.switch(100.0, cond(Scenario::HighLoad));
+        tl.switch(200.0, cond(Scenario::Normal));
+        let pieces: Vec<_> = tl
+            .pieces(50.0, 250.0)
+            .map(|(a, b, c)| (a, b, c.scenario))
+            .collect();
+        assert_eq!(
+            pieces,
+            vec![
+                (50.0, 100.0, Scenario::Normal),
+                (100.0, 200.0, Scenario::HighLoad),
+                (200.0, 250.0, Scenario::Normal)
+            ]
+        );
+        assert_eq!(tl.at(150.0).conditions.scenario, Scenario::HighLoad);
+    }
+
+    #[test]
+    fn fault_since_reports_the_latest_switch_on() {
+        let mut tl = Timeline::new(cond(Scenario::Normal), 0.0);
+        let mut faulty = cond(Scenario::Normal);
+        faulty.faults.insert(Fault::GpuOverheat);
+        tl.switch(10.0, faulty.clone());
+        tl.switch(20.0, cond(Scenario::Normal));
+        tl.switch(30.0, faulty);
+        assert_eq!(tl.fault_since(Fault::GpuOverheat, 15.0), Some(10.0));
+        assert_eq!(tl.fault_since(Fault::GpuOverheat, 25.0), None);
+        assert_eq!(tl.fault_since(Fault::GpuOverheat, 35.0), Some(30.0));
+    }
+}
