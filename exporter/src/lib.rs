@@ -12,6 +12,7 @@ pub mod role;
 pub mod schema;
 pub mod service;
 pub mod sim;
+pub mod thresholds;
 pub mod source;
 pub mod topn;
 pub mod vllm;

@@ -34,14 +34,23 @@ pub struct SourceState {
     metrics: MetricSet,
 }
 
+#[derive(Default)]
+struct Published {
+    sources: Vec<SourceState>,
+    exposition: Bytes,
+}
+
 /// Shared state of one running role.
 pub struct RoleService {
     pub role: Role,
     pub mode: SourceMode,
     pub simulator: Option<Arc<Simulator>>,
     collectors: Vec<Arc<dyn Collector>>,
-    sources: RwLock<Vec<SourceState>>,
-    exposition: RwLock<Bytes>,
+    /// Source states and the exposition rendered from them, published together so that a
+    /// reader never sees a source as collected before its metrics are served.
+    published: RwLock<Published>,
+    /// Serialises read-modify-publish of `published` between this role's collectors.
+    update: std::sync::Mutex<()>,
     /// Wakes every collector for an immediate collection (after a scenario switch).
     pub wake: Arc<Notify>,
 }
@@ -66,22 +75,22 @@ impl RoleService {
             mode,
             simulator,
             collectors,
-            sources: RwLock::new(sources),
-            exposition: RwLock::new(Bytes::new()),
+            published: RwLock::new(Published::default()),
+            update: std::sync::Mutex::new(()),
             wake,
         });
-        svc.rerender();
+        svc.publish(sources);
         Ok(svc)
     }
 
     /// The bytes a scrape returns.
     pub fn exposition(&self) -> Bytes {
-        self.exposition.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.published.read().unwrap_or_else(|e| e.into_inner()).exposition.clone()
     }
 
     /// Snapshot of every source's status.
     pub fn sources(&self) -> Vec<SourceState> {
-        self.sources.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.published.read().unwrap_or_else(|e| e.into_inner()).sources.clone()
     }
 
     /// Ready once any source has collected successfully.
@@ -98,8 +107,9 @@ impl RoleService {
             Err(_) => Err(SourceError::Timeout(timeout.as_secs_f64())),
         };
         let duration = started.elapsed().as_secs_f64();
+        let _guard = self.update.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sources = self.sources();
         {
-            let mut sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
             let s = &mut sources[i];
             s.collections += 1;
             s.duration_s = duration;
@@ -122,17 +132,18 @@ impl RoleService {
                 }
             }
         }
-        self.rerender();
+        self.publish(sources);
     }
 
-    fn rerender(&self) {
+    /// Renders the exposition from `sources` and publishes both at once.
+    fn publish(&self, sources: Vec<SourceState>) {
         let mut m = MetricSet::new();
         m.gauge(
             &BUILD_INFO,
             &[env!("CARGO_PKG_VERSION"), self.role.as_str(), self.mode.as_str()],
             1.0,
         );
-        for s in self.sources() {
+        for s in &sources {
             let up = |ok: bool| f64::from(u8::from(ok));
             m.gauge(&SOURCE_UP, &[&s.name], up(s.up));
             m.gauge(&COLLECT_DURATION, &[&s.name], s.duration_s);
@@ -146,8 +157,11 @@ impl RoleService {
         if let Some(sim) = &self.simulator {
             m.extend(sim.status_metrics(sim::now()));
         }
-        let text = render(&m);
-        *self.exposition.write().unwrap_or_else(|e| e.into_inner()) = Bytes::from(text);
+        let exposition = Bytes::from(render(&m));
+        *self.published.write().unwrap_or_else(|e| e.into_inner()) = Published {
+            sources,
+            exposition,
+        };
     }
 
     /// Spawns one task per collector: collect now, then every `interval` or when woken.

@@ -169,20 +169,23 @@ pub struct Segment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     segments: Vec<Segment>,
-    /// Where faults that were on from the beginning count from (the simulator's start).
-    anchor: f64,
 }
 
 impl Timeline {
-    /// A timeline under `initial` conditions; faults already on count from `anchor`.
+    /// A timeline whose scenario has always been `initial.scenario`; its faults switch on at
+    /// `anchor` (the simulator's start), so a crash loop starts then, not in the past.
     pub fn new(initial: Conditions, anchor: f64) -> Self {
-        Self {
+        let mut tl = Self {
             segments: vec![Segment {
                 start: f64::NEG_INFINITY,
-                conditions: initial,
+                conditions: Conditions {
+                    scenario: initial.scenario,
+                    faults: BTreeSet::new(),
+                },
             }],
-            anchor,
-        }
+        };
+        tl.switch(anchor, initial);
+        tl
     }
 
     /// Switches conditions from time `at` on. Switches must come in time order; one that
@@ -220,7 +223,6 @@ impl Timeline {
     /// When the fault was switched on, if it is on at time `t`.
     pub fn fault_since(&self, fault: Fault, t: f64) -> Option<f64> {
         self.since(t, |c| c.has(fault))
-            .map(|s| if s.is_finite() { s } else { self.anchor.min(t) })
     }
 
     /// Since when `holds` has been true without a break, if it holds at time `t`
@@ -279,6 +281,16 @@ mod tests {
             ]
         );
         assert_eq!(tl.at(150.0).conditions.scenario, Scenario::HighLoad);
+    }
+
+    #[test]
+    fn initial_faults_start_at_the_anchor() {
+        let mut c = cond(Scenario::HighLoad);
+        c.faults.insert(Fault::ErrorBurst);
+        let tl = Timeline::new(c, 500.0);
+        assert_eq!(tl.fault_since(Fault::ErrorBurst, 600.0), Some(500.0));
+        assert!(!tl.at(400.0).conditions.has(Fault::ErrorBurst));
+        assert_eq!(tl.at(-1e12).conditions.scenario, Scenario::HighLoad);
     }
 
     #[test]

@@ -162,6 +162,12 @@ impl Traffic<'_> {
         if c.has(Fault::ContainerCrashLoop) && is(spec, CRASH_LOOP_MODEL) {
             return t - self.crash_phase(t);
         }
+        if is(spec, LOAD_FAILURE_MODEL) {
+            // The container was restarted into the failing load when the fault began.
+            if let Some(since) = self.timeline.fault_since(Fault::ModelLoadFailure, t) {
+                return since;
+            }
+        }
         let base = super::fleet::FLEET_EPOCH
             + 3600.0 * (super::signal::hash(self.seed, &spec.container, 0) % (24 * 20)) as f64;
         let up_since = self.timeline.since(t, |c| !stopped_by(spec, c));

@@ -1,0 +1,74 @@
+//! The command line, defined once with clap derive: completions and man pages are generated
+//! from it.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Monitoring for a self-hosted LLM server: GPUs, containers, vLLM, LiteLLM, Langfuse.
+#[derive(Debug, Parser)]
+#[command(name = "llmmon", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One-shot summary of the server: GPUs, containers, models, traffic, problems.
+    ///
+    /// Exits 0 when nothing is critical, 3 when something is, 1 when no exporter answers.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub demo: DemoArgs,
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
+}
+
+/// Running against the embedded fleet simulator instead of a real server.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Start the exporter roles in-process on a simulated 8-GPU server and read those.
+    #[arg(long)]
+    pub demo: bool,
+    /// Simulator scenario: normal, high_load, degraded, maintenance.
+    #[arg(long, requires = "demo", value_name = "NAME")]
+    pub scenario: Option<String>,
+    /// Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop,
+    /// model_load_failure, upstream_down, error_burst.
+    #[arg(long = "fault", requires = "demo", value_name = "NAME")]
+    pub faults: Vec<String>,
+}
+
+/// Where the exporters are.
+#[derive(Debug, Clone, Args)]
+pub struct EndpointArgs {
+    /// Host the exporter roles listen on (each on its default port).
+    #[arg(long, default_value = "127.0.0.1", env = "LLMMON_HOST")]
+    pub host: String,
+    /// Override one role's base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable).
+    #[arg(long = "exporter", value_name = "ROLE=URL")]
+    pub exporters: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn scenario_requires_demo() {
+        let err = Cli::try_parse_from(["llmmon", "status", "--scenario", "high_load"]).unwrap_err();
+        assert!(err.to_string().contains("--demo"), "{err}");
+    }
+}

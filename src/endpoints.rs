@@ -1,0 +1,124 @@
+//! Where llmmon finds the exporter roles: defaults on one host, overrides per role, or the
+//! in-process demo on loopback ports.
+
+use std::time::Duration;
+
+use llmmon_exporter::config::Settings;
+use llmmon_exporter::service::{self, Running};
+use llmmon_exporter::sim::Fault;
+use llmmon_exporter::{Role, SourceMode};
+
+use crate::cli::{DemoArgs, EndpointArgs};
+
+/// Roles `status` and `top` read (cAdvisor and DCGM only feed dashboards).
+pub const READ_ROLES: [Role; 6] = [
+    Role::Gpu,
+    Role::Containers,
+    Role::Node,
+    Role::Vllm,
+    Role::Litellm,
+    Role::Langfuse,
+];
+
+/// Base URL per role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoints {
+    pub roles: Vec<(Role, String)>,
+}
+
+impl Endpoints {
+    /// Defaults on `host`, then each `ROLE=URL` override; every bad entry in one error.
+    pub fn from_args(args: &EndpointArgs) -> Result<Self, String> {
+        let mut roles: Vec<(Role, String)> = READ_ROLES
+            .iter()
+            .map(|r| (*r, format!("http://{}:{}", args.host, r.default_port())))
+            .collect();
+        let mut problems = Vec::new();
+        for entry in &args.exporters {
+            let Some((name, url)) = entry.split_once('=') else {
+                problems.push(format!("--exporter '{entry}' is not ROLE=URL"));
+                continue;
+            };
+            match name.parse::<Role>() {
+                Ok(role) if url.starts_with("http://") || url.starts_with("https://") => {
+                    let url = url.trim_end_matches('/').to_owned();
+                    match roles.iter_mut().find(|(r, _)| *r == role) {
+                        Some(slot) => slot.1 = url,
+                        None => roles.push((role, url)),
+                    }
+                }
+                Ok(_) => problems.push(format!("--exporter {name}: URL must start with http:// or https://")),
+                Err(e) => problems.push(format!("--exporter: {e}")),
+            }
+        }
+        if problems.is_empty() {
+            Ok(Self { roles })
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    pub fn url(&self, role: Role) -> Option<&str> {
+        self.roles.iter().find(|(r, _)| *r == role).map(|(_, u)| u.as_str())
+    }
+}
+
+/// The exporter roles running in-process on the simulator, and where they listen.
+pub struct Demo {
+    pub running: Running,
+    pub endpoints: Endpoints,
+}
+
+/// Starts every role on the simulator on loopback ephemeral ports, collecting every
+/// `interval`, and waits for the first collection.
+pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, String> {
+    let mut settings = Settings::demo(interval);
+    if let Some(s) = &args.scenario {
+        settings.conditions.scenario = s.parse()?;
+    }
+    for f in &args.faults {
+        settings.conditions.faults.insert(f.parse::<Fault>()?);
+    }
+    let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !running.wait_ready(Duration::from_secs(10)).await {
+        return Err("the simulated exporters did not complete a first collection in 10 s".into());
+    }
+    let roles = running
+        .bound
+        .iter()
+        .map(|b| (b.role, format!("http://{}", b.addr)))
+        .collect();
+    Ok(Demo {
+        running,
+        endpoints: Endpoints { roles },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(exporters: &[&str]) -> EndpointArgs {
+        EndpointArgs {
+            host: "10.1.2.3".into(),
+            exporters: exporters.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_use_the_design_ports_on_the_host() {
+        let e = Endpoints::from_args(&args(&[])).expect("valid");
+        assert_eq!(e.url(Role::Gpu), Some("http://10.1.2.3:9445"));
+        assert_eq!(e.url(Role::Node), Some("http://10.1.2.3:9100"));
+    }
+
+    #[test]
+    fn overrides_replace_one_role_and_bad_entries_are_all_reported() {
+        let e = Endpoints::from_args(&args(&["vllm=http://x:1/"])).expect("valid");
+        assert_eq!(e.url(Role::Vllm), Some("http://x:1"));
+        let err = Endpoints::from_args(&args(&["nope", "gpux=http://a", "gpu=ftp://b"])).unwrap_err();
+        assert!(err.contains("'nope'") && err.contains("gpux") && err.contains("ftp"), "{err}");
+    }
+}

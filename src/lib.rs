@@ -1,0 +1,8 @@
+//! llmmon: the command-line tool of the llmmon monitoring stack (status, and later the
+//! TUI and ops commands), reading the exporter roles over HTTP.
+
+pub mod cli;
+pub mod endpoints;
+pub mod exit;
+pub mod scrape;
+pub mod status;
