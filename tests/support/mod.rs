@@ -1,0 +1,134 @@
+//! Shared helpers of the integration tests: finding real binaries (failing loudly with the
+//! install command when one is missing), free loopback ports, and a real Prometheus.
+
+#![allow(dead_code, reason = "each test crate uses a different subset of the helpers")]
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use llmmon_exporter::Role;
+
+/// The path of `bin`, or a panic that says which Debian package to install.
+pub fn require(bin: &str, package: &str) -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(bin))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "`{bin}` is not installed; this test needs it. Install it with: \
+             apt-get update && apt-get install -y {package} (or run ./scripts/test.sh, which does)"
+        )
+    })
+}
+
+/// A port nothing listens on right now (bound and released).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().expect("local addr").port()
+}
+
+/// A child process killed when dropped.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Polls `f` until it returns Some or `limit` passes.
+pub async fn wait_for<T, F, Fut>(limit: Duration, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    None
+}
+
+/// The shipped local Prometheus config with each job's target moved to `addrs` and the
+/// scrape interval shortened for the test.
+pub fn local_prometheus_config(addrs: &[(Role, SocketAddr)], interval: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose/config/prometheus/prometheus.local.yml");
+    let text = std::fs::read_to_string(&path).expect("shipped prometheus.local.yml");
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    doc["global"]["scrape_interval"] = interval.into();
+    doc["global"]["scrape_timeout"] = interval.into();
+    doc["global"]["evaluation_interval"] = interval.into();
+    let jobs = doc["scrape_configs"].as_sequence_mut().expect("scrape_configs");
+    jobs.retain(|job| {
+        let name = job["job_name"].as_str().unwrap_or_default();
+        addrs.iter().any(|(r, _)| r.as_str() == name)
+    });
+    for job in jobs.iter_mut() {
+        let name = job["job_name"].as_str().unwrap_or_default().to_owned();
+        let addr = addrs.iter().find(|(r, _)| r.as_str() == name).map(|(_, a)| a).expect("job has a role");
+        job["static_configs"][0]["targets"] = vec![addr.to_string()].into();
+    }
+    serde_yaml::to_string(&doc).expect("serialise YAML")
+}
+
+/// A real Prometheus server on a free loopback port, with its own data directory.
+pub struct Prometheus {
+    pub url: String,
+    _proc: Proc,
+    _dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    pub async fn start(config: &str) -> Self {
+        let bin = require("prometheus", "prometheus");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cfg = dir.path().join("prometheus.yml");
+        std::fs::write(&cfg, config).expect("write config");
+        let port = free_port();
+        let child = Command::new(bin)
+            .arg(format!("--config.file={}", cfg.display()))
+            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start prometheus");
+        let prom = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            _proc: Proc(child),
+            _dir: dir,
+        };
+        let client = reqwest::Client::new();
+        let ready = wait_for(Duration::from_secs(30), || {
+            let c = client.clone();
+            let u = format!("{}/-/ready", prom.url);
+            async move { c.get(u).send().await.ok().filter(|r| r.status().is_success()) }
+        })
+        .await;
+        assert!(ready.is_some(), "prometheus did not become ready in 30 s");
+        prom
+    }
+
+    /// Runs an instant query and returns `data.result`.
+    pub async fn query(&self, q: &str) -> Vec<serde_json::Value> {
+        let resp: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/query", self.url))
+            .query(&[("query", q)])
+            .send()
+            .await
+            .expect("query prometheus")
+            .json()
+            .await
+            .expect("JSON answer");
+        assert_eq!(resp["status"], "success", "query {q} failed: {resp}");
+        resp["data"]["result"].as_array().cloned().unwrap_or_default()
+    }
+}
