@@ -63,6 +63,17 @@ impl RoleService {
         wake: Arc<Notify>,
     ) -> Result<Arc<Self>, String> {
         let collectors = role.collectors(mode, simulator.as_ref())?;
+        Ok(Self::with_collectors(role, mode, simulator, collectors, wake))
+    }
+
+    /// A role running the given collectors (tests inject failing or slow ones here).
+    pub fn with_collectors(
+        role: Role,
+        mode: SourceMode,
+        simulator: Option<Arc<Simulator>>,
+        collectors: Vec<Arc<dyn Collector>>,
+        wake: Arc<Notify>,
+    ) -> Arc<Self> {
         let sources = collectors
             .iter()
             .map(|c| SourceState {
@@ -80,7 +91,7 @@ impl RoleService {
             wake,
         });
         svc.publish(sources);
-        Ok(svc)
+        svc
     }
 
     /// The bytes a scrape returns.
