@@ -47,7 +47,9 @@ impl Endpoints {
                         None => roles.push((role, url)),
                     }
                 }
-                Ok(_) => problems.push(format!("--exporter {name}: URL must start with http:// or https://")),
+                Ok(_) => problems.push(format!(
+                    "--exporter {entry}: URL must start with http:// or https://"
+                )),
                 Err(e) => problems.push(format!("--exporter: {e}")),
             }
         }
@@ -59,7 +61,10 @@ impl Endpoints {
     }
 
     pub fn url(&self, role: Role) -> Option<&str> {
-        self.roles.iter().find(|(r, _)| *r == role).map(|(_, u)| u.as_str())
+        self.roles
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, u)| u.as_str())
     }
 }
 
@@ -118,7 +123,11 @@ mod tests {
     fn overrides_replace_one_role_and_bad_entries_are_all_reported() {
         let e = Endpoints::from_args(&args(&["vllm=http://x:1/"])).expect("valid");
         assert_eq!(e.url(Role::Vllm), Some("http://x:1"));
-        let err = Endpoints::from_args(&args(&["nope", "gpux=http://a", "gpu=ftp://b"])).unwrap_err();
-        assert!(err.contains("'nope'") && err.contains("gpux") && err.contains("ftp"), "{err}");
+        let err =
+            Endpoints::from_args(&args(&["nope", "gpux=http://a", "gpu=ftp://b"])).unwrap_err();
+        assert!(
+            err.contains("'nope'") && err.contains("gpux") && err.contains("ftp"),
+            "{err}"
+        );
     }
 }

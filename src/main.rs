@@ -70,5 +70,9 @@ async fn status_cmd(args: StatusArgs) -> Result<Exit, (Exit, String)> {
     };
     // A closed pipe (`llmmon status | head`) is not an error.
     let _ = std::io::stdout().write_all(text.as_bytes());
-    Ok(if s.has_critical() { Exit::Critical } else { Exit::Success })
+    Ok(if s.has_critical() {
+        Exit::Critical
+    } else {
+        Exit::Success
+    })
 }

@@ -124,7 +124,11 @@ pub fn parse(text: &str) -> Result<Scrape, String> {
 }
 
 /// Fetches and parses `url` (an exporter's `/metrics`) within `timeout`.
-pub async fn fetch(client: &reqwest::Client, url: &str, timeout: Duration) -> Result<Scrape, String> {
+pub async fn fetch(
+    client: &reqwest::Client,
+    url: &str,
+    timeout: Duration,
+) -> Result<Scrape, String> {
     let resp = client
         .get(url)
         .timeout(timeout)

@@ -27,7 +27,11 @@ fn fake_sysfs() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let chip = dir.path().join("class/hwmon/hwmon0");
     std::fs::create_dir_all(&chip).expect("mkdir");
-    for (file, content) in [("name", "coretemp\n"), ("temp1_input", "45000\n"), ("temp1_label", "Package id 0\n")] {
+    for (file, content) in [
+        ("name", "coretemp\n"),
+        ("temp1_input", "45000\n"),
+        ("temp1_label", "Package id 0\n"),
+    ] {
         std::fs::write(chip.join(file), content).expect("write sysfs file");
     }
     dir
@@ -63,21 +67,32 @@ async fn simulated_node_families_exist_in_real_node_exporter_with_same_type_and_
     let sim = Simulator::new(1, 1, Conditions::default(), T);
     let ours = scrape::parse(&render(&sim.node_metrics(T))).expect("our exposition parses");
     for def in NODE_FAMILIES {
-        let mine = ours.families.get(def.name).unwrap_or_else(|| panic!("we do not emit {}", def.name));
+        let mine = ours
+            .families
+            .get(def.name)
+            .unwrap_or_else(|| panic!("we do not emit {}", def.name));
         let theirs = real
             .families
             .get(def.name)
             .unwrap_or_else(|| panic!("real node_exporter 1.5 has no {}", def.name));
         assert_eq!(mine.kind, theirs.kind, "{}: type differs", def.name);
         let real_labels: BTreeSet<String> = theirs.label_names.iter().cloned().collect();
-        assert_eq!(labels(def), real_labels, "{}: labels differ from node_exporter", def.name);
+        assert_eq!(
+            labels(def),
+            real_labels,
+            "{}: labels differ from node_exporter",
+            def.name
+        );
         assert!(!mine.series.is_empty());
     }
 }
 
 /// Reads a reference list: `name<TAB>type<TAB>label,label`, `#` comments, one header line.
 fn reference(file: &str) -> BTreeMap<String, (String, BTreeSet<String>)> {
-    let path = format!("{}/tests/fixtures/reference/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/reference/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).expect("reference list");
     text.lines()
         .skip(1)
@@ -105,9 +120,22 @@ fn assert_matches_reference(families: &[&MetricDef], file: &str, exposition: &st
         let (kind, labels_ref) = refs
             .get(def.name)
             .unwrap_or_else(|| panic!("{} is not in {file}", def.name));
-        assert_eq!(def.kind.as_str(), kind, "{}: type differs from {file}", def.name);
-        assert_eq!(&labels(def), labels_ref, "{}: labels differ from {file}", def.name);
-        let emitted = ours.families.get(def.name).unwrap_or_else(|| panic!("we do not emit {}", def.name));
+        assert_eq!(
+            def.kind.as_str(),
+            kind,
+            "{}: type differs from {file}",
+            def.name
+        );
+        assert_eq!(
+            &labels(def),
+            labels_ref,
+            "{}: labels differ from {file}",
+            def.name
+        );
+        let emitted = ours
+            .families
+            .get(def.name)
+            .unwrap_or_else(|| panic!("we do not emit {}", def.name));
         assert_eq!(&emitted.kind, kind, "{}: emitted type", def.name);
     }
 }
@@ -115,11 +143,19 @@ fn assert_matches_reference(families: &[&MetricDef], file: &str, exposition: &st
 #[test]
 fn simulated_cadvisor_families_match_cadvisor_names_types_and_labels() {
     let sim = Simulator::new(1, 1, Conditions::default(), T);
-    assert_matches_reference(CADVISOR_FAMILIES, "cadvisor_metrics.tsv", &render(&sim.cadvisor_metrics(T)));
+    assert_matches_reference(
+        CADVISOR_FAMILIES,
+        "cadvisor_metrics.tsv",
+        &render(&sim.cadvisor_metrics(T)),
+    );
 }
 
 #[test]
 fn simulated_dcgm_families_match_dcgm_exporter_names_types_and_labels() {
     let sim = Simulator::new(1, 1, Conditions::default(), T);
-    assert_matches_reference(DCGM_FAMILIES, "dcgm_metrics.tsv", &render(&sim.dcgm_metrics(T)));
+    assert_matches_reference(
+        DCGM_FAMILIES,
+        "dcgm_metrics.tsv",
+        &render(&sim.dcgm_metrics(T)),
+    );
 }

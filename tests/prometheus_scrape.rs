@@ -28,9 +28,13 @@ fn series_name(def: &MetricDef) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_scrapes_every_role_and_finds_every_family_with_its_labels() {
-    let running = service::start(&Settings::demo(Duration::from_secs(1)), &Role::ALL, SourceMode::Sim)
-        .await
-        .expect("start roles");
+    let running = service::start(
+        &Settings::demo(Duration::from_secs(1)),
+        &Role::ALL,
+        SourceMode::Sim,
+    )
+    .await
+    .expect("start roles");
     let addrs: Vec<_> = running.bound.iter().map(|b| (b.role, b.addr)).collect();
     let prom = Prometheus::start(&local_prometheus_config(&addrs, "1s")).await;
 
@@ -65,8 +69,11 @@ async fn prometheus_scrapes_every_role_and_finds_every_family_with_its_labels() 
             .chain(schema::SIM_FAMILIES);
         for def in families {
             let name = series_name(def);
-            if ABSENT_ON_H200.contains(&def) {
-                assert!(!labels_of.contains_key(&name), "{name} should be absent on H200");
+            if ABSENT_ON_H200.contains(def) {
+                assert!(
+                    !labels_of.contains_key(&name),
+                    "{name} should be absent on H200"
+                );
                 continue;
             }
             let found = labels_of
@@ -77,10 +84,16 @@ async fn prometheus_scrapes_every_role_and_finds_every_family_with_its_labels() 
             // stay within the declared set and together they must use all of it.
             let mut union = BTreeSet::new();
             for labels in found {
-                assert!(labels.is_subset(&declared), "job {role}: {name} has undeclared labels {labels:?}");
+                assert!(
+                    labels.is_subset(&declared),
+                    "job {role}: {name} has undeclared labels {labels:?}"
+                );
                 union.extend(labels.iter().cloned());
             }
-            assert_eq!(union, declared, "job {role}: {name} labels differ from the schema");
+            assert_eq!(
+                union, declared,
+                "job {role}: {name} labels differ from the schema"
+            );
         }
     }
     running.stop.cancel();

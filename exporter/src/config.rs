@@ -74,7 +74,12 @@ impl Default for RawSettings {
             sim: RawSim::default(),
             listen: Role::ALL
                 .iter()
-                .map(|r| (r.as_str().to_owned(), format!("0.0.0.0:{}", r.default_port())))
+                .map(|r| {
+                    (
+                        r.as_str().to_owned(),
+                        format!("0.0.0.0:{}", r.default_port()),
+                    )
+                })
                 .collect(),
         }
     }
@@ -122,13 +127,14 @@ impl RawSettings {
     pub fn validate(&self) -> Result<Settings, ConfigError> {
         let mut problems = Vec::new();
         let c = &self.collect;
-        if !(c.interval_s >= MIN_INTERVAL_S) {
+        // Written so that NaN fails too.
+        if c.interval_s.is_nan() || c.interval_s < MIN_INTERVAL_S {
             problems.push(format!(
                 "collect.interval_s = {} (must be at least {MIN_INTERVAL_S})",
                 c.interval_s
             ));
         }
-        if !(c.timeout_s > 0.0 && c.timeout_s < c.interval_s.max(MIN_INTERVAL_S)) {
+        if c.timeout_s.is_nan() || c.timeout_s <= 0.0 || c.timeout_s >= c.interval_s.max(MIN_INTERVAL_S) {
             problems.push(format!(
                 "collect.timeout_s = {} (must be above 0 and below collect.interval_s)",
                 c.timeout_s

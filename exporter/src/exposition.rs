@@ -87,7 +87,15 @@ impl MetricSet {
         sum: f64,
         count: u64,
     ) {
-        self.push(def, labels, Value::Histogram { buckets, sum, count });
+        self.push(
+            def,
+            labels,
+            Value::Histogram {
+                buckets,
+                sum,
+                count,
+            },
+        );
     }
 
     fn push(&mut self, def: &'static MetricDef, labels: &[&str], value: Value) {
@@ -144,7 +152,12 @@ impl MetricSet {
     pub fn value(&self, def: &MetricDef, labels: &[&str]) -> Option<&Value> {
         self.samples(def)
             .iter()
-            .find(|s| s.labels.iter().map(String::as_str).eq(labels.iter().copied()))
+            .find(|s| {
+                s.labels
+                    .iter()
+                    .map(String::as_str)
+                    .eq(labels.iter().copied())
+            })
             .map(|s| &s.value)
     }
 
@@ -174,7 +187,8 @@ pub fn render(set: &MetricSet) -> String {
                     MetricKind::Counter => MetricType::Counter,
                     MetricKind::Histogram => MetricType::Histogram,
                 };
-                let mut family = encoder.encode_descriptor(def.base_name(), def.help, None, kind)?;
+                let mut family =
+                    encoder.encode_descriptor(def.base_name(), def.help, None, kind)?;
                 for sample in samples {
                     let labels: Vec<(&str, &str)> = def
                         .labels
@@ -188,7 +202,11 @@ pub fn render(set: &MetricSet) -> String {
                         Value::Counter(v) => {
                             metric.encode_counter::<NoLabelSet, _, f64>(v, None)?
                         }
-                        Value::Histogram { buckets, sum, count } => {
+                        Value::Histogram {
+                            buckets,
+                            sum,
+                            count,
+                        } => {
                             let mut all = buckets.clone();
                             all.push((f64::INFINITY, *count));
                             let non_cumulative = decumulate(&all);
@@ -244,14 +262,29 @@ mod tests {
             6,
         );
         let text = render(&set);
-        assert!(text.contains("# TYPE llm_monitor_gpu_energy_joules_total counter"), "{text}");
-        assert!(text.contains("llm_monitor_gpu_energy_joules_total{gpu=\"0\"} 12"), "{text}");
-        assert!(text.contains("llm_monitor_gpu_utilization_ratio{gpu=\"0\"} 0.5"), "{text}");
-        assert!(text.contains(r#"model="m \"x\"""#), "label value escaped: {text}");
+        assert!(
+            text.contains("# TYPE llm_monitor_gpu_energy_joules_total counter"),
+            "{text}"
+        );
+        assert!(
+            text.contains("llm_monitor_gpu_energy_joules_total{gpu=\"0\"} 12"),
+            "{text}"
+        );
+        assert!(
+            text.contains("llm_monitor_gpu_utilization_ratio{gpu=\"0\"} 0.5"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"model="m \"x\"""#),
+            "label value escaped: {text}"
+        );
         assert!(text.contains(r#"le="0.1"} 2"#), "{text}");
         assert!(text.contains(r#"le="1"} 5"#), "{text}");
         assert!(text.contains(r#"le="+Inf"} 6"#), "{text}");
-        assert!(text.contains("llm_monitor_vllm_time_to_first_token_seconds_count{"), "{text}");
+        assert!(
+            text.contains("llm_monitor_vllm_time_to_first_token_seconds_count{"),
+            "{text}"
+        );
     }
 
     #[test]

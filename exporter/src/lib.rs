@@ -12,8 +12,8 @@ pub mod role;
 pub mod schema;
 pub mod service;
 pub mod sim;
-pub mod thresholds;
 pub mod source;
+pub mod thresholds;
 pub mod topn;
 pub mod vllm;
 

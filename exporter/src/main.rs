@@ -87,7 +87,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     let roles: Vec<Role> = match args.role {
         RoleArg::All => Role::ALL.to_vec(),
         one => {
-            let role: Role = format!("{one:?}").to_lowercase().parse().map_err(anyhow::Error::msg)?;
+            let role: Role = format!("{one:?}")
+                .to_lowercase()
+                .parse()
+                .map_err(anyhow::Error::msg)?;
             if let Some(addr) = args.listen {
                 settings.listen.insert(role, addr);
             }
@@ -118,13 +121,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -370,8 +370,13 @@ families! {
 }
 
 /// Families every role emits about itself.
-pub const EXPORTER_FAMILIES: &[&MetricDef] =
-    &[&SOURCE_UP, &COLLECT_DURATION, &LAST_SUCCESS, &COLLECT_FAILURES, &BUILD_INFO];
+pub const EXPORTER_FAMILIES: &[&MetricDef] = &[
+    &SOURCE_UP,
+    &COLLECT_DURATION,
+    &LAST_SUCCESS,
+    &COLLECT_FAILURES,
+    &BUILD_INFO,
+];
 
 /// Families a role emits only when its source is the simulator.
 pub const SIM_FAMILIES: &[&MetricDef] = &[&SIM_SCENARIO, &SIM_FAULT_ACTIVE];
@@ -596,7 +601,12 @@ mod tests {
         let unbounded = ["pid", "request_id", "trace_id", "user_id", "api_key", "key"];
         for def in all_families() {
             for label in def.labels {
-                assert!(!unbounded.contains(label), "{} has label {}", def.name, label);
+                assert!(
+                    !unbounded.contains(label),
+                    "{} has label {}",
+                    def.name,
+                    label
+                );
             }
         }
     }

@@ -19,14 +19,25 @@ use tokio::sync::Notify;
 use tower::ServiceExt;
 
 async fn get(svc: &Arc<RoleService>, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    send(svc, Request::get(path).body(Body::empty()).expect("request")).await
+    send(
+        svc,
+        Request::get(path).body(Body::empty()).expect("request"),
+    )
+    .await
 }
 
-async fn send(svc: &Arc<RoleService>, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+async fn send(
+    svc: &Arc<RoleService>,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
     let resp = app(svc.clone()).oneshot(req).await.expect("response");
     let (parts, body) = resp.into_parts();
     let bytes = body.collect().await.expect("body").to_bytes();
-    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 fn sim_role(role: Role) -> Arc<RoleService> {
@@ -82,7 +93,11 @@ async fn ready_is_503_with_retry_after_until_the_first_collection() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(headers.contains_key(header::RETRY_AFTER));
     assert!(body.contains("\"ready\":false"), "{body}");
-    assert_eq!(get(&svc, "/health").await.0, StatusCode::OK, "alive before ready");
+    assert_eq!(
+        get(&svc, "/health").await.0,
+        StatusCode::OK,
+        "alive before ready"
+    );
     svc.collect_once(0, Duration::from_secs(5)).await;
     let (status, _, body) = get(&svc, "/ready").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -94,8 +109,15 @@ async fn metrics_carry_the_text_format_content_type() {
     svc.collect_once(0, Duration::from_secs(5)).await;
     let (status, headers, body) = get(&svc, "/metrics").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(headers[header::CONTENT_TYPE], "text/plain; version=0.0.4; charset=utf-8");
-    assert!(body.contains("llm_monitor_vllm_requests_running{"), "{}", &body[..200]);
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    assert!(
+        body.contains("llm_monitor_vllm_requests_running{"),
+        "{}",
+        &body[..200]
+    );
 }
 
 #[tokio::test]
@@ -103,16 +125,24 @@ async fn the_scenario_switches_at_run_time_over_http() {
     let svc = sim_role(Role::Gpu);
     let put = Request::put("/sim")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(r#"{"scenario":"high_load","faults":["gpu_overheat"]}"#))
+        .body(Body::from(
+            r#"{"scenario":"high_load","faults":["gpu_overheat"]}"#,
+        ))
         .expect("request");
     let (status, _, body) = send(&svc, put).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.contains("high_load") && body.contains("gpu_overheat"), "{body}");
+    assert!(
+        body.contains("high_load") && body.contains("gpu_overheat"),
+        "{body}"
+    );
     svc.collect_once(0, Duration::from_secs(5)).await;
     let (_, _, metrics) = get(&svc, "/metrics").await;
     assert!(metrics.contains(r#"llm_monitor_sim_scenario_info{scenario="high_load"} 1"#));
     assert!(metrics.contains(r#"llm_monitor_sim_fault_active{fault="gpu_overheat"} 1"#));
-    assert!(metrics.contains(r#"reason="hw_thermal_slowdown"} 1"#), "the hot GPU throttles");
+    assert!(
+        metrics.contains(r#"reason="hw_thermal_slowdown"} 1"#),
+        "the hot GPU throttles"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +154,10 @@ async fn a_bad_scenario_request_is_a_400_that_names_the_problem() {
         .expect("request");
     let (status, _, body) = send(&svc, put).await;
     assert!(status.is_client_error(), "{status}");
-    assert!(body.contains("apocalypse") || body.contains("unknown variant"), "{body}");
+    assert!(
+        body.contains("apocalypse") || body.contains("unknown variant"),
+        "{body}"
+    );
     let (_, _, sim) = get(&svc, "/sim").await;
     assert!(sim.contains("\"normal\""), "conditions unchanged: {sim}");
 }
@@ -143,9 +176,15 @@ async fn source_up_is_0_when_the_source_fails_and_recovers_without_restart() {
     assert_eq!(status, StatusCode::OK, "a failing source is never a 500");
     assert!(body.contains(r#"llm_monitor_exporter_source_up{source="scripted"} 0"#));
     assert!(body.contains(r#"llm_monitor_exporter_collect_failures_total{source="scripted"} 1"#));
-    assert!(!body.contains("llm_monitor_gpu_utilization_ratio"), "stale values are dropped");
+    assert!(
+        !body.contains("llm_monitor_gpu_utilization_ratio"),
+        "stale values are dropped"
+    );
     let (_, _, ready) = get(&svc, "/ready").await;
-    assert!(ready.contains("driver not loaded"), "the reason is in /ready: {ready}");
+    assert!(
+        ready.contains("driver not loaded"),
+        "the reason is in /ready: {ready}"
+    );
 
     source.fail.store(false, Ordering::SeqCst);
     svc.collect_once(0, Duration::from_secs(1)).await;
@@ -164,7 +203,10 @@ async fn a_hanging_source_times_out_and_scrapes_do_not_wait_for_it() {
     let started = Instant::now();
     let (status, _, _) = get(&svc, "/metrics").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(started.elapsed() < Duration::from_millis(100), "scrape waited on the source");
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "scrape waited on the source"
+    );
     collecting.await.expect("collection task");
     let (_, _, body) = get(&svc, "/metrics").await;
     assert!(body.contains(r#"llm_monitor_exporter_source_up{source="scripted"} 0"#));
@@ -177,7 +219,10 @@ async fn real_mode_of_a_simulated_standard_exporter_is_refused_with_a_reason() {
     let err = RoleService::new(Role::Node, SourceMode::Real, None, Arc::new(Notify::new()))
         .err()
         .expect("refused");
-    assert!(err.contains("node_exporter") || err.contains("real one"), "{err}");
+    assert!(
+        err.contains("node_exporter") || err.contains("real one"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -186,7 +231,12 @@ async fn sim_logs_are_served_and_unknown_containers_are_404() {
     let (status, _, body) = get(&svc, "/sim/logs?container=litellm&limit=5").await;
     assert_eq!(status, StatusCode::OK);
     let lines: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    assert!(lines.as_array().is_some_and(|a| !a.is_empty() && a.len() <= 5), "{body}");
+    assert!(
+        lines
+            .as_array()
+            .is_some_and(|a| !a.is_empty() && a.len() <= 5),
+        "{body}"
+    );
     let (status, _, _) = get(&svc, "/sim/logs?container=nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

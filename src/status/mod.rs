@@ -102,7 +102,9 @@ pub struct ServerStatus {
 
 impl ServerStatus {
     pub fn has_critical(&self) -> bool {
-        self.problems.iter().any(|p| p.severity == Severity::Critical)
+        self.problems
+            .iter()
+            .any(|p| p.severity == Severity::Critical)
     }
 
     pub fn any_reachable(&self) -> bool {
@@ -281,7 +283,10 @@ fn models(vllm: &Scrape, litellm: &Scrape) -> Vec<ModelStatus> {
             let model = info.label("model");
             let key = [("container", container)];
             let daily = |result: &str| {
-                litellm.value(LITELLM_DAILY_REQUESTS.name, &[("model", model), ("result", result)])
+                litellm.value(
+                    LITELLM_DAILY_REQUESTS.name,
+                    &[("model", model), ("result", result)],
+                )
             };
             ModelStatus {
                 model: model.to_owned(),

@@ -37,21 +37,33 @@ pub fn find(s: &ServerStatus) -> Vec<Problem> {
     let mut push = |severity, message: String| out.push(Problem { severity, message });
     for src in &s.sources {
         if let Some(e) = &src.error {
-            push(Severity::Critical, format!("exporter {} unreachable at {}: {e}", src.role, src.url));
+            push(
+                Severity::Critical,
+                format!("exporter {} unreachable at {}: {e}", src.role, src.url),
+            );
         }
         for f in &src.failing {
-            push(Severity::Warning, format!("exporter {}: source {f} failing", src.role));
+            push(
+                Severity::Warning,
+                format!("exporter {}: source {f} failing", src.role),
+            );
         }
     }
     for g in &s.gpus {
         match g.temperature_celsius {
             Some(t) if t > GPU_TEMP_CRITICAL_C => push(
                 Severity::Critical,
-                format!("GPU {} at {t:.0} °C (critical above {GPU_TEMP_CRITICAL_C:.0} °C)", g.index),
+                format!(
+                    "GPU {} at {t:.0} °C (critical above {GPU_TEMP_CRITICAL_C:.0} °C)",
+                    g.index
+                ),
             ),
             Some(t) if t > GPU_TEMP_WARNING_C => push(
                 Severity::Warning,
-                format!("GPU {} at {t:.0} °C (warning above {GPU_TEMP_WARNING_C:.0} °C)", g.index),
+                format!(
+                    "GPU {} at {t:.0} °C (warning above {GPU_TEMP_WARNING_C:.0} °C)",
+                    g.index
+                ),
             ),
             _ => {}
         }
@@ -68,33 +80,62 @@ pub fn find(s: &ServerStatus) -> Vec<Problem> {
         if c.crash_looping {
             push(
                 Severity::Critical,
-                format!("container {} is crash-looping ({} restarts)", c.name, c.restarts.unwrap_or(0.0)),
+                format!(
+                    "container {} is crash-looping ({} restarts)",
+                    c.name,
+                    c.restarts.unwrap_or(0.0)
+                ),
             );
         } else if c.state == "restarting" {
-            push(Severity::Warning, format!("container {} is restarting", c.name));
+            push(
+                Severity::Warning,
+                format!("container {} is restarting", c.name),
+            );
         }
         if c.health == "unhealthy" {
-            push(Severity::Warning, format!("container {} is unhealthy", c.name));
+            push(
+                Severity::Warning,
+                format!("container {} is unhealthy", c.name),
+            );
         }
     }
     for m in &s.models {
         match m.state.as_str() {
-            "unhealthy" => push(Severity::Critical, format!("model {} is unhealthy ({})", m.model, m.container)),
-            "loading" => push(Severity::Warning, format!("model {} is loading ({})", m.model, m.container)),
-            "stopped" => push(Severity::Warning, format!("model {} is stopped ({})", m.model, m.container)),
+            "unhealthy" => push(
+                Severity::Critical,
+                format!("model {} is unhealthy ({})", m.model, m.container),
+            ),
+            "loading" => push(
+                Severity::Warning,
+                format!("model {} is loading ({})", m.model, m.container),
+            ),
+            "stopped" => push(
+                Severity::Warning,
+                format!("model {} is stopped ({})", m.model, m.container),
+            ),
             _ => {}
         }
         if let Some(kv) = m.kv_cache_usage.filter(|kv| *kv > KV_CACHE_WARNING_RATIO) {
-            push(Severity::Warning, format!("model {} KV cache {:.0} % full", m.model, kv * 100.0));
+            push(
+                Severity::Warning,
+                format!("model {} KV cache {:.0} % full", m.model, kv * 100.0),
+            );
         }
         if let Some(w) = m.waiting.filter(|w| *w > QUEUE_WARNING_REQUESTS) {
-            push(Severity::Warning, format!("model {} has {w:.0} requests waiting", m.model));
+            push(
+                Severity::Warning,
+                format!("model {} has {w:.0} requests waiting", m.model),
+            );
         }
         if let (Some(total), Some(failed)) = (m.requests_today, m.failed_today) {
             if total >= MIN_REQUESTS_FOR_RATIO && failed / total > ERROR_RATIO_CRITICAL {
                 push(
                     Severity::Critical,
-                    format!("model {} failed {:.1} % of requests today", m.model, 100.0 * failed / total),
+                    format!(
+                        "model {} failed {:.1} % of requests today",
+                        m.model,
+                        100.0 * failed / total
+                    ),
                 );
             }
         }

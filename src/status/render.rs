@@ -36,7 +36,7 @@ fn duration(s: f64) -> String {
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(NOTHING);
-    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t.set_header(header.iter().map(Cell::new));
     t
 }
 
@@ -89,20 +89,28 @@ pub fn render_text(s: &ServerStatus) -> String {
             g.index.clone(),
             pct(g.utilization),
             gib(g.memory_used_bytes, g.memory_total_bytes),
-            g.temperature_celsius.map_or(DASH.to_owned(), |c| format!("{c:.0}°C")),
+            g.temperature_celsius
+                .map_or(DASH.to_owned(), |c| format!("{c:.0}°C")),
             match (g.power_watts, g.power_limit_watts) {
                 (Some(p), Some(l)) => format!("{p:.0}/{l:.0} W"),
                 (Some(p), None) => format!("{p:.0} W"),
                 _ => DASH.to_owned(),
             },
-            if g.containers.is_empty() { "idle".to_owned() } else { g.containers.join(", ") },
+            if g.containers.is_empty() {
+                "idle".to_owned()
+            } else {
+                g.containers.join(", ")
+            },
         ]);
     }
     right(&mut t, &[1, 2, 3, 4]);
     out.push_str(&format!("{t}\n\n"));
 
     let count = |class: &str, pred: &dyn Fn(&super::ContainerStatus) -> bool| {
-        s.containers.iter().filter(|c| c.class == class && pred(c)).count()
+        s.containers
+            .iter()
+            .filter(|c| c.class == class && pred(c))
+            .count()
     };
     for class in ["gpu", "non-gpu"] {
         out.push_str(&format!(
@@ -115,7 +123,16 @@ pub fn render_text(s: &ServerStatus) -> String {
     }
     out.push('\n');
 
-    let mut t = table(&["MODEL", "STATE", "VLLM", "RUN", "WAIT", "KV", "REQ TODAY", "FAILED"]);
+    let mut t = table(&[
+        "MODEL",
+        "STATE",
+        "VLLM",
+        "RUN",
+        "WAIT",
+        "KV",
+        "REQ TODAY",
+        "FAILED",
+    ]);
     for m in &s.models {
         t.add_row(vec![
             m.model.clone(),

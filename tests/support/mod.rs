@@ -1,7 +1,10 @@
 //! Shared helpers of the integration tests: finding real binaries (failing loudly with the
 //! install command when one is missing), free loopback ports, and a real Prometheus.
 
-#![allow(dead_code, reason = "each test crate uses a different subset of the helpers")]
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different subset of the helpers"
+)]
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -60,20 +63,27 @@ where
 /// The shipped local Prometheus config with each job's target moved to `addrs` and the
 /// scrape interval shortened for the test.
 pub fn local_prometheus_config(addrs: &[(Role, SocketAddr)], interval: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose/config/prometheus/prometheus.local.yml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("compose/config/prometheus/prometheus.local.yml");
     let text = std::fs::read_to_string(&path).expect("shipped prometheus.local.yml");
     let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
     doc["global"]["scrape_interval"] = interval.into();
     doc["global"]["scrape_timeout"] = interval.into();
     doc["global"]["evaluation_interval"] = interval.into();
-    let jobs = doc["scrape_configs"].as_sequence_mut().expect("scrape_configs");
+    let jobs = doc["scrape_configs"]
+        .as_sequence_mut()
+        .expect("scrape_configs");
     jobs.retain(|job| {
         let name = job["job_name"].as_str().unwrap_or_default();
         addrs.iter().any(|(r, _)| r.as_str() == name)
     });
     for job in jobs.iter_mut() {
         let name = job["job_name"].as_str().unwrap_or_default().to_owned();
-        let addr = addrs.iter().find(|(r, _)| r.as_str() == name).map(|(_, a)| a).expect("job has a role");
+        let addr = addrs
+            .iter()
+            .find(|(r, _)| r.as_str() == name)
+            .map(|(_, a)| a)
+            .expect("job has a role");
         job["static_configs"][0]["targets"] = vec![addr.to_string()].into();
     }
     serde_yaml::to_string(&doc).expect("serialise YAML")
@@ -95,7 +105,10 @@ impl Prometheus {
         let port = free_port();
         let child = Command::new(bin)
             .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -110,7 +123,13 @@ impl Prometheus {
         let ready = wait_for(Duration::from_secs(30), || {
             let c = client.clone();
             let u = format!("{}/-/ready", prom.url);
-            async move { c.get(u).send().await.ok().filter(|r| r.status().is_success()) }
+            async move {
+                c.get(u)
+                    .send()
+                    .await
+                    .ok()
+                    .filter(|r| r.status().is_success())
+            }
         })
         .await;
         assert!(ready.is_some(), "prometheus did not become ready in 30 s");
@@ -129,6 +148,9 @@ impl Prometheus {
             .await
             .expect("JSON answer");
         assert_eq!(resp["status"], "success", "query {q} failed: {resp}");
-        resp["data"]["result"].as_array().cloned().unwrap_or_default()
+        resp["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }

@@ -126,11 +126,7 @@ pub fn render(containers: &[ContainerReading]) -> MetricSet {
             &name,
             f64::from(u8::from(c.crash_looping)),
         );
-        m.gauge_opt(
-            &CONTAINER_SERVED_PORT,
-            &name,
-            c.served_port.map(f64::from),
-        );
+        m.gauge_opt(&CONTAINER_SERVED_PORT, &name, c.served_port.map(f64::from));
     }
     m
 }
@@ -172,7 +168,10 @@ mod tests {
             m.value(&CONTAINER_STATE, &["x", "running"]),
             Some(&Value::Gauge(1.0))
         );
-        assert!(m.samples(&CONTAINER_MEMORY_LIMIT).is_empty(), "unlimited is absent");
+        assert!(
+            m.samples(&CONTAINER_MEMORY_LIMIT).is_empty(),
+            "unlimited is absent"
+        );
     }
 
     #[test]

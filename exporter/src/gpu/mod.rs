@@ -98,9 +98,21 @@ pub fn render(inv: &GpuInventory) -> MetricSet {
         m.gauge(&GPU_INFO, &[&idx, &g.uuid, &g.name, &g.pci_bus_id], 1.0);
         m.gauge_opt(&GPU_UTILIZATION, &gpu, g.utilization);
         m.gauge_opt(&GPU_MEMORY_UTILIZATION, &gpu, g.memory_utilization);
-        m.gauge_opt(&GPU_MEMORY_USED, &gpu, g.memory_used_bytes.map(|b| b as f64));
-        m.gauge_opt(&GPU_MEMORY_FREE, &gpu, g.memory_free_bytes.map(|b| b as f64));
-        m.gauge_opt(&GPU_MEMORY_TOTAL, &gpu, g.memory_total_bytes.map(|b| b as f64));
+        m.gauge_opt(
+            &GPU_MEMORY_USED,
+            &gpu,
+            g.memory_used_bytes.map(|b| b as f64),
+        );
+        m.gauge_opt(
+            &GPU_MEMORY_FREE,
+            &gpu,
+            g.memory_free_bytes.map(|b| b as f64),
+        );
+        m.gauge_opt(
+            &GPU_MEMORY_TOTAL,
+            &gpu,
+            g.memory_total_bytes.map(|b| b as f64),
+        );
         m.gauge_opt(&GPU_TEMPERATURE, &gpu, g.temperature_c);
         m.gauge_opt(&GPU_MEMORY_TEMPERATURE, &gpu, g.memory_temperature_c);
         m.gauge_opt(&GPU_POWER_USAGE, &gpu, g.power_watts);
@@ -152,7 +164,11 @@ fn render_containers(m: &mut MetricSet, idx: &str, processes: &[GpuProcess]) {
     }
     for (name, mem, util) in per {
         m.gauge_opt(&GPU_CONTAINER_MEMORY, &[idx, name], mem);
-        m.gauge_opt(&GPU_CONTAINER_UTILIZATION, &[idx, name], util.map(|u| u.min(1.0)));
+        m.gauge_opt(
+            &GPU_CONTAINER_UTILIZATION,
+            &[idx, name],
+            util.map(|u| u.min(1.0)),
+        );
     }
 }
 

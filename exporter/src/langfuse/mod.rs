@@ -67,7 +67,11 @@ pub fn render(r: &LangfuseReading) -> MetricSet {
         let model = [d.model.as_str()];
         m.gauge(&LANGFUSE_DAILY_OBSERVATIONS, &model, d.observations);
         m.gauge(&LANGFUSE_DAILY_TOKENS, &[&d.model, "input"], d.input_tokens);
-        m.gauge(&LANGFUSE_DAILY_TOKENS, &[&d.model, "output"], d.output_tokens);
+        m.gauge(
+            &LANGFUSE_DAILY_TOKENS,
+            &[&d.model, "output"],
+            d.output_tokens,
+        );
         m.gauge(&LANGFUSE_DAILY_COST, &model, d.cost_usd);
         m.gauge(&LANGFUSE_DAILY_ERRORS, &model, d.error_observations);
         for (def, values) in [(&LANGFUSE_LATENCY, d.latency_s), (&LANGFUSE_TTFT, d.ttft_s)] {
@@ -132,7 +136,13 @@ mod tests {
             ..LangfuseReading::default()
         });
         assert_eq!(m.samples(&LANGFUSE_USER_COST).len(), TOP_USERS + 1);
-        assert_eq!(m.value(&LANGFUSE_ACTIVE_USERS, &[]), Some(&Value::Gauge(25.0)));
-        assert_eq!(m.value(&LANGFUSE_USER_TRACES, &["other"]), Some(&Value::Gauge(30.0)));
+        assert_eq!(
+            m.value(&LANGFUSE_ACTIVE_USERS, &[]),
+            Some(&Value::Gauge(25.0))
+        );
+        assert_eq!(
+            m.value(&LANGFUSE_USER_TRACES, &["other"]),
+            Some(&Value::Gauge(30.0))
+        );
     }
 }

@@ -86,12 +86,30 @@ pub fn render(r: &LitellmReading) -> MetricSet {
         let model = [e.model_name.as_str()];
         m.gauge(
             &LITELLM_MODEL_INFO,
-            &[&e.model_name, &e.litellm_model, &e.api_base, &e.mode, e.model_type()],
+            &[
+                &e.model_name,
+                &e.litellm_model,
+                &e.api_base,
+                &e.mode,
+                e.model_type(),
+            ],
             1.0,
         );
-        m.gauge_opt(&LITELLM_MODEL_MAX_TOKENS, &model, e.max_tokens.map(f64::from));
-        m.gauge_opt(&LITELLM_MODEL_COST, &[&e.model_name, "input"], e.input_cost_per_token);
-        m.gauge_opt(&LITELLM_MODEL_COST, &[&e.model_name, "output"], e.output_cost_per_token);
+        m.gauge_opt(
+            &LITELLM_MODEL_MAX_TOKENS,
+            &model,
+            e.max_tokens.map(f64::from),
+        );
+        m.gauge_opt(
+            &LITELLM_MODEL_COST,
+            &[&e.model_name, "input"],
+            e.input_cost_per_token,
+        );
+        m.gauge_opt(
+            &LITELLM_MODEL_COST,
+            &[&e.model_name, "output"],
+            e.output_cost_per_token,
+        );
         m.gauge_opt(
             &LITELLM_DEPLOYMENT_HEALTHY,
             &[&e.model_name, &e.api_base],
@@ -99,10 +117,26 @@ pub fn render(r: &LitellmReading) -> MetricSet {
         );
     }
     for d in &r.daily {
-        m.gauge(&LITELLM_DAILY_REQUESTS, &[&d.model, "success"], d.requests_ok);
-        m.gauge(&LITELLM_DAILY_REQUESTS, &[&d.model, "failure"], d.requests_failed);
-        m.gauge(&LITELLM_DAILY_TOKENS, &[&d.model, "prompt"], d.prompt_tokens);
-        m.gauge(&LITELLM_DAILY_TOKENS, &[&d.model, "completion"], d.completion_tokens);
+        m.gauge(
+            &LITELLM_DAILY_REQUESTS,
+            &[&d.model, "success"],
+            d.requests_ok,
+        );
+        m.gauge(
+            &LITELLM_DAILY_REQUESTS,
+            &[&d.model, "failure"],
+            d.requests_failed,
+        );
+        m.gauge(
+            &LITELLM_DAILY_TOKENS,
+            &[&d.model, "prompt"],
+            d.prompt_tokens,
+        );
+        m.gauge(
+            &LITELLM_DAILY_TOKENS,
+            &[&d.model, "completion"],
+            d.completion_tokens,
+        );
         m.gauge(&LITELLM_DAILY_SPEND, &[&d.model], d.spend_usd);
     }
     render_keys(&mut m, &r.keys);
@@ -110,8 +144,10 @@ pub fn render(r: &LitellmReading) -> MetricSet {
 }
 
 fn render_keys(m: &mut MetricSet, keys: &[KeyUsage]) {
-    let spend: Vec<(String, [f64; 1])> =
-        keys.iter().map(|k| (k.alias.clone(), [k.spend_usd])).collect();
+    let spend: Vec<(String, [f64; 1])> = keys
+        .iter()
+        .map(|k| (k.alias.clone(), [k.spend_usd]))
+        .collect();
     for (alias, [s]) in top_n_with_other(spend, TOP_KEYS) {
         m.gauge(&LITELLM_KEY_SPEND, &[&alias], s);
         // Limits are per key; the `other` bucket has none.
@@ -171,7 +207,10 @@ mod tests {
         });
         assert_eq!(m.samples(&LITELLM_KEY_SPEND).len(), TOP_KEYS + 1);
         let other = 100.0 * 3.0 - (10.0 + 11.0 + 12.0);
-        assert_eq!(m.value(&LITELLM_KEY_SPEND, &["other"]), Some(&Value::Gauge(other)));
+        assert_eq!(
+            m.value(&LITELLM_KEY_SPEND, &["other"]),
+            Some(&Value::Gauge(other))
+        );
         assert!(m.value(&LITELLM_KEY_BUDGET, &["other"]).is_none());
     }
 }

@@ -63,7 +63,9 @@ impl RoleService {
         wake: Arc<Notify>,
     ) -> Result<Arc<Self>, String> {
         let collectors = role.collectors(mode, simulator.as_ref())?;
-        Ok(Self::with_collectors(role, mode, simulator, collectors, wake))
+        Ok(Self::with_collectors(
+            role, mode, simulator, collectors, wake,
+        ))
     }
 
     /// A role running the given collectors (tests inject failing or slow ones here).
@@ -96,12 +98,20 @@ impl RoleService {
 
     /// The bytes a scrape returns.
     pub fn exposition(&self) -> Bytes {
-        self.published.read().unwrap_or_else(|e| e.into_inner()).exposition.clone()
+        self.published
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .exposition
+            .clone()
     }
 
     /// Snapshot of every source's status.
     pub fn sources(&self) -> Vec<SourceState> {
-        self.published.read().unwrap_or_else(|e| e.into_inner()).sources.clone()
+        self.published
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .sources
+            .clone()
     }
 
     /// Ready once any source has collected successfully.
@@ -151,7 +161,11 @@ impl RoleService {
         let mut m = MetricSet::new();
         m.gauge(
             &BUILD_INFO,
-            &[env!("CARGO_PKG_VERSION"), self.role.as_str(), self.mode.as_str()],
+            &[
+                env!("CARGO_PKG_VERSION"),
+                self.role.as_str(),
+                self.mode.as_str(),
+            ],
             1.0,
         );
         for s in &sources {
@@ -161,7 +175,11 @@ impl RoleService {
             m.gauge_opt(&LAST_SUCCESS, &[&s.name], s.last_success);
             m.counter(&COLLECT_FAILURES, &[&s.name], s.failures as f64);
             for t in &s.targets {
-                m.gauge(&SOURCE_UP, &[&format!("{}/{}", s.name, t.target)], up(t.result.is_ok()));
+                m.gauge(
+                    &SOURCE_UP,
+                    &[&format!("{}/{}", s.name, t.target)],
+                    up(t.result.is_ok()),
+                );
             }
             m.extend(s.metrics.clone());
         }

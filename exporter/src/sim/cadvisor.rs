@@ -44,18 +44,31 @@ impl Simulator {
             m.gauge(&CADVISOR_MEM_USAGE, &labels, mem);
             m.gauge(&CADVISOR_MEM_WORKING_SET, &labels, mem * 0.85);
             m.gauge(&CADVISOR_MEM_RSS, &labels, mem * 0.7);
-            let bps = if profile.traffic_driven { 20_000.0 } else { 2_000.0 };
+            let bps = if profile.traffic_driven {
+                20_000.0
+            } else {
+                2_000.0
+            };
             let net: f64 = tl
                 .pieces(start, t)
                 .map(|(a, b, cond)| {
-                    DailyRate { base: bps, amplitude: bps }.integral(a, b) * cond.traffic_factor()
+                    DailyRate {
+                        base: bps,
+                        amplitude: bps,
+                    }
+                    .integral(a, b)
+                        * cond.traffic_factor()
                 })
                 .sum();
             let net_labels = [id.as_str(), image.as_str(), "eth0", c.name.as_str()];
             m.counter(&CADVISOR_NET_RX, &net_labels, net.floor());
             m.counter(&CADVISOR_NET_TX, &net_labels, (net * 1.3).floor());
             // cAdvisor reports 0 for an unlimited memory limit and omits the quota.
-            m.gauge(&CADVISOR_SPEC_MEM_LIMIT, &labels, c.memory_limit_bytes.unwrap_or(0.0));
+            m.gauge(
+                &CADVISOR_SPEC_MEM_LIMIT,
+                &labels,
+                c.memory_limit_bytes.unwrap_or(0.0),
+            );
             if let Some(cores) = c.cpu_limit_cores {
                 m.gauge(&CADVISOR_SPEC_CPU_QUOTA, &labels, cores * CFS_PERIOD_US);
                 m.gauge(&CADVISOR_SPEC_CPU_PERIOD, &labels, CFS_PERIOD_US);

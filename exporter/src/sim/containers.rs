@@ -27,9 +27,18 @@ impl Simulator {
     pub fn container_readings(&self, t: f64) -> Vec<ContainerReading> {
         self.with_traffic(|tr| {
             let c = tr.timeline.at(t).conditions.clone();
-            let mut out: Vec<ContainerReading> =
-                tr.fleet.vllm.iter().map(|s| vllm_container(tr, s, t)).collect();
-            out.extend(tr.fleet.services.iter().map(|s| service_container(tr, s, &c, t)));
+            let mut out: Vec<ContainerReading> = tr
+                .fleet
+                .vllm
+                .iter()
+                .map(|s| vllm_container(tr, s, t))
+                .collect();
+            out.extend(
+                tr.fleet
+                    .services
+                    .iter()
+                    .map(|s| service_container(tr, s, &c, t)),
+            );
             out
         })
     }
@@ -47,8 +56,10 @@ pub fn cuda_of(vllm_version: &str) -> &'static str {
 fn vllm_container(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> ContainerReading {
     let state = tr.state(spec, t);
     let c = &tr.timeline.at(t).conditions;
-    let crash = c.has(Fault::ContainerCrashLoop) && traffic::base_model(spec) == traffic::CRASH_LOOP_MODEL;
-    let restarts = hash(tr.seed, &spec.container, 1) % 3 + if crash { tr.crash_restarts(t) } else { 0 };
+    let crash =
+        c.has(Fault::ContainerCrashLoop) && traffic::base_model(spec) == traffic::CRASH_LOOP_MODEL;
+    let restarts =
+        hash(tr.seed, &spec.container, 1) % 3 + if crash { tr.crash_restarts(t) } else { 0 };
     let (docker_state, exit_code) = match state {
         InstanceState::Stopped if crash => ("restarting", 1),
         InstanceState::Stopped => ("exited", 0),
@@ -59,7 +70,11 @@ fn vllm_container(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> ContainerReading
         InstanceState::Unhealthy => Some("unhealthy"),
         InstanceState::Loading => {
             let loading_for = t - tr.started_at(spec, t);
-            Some(if loading_for > HEALTH_START_PERIOD_S { "unhealthy" } else { "starting" })
+            Some(if loading_for > HEALTH_START_PERIOD_S {
+                "unhealthy"
+            } else {
+                "starting"
+            })
         }
         InstanceState::Stopped => None,
     };
@@ -136,12 +151,22 @@ fn service_container(
         compose_service: Some(s.compose_service.to_owned()),
         image: s.image.to_owned(),
         image_version: s.version.to_owned(),
-        state: if s.exited_with.is_some() { "exited" } else { "running" }.to_owned(),
+        state: if s.exited_with.is_some() {
+            "exited"
+        } else {
+            "running"
+        }
+        .to_owned(),
         health: service_health(s, c).map(str::to_owned),
         restart_count: hash(tr.seed, &s.container, 3) % 2,
         exit_code: Some(s.exited_with.unwrap_or(0)),
         started_at: Some(started),
-        restart_policy: if s.exited_with.is_some() { "no" } else { "unless-stopped" }.to_owned(),
+        restart_policy: if s.exited_with.is_some() {
+            "no"
+        } else {
+            "unless-stopped"
+        }
+        .to_owned(),
         network_mode: format!("{}_default", s.compose_project),
         memory_limit_bytes: s.memory_limit_bytes,
         cpu_limit_cores: s.cpu_limit_cores,

@@ -28,7 +28,11 @@ impl Simulator {
             let util = g.utilization.unwrap_or(0.0);
             let mib = |b: Option<u64>| b.map(|b| (b as f64 / MIB).floor());
             m.gauge(&DCGM_GPU_UTIL, &labels, (util * 100.0).round());
-            m.gauge_opt(&DCGM_MEM_COPY_UTIL, &labels, g.memory_utilization.map(|u| (u * 100.0).round()));
+            m.gauge_opt(
+                &DCGM_MEM_COPY_UTIL,
+                &labels,
+                g.memory_utilization.map(|u| (u * 100.0).round()),
+            );
             m.gauge_opt(&DCGM_FB_USED, &labels, mib(g.memory_used_bytes));
             m.gauge_opt(&DCGM_FB_FREE, &labels, mib(g.memory_free_bytes));
             m.gauge_opt(&DCGM_GPU_TEMP, &labels, g.temperature_c);

@@ -246,12 +246,37 @@ const SERVICES: &[ServiceRow] = &[
 ];
 
 const USERS: &[&str] = &[
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
-    "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yvonne", "zoe",
-    "ci-bot", "eval-runner", "rag-service", "notebook-shared",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "niaj",
+    "olivia",
+    "peggy",
+    "rupert",
+    "sybil",
+    "trent",
+    "victor",
+    "walter",
+    "yvonne",
+    "zoe",
+    "ci-bot",
+    "eval-runner",
+    "rag-service",
+    "notebook-shared",
 ];
 
-const KEYS: &[(&str, Option<f64>, Option<u32>, Option<u32>)] = &[
+/// (alias, max budget in USD, rpm limit, tpm limit)
+type KeyRow = (&'static str, Option<f64>, Option<u32>, Option<u32>);
+
+const KEYS: &[KeyRow] = &[
     ("team-research", Some(500.0), Some(120), Some(400_000)),
     ("team-platform", Some(300.0), Some(60), Some(200_000)),
     ("team-support", Some(150.0), Some(60), Some(100_000)),
@@ -417,7 +442,11 @@ mod tests {
         assert!(f.vllm.iter().any(|v| v.gpus.len() >= 2), "tensor parallel");
         assert!(f.vllm.iter().any(|v| v.model_type == ModelType::Embedding));
         assert!(f.vllm.iter().any(|v| v.model_type == ModelType::Reranker));
-        let idle = f.gpus.iter().filter(|g| f.vllm_on_gpu(g.index).count() == 0).count();
+        let idle = f
+            .gpus
+            .iter()
+            .filter(|g| f.vllm_on_gpu(g.index).count() == 0)
+            .count();
         assert!((1..=2).contains(&idle), "{idle} idle GPUs");
         let share: f64 = f.vllm.iter().map(|v| v.traffic_share).sum();
         assert!((share - 1.0).abs() < 1e-9);

@@ -32,7 +32,12 @@ impl Simulator {
         self.with_traffic(|tr| GpuInventory {
             driver_version: Some(DRIVER_VERSION.to_owned()),
             cuda_driver_version: Some(CUDA_DRIVER_VERSION.to_owned()),
-            gpus: tr.fleet.gpus.iter().map(|g| gpu_reading(tr, g, t)).collect(),
+            gpus: tr
+                .fleet
+                .gpus
+                .iter()
+                .map(|g| gpu_reading(tr, g, t))
+                .collect(),
         })
     }
 }
@@ -51,7 +56,11 @@ fn gpu_reading(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> GpuReading {
         }
         let busy = tr.instant(spec, t).map_or(0.02, |i| i.busy);
         busy_sum += busy;
-        let share = if state == InstanceState::Loading { 0.6 } else { 1.0 };
+        let share = if state == InstanceState::Loading {
+            0.6
+        } else {
+            1.0
+        };
         processes.push(GpuProcess {
             pid: 1000 + (hash(tr.seed, &spec.container, u64::from(g.index)) % 60_000) as u32,
             container: Some(spec.container.clone()),
@@ -64,11 +73,7 @@ fn gpu_reading(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> GpuReading {
         energy += LOAD_WATTS * (0.05 * (t - since) + 0.9 * (ok + failed) * service);
     }
     let util = busy_sum.min(1.0);
-    let used = RESERVED_BYTES
-        + processes
-            .iter()
-            .filter_map(|p| p.memory_bytes)
-            .sum::<u64>();
+    let used = RESERVED_BYTES + processes.iter().filter_map(|p| p.memory_bytes).sum::<u64>();
     let key = format!("gpu{}", g.index);
     let mut temp = 30.0 + 42.0 * util + 1.5 * noise(tr.seed, &key, t, 45.0);
     let mut power = (IDLE_WATTS + LOAD_WATTS * util + 8.0 * noise(tr.seed, &key, t, 10.0))

@@ -63,11 +63,27 @@ impl Simulator {
         }
         let busy_share = busy_now / f64::from(host.cpus);
         let cpus = f64::from(host.cpus);
-        m.gauge(&NODE_LOAD1, &[], cpus * busy_share * (1.0 + 0.15 * noise(seed, "l1", t, 30.0)));
-        m.gauge(&NODE_LOAD5, &[], cpus * busy_share * (1.0 + 0.07 * noise(seed, "l5", t, 150.0)));
-        m.gauge(&NODE_LOAD15, &[], cpus * busy_share * (1.0 + 0.03 * noise(seed, "l15", t, 450.0)));
+        m.gauge(
+            &NODE_LOAD1,
+            &[],
+            cpus * busy_share * (1.0 + 0.15 * noise(seed, "l1", t, 30.0)),
+        );
+        m.gauge(
+            &NODE_LOAD5,
+            &[],
+            cpus * busy_share * (1.0 + 0.07 * noise(seed, "l5", t, 150.0)),
+        );
+        m.gauge(
+            &NODE_LOAD15,
+            &[],
+            cpus * busy_share * (1.0 + 0.03 * noise(seed, "l15", t, 450.0)),
+        );
 
-        let extra_mem = if c.scenario == Scenario::HighLoad { 8.0 } else { 0.0 };
+        let extra_mem = if c.scenario == Scenario::HighLoad {
+            8.0
+        } else {
+            0.0
+        };
         let used = (20.0 + 18.0 * daily(t) + extra_mem + noise(seed, "mem", t, 120.0)) * GIB;
         let cached = 80.0 * GIB;
         let buffers = 2.0 * GIB;
@@ -97,38 +113,77 @@ impl Simulator {
             m.gauge(&NODE_FS_AVAIL, &labels, (size - used - reserved).max(0.0));
         }
 
-        let traffic: f64 = tl.pieces(boot, t).map(|(a, b, cond)| cond.traffic_factor() * (b - a)).sum();
+        let traffic: f64 = tl
+            .pieces(boot, t)
+            .map(|(a, b, cond)| cond.traffic_factor() * (b - a))
+            .sum();
         for (dev, read_bps, write_bps) in [("nvme0n1", 2.0e6, 6.0e6), ("nvme1n1", 9.0e6, 1.5e6)] {
-            let read = DailyRate { base: read_bps, amplitude: read_bps }.integral(boot, t);
-            let written = DailyRate { base: write_bps, amplitude: write_bps }.integral(boot, t);
+            let read = DailyRate {
+                base: read_bps,
+                amplitude: read_bps,
+            }
+            .integral(boot, t);
+            let written = DailyRate {
+                base: write_bps,
+                amplitude: write_bps,
+            }
+            .integral(boot, t);
             m.counter(&NODE_DISK_READ_BYTES, &[dev], read.floor());
             m.counter(&NODE_DISK_WRITTEN_BYTES, &[dev], written.floor());
             m.counter(&NODE_DISK_READS, &[dev], (read / 65_536.0).floor());
             m.counter(&NODE_DISK_WRITES, &[dev], (written / 16_384.0).floor());
             m.counter(&NODE_DISK_IO_TIME, &[dev], (t - boot) * 0.02);
         }
-        for (dev, rx_bps, tx_bps) in [("eno1", 2.5e6, 1.2e6), ("docker0", 0.8e6, 0.8e6), ("lo", 0.4e6, 0.4e6)] {
+        for (dev, rx_bps, tx_bps) in [
+            ("eno1", 2.5e6, 1.2e6),
+            ("docker0", 0.8e6, 0.8e6),
+            ("lo", 0.4e6, 0.4e6),
+        ] {
             let share = traffic / (t - boot).max(1.0);
-            let rx = DailyRate { base: rx_bps * share, amplitude: rx_bps * share }.integral(boot, t);
-            let tx = DailyRate { base: tx_bps * share, amplitude: tx_bps * share }.integral(boot, t);
+            let rx = DailyRate {
+                base: rx_bps * share,
+                amplitude: rx_bps * share,
+            }
+            .integral(boot, t);
+            let tx = DailyRate {
+                base: tx_bps * share,
+                amplitude: tx_bps * share,
+            }
+            .integral(boot, t);
             m.counter(&NODE_NET_RX, &[dev], rx.floor());
             m.counter(&NODE_NET_TX, &[dev], tx.floor());
         }
 
         m.gauge(&NODE_BOOT_TIME, &[], boot.floor());
         m.gauge(&NODE_TIME, &[], t);
-        let running = (2.0 + cpus * busy_share * 0.1 * (1.0 + noise(seed, "procs", t, 15.0))).round();
+        let running =
+            (2.0 + cpus * busy_share * 0.1 * (1.0 + noise(seed, "procs", t, 15.0))).round();
         let blocked = (unit(seed, "blocked", (t / 15.0) as u64) * 1.6).floor();
-        let zombies = if c.scenario == Scenario::Degraded { 3.0 } else { 0.0 };
+        let zombies = if c.scenario == Scenario::Degraded {
+            3.0
+        } else {
+            0.0
+        };
         m.gauge(&NODE_PROCS_RUNNING, &[], running);
         m.gauge(&NODE_PROCS_BLOCKED, &[], blocked);
-        for (state, n) in [("R", running), ("S", 910.0), ("D", blocked), ("I", 310.0), ("Z", zombies)] {
+        for (state, n) in [
+            ("R", running),
+            ("S", 910.0),
+            ("D", blocked),
+            ("I", 310.0),
+            ("Z", zombies),
+        ] {
             m.gauge(&NODE_PROCESSES_STATE, &[state], n);
         }
         m.counter(
             &NODE_CONTEXT_SWITCHES,
             &[],
-            DailyRate { base: 40_000.0, amplitude: 60_000.0 }.integral(boot, t).floor(),
+            DailyRate {
+                base: 40_000.0,
+                amplitude: 60_000.0,
+            }
+            .integral(boot, t)
+            .floor(),
         );
         for pkg in 0..2u64 {
             let chip = format!("platform_coretemp_{pkg}");

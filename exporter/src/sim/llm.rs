@@ -10,7 +10,9 @@ use super::scenario::{Fault, Scenario};
 use super::signal::{noise, LogNormal};
 use super::traffic::{InstanceState, Traffic};
 use super::{now, Simulator};
-use crate::langfuse::{LangfuseReading, LangfuseSource, ModelDay, ScoreDistribution, UserDay, QUANTILES};
+use crate::langfuse::{
+    LangfuseReading, LangfuseSource, ModelDay, ScoreDistribution, UserDay, QUANTILES,
+};
 use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading, LitellmSource};
 use crate::source::SourceError;
 use crate::vllm::{EngineStats, ModelMeta, VllmInstance, VllmSource};

@@ -47,7 +47,11 @@ impl Simulator {
     /// The last `limit` lines a container printed in (from, to]; None for an unknown name.
     pub fn logs(&self, container: &str, from: f64, to: f64, limit: usize) -> Option<Vec<LogLine>> {
         let vllm = self.fleet.vllm.iter().find(|v| v.container == container);
-        let service = self.fleet.services.iter().find(|s| s.container == container);
+        let service = self
+            .fleet
+            .services
+            .iter()
+            .find(|s| s.container == container);
         if vllm.is_none() && service.is_none() {
             return None;
         }
@@ -110,8 +114,15 @@ fn vllm_second(tr: &Traffic<'_>, spec: &VllmSpec, s: f64) -> Vec<Raw> {
         InstanceState::Loading => loading_lines(tr, spec, c, s, &mut out),
         InstanceState::Unhealthy => {
             if s as u64 % 5 == 0 {
-                out.push((s, LogStream::Stderr, "error", format!(
-                    "{} AsyncLLM output_handler failed.", vllm_prefix(spec, s, "ERROR", "async_llm.py:420"))));
+                out.push((
+                    s,
+                    LogStream::Stderr,
+                    "error",
+                    format!(
+                        "{} AsyncLLM output_handler failed.",
+                        vllm_prefix(spec, s, "ERROR", "async_llm.py:420")
+                    ),
+                ));
                 out.push((s + 0.001, LogStream::Stderr, "error",
                     "vllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue. See stack trace (above) for the root cause.".to_owned()));
             }
@@ -139,13 +150,24 @@ fn vllm_second(tr: &Traffic<'_>, spec: &VllmSpec, s: f64) -> Vec<Raw> {
                 let t = s + 0.1 + 0.8 * unit(seed, key, s as u64 * 16 + k as u64);
                 let port = 40_000 + (unit(seed, "port", t as u64) * 20_000.0) as u32;
                 if unit(seed, &format!("{key}/err"), (t * 1000.0) as u64) < c.error_ratio() {
-                    out.push((t, LogStream::Stderr, "error", format!(
-                        "{} Error in chat completion stream generator.", vllm_prefix(spec, t, "ERROR", "serving_chat.py:1084"))));
+                    out.push((
+                        t,
+                        LogStream::Stderr,
+                        "error",
+                        format!(
+                            "{} Error in chat completion stream generator.",
+                            vllm_prefix(spec, t, "ERROR", "serving_chat.py:1084")
+                        ),
+                    ));
                     out.push((t + 0.001, LogStream::Stdout, "error", format!(
                         "INFO:     172.18.0.5:{port} - \"POST {route} HTTP/1.1\" 500 Internal Server Error")));
                 } else {
-                    out.push((t, LogStream::Stdout, "info", format!(
-                        "INFO:     172.18.0.5:{port} - \"POST {route} HTTP/1.1\" 200 OK")));
+                    out.push((
+                        t,
+                        LogStream::Stdout,
+                        "info",
+                        format!("INFO:     172.18.0.5:{port} - \"POST {route} HTTP/1.1\" 200 OK"),
+                    ));
                 }
             }
         }
@@ -155,21 +177,56 @@ fn vllm_second(tr: &Traffic<'_>, spec: &VllmSpec, s: f64) -> Vec<Raw> {
 
 fn loading_lines(tr: &Traffic<'_>, spec: &VllmSpec, c: &Conditions, s: f64, out: &mut Vec<Raw>) {
     let phase = (s - tr.started_at(spec, s)).round() as i64;
-    let crash = c.has(Fault::ContainerCrashLoop) && traffic::base_model(spec) == traffic::CRASH_LOOP_MODEL;
-    let info = |file: &str, msg: String| (s, LogStream::Stdout, "info", format!("{} {msg}", vllm_prefix(spec, s, "INFO", file)));
+    let crash =
+        c.has(Fault::ContainerCrashLoop) && traffic::base_model(spec) == traffic::CRASH_LOOP_MODEL;
+    let info = |file: &str, msg: String| {
+        (
+            s,
+            LogStream::Stdout,
+            "info",
+            format!("{} {msg}", vllm_prefix(spec, s, "INFO", file)),
+        )
+    };
     match phase {
-        0 => out.push(info("__init__.py:239", "Automatically detected platform cuda.".to_owned())),
-        2 => out.push(info("api_server.py:1090", format!("vLLM API server version {}", spec.vllm_version))),
-        5 => out.push(info("model_runner.py:1110", format!("Starting to load model {}...", spec.hf_id))),
+        0 => out.push(info(
+            "__init__.py:239",
+            "Automatically detected platform cuda.".to_owned(),
+        )),
+        2 => out.push(info(
+            "api_server.py:1090",
+            format!("vLLM API server version {}", spec.vllm_version),
+        )),
+        5 => out.push(info(
+            "model_runner.py:1110",
+            format!("Starting to load model {}...", spec.hf_id),
+        )),
         24 if crash => {
-            out.push((s, LogStream::Stderr, "error", format!(
-                "{} CUDA error: an illegal memory access was encountered", vllm_prefix(spec, s, "ERROR", "engine.py:400"))));
-            out.push((s + 0.001, LogStream::Stderr, "error",
-                "RuntimeError: CUDA error: an illegal memory access was encountered".to_owned()));
+            out.push((
+                s,
+                LogStream::Stderr,
+                "error",
+                format!(
+                    "{} CUDA error: an illegal memory access was encountered",
+                    vllm_prefix(spec, s, "ERROR", "engine.py:400")
+                ),
+            ));
+            out.push((
+                s + 0.001,
+                LogStream::Stderr,
+                "error",
+                "RuntimeError: CUDA error: an illegal memory access was encountered".to_owned(),
+            ));
         }
         p if !crash && p > 20 && p % 30 == 0 => {
-            out.push((s, LogStream::Stderr, "error", format!(
-                "{} EngineCore failed to start.", vllm_prefix(spec, s, "ERROR", "core.py:700"))));
+            out.push((
+                s,
+                LogStream::Stderr,
+                "error",
+                format!(
+                    "{} EngineCore failed to start.",
+                    vllm_prefix(spec, s, "ERROR", "core.py:700")
+                ),
+            ));
             out.push((s + 0.001, LogStream::Stderr, "error", format!(
                 "ValueError: To serve at least one request with the models's max seq len ({}), (5.00 GiB KV cache is needed, which is larger than the available KV cache memory (1.25 GiB). Based on the available memory, the estimated maximum model length is 10240. Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the engine.",
                 spec.context_length)));
@@ -208,7 +265,8 @@ fn service_second(tr: &Traffic<'_>, svc: &ServiceSpec, s: f64) -> Vec<Raw> {
     for k in 0..events(seed, key, s, rate) {
         let t = s + 0.05 + 0.9 * unit(seed, key, s as u64 * 16 + k as u64);
         let pick = unit(seed, &format!("{key}/pick"), (t * 1000.0) as u64);
-        let error = unit(seed, &format!("{key}/err"), (t * 1000.0) as u64) < service_error_ratio(svc, c);
+        let error =
+            unit(seed, &format!("{key}/err"), (t * 1000.0) as u64) < service_error_ratio(svc, c);
         out.push(service_line(svc, t, pick, error));
     }
     out

@@ -35,8 +35,11 @@ const BLOCK_MARK: &str = "-b";
 /// A name without the block suffix a larger fleet adds.
 pub fn fleet_base_name(name: &str) -> &str {
     match name.rfind(BLOCK_MARK) {
-        Some(i) if name[i + BLOCK_MARK.len()..].chars().all(|c| c.is_ascii_digit())
-            && i + BLOCK_MARK.len() < name.len() =>
+        Some(i)
+            if name[i + BLOCK_MARK.len()..]
+                .chars()
+                .all(|c| c.is_ascii_digit())
+                && i + BLOCK_MARK.len() < name.len() =>
         {
             &name[..i]
         }
@@ -112,7 +115,11 @@ impl Simulator {
         let mut m = MetricSet::new();
         m.gauge(&SIM_SCENARIO, &[c.scenario.as_str()], 1.0);
         for f in Fault::ALL {
-            m.gauge(&SIM_FAULT_ACTIVE, &[f.as_str()], f64::from(u8::from(c.has(f))));
+            m.gauge(
+                &SIM_FAULT_ACTIVE,
+                &[f.as_str()],
+                f64::from(u8::from(c.has(f))),
+            );
         }
         m
     }

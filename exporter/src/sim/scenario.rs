@@ -191,9 +191,13 @@ impl Timeline {
     /// Switches conditions from time `at` on. Switches must come in time order; one that
     /// comes earlier than the last replaces the later history.
     pub fn switch(&mut self, at: f64, conditions: Conditions) {
-        self.segments.retain(|s| s.start < at || s.start == f64::NEG_INFINITY);
+        self.segments
+            .retain(|s| s.start < at || s.start == f64::NEG_INFINITY);
         if self.current().conditions != conditions {
-            self.segments.push(Segment { start: at, conditions });
+            self.segments.push(Segment {
+                start: at,
+                conditions,
+            });
         }
     }
 

@@ -78,20 +78,36 @@ pub struct VllmInstance {
 #[async_trait]
 pub trait VllmSource: Send + Sync {
     /// Every known instance; one that cannot be read is an `Err` naming its container.
-    async fn instances(&self) -> Result<Vec<Result<VllmInstance, (String, SourceError)>>, SourceError>;
+    async fn instances(
+        &self,
+    ) -> Result<Vec<Result<VllmInstance, (String, SourceError)>>, SourceError>;
 }
 
 /// Turns instances into the `vllm` role's families.
 pub fn render(instances: &[VllmInstance]) -> MetricSet {
     let mut m = MetricSet::new();
     for i in instances {
-        m.gauge(&VLLM_INFO, &[&i.container, &i.model, &i.vllm_version, &i.engine], 1.0);
+        m.gauge(
+            &VLLM_INFO,
+            &[&i.container, &i.model, &i.vllm_version, &i.engine],
+            1.0,
+        );
         m.state_set(&VLLM_STATE, &[&i.container, &i.model], &STATES, &i.state);
         if let Some(meta) = &i.meta {
-            let ctx = meta.context_length.map(|c| c.to_string()).unwrap_or_default();
+            let ctx = meta
+                .context_length
+                .map(|c| c.to_string())
+                .unwrap_or_default();
             m.gauge(
                 &MODEL_INFO,
-                &[&i.model, &meta.hf_id, &meta.model_type, &meta.quantization, &meta.dtype, &ctx],
+                &[
+                    &i.model,
+                    &meta.hf_id,
+                    &meta.model_type,
+                    &meta.quantization,
+                    &meta.dtype,
+                    &ctx,
+                ],
                 1.0,
             );
             m.gauge_opt(&MODEL_PARAMETERS, &[&i.model], meta.parameters);
@@ -193,8 +209,14 @@ mod tests {
             ..VllmInstance::default()
         };
         let m = render(&[i]);
-        assert_eq!(m.value(&VLLM_STATE, &["c", "m", "loading"]), Some(&Value::Gauge(1.0)));
-        assert_eq!(m.value(&VLLM_STATE, &["c", "m", "ready"]), Some(&Value::Gauge(0.0)));
+        assert_eq!(
+            m.value(&VLLM_STATE, &["c", "m", "loading"]),
+            Some(&Value::Gauge(1.0))
+        );
+        assert_eq!(
+            m.value(&VLLM_STATE, &["c", "m", "ready"]),
+            Some(&Value::Gauge(0.0))
+        );
         assert!(m.samples(&VLLM_RUNNING).is_empty());
     }
 
@@ -214,7 +236,10 @@ mod tests {
             meta: None,
         };
         let m = render(&[i]);
-        assert_eq!(m.value(&VLLM_RUNNING, &["c", "m", "0.11.0"]), Some(&Value::Gauge(2.0)));
+        assert_eq!(
+            m.value(&VLLM_RUNNING, &["c", "m", "0.11.0"]),
+            Some(&Value::Gauge(2.0))
+        );
         assert!(m.samples(&VLLM_SWAPPED).is_empty());
         assert!(m.samples(&VLLM_CPU_CACHE).is_empty());
     }
