@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::containers::ContainerCollector;
-use crate::exposition::MetricSet;
 use crate::gpu::GpuCollector;
 use crate::langfuse::LangfuseCollector;
 use crate::litellm::LitellmCollector;
@@ -160,13 +159,7 @@ impl Collector for SimStandard {
     }
 
     async fn collect(&self) -> Result<Collection, SourceError> {
-        let t = sim::now();
-        let m: MetricSet = match self.role {
-            Role::Node => self.sim.node_metrics(t),
-            Role::Cadvisor => self.sim.cadvisor_metrics(t),
-            _ => self.sim.dcgm_metrics(t),
-        };
-        Ok(m.into())
+        Ok(self.sim.role_metrics(self.role, sim::now())?.into())
     }
 }
 

@@ -136,7 +136,7 @@ families! {
         "1 for the container's current Docker state (created, running, paused, restarting, removing, exited, dead)";
     CONTAINER_HEALTH = Gauge "llm_monitor_container_health_status" ["container", "status"]
         "1 for the container's current health (healthy, unhealthy, starting, none)";
-    CONTAINER_RESTARTS = Gauge "llm_monitor_container_restart_count" ["container"]
+    CONTAINER_RESTARTS = Gauge "llm_monitor_container_restarts" ["container"]
         "Docker's restart count for the container (resets when it is recreated)";
     CONTAINER_EXIT_CODE = Gauge "llm_monitor_container_exit_code" ["container"]
         "Exit code of the container's last run";
@@ -254,12 +254,12 @@ families! {
         "Traces today per user (top-N users, the rest summed as other)";
     LANGFUSE_ACTIVE_USERS = Gauge "llm_monitor_langfuse_daily_active_users" []
         "Distinct users with a trace today";
-    LANGFUSE_LATENCY = Gauge "llm_monitor_langfuse_latency_seconds" ["model", "quantile"]
-        "Generation latency over the recent observation sample";
-    LANGFUSE_TTFT = Gauge "llm_monitor_langfuse_time_to_first_token_seconds" ["model", "quantile"]
-        "Time to first token over the recent observation sample";
-    LANGFUSE_SCORE = Gauge "llm_monitor_langfuse_score" ["name", "quantile"]
-        "Distribution of a quality score over the recent sample";
+    LANGFUSE_LATENCY = Gauge "llm_monitor_langfuse_latency_seconds" ["model", "percentile"]
+        "Generation latency percentile (p50, p95, p99) over the recent observation sample";
+    LANGFUSE_TTFT = Gauge "llm_monitor_langfuse_time_to_first_token_seconds" ["model", "percentile"]
+        "Time to first token percentile (p50, p95, p99) over the recent observation sample";
+    LANGFUSE_SCORE = Gauge "llm_monitor_langfuse_score" ["name", "percentile"]
+        "Percentile (p50, p95, p99) of a quality score over the recent sample";
     LANGFUSE_SCORE_COUNT = Gauge "llm_monitor_langfuse_score_samples" ["name"]
         "Scores of this name in the recent sample";
 }

@@ -12,8 +12,9 @@ use crate::topn::top_n_with_other;
 
 /// Users shown by name; the rest are summed as `other`.
 pub const TOP_USERS: usize = 10;
-/// Quantiles reported for latency and score distributions.
-pub const QUANTILES: [(f64, &str); 3] = [(0.5, "0.5"), (0.95, "0.95"), (0.99, "0.99")];
+/// Quantiles reported for latency and score distributions, with their `percentile` label
+/// (not `quantile`: that label belongs to summaries).
+pub const QUANTILES: [(f64, &str); 3] = [(0.5, "p50"), (0.95, "p95"), (0.99, "p99")];
 
 /// Today's figures for one model, plus its latency over the recent sample.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -27,6 +27,8 @@ pub use scenario::{Conditions, Fault, Scenario, Timeline};
 use traffic::Traffic;
 
 use crate::exposition::MetricSet;
+use crate::role::Role;
+use crate::source::SourceError;
 use crate::schema::{SIM_FAULT_ACTIVE, SIM_SCENARIO};
 
 /// Suffix that marks the copies of the reference block in a larger fleet (`-b2`, `-b3` …).
@@ -105,6 +107,22 @@ impl Simulator {
             seed: self.seed,
             fleet: &self.fleet,
             timeline: &tl,
+        })
+    }
+
+    /// Everything one role's sources report at time t, rendered as the role's collectors
+    /// would (the same render functions): for golden files, backfills and the simulated
+    /// standard exporters.
+    pub fn role_metrics(&self, role: Role, t: f64) -> Result<MetricSet, SourceError> {
+        Ok(match role {
+            Role::Gpu => crate::gpu::render(&self.gpu_inventory(t)),
+            Role::Containers => crate::containers::render(&self.container_readings(t)),
+            Role::Node => self.node_metrics(t),
+            Role::Cadvisor => self.cadvisor_metrics(t),
+            Role::Dcgm => self.dcgm_metrics(t),
+            Role::Vllm => crate::vllm::render(&self.vllm_instances(t)),
+            Role::Litellm => crate::litellm::render(&self.litellm_reading(t)),
+            Role::Langfuse => crate::langfuse::render(&self.langfuse_reading(t)?),
         })
     }
 

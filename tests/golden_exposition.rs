@@ -1,0 +1,76 @@
+//! Golden expositions of llmmon's own roles at a fixed seed and time: a change in names,
+//! labels or values shows up as a diff here, and `promtool check metrics` lints the files
+//! as Prometheus' own naming rules want. Regenerate with `LLMMON_UPDATE_GOLDEN=1 cargo test
+//! --test golden_exposition` after an intended change, and review the diff.
+
+mod support;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use llmmon_exporter::exposition::render;
+use llmmon_exporter::sim::{Conditions, Simulator};
+use llmmon_exporter::Role;
+use support::require;
+
+/// 2026-11-25 14:00 UTC, the daily peak.
+const T: f64 = 1_795_615_200.0;
+/// Our own roles; the simulated standard exporters copy names we do not choose.
+const OWN_ROLES: [Role; 5] = [Role::Gpu, Role::Containers, Role::Vllm, Role::Litellm, Role::Langfuse];
+
+fn golden_path(role: Role) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{role}.prom"))
+}
+
+fn exposition(role: Role) -> String {
+    let sim = Simulator::new(42, 1, Conditions::default(), T);
+    render(&sim.role_metrics(role, T).expect("simulated source answers"))
+}
+
+#[test]
+fn own_role_expositions_match_their_golden_files() {
+    let update = std::env::var_os("LLMMON_UPDATE_GOLDEN").is_some();
+    for role in OWN_ROLES {
+        let text = exposition(role);
+        let path = golden_path(role);
+        if update {
+            std::fs::write(&path, &text).expect("write golden file");
+            continue;
+        }
+        let golden = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} missing; run with LLMMON_UPDATE_GOLDEN=1", path.display()));
+        if golden != text {
+            let first = golden
+                .lines()
+                .zip(text.lines())
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("golden: {a}\n   now: {b}"))
+                .unwrap_or_else(|| "(one is a prefix of the other)".into());
+            panic!("{role} exposition drifted from {}:\n{first}", path.display());
+        }
+    }
+}
+
+#[test]
+fn promtool_finds_no_naming_problem_in_our_expositions() {
+    let promtool = require("promtool", "prometheus");
+    for role in OWN_ROLES {
+        let mut child = Command::new(&promtool)
+            .args(["check", "metrics"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run promtool");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(exposition(role).as_bytes())
+            .expect("feed promtool");
+        let out = child.wait_with_output().expect("promtool finishes");
+        let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success() && report.trim().is_empty(), "{role}: promtool says:\n{report}");
+    }
+}
