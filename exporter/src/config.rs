@@ -33,8 +33,9 @@ pub struct RawSettings {
 pub struct RawCollect {
     /// Seconds between collections; keep it no shorter than Prometheus' scrape interval.
     pub interval_s: f64,
-    /// Seconds one collection may take before it counts as failed.
-    pub timeout_s: f64,
+    /// Seconds one collection may take before it counts as failed; by default 10 s or 80 %
+    /// of the interval, whichever is less.
+    pub timeout_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -51,7 +52,7 @@ impl Default for RawCollect {
     fn default() -> Self {
         Self {
             interval_s: 30.0,
-            timeout_s: 10.0,
+            timeout_s: None,
         }
     }
 }
@@ -116,8 +117,8 @@ impl RawSettings {
         }
         fig = fig.merge(Env::prefixed("LLMMON_").split("__").filter(|k| {
             // Only the sections this file defines; other LLMMON_ variables belong to the CLI.
-            let k = k.as_str();
-            k.starts_with("collect") || k.starts_with("sim") || k.starts_with("listen")
+            let k = k.as_str().to_ascii_lowercase();
+            ["collect.", "sim.", "listen."].iter().any(|p| k.starts_with(p))
         }));
         fig.extract()
             .map_err(|e| ConfigError(format!("bad configuration: {}", one_line(&e.to_string()))))
@@ -134,10 +135,10 @@ impl RawSettings {
                 c.interval_s
             ));
         }
-        if c.timeout_s.is_nan() || c.timeout_s <= 0.0 || c.timeout_s >= c.interval_s.max(MIN_INTERVAL_S) {
+        let timeout = c.timeout_s.unwrap_or((0.8 * c.interval_s).min(10.0));
+        if timeout.is_nan() || timeout <= 0.0 || timeout >= c.interval_s.max(MIN_INTERVAL_S) {
             problems.push(format!(
-                "collect.timeout_s = {} (must be above 0 and below collect.interval_s)",
-                c.timeout_s
+                "collect.timeout_s = {timeout} (must be above 0 and below collect.interval_s)"
             ));
         }
         if !(1..=100).contains(&self.sim.scale) {
@@ -175,7 +176,7 @@ impl RawSettings {
         }
         Ok(Settings {
             interval: Duration::from_secs_f64(c.interval_s),
-            timeout: Duration::from_secs_f64(c.timeout_s),
+            timeout: Duration::from_secs_f64(timeout.max(0.001)),
             seed: self.sim.seed,
             scale: self.sim.scale,
             conditions: Conditions {
@@ -225,6 +226,7 @@ mod tests {
     fn every_problem_is_listed_in_one_error() {
         let mut raw = RawSettings::default();
         raw.collect.interval_s = 0.1;
+        raw.collect.timeout_s = Some(-1.0);
         raw.sim.scenario = "busy".into();
         raw.sim.faults = vec!["gpu_overheat".into(), "meltdown".into()];
         raw.listen.insert("gpu".into(), "nowhere".into());
@@ -233,6 +235,35 @@ mod tests {
             assert!(err.contains(needle), "{needle} missing from: {err}");
         }
         assert!(!err.contains('\n'), "one line: {err}");
+    }
+
+    #[test]
+    fn the_file_then_the_environment_override_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("llmmon.toml", "[sim]\nscale = 3\nscenario = \"degraded\"\n")?;
+            jail.set_env("LLMMON_SIM__SCENARIO", "high_load");
+            jail.set_env("LLMMON_COLLECT__INTERVAL_S", "5");
+            jail.set_env("LLMMON_HOST", "ignored: not a section of this file");
+            let s = RawSettings::load(Some(Path::new("llmmon.toml")))
+                .map_err(|e| e.to_string())?
+                .validate()
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.scale, 3);
+            assert_eq!(s.conditions.scenario, Scenario::HighLoad);
+            assert_eq!(s.interval, Duration::from_secs(5));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_malformed_file_is_one_line_naming_the_problem() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "[sim]\nscale = \"many\"\n[nonsense]\n")?;
+            let err = RawSettings::load(Some(Path::new("bad.toml"))).unwrap_err().to_string();
+            assert!(err.contains("bad configuration"), "{err}");
+            assert!(!err.contains('\n'), "{err}");
+            Ok(())
+        });
     }
 
     #[test]

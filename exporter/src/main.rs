@@ -81,7 +81,6 @@ fn run(args: Args) -> anyhow::Result<()> {
     raw.sim.faults.extend(args.faults);
     if let Some(i) = args.interval {
         raw.collect.interval_s = i;
-        raw.collect.timeout_s = raw.collect.timeout_s.min(i * 0.8);
     }
     let mut settings = raw.validate()?;
     let roles: Vec<Role> = match args.role {
