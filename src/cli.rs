@@ -5,7 +5,14 @@ use clap::{Args, Parser, Subcommand};
 
 /// Monitoring for a self-hosted LLM server: GPUs, containers, vLLM, LiteLLM, Langfuse.
 #[derive(Debug, Parser)]
-#[command(name = "llmmon", version, about, propagate_version = true)]
+#[command(
+    name = "llmmon",
+    version,
+    about,
+    propagate_version = true,
+    after_long_help = "Exit status: 0 success; 1 failure (one-line reason on stderr); \
+                       2 bad arguments or configuration; 3 `status` found critical problems."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

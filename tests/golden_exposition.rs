@@ -17,7 +17,13 @@ use support::require;
 /// 2026-11-25 14:00 UTC, the daily peak.
 const T: f64 = 1_795_615_200.0;
 /// Our own roles; the simulated standard exporters copy names we do not choose.
-const OWN_ROLES: [Role; 5] = [Role::Gpu, Role::Containers, Role::Vllm, Role::Litellm, Role::Langfuse];
+const OWN_ROLES: [Role; 5] = [
+    Role::Gpu,
+    Role::Containers,
+    Role::Vllm,
+    Role::Litellm,
+    Role::Langfuse,
+];
 
 fn golden_path(role: Role) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{role}.prom"))
@@ -38,8 +44,12 @@ fn own_role_expositions_match_their_golden_files() {
             std::fs::write(&path, &text).expect("write golden file");
             continue;
         }
-        let golden = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("{} missing; run with LLMMON_UPDATE_GOLDEN=1", path.display()));
+        let golden = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "{} missing; run with LLMMON_UPDATE_GOLDEN=1",
+                path.display()
+            )
+        });
         if golden != text {
             let first = golden
                 .lines()
@@ -47,7 +57,10 @@ fn own_role_expositions_match_their_golden_files() {
                 .find(|(a, b)| a != b)
                 .map(|(a, b)| format!("golden: {a}\n   now: {b}"))
                 .unwrap_or_else(|| "(one is a prefix of the other)".into());
-            panic!("{role} exposition drifted from {}:\n{first}", path.display());
+            panic!(
+                "{role} exposition drifted from {}:\n{first}",
+                path.display()
+            );
         }
     }
 }
@@ -70,7 +83,14 @@ fn promtool_finds_no_naming_problem_in_our_expositions() {
             .write_all(exposition(role).as_bytes())
             .expect("feed promtool");
         let out = child.wait_with_output().expect("promtool finishes");
-        let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success() && report.trim().is_empty(), "{role}: promtool says:\n{report}");
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && report.trim().is_empty(),
+            "{role}: promtool says:\n{report}"
+        );
     }
 }

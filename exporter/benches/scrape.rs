@@ -12,7 +12,16 @@ use std::time::{Duration, Instant};
 
 const SCRAPES: usize = 1000;
 const WARMUP: usize = 50;
-const ROLES: [&str; 8] = ["gpu", "containers", "node", "cadvisor", "dcgm", "vllm", "litellm", "langfuse"];
+const ROLES: [&str; 8] = [
+    "gpu",
+    "containers",
+    "node",
+    "cadvisor",
+    "dcgm",
+    "vllm",
+    "litellm",
+    "langfuse",
+];
 
 struct Killed(Child);
 impl Drop for Killed {
@@ -74,7 +83,14 @@ async fn measure(client: &reqwest::Client, url: &str) -> (Vec<f64>, String) {
     let mut times = Vec::with_capacity(SCRAPES);
     for _ in 0..SCRAPES {
         let start = Instant::now();
-        let bytes = client.get(url).send().await.expect("scrape").bytes().await.expect("body");
+        let bytes = client
+            .get(url)
+            .send()
+            .await
+            .expect("scrape")
+            .bytes()
+            .await
+            .expect("body");
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(bytes);
     }
@@ -83,7 +99,9 @@ async fn measure(client: &reqwest::Client, url: &str) -> (Vec<f64>, String) {
 }
 
 fn series_count(body: &str) -> usize {
-    body.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).count()
+    body.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .count()
 }
 
 fn collect_ms(body: &str) -> Option<f64> {
@@ -96,7 +114,13 @@ fn collect_ms(body: &str) -> Option<f64> {
 async fn bench_role(client: &reqwest::Client, role: &str, scale: u32) -> Row {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_llmmon-exporter"))
-        .args([role, "--source", "sim", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            role,
+            "--source",
+            "sim",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("LLMMON_SIM__SCALE", scale.to_string())
         .env("LLMMON_LOG", "warn")
         .stdout(Stdio::null())
@@ -148,7 +172,9 @@ async fn main() {
     let mut rows = Vec::new();
     match bench_node_exporter(&client).await {
         Some(r) => rows.push(r),
-        None => eprintln!("prometheus-node-exporter not found: apt-get install -y prometheus-node-exporter"),
+        None => eprintln!(
+            "prometheus-node-exporter not found: apt-get install -y prometheus-node-exporter"
+        ),
     }
     for scale in [1, 10] {
         for role in ROLES {
@@ -172,5 +198,8 @@ async fn main() {
         ));
     }
     println!("{report}");
-    let _ = std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench-scrape.md"), &report);
+    let _ = std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench-scrape.md"),
+        &report,
+    );
 }

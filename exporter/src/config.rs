@@ -118,7 +118,9 @@ impl RawSettings {
         fig = fig.merge(Env::prefixed("LLMMON_").split("__").filter(|k| {
             // Only the sections this file defines; other LLMMON_ variables belong to the CLI.
             let k = k.as_str().to_ascii_lowercase();
-            ["collect.", "sim.", "listen."].iter().any(|p| k.starts_with(p))
+            ["collect.", "sim.", "listen."]
+                .iter()
+                .any(|p| k.starts_with(p))
         }));
         fig.extract()
             .map_err(|e| ConfigError(format!("bad configuration: {}", one_line(&e.to_string()))))
@@ -259,7 +261,9 @@ mod tests {
     fn a_malformed_file_is_one_line_naming_the_problem() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("bad.toml", "[sim]\nscale = \"many\"\n[nonsense]\n")?;
-            let err = RawSettings::load(Some(Path::new("bad.toml"))).unwrap_err().to_string();
+            let err = RawSettings::load(Some(Path::new("bad.toml")))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("bad configuration"), "{err}");
             assert!(!err.contains('\n'), "{err}");
             Ok(())

@@ -116,13 +116,17 @@ impl Role {
         let sim = match (mode, simulator) {
             (SourceMode::Sim, Some(s)) => s.clone(),
             (SourceMode::Sim, None) => return Err("sim mode needs a simulator".to_owned()),
-            (SourceMode::Real, _) if self.imitates_standard_exporter() => return Err(format!(
+            (SourceMode::Real, _) if self.imitates_standard_exporter() => {
+                return Err(format!(
                 "role '{self}' only simulates a standard exporter; in production run the real one \
                      (see compose/docker-compose.yml) or use --source sim"
-            )),
-            (SourceMode::Real, _) => return Err(format!(
+            ))
+            }
+            (SourceMode::Real, _) => {
+                return Err(format!(
                 "the real source of role '{self}' is not part of this build yet; use --source sim"
-            )),
+            ))
+            }
         };
         let collector: Arc<dyn Collector> = match self {
             Role::Gpu => Arc::new(GpuCollector {

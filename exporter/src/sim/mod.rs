@@ -28,8 +28,8 @@ use traffic::Traffic;
 
 use crate::exposition::MetricSet;
 use crate::role::Role;
-use crate::source::SourceError;
 use crate::schema::{SIM_FAULT_ACTIVE, SIM_SCENARIO};
+use crate::source::SourceError;
 
 /// Suffix that marks the copies of the reference block in a larger fleet (`-b2`, `-b3` …).
 const BLOCK_MARK: &str = "-b";

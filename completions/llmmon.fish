@@ -1,0 +1,40 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_llmmon_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_llmmon_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_llmmon_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_llmmon_using_subcommand
+    set -l cmd (__fish_llmmon_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c llmmon -n "__fish_llmmon_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c llmmon -n "__fish_llmmon_needs_command" -s V -l version -d 'Print version'
+complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "status" -d 'One-shot summary of the server: GPUs, containers, models, traffic, problems'
+complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l host -d 'Host the exporter roles listen on (each on its default port)' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l exporter -d 'Override one role\'s base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable)' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l json -d 'Print JSON instead of tables'
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l demo -d 'Start the exporter roles in-process on a simulated 8-GPU server and read those'
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s V -l version -d 'Print version'
+complete -c llmmon -n "__fish_llmmon_using_subcommand help; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'One-shot summary of the server: GPUs, containers, models, traffic, problems'
+complete -c llmmon -n "__fish_llmmon_using_subcommand help; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
