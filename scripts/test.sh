@@ -25,9 +25,8 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
+  # (the project has no doc tests, which nextest would not run)
   cargo nextest run --workspace --locked --no-fail-fast
-  # nextest does not run doc tests
-  cargo test --workspace --locked --doc
 else
   cargo test --workspace --locked --no-fail-fast
 fi

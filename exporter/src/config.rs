@@ -213,6 +213,10 @@ fn one_line(s: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::result_large_err,
+    reason = "figment::Jail fixes its closure's error type"
+)]
 mod tests {
     use super::*;
 
