@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::containers::docker_source::DockerSourceConfig;
 use crate::role::Role;
 use crate::sim::{Conditions, Fault, Scenario};
 
@@ -26,6 +27,61 @@ pub struct RawSettings {
     pub sim: RawSim,
     /// Listen address per role name, e.g. `gpu = "0.0.0.0:9445"`.
     pub listen: BTreeMap<String, String>,
+    pub docker: RawDocker,
+    pub gpu: RawGpu,
+    pub containers: RawContainers,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDocker {
+    /// Engine socket, `unix:///var/run/docker.sock` by default.
+    pub socket: String,
+    /// Where the host's root file system is visible, to check mount sources (`/` on the
+    /// host; `/host` in a container that mounts `/:/host:ro`).
+    pub host_root: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawGpu {
+    /// Where host processes are visible (`/proc` when the exporter runs with `pid: host`).
+    pub proc_root: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawContainers {
+    /// A container restarted `crash_loop_restarts` times within this many seconds is
+    /// crash-looping.
+    pub crash_loop_window_s: f64,
+    pub crash_loop_restarts: u64,
+}
+
+impl Default for RawDocker {
+    fn default() -> Self {
+        Self {
+            socket: crate::docker::DEFAULT_SOCKET.to_owned(),
+            host_root: "/".to_owned(),
+        }
+    }
+}
+
+impl Default for RawGpu {
+    fn default() -> Self {
+        Self {
+            proc_root: "/proc".to_owned(),
+        }
+    }
+}
+
+impl Default for RawContainers {
+    fn default() -> Self {
+        Self {
+            crash_loop_window_s: 600.0,
+            crash_loop_restarts: 3,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -82,6 +138,9 @@ impl Default for RawSettings {
                     )
                 })
                 .collect(),
+            docker: RawDocker::default(),
+            gpu: RawGpu::default(),
+            containers: RawContainers::default(),
         }
     }
 }
@@ -95,6 +154,8 @@ pub struct Settings {
     pub scale: u32,
     pub conditions: Conditions,
     pub listen: BTreeMap<Role, SocketAddr>,
+    pub docker: DockerSourceConfig,
+    pub proc_root: PathBuf,
 }
 
 /// A configuration that could not be used; the message lists every problem.
@@ -158,6 +219,19 @@ impl RawSettings {
                 Err(e) => problems.push(format!("sim.faults: {e}")),
             }
         }
+        let cc = &self.containers;
+        if cc.crash_loop_window_s.is_nan() || cc.crash_loop_window_s <= 0.0 || cc.crash_loop_restarts == 0 {
+            problems.push(format!(
+                "containers.crash_loop_window_s = {}, crash_loop_restarts = {} (both must be above 0)",
+                cc.crash_loop_window_s, cc.crash_loop_restarts
+            ));
+        }
+        if !self.docker.socket.starts_with("unix://") && !self.docker.socket.starts_with('/') {
+            problems.push(format!(
+                "docker.socket = '{}' (expected unix:///path/to/docker.sock)",
+                self.docker.socket
+            ));
+        }
         let mut listen = BTreeMap::new();
         for (name, addr) in &self.listen {
             match (name.parse::<Role>(), addr.parse::<SocketAddr>()) {
@@ -186,6 +260,13 @@ impl RawSettings {
                 faults,
             },
             listen,
+            docker: DockerSourceConfig {
+                socket: self.docker.socket.clone(),
+                host_root: PathBuf::from(&self.docker.host_root),
+                crash_window_s: cc.crash_loop_window_s,
+                crash_restarts: cc.crash_loop_restarts,
+            },
+            proc_root: PathBuf::from(&self.gpu.proc_root),
         })
     }
 }
@@ -194,6 +275,7 @@ impl Settings {
     /// Settings for in-process demos and tests: simulator defaults, `interval` between
     /// collections, loopback ephemeral ports.
     pub fn demo(interval: Duration) -> Self {
+        let defaults = RawSettings::default();
         Self {
             interval,
             timeout: interval.mul_f64(0.8),
@@ -204,6 +286,13 @@ impl Settings {
                 .iter()
                 .map(|r| (*r, SocketAddr::from(([127, 0, 0, 1], 0))))
                 .collect(),
+            docker: DockerSourceConfig {
+                socket: defaults.docker.socket,
+                host_root: PathBuf::from(defaults.docker.host_root),
+                crash_window_s: defaults.containers.crash_loop_window_s,
+                crash_restarts: defaults.containers.crash_loop_restarts,
+            },
+            proc_root: PathBuf::from(defaults.gpu.proc_root),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod containers;
+pub mod docker;
 pub mod exposition;
 pub mod gpu;
 pub mod langfuse;

@@ -8,7 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Settings;
+use crate::containers::docker_source::DockerContainerSource;
 use crate::containers::ContainerCollector;
+use crate::docker::DockerClient;
+use crate::gpu::source::NvmlGpuSource;
 use crate::gpu::GpuCollector;
 use crate::langfuse::LangfuseCollector;
 use crate::litellm::LitellmCollector;
@@ -112,21 +116,12 @@ impl Role {
         self,
         mode: SourceMode,
         simulator: Option<&Arc<Simulator>>,
+        settings: &Settings,
     ) -> Result<Vec<Arc<dyn Collector>>, String> {
         let sim = match (mode, simulator) {
             (SourceMode::Sim, Some(s)) => s.clone(),
             (SourceMode::Sim, None) => return Err("sim mode needs a simulator".to_owned()),
-            (SourceMode::Real, _) if self.imitates_standard_exporter() => {
-                return Err(format!(
-                "role '{self}' only simulates a standard exporter; in production run the real one \
-                     (see compose/docker-compose.yml) or use --source sim"
-            ))
-            }
-            (SourceMode::Real, _) => {
-                return Err(format!(
-                "the real source of role '{self}' is not part of this build yet; use --source sim"
-            ))
-            }
+            (SourceMode::Real, _) => return self.real_collectors(settings),
         };
         let collector: Arc<dyn Collector> = match self {
             Role::Gpu => Arc::new(GpuCollector {
@@ -145,6 +140,34 @@ impl Role {
                 source: Arc::new(sim::SimLangfuseSource(sim)),
             }),
             Role::Node | Role::Cadvisor | Role::Dcgm => Arc::new(SimStandard { role: self, sim }),
+        };
+        Ok(vec![collector])
+    }
+}
+
+impl Role {
+    fn real_collectors(self, settings: &Settings) -> Result<Vec<Arc<dyn Collector>>, String> {
+        let collector: Arc<dyn Collector> = match self {
+            Role::Gpu => {
+                let docker = Arc::new(DockerClient::new(&settings.docker.socket));
+                Arc::new(GpuCollector {
+                    source: Arc::new(NvmlGpuSource::real(settings.proc_root.clone(), Some(docker))),
+                })
+            }
+            Role::Containers => Arc::new(ContainerCollector {
+                source: Arc::new(DockerContainerSource::new(&settings.docker)),
+            }),
+            Role::Node | Role::Cadvisor | Role::Dcgm => {
+                return Err(format!(
+                    "role '{self}' only simulates a standard exporter; in production run the real one \
+                     (see compose/docker-compose.yml) or use --source sim"
+                ))
+            }
+            Role::Vllm | Role::Litellm | Role::Langfuse => {
+                return Err(format!(
+                    "the real source of role '{self}' is not part of this build yet; use --source sim"
+                ))
+            }
         };
         Ok(vec![collector])
     }

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
+use llmmon_exporter::config::Settings;
 use llmmon_exporter::exposition::MetricSet;
 use llmmon_exporter::schema::GPU_UTILIZATION;
 use llmmon_exporter::service::{http::app, RoleService};
@@ -42,7 +43,8 @@ async fn send(
 
 fn sim_role(role: Role) -> Arc<RoleService> {
     let sim = Simulator::new(3, 1, Conditions::default(), sim::now());
-    RoleService::new(role, SourceMode::Sim, Some(sim), Arc::new(Notify::new())).expect("role")
+    let settings = Settings::demo(Duration::from_secs(1));
+    RoleService::new(role, SourceMode::Sim, Some(sim), &settings, Arc::new(Notify::new())).expect("role")
 }
 
 /// A source that answers with one GPU reading, or fails, or hangs, as the test says.
@@ -216,7 +218,8 @@ async fn a_hanging_source_times_out_and_scrapes_do_not_wait_for_it() {
 
 #[tokio::test]
 async fn real_mode_of_a_simulated_standard_exporter_is_refused_with_a_reason() {
-    let err = RoleService::new(Role::Node, SourceMode::Real, None, Arc::new(Notify::new()))
+    let settings = Settings::demo(Duration::from_secs(1));
+    let err = RoleService::new(Role::Node, SourceMode::Real, None, &settings, Arc::new(Notify::new()))
         .err()
         .expect("refused");
     assert!(

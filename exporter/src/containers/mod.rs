@@ -3,6 +3,9 @@
 //!
 //! CPU / memory / network *usage* comes from cAdvisor, not from here.
 
+pub mod crash;
+pub mod docker_source;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;

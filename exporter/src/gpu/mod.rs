@@ -1,13 +1,18 @@
 //! GPUs: llmmon's own reading of the devices (what NVML or the simulator reports), the
 //! source trait both implement, and the collector that turns readings into metrics.
 
+pub mod cgroup;
+pub mod nvml;
+mod nvml_real;
+pub mod source;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::exposition::MetricSet;
 use crate::schema::*;
-use crate::source::{Collection, Collector, SourceError};
+use crate::source::{Collection, Collector, SourceError, TargetStatus};
 
 /// Clock domains we report.
 pub const CLOCKS: [&str; 3] = ["graphics", "sm", "memory"];
@@ -30,6 +35,8 @@ pub struct GpuInventory {
     pub driver_version: Option<String>,
     pub cuda_driver_version: Option<String>,
     pub gpus: Vec<GpuReading>,
+    /// GPUs that could not be read (index, reason), e.g. fallen off the bus.
+    pub failed: Vec<(u32, String)>,
 }
 
 /// One GPU. Every reading is optional: a field the GPU does not support stays `None` and
@@ -192,7 +199,24 @@ impl Collector for GpuCollector {
     }
 
     async fn collect(&self) -> Result<Collection, SourceError> {
-        Ok(render(&self.source.read().await?).into())
+        let inv = self.source.read().await?;
+        let mut targets: Vec<TargetStatus> = inv
+            .gpus
+            .iter()
+            .map(|g| TargetStatus {
+                target: g.index.to_string(),
+                result: Ok(()),
+            })
+            .collect();
+        targets.extend(inv.failed.iter().map(|(i, why)| TargetStatus {
+            target: i.to_string(),
+            result: Err(why.clone()),
+        }));
+        targets.sort_by_key(|t| t.target.parse::<u32>().unwrap_or(u32::MAX));
+        Ok(Collection {
+            metrics: render(&inv),
+            targets,
+        })
     }
 }
 

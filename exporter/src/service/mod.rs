@@ -60,9 +60,10 @@ impl RoleService {
         role: Role,
         mode: SourceMode,
         simulator: Option<Arc<Simulator>>,
+        settings: &Settings,
         wake: Arc<Notify>,
     ) -> Result<Arc<Self>, String> {
-        let collectors = role.collectors(mode, simulator.as_ref())?;
+        let collectors = role.collectors(mode, simulator.as_ref(), settings)?;
         Ok(Self::with_collectors(
             role, mode, simulator, collectors, wake,
         ))
@@ -274,7 +275,7 @@ pub async fn start(
     let mut bound = Vec::new();
     let mut services = Vec::new();
     for &role in roles {
-        let svc = RoleService::new(role, mode, simulator.clone(), wake.clone())
+        let svc = RoleService::new(role, mode, simulator.clone(), settings, wake.clone())
             .map_err(anyhow::Error::msg)?;
         let addr = settings
             .listen

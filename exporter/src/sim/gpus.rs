@@ -38,6 +38,7 @@ impl Simulator {
                 .iter()
                 .map(|g| gpu_reading(tr, g, t))
                 .collect(),
+            failed: Vec::new(),
         })
     }
 }
