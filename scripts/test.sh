@@ -12,6 +12,7 @@ command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v tmux >/dev/null || need+=(tmux)
+command -v busybox >/dev/null || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]} (Debian packages the integration tests run)"
   if [ "$(id -u)" -ne 0 ]; then

@@ -179,7 +179,7 @@ impl RawSettings {
         fig = fig.merge(Env::prefixed("LLMMON_").split("__").filter(|k| {
             // Only the sections this file defines; other LLMMON_ variables belong to the CLI.
             let k = k.as_str().to_ascii_lowercase();
-            ["collect.", "sim.", "listen."]
+            ["collect.", "sim.", "listen.", "docker.", "gpu.", "containers."]
                 .iter()
                 .any(|p| k.starts_with(p))
         }));
@@ -338,6 +338,7 @@ mod tests {
             jail.create_file("llmmon.toml", "[sim]\nscale = 3\nscenario = \"degraded\"\n")?;
             jail.set_env("LLMMON_SIM__SCENARIO", "high_load");
             jail.set_env("LLMMON_COLLECT__INTERVAL_S", "5");
+            jail.set_env("LLMMON_DOCKER__SOCKET", "unix:///run/user/1000/docker.sock");
             jail.set_env("LLMMON_HOST", "ignored: not a section of this file");
             let s = RawSettings::load(Some(Path::new("llmmon.toml")))
                 .map_err(|e| e.to_string())?
@@ -346,6 +347,7 @@ mod tests {
             assert_eq!(s.scale, 3);
             assert_eq!(s.conditions.scenario, Scenario::HighLoad);
             assert_eq!(s.interval, Duration::from_secs(5));
+            assert_eq!(s.docker.socket, "unix:///run/user/1000/docker.sock");
             Ok(())
         });
     }

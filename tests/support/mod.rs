@@ -154,3 +154,4 @@ impl Prometheus {
             .unwrap_or_default()
     }
 }
+pub mod docker;
