@@ -30,7 +30,10 @@ fn find<'a>(all: &'a [ContainerReading], name: &str) -> &'a ContainerReading {
 }
 
 /// Polls the source until `done` holds for the listing (or 40 s pass).
-async fn until(src: &DockerContainerSource, done: impl Fn(&[ContainerReading]) -> bool) -> Vec<ContainerReading> {
+async fn until(
+    src: &DockerContainerSource,
+    done: impl Fn(&[ContainerReading]) -> bool,
+) -> Vec<ContainerReading> {
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         let all = src.list().await.expect("docker answers");
@@ -44,36 +47,90 @@ async fn until(src: &DockerContainerSource, done: impl Fn(&[ContainerReading]) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn containers_are_read_with_labels_health_limits_mounts_and_gpus() {
     let d = Dockerd::start();
-    d.import_busybox(VLLM_IMAGE, &["CUDA_VERSION=12.4.1", "NVIDIA_VISIBLE_DEVICES=all"]);
+    d.import_busybox(
+        VLLM_IMAGE,
+        &["CUDA_VERSION=12.4.1", "NVIDIA_VISIBLE_DEVICES=all"],
+    );
     d.import_busybox("postgres:16.4", &[]);
     let data = d.path("data");
     let doomed = d.path("doomed");
     d.ok(&[
-        "run", "-d", "--name", "vllm-qwen", "--network", "host",
-        "--label", "com.docker.compose.project=llm-serving",
-        "--label", "com.docker.compose.service=qwen",
-        "--label", "llmmon.vllm.port=8011",
-        "-e", "NVIDIA_VISIBLE_DEVICES=2,3",
-        "--health-cmd", "true", "--health-interval", "1s", "--health-retries", "1",
-        "-v", &format!("{}:/data", data.display()),
-        "-v", &format!("{}:/models", doomed.display()),
-        "--restart", "unless-stopped",
-        VLLM_IMAGE, "sleep", "600",
+        "run",
+        "-d",
+        "--name",
+        "vllm-qwen",
+        "--network",
+        "host",
+        "--label",
+        "com.docker.compose.project=llm-serving",
+        "--label",
+        "com.docker.compose.service=qwen",
+        "--label",
+        "llmmon.vllm.port=8011",
+        "-e",
+        "NVIDIA_VISIBLE_DEVICES=2,3",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        "-v",
+        &format!("{}:/data", data.display()),
+        "-v",
+        &format!("{}:/models", doomed.display()),
+        "--restart",
+        "unless-stopped",
+        VLLM_IMAGE,
+        "sleep",
+        "600",
     ]);
     d.ok(&[
-        "run", "-d", "--name", "db", "--network", "host",
-        "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1",
-        "--memory", "64m", "--cpus", "0.5",
-        "postgres:16.4", "sleep", "600",
+        "run",
+        "-d",
+        "--name",
+        "db",
+        "--network",
+        "host",
+        "--health-cmd",
+        "false",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        "--memory",
+        "64m",
+        "--cpus",
+        "0.5",
+        "postgres:16.4",
+        "sleep",
+        "600",
     ]);
-    let one_shot = d.docker(&["run", "--name", "one-shot", "--network", "host", "postgres:16.4", "sh", "-c", "exit 4"]);
-    assert_eq!(one_shot.status.code(), Some(4), "docker run passes the exit code on");
+    let one_shot = d.docker(&[
+        "run",
+        "--name",
+        "one-shot",
+        "--network",
+        "host",
+        "postgres:16.4",
+        "sh",
+        "-c",
+        "exit 4",
+    ]);
+    assert_eq!(
+        one_shot.status.code(),
+        Some(4),
+        "docker run passes the exit code on"
+    );
     std::fs::remove_dir_all(&doomed).expect("remove the mount source");
 
     let src = source(&d.url(), 600.0);
     let all = until(&src, |all| {
-        all.iter().any(|c| c.name == "vllm-qwen" && c.health.as_deref() == Some("healthy"))
-            && all.iter().any(|c| c.name == "db" && c.health.as_deref() == Some("unhealthy"))
+        all.iter()
+            .any(|c| c.name == "vllm-qwen" && c.health.as_deref() == Some("healthy"))
+            && all
+                .iter()
+                .any(|c| c.name == "db" && c.health.as_deref() == Some("unhealthy"))
     })
     .await;
     assert_eq!(all.len(), 3);
@@ -92,9 +149,17 @@ async fn containers_are_read_with_labels_health_limits_mounts_and_gpus() {
     assert_eq!(v.restart_policy, "unless-stopped");
     assert_eq!(v.network_mode, "host");
     assert!(v.started_at.is_some_and(|t| t > 1.7e9));
-    let mount = |dest: &str| v.mounts.iter().find(|m| m.destination == dest).expect("mount");
+    let mount = |dest: &str| {
+        v.mounts
+            .iter()
+            .find(|m| m.destination == dest)
+            .expect("mount")
+    };
     assert!(mount("/data").source_exists);
-    assert!(!mount("/models").source_exists, "the removed source is reported missing");
+    assert!(
+        !mount("/models").source_exists,
+        "the removed source is reported missing"
+    );
 
     let db = find(&all, "db");
     assert_eq!(db.health.as_deref(), Some("unhealthy"));
@@ -115,16 +180,45 @@ async fn a_crashing_container_raises_its_restart_count_and_is_flagged_as_looping
     let d = Dockerd::start();
     d.import_busybox(VLLM_IMAGE, &[]);
     d.ok(&[
-        "run", "-d", "--name", "crashy", "--network", "host", "--restart", "always",
-        VLLM_IMAGE, "sh", "-c", "sleep 0.2; exit 3",
+        "run",
+        "-d",
+        "--name",
+        "crashy",
+        "--network",
+        "host",
+        "--restart",
+        "always",
+        VLLM_IMAGE,
+        "sh",
+        "-c",
+        "sleep 0.2; exit 3",
     ]);
-    d.ok(&["run", "-d", "--name", "steady", "--network", "host", VLLM_IMAGE, "sleep", "600"]);
+    d.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "steady",
+        "--network",
+        "host",
+        VLLM_IMAGE,
+        "sleep",
+        "600",
+    ]);
     let src = source(&d.url(), 600.0);
     let first = src.list().await.expect("docker answers");
-    let all = until(&src, |all| all.iter().any(|c| c.name == "crashy" && c.crash_looping)).await;
+    let all = until(&src, |all| {
+        all.iter().any(|c| c.name == "crashy" && c.crash_looping)
+    })
+    .await;
     let crashy = find(&all, "crashy");
-    assert!(crashy.crash_looping, "restart count {}", crashy.restart_count);
-    assert!(crashy.restart_count >= 3 || crashy.restart_count > find(&first, "crashy").restart_count);
+    assert!(
+        crashy.crash_looping,
+        "restart count {}",
+        crashy.restart_count
+    );
+    assert!(
+        crashy.restart_count >= 3 || crashy.restart_count > find(&first, "crashy").restart_count
+    );
     assert!(!find(&all, "steady").crash_looping);
 }
 
@@ -138,7 +232,17 @@ async fn fifty_containers_are_listed_in_one_collection() {
             s.spawn(move || {
                 for i in 0..10 {
                     let name = format!("svc-{batch}-{i}");
-                    d.ok(&["run", "-d", "--name", &name, "--network", "host", "busybox:1.35", "sleep", "600"]);
+                    d.ok(&[
+                        "run",
+                        "-d",
+                        "--name",
+                        &name,
+                        "--network",
+                        "host",
+                        "busybox:1.35",
+                        "sleep",
+                        "600",
+                    ]);
                 }
             });
         }
@@ -150,12 +254,18 @@ async fn fifty_containers_are_listed_in_one_collection() {
     assert_eq!(all.len(), 50);
     assert!(all.iter().all(|c| c.state == "running"));
     // Not a timing test (see docs/benchmarks.md); only a bound that catches a hang.
-    assert!(took < Duration::from_secs(10), "listing 50 containers took {took:?}");
+    assert!(
+        took < Duration::from_secs(10),
+        "listing 50 containers took {took:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_up_is_0_while_the_socket_is_gone_and_recovers_when_the_engine_starts() {
-    let dir = tempfile::Builder::new().prefix("dks").tempdir_in("/tmp").expect("temp dir");
+    let dir = tempfile::Builder::new()
+        .prefix("dks")
+        .tempdir_in("/tmp")
+        .expect("temp dir");
     let socket = dir.path().join("docker.sock");
     let src = source(&format!("unix://{}", socket.display()), 600.0);
     let err = src.list().await.expect_err("no engine yet");

@@ -179,9 +179,16 @@ impl RawSettings {
         fig = fig.merge(Env::prefixed("LLMMON_").split("__").filter(|k| {
             // Only the sections this file defines; other LLMMON_ variables belong to the CLI.
             let k = k.as_str().to_ascii_lowercase();
-            ["collect.", "sim.", "listen.", "docker.", "gpu.", "containers."]
-                .iter()
-                .any(|p| k.starts_with(p))
+            [
+                "collect.",
+                "sim.",
+                "listen.",
+                "docker.",
+                "gpu.",
+                "containers.",
+            ]
+            .iter()
+            .any(|p| k.starts_with(p))
         }));
         fig.extract()
             .map_err(|e| ConfigError(format!("bad configuration: {}", one_line(&e.to_string()))))
@@ -220,7 +227,10 @@ impl RawSettings {
             }
         }
         let cc = &self.containers;
-        if cc.crash_loop_window_s.is_nan() || cc.crash_loop_window_s <= 0.0 || cc.crash_loop_restarts == 0 {
+        if cc.crash_loop_window_s.is_nan()
+            || cc.crash_loop_window_s <= 0.0
+            || cc.crash_loop_restarts == 0
+        {
             problems.push(format!(
                 "containers.crash_loop_window_s = {}, crash_loop_restarts = {} (both must be above 0)",
                 cc.crash_loop_window_s, cc.crash_loop_restarts

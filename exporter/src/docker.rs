@@ -36,7 +36,12 @@ impl DockerClient {
     /// A connected client, negotiating the API version with the engine (Docker 20.10 speaks
     /// 1.41, current engines 1.5x).
     pub async fn get(&self) -> Result<Docker, SourceError> {
-        if let Some(d) = self.cached.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        if let Some(d) = self
+            .cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
             return Ok(d);
         }
         let path = self.path();
@@ -56,7 +61,10 @@ impl DockerClient {
 
     /// The connected client, if a collection has connected one.
     pub fn cached(&self) -> Option<Docker> {
-        self.cached.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Forgets the connection after a failure, so the next collection reconnects.
@@ -73,7 +81,10 @@ impl DockerClient {
         } else if text.contains("No such file") || text.contains("Connection refused") {
             format!("Docker engine not answering on {}", self.path())
         } else {
-            format!("Docker API error: {}", text.lines().next().unwrap_or_default())
+            format!(
+                "Docker API error: {}",
+                text.lines().next().unwrap_or_default()
+            )
         };
         SourceError::Unavailable(why)
     }

@@ -151,23 +151,22 @@ impl Role {
             Role::Gpu => {
                 let docker = Arc::new(DockerClient::new(&settings.docker.socket));
                 Arc::new(GpuCollector {
-                    source: Arc::new(NvmlGpuSource::real(settings.proc_root.clone(), Some(docker))),
+                    source: Arc::new(NvmlGpuSource::real(
+                        settings.proc_root.clone(),
+                        Some(docker),
+                    )),
                 })
             }
             Role::Containers => Arc::new(ContainerCollector {
                 source: Arc::new(DockerContainerSource::new(&settings.docker)),
             }),
-            Role::Node | Role::Cadvisor | Role::Dcgm => {
-                return Err(format!(
-                    "role '{self}' only simulates a standard exporter; in production run the real one \
+            Role::Node | Role::Cadvisor | Role::Dcgm => return Err(format!(
+                "role '{self}' only simulates a standard exporter; in production run the real one \
                      (see compose/docker-compose.yml) or use --source sim"
-                ))
-            }
-            Role::Vllm | Role::Litellm | Role::Langfuse => {
-                return Err(format!(
-                    "the real source of role '{self}' is not part of this build yet; use --source sim"
-                ))
-            }
+            )),
+            Role::Vllm | Role::Litellm | Role::Langfuse => return Err(format!(
+                "the real source of role '{self}' is not part of this build yet; use --source sim"
+            )),
         };
         Ok(vec![collector])
     }

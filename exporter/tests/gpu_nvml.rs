@@ -1,7 +1,5 @@
-//! The `gpu` role's real source over a fake NVML. The fake answers the way NVML does on the
-//! GPUs it imitates: an H200 (Hopper: HBM temperature yes, retired pages NotSupported since
-//! Hopper remaps rows), a T4 (no memory temperature: NVML gives NotSupported), and a GPU that
-//! fell off the bus (NVML_ERROR_GPU_IS_LOST on every call). Processes map to containers
+//! The `gpu` role's real source over the fake NVML (`gpu::fake`: an H200, a T4 and a GPU
+//! that fell off the bus, answering as NVML does on each). Processes map to containers
 //! through cgroup files in a fake /proc.
 
 use std::path::Path;
@@ -9,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use llmmon_exporter::exposition::{render, Value};
-use llmmon_exporter::gpu::nvml::{ClockDomain, NvmlDevice, NvmlError, NvmlLibrary, NvmlResult};
+use llmmon_exporter::gpu::fake::{h200, lost, t4, FakeNvml};
+use llmmon_exporter::gpu::nvml::NvmlLibrary;
 use llmmon_exporter::gpu::source::{NvmlGpuSource, NvmlLoader};
 use llmmon_exporter::gpu::{self, GpuCollector, GpuSource};
 use llmmon_exporter::schema::*;
@@ -17,141 +16,16 @@ use llmmon_exporter::source::Collector;
 
 const VLLM_ID: &str = "1f0c6f1e2b3a4d5c6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5";
 
-#[derive(Clone)]
-struct FakeGpu {
-    name: &'static str,
-    lost: bool,
-    memory_temp: bool,
-    retired_pages: bool,
-    memory_total: u64,
-    processes: Vec<(u32, Option<u64>)>,
-    reasons: u64,
-}
-
-impl FakeGpu {
-    fn answer<T>(&self, v: T) -> NvmlResult<T> {
-        if self.lost {
-            Err(NvmlError::GpuLost)
-        } else {
-            Ok(v)
-        }
-    }
-}
-
-impl NvmlDevice for FakeGpu {
-    fn uuid(&self) -> NvmlResult<String> {
-        self.answer(format!("GPU-{}", self.name.len()))
-    }
-    fn name(&self) -> NvmlResult<String> {
-        self.answer(self.name.to_owned())
-    }
-    fn pci_bus_id(&self) -> NvmlResult<String> {
-        self.answer("00000000:18:00.0".to_owned())
-    }
-    fn utilization(&self) -> NvmlResult<(u32, u32)> {
-        self.answer((87, 40))
-    }
-    fn memory(&self) -> NvmlResult<(u64, u64, u64)> {
-        self.answer((self.memory_total / 2, self.memory_total / 2, self.memory_total))
-    }
-    fn temperature_c(&self) -> NvmlResult<u32> {
-        self.answer(63)
-    }
-    fn memory_temperature_c(&self) -> NvmlResult<u32> {
-        if self.memory_temp {
-            self.answer(71)
-        } else {
-            Err(NvmlError::NotSupported)
-        }
-    }
-    fn power_usage_mw(&self) -> NvmlResult<u32> {
-        self.answer(512_345)
-    }
-    fn power_limit_mw(&self) -> NvmlResult<u32> {
-        self.answer(700_000)
-    }
-    fn energy_mj(&self) -> NvmlResult<u64> {
-        self.answer(9_000_000)
-    }
-    fn clock_mhz(&self, d: ClockDomain) -> NvmlResult<u32> {
-        self.answer(if d == ClockDomain::Memory { 3201 } else { 1980 })
-    }
-    fn max_clock_mhz(&self, d: ClockDomain) -> NvmlResult<u32> {
-        self.clock_mhz(d)
-    }
-    fn clock_event_reasons(&self) -> NvmlResult<u64> {
-        self.answer(self.reasons)
-    }
-    fn ecc_errors(&self, uncorrected: bool) -> NvmlResult<u64> {
-        self.answer(if uncorrected { 0 } else { 2 })
-    }
-    fn pcie_kb_per_s(&self, transmit: bool) -> NvmlResult<u32> {
-        self.answer(if transmit { 10 } else { 20 })
-    }
-    fn retired_pages(&self, _double_bit: bool) -> NvmlResult<u64> {
-        if self.retired_pages {
-            self.answer(1)
-        } else {
-            Err(NvmlError::NotSupported)
-        }
-    }
-    fn compute_processes(&self) -> NvmlResult<Vec<(u32, Option<u64>)>> {
-        self.answer(self.processes.clone())
-    }
-    fn process_sm_utilization(&self) -> NvmlResult<Vec<(u32, u32)>> {
-        self.answer(self.processes.iter().map(|(pid, _)| (*pid, 40)).collect())
-    }
-}
-
-struct FakeNvml {
-    gpus: Vec<FakeGpu>,
-    driver_gone: Arc<AtomicBool>,
-}
-
-impl NvmlLibrary for FakeNvml {
-    fn driver_version(&self) -> NvmlResult<String> {
-        Ok("580.95.05".to_owned())
-    }
-    fn cuda_driver_version(&self) -> NvmlResult<i32> {
-        Ok(13000)
-    }
-    fn device_count(&self) -> NvmlResult<u32> {
-        if self.driver_gone.load(Ordering::SeqCst) {
-            return Err(NvmlError::Other("Driver Not Loaded".to_owned()));
-        }
-        Ok(self.gpus.len() as u32)
-    }
-    fn with_device(&self, index: u32, f: &mut dyn FnMut(&dyn NvmlDevice)) -> NvmlResult<()> {
-        let g = self.gpus.get(index as usize).ok_or(NvmlError::Other("Invalid Argument".into()))?;
-        f(g);
-        Ok(())
-    }
-}
-
-fn h200(processes: Vec<(u32, Option<u64>)>) -> FakeGpu {
-    FakeGpu {
-        name: "NVIDIA H200",
-        lost: false,
-        memory_temp: true,
-        retired_pages: false,
-        memory_total: 143_771 * 1024 * 1024,
-        processes,
-        reasons: 0b100_0000, // hw_thermal_slowdown
-    }
-}
-
-fn fleet() -> Vec<FakeGpu> {
-    let t4 = FakeGpu {
-        name: "Tesla T4",
-        memory_temp: false,
-        retired_pages: true,
-        memory_total: 15_360 * 1024 * 1024,
-        processes: vec![],
-        reasons: 1, // gpu_idle
-        ..h200(vec![])
-    };
-    let lost = FakeGpu { lost: true, ..h200(vec![]) };
-    vec![h200(vec![(4242, Some(80 << 30)), (5151, Some(1 << 30)), (999, None)]), t4, lost]
+fn fleet() -> Vec<llmmon_exporter::gpu::fake::FakeGpu> {
+    vec![
+        h200(vec![
+            (4242, Some(80 << 30)),
+            (5151, Some(1 << 30)),
+            (999, None),
+        ]),
+        t4(),
+        lost(),
+    ]
 }
 
 /// A fake /proc: pid 4242 and 5151 in the same Docker container, 999 on the host.
@@ -163,7 +37,10 @@ fn fake_proc() -> tempfile::TempDir {
     };
     write(4242, format!("0::/system.slice/docker-{VLLM_ID}.scope\n"));
     write(5151, format!("0::/system.slice/docker-{VLLM_ID}.scope\n"));
-    write(999, "0::/user.slice/user-1000.slice/session-2.scope\n".to_owned());
+    write(
+        999,
+        "0::/user.slice/user-1000.slice/session-2.scope\n".to_owned(),
+    );
     dir
 }
 
@@ -188,22 +65,35 @@ async fn supported_fields_are_read_in_base_units_and_unsupported_ones_left_out()
     assert_eq!(inv.driver_version.as_deref(), Some("580.95.05"));
     assert_eq!(inv.cuda_driver_version.as_deref(), Some("13.0"));
     let h = &inv.gpus[0];
-    assert_eq!(h.memory_total_bytes, Some(143_771 * 1024 * 1024), "total read from NVML");
+    assert_eq!(
+        h.memory_total_bytes,
+        Some(143_771 * 1024 * 1024),
+        "total read from NVML"
+    );
     assert_eq!(h.utilization, Some(0.87));
     assert_eq!(h.power_watts, Some(512.345));
     assert_eq!(h.power_limit_watts, Some(700.0));
     assert_eq!(h.clocks[1], (Some(1980e6), Some(1980e6)));
     assert_eq!(h.memory_temperature_c, Some(71.0));
     assert_eq!(h.retired_pages, None, "Hopper: NotSupported");
-    assert_eq!(h.clock_events.as_deref(), Some(&["hw_thermal_slowdown"][..]));
-    assert_eq!(h.pcie_bytes_per_second, Some((20.0 * 1024.0, 10.0 * 1024.0)));
+    assert_eq!(
+        h.clock_events.as_deref(),
+        Some(&["hw_thermal_slowdown"][..])
+    );
+    assert_eq!(
+        h.pcie_bytes_per_second,
+        Some((20.0 * 1024.0, 10.0 * 1024.0))
+    );
     let t4 = &inv.gpus[1];
     assert_eq!(t4.memory_temperature_c, None);
     assert_eq!(t4.retired_pages, Some((1, 1)));
 
     let m = render(&gpu::render(&inv));
     assert!(m.contains(r#"llm_monitor_gpu_memory_temperature_celsius{gpu="0"} 71"#));
-    assert!(!m.contains(r#"llm_monitor_gpu_memory_temperature_celsius{gpu="1"}"#), "absent, not 0");
+    assert!(
+        !m.contains(r#"llm_monitor_gpu_memory_temperature_celsius{gpu="1"}"#),
+        "absent, not 0"
+    );
     assert!(!m.contains(r#"llm_monitor_gpu_retired_pages{gpu="0""#));
     assert!(m.contains(r#"llm_monitor_gpu_retired_pages{gpu="1",cause="double_bit_ecc"} 1"#));
 }
@@ -213,17 +103,33 @@ async fn processes_are_mapped_to_their_container_and_summed_without_pids() {
     let proc_root = fake_proc();
     let src = source_with(proc_root.path(), fake_loader(Arc::default()));
     let inv = src.read().await.expect("reads");
-    let names: Vec<Option<&str>> = inv.gpus[0].processes.iter().map(|p| p.container.as_deref()).collect();
+    let names: Vec<Option<&str>> = inv.gpus[0]
+        .processes
+        .iter()
+        .map(|p| p.container.as_deref())
+        .collect();
     // Docker is not reachable in this test, so the container shows as its short id.
-    assert_eq!(names, vec![Some(&VLLM_ID[..12]), Some(&VLLM_ID[..12]), None]);
+    assert_eq!(
+        names,
+        vec![Some(&VLLM_ID[..12]), Some(&VLLM_ID[..12]), None]
+    );
     let m = gpu::render(&inv);
     assert_eq!(
         m.value(&GPU_CONTAINER_MEMORY, &["0", &VLLM_ID[..12]]),
         Some(&Value::Gauge(81.0 * (1u64 << 30) as f64))
     );
-    assert_eq!(m.value(&GPU_CONTAINER_UTILIZATION, &["0", &VLLM_ID[..12]]), Some(&Value::Gauge(0.8)));
-    assert!(m.value(&GPU_CONTAINER_MEMORY, &["0", "host"]).is_none(), "host process memory unknown");
-    assert_eq!(m.value(&GPU_CONTAINER_UTILIZATION, &["0", "host"]), Some(&Value::Gauge(0.4)));
+    assert_eq!(
+        m.value(&GPU_CONTAINER_UTILIZATION, &["0", &VLLM_ID[..12]]),
+        Some(&Value::Gauge(0.8))
+    );
+    assert!(
+        m.value(&GPU_CONTAINER_MEMORY, &["0", "host"]).is_none(),
+        "host process memory unknown"
+    );
+    assert_eq!(
+        m.value(&GPU_CONTAINER_UTILIZATION, &["0", "host"]),
+        Some(&Value::Gauge(0.4))
+    );
     assert!(GPU_CONTAINER_MEMORY.labels.iter().all(|l| *l != "pid"));
 }
 
@@ -235,8 +141,15 @@ async fn a_gpu_that_fell_off_the_bus_is_a_failed_target_and_the_others_still_rep
     };
     let c = collector.collect().await.expect("the role still collects");
     assert_eq!(c.metrics.samples(&GPU_INFO).len(), 2);
-    let lost = c.targets.iter().find(|t| t.target == "2").expect("GPU 2 target");
-    assert!(lost.result.as_ref().is_err_and(|e| e.contains("lost")), "{lost:?}");
+    let lost = c
+        .targets
+        .iter()
+        .find(|t| t.target == "2")
+        .expect("GPU 2 target");
+    assert!(
+        lost.result.as_ref().is_err_and(|e| e.contains("lost")),
+        "{lost:?}"
+    );
     assert!(c.targets.iter().filter(|t| t.result.is_ok()).count() == 2);
 }
 
@@ -252,7 +165,10 @@ async fn a_missing_library_is_source_down_with_the_reason_and_recovers_without_r
                 driver_gone: Arc::default(),
             }) as Arc<dyn NvmlLibrary>)
         } else {
-            Err("NVML library libnvidia-ml.so.1 not found: is the NVIDIA driver installed?".to_owned())
+            Err(
+                "NVML library libnvidia-ml.so.1 not found: is the NVIDIA driver installed?"
+                    .to_owned(),
+            )
         }
     });
     let src = source_with(proc_root.path(), loader);

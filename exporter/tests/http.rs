@@ -44,7 +44,14 @@ async fn send(
 fn sim_role(role: Role) -> Arc<RoleService> {
     let sim = Simulator::new(3, 1, Conditions::default(), sim::now());
     let settings = Settings::demo(Duration::from_secs(1));
-    RoleService::new(role, SourceMode::Sim, Some(sim), &settings, Arc::new(Notify::new())).expect("role")
+    RoleService::new(
+        role,
+        SourceMode::Sim,
+        Some(sim),
+        &settings,
+        Arc::new(Notify::new()),
+    )
+    .expect("role")
 }
 
 /// A source that answers with one GPU reading, or fails, or hangs, as the test says.
@@ -219,9 +226,15 @@ async fn a_hanging_source_times_out_and_scrapes_do_not_wait_for_it() {
 #[tokio::test]
 async fn real_mode_of_a_simulated_standard_exporter_is_refused_with_a_reason() {
     let settings = Settings::demo(Duration::from_secs(1));
-    let err = RoleService::new(Role::Node, SourceMode::Real, None, &settings, Arc::new(Notify::new()))
-        .err()
-        .expect("refused");
+    let err = RoleService::new(
+        Role::Node,
+        SourceMode::Real,
+        None,
+        &settings,
+        Arc::new(Notify::new()),
+    )
+    .err()
+    .expect("refused");
     assert!(
         err.contains("node_exporter") || err.contains("real one"),
         "{err}"

@@ -20,14 +20,20 @@ impl Dockerd {
     pub fn start_at(socket: Option<&Path>) -> Self {
         let bin = require("dockerd", "docker.io");
         require("docker", "docker.io");
-        let dir = tempfile::Builder::new().prefix("dk").tempdir_in("/tmp").expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("dk")
+            .tempdir_in("/tmp")
+            .expect("temp dir");
         let socket = socket.map_or_else(|| dir.path().join("docker.sock"), Path::to_path_buf);
         let log = std::fs::File::create(dir.path().join("dockerd.log")).expect("log file");
         let child = Command::new(bin)
             .args(["--bridge=none", "--iptables=false", "--ip6tables=false"])
             .arg(format!("--data-root={}", dir.path().join("data").display()))
             .arg(format!("--exec-root={}", dir.path().join("exec").display()))
-            .arg(format!("--pidfile={}", dir.path().join("docker.pid").display()))
+            .arg(format!(
+                "--pidfile={}",
+                dir.path().join("docker.pid").display()
+            ))
             .arg(format!("--host=unix://{}", socket.display()))
             .stdout(Stdio::null())
             .stderr(log)
@@ -40,13 +46,19 @@ impl Dockerd {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if d.docker(&["version", "--format", "{{.Server.Version}}"]).status.success() {
+            if d.docker(&["version", "--format", "{{.Server.Version}}"])
+                .status
+                .success()
+            {
                 return d;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
         let log = std::fs::read_to_string(d.dir.path().join("dockerd.log")).unwrap_or_default();
-        panic!("dockerd did not answer within 60 s; its log ends:\n{}", tail(&log, 20));
+        panic!(
+            "dockerd did not answer within 60 s; its log ends:\n{}",
+            tail(&log, 20)
+        );
     }
 
     pub fn start() -> Self {
@@ -80,14 +92,22 @@ impl Dockerd {
     /// Imports a busybox image under `tag`, with `env` baked into its config.
     pub fn import_busybox(&self, tag: &str, env: &[&str]) {
         let busybox = require("busybox", "busybox-static");
-        let root = self.dir.path().join(format!("rootfs-{}", tag.replace(['/', ':'], "_")));
+        let root = self
+            .dir
+            .path()
+            .join(format!("rootfs-{}", tag.replace(['/', ':'], "_")));
         std::fs::create_dir_all(root.join("bin")).expect("mkdir rootfs");
         std::fs::create_dir_all(root.join("tmp")).expect("mkdir tmp");
         std::fs::copy(&busybox, root.join("bin/busybox")).expect("copy busybox");
-        for applet in ["sh", "sleep", "true", "false", "test", "touch", "rm", "cat", "echo", "ls", "exit"] {
+        for applet in [
+            "sh", "sleep", "true", "false", "test", "touch", "rm", "cat", "echo", "ls", "exit",
+        ] {
             let _ = std::os::unix::fs::symlink("busybox", root.join("bin").join(applet));
         }
-        let tar = self.dir.path().join(format!("{}.tar", tag.replace(['/', ':'], "_")));
+        let tar = self
+            .dir
+            .path()
+            .join(format!("{}.tar", tag.replace(['/', ':'], "_")));
         let st = Command::new("tar")
             .arg("-C")
             .arg(&root)
@@ -121,7 +141,10 @@ impl Drop for Dockerd {
         // Remove every container first so dockerd leaves no mount behind, then stop it
         // gracefully (SIGTERM) and only then hard.
         let ids = self.docker(&["ps", "-aq"]);
-        let ids = String::from_utf8_lossy(&ids.stdout).split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        let ids = String::from_utf8_lossy(&ids.stdout)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
         if !ids.is_empty() {
             let mut args = vec!["rm", "-f"];
             args.extend(ids.iter().map(String::as_str));

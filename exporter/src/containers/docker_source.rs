@@ -47,7 +47,10 @@ impl DockerContainerSource {
         Self {
             client: Arc::new(DockerClient::new(&cfg.socket)),
             host_root: cfg.host_root.clone(),
-            crashes: Arc::new(Mutex::new(CrashTracker::new(cfg.crash_window_s, cfg.crash_restarts))),
+            crashes: Arc::new(Mutex::new(CrashTracker::new(
+                cfg.crash_window_s,
+                cfg.crash_restarts,
+            ))),
             events: Mutex::new(None),
         }
     }
@@ -58,7 +61,9 @@ impl DockerContainerSource {
         if slot.as_ref().is_some_and(|h| !h.is_finished()) {
             return;
         }
-        let Some(docker) = self.client.cached() else { return };
+        let Some(docker) = self.client.cached() else {
+            return;
+        };
         let crashes = self.crashes.clone();
         *slot = Some(tokio::spawn(async move {
             let filters = HashMap::from([
@@ -72,7 +77,10 @@ impl DockerContainerSource {
             while let Some(Ok(event)) = stream.next().await {
                 if let Some(id) = event.actor.and_then(|a| a.id) {
                     let t = event.time_nano.map_or_else(sim::now, |n| n as f64 / 1e9);
-                    crashes.lock().unwrap_or_else(|e| e.into_inner()).observe_death(&id, t);
+                    crashes
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .observe_death(&id, t);
                 }
             }
         }));
@@ -96,13 +104,10 @@ impl ContainerSource for DockerContainerSource {
             .await
             .map_err(fail)?;
         let inspections = futures_util::future::join_all(
-            summaries
-                .iter()
-                .filter_map(|s| s.id.clone())
-                .map(|id| {
-                    let docker = docker.clone();
-                    async move { docker.inspect_container(&id, None).await }
-                }),
+            summaries.iter().filter_map(|s| s.id.clone()).map(|id| {
+                let docker = docker.clone();
+                async move { docker.inspect_container(&id, None).await }
+            }),
         )
         .await;
         let now = sim::now();
@@ -133,13 +138,17 @@ pub fn split_image(image: &str) -> (String, String) {
     }
     let last_slash = image.rfind('/').map_or(0, |i| i + 1);
     match image[last_slash..].rfind(':') {
-        Some(i) => (image[..last_slash + i].to_owned(), image[last_slash + i + 1..].to_owned()),
+        Some(i) => (
+            image[..last_slash + i].to_owned(),
+            image[last_slash + i + 1..].to_owned(),
+        ),
         None => (image.to_owned(), "latest".to_owned()),
     }
 }
 
 fn env_value<'a>(env: &'a [String], key: &str) -> Option<&'a str> {
-    env.iter().find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    env.iter()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
 }
 
 /// GPU indices from a list such as `0,1` or `["2","3"]`; UUIDs and `all` give none.
@@ -185,11 +194,19 @@ pub fn gpu_assignment(inspect: &ContainerInspectResponse) -> (bool, Vec<u32>) {
             .map(String::as_str),
     );
     let uses = !requests.is_empty() || runtime || !visible_ids.is_empty();
-    let gpus = if !requested_ids.is_empty() { requested_ids } else { visible_ids };
+    let gpus = if !requested_ids.is_empty() {
+        requested_ids
+    } else {
+        visible_ids
+    };
     (uses, gpus)
 }
 
-fn served_port(inspect: &ContainerInspectResponse, labels: &HashMap<String, String>, image: &str) -> Option<u16> {
+fn served_port(
+    inspect: &ContainerInspectResponse,
+    labels: &HashMap<String, String>,
+    image: &str,
+) -> Option<u16> {
     let vllm = image.contains("vllm") || labels.get(VLLM_LABEL).is_some_and(|v| v == "true");
     if !vllm {
         return None;
@@ -202,13 +219,21 @@ fn served_port(inspect: &ContainerInspectResponse, labels: &HashMap<String, Stri
         .windows(2)
         .find(|w| w[0] == "--port")
         .and_then(|w| w[1].parse().ok())
-        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--port=")?.parse().ok()));
+        .or_else(|| {
+            args.iter()
+                .find_map(|a| a.strip_prefix("--port=")?.parse().ok())
+        });
     let container_port = arg_port.unwrap_or(VLLM_DEFAULT_PORT);
     let published = inspect
         .network_settings
         .as_ref()
         .and_then(|n| n.ports.as_ref())
-        .and_then(|ports| ports.get(&format!("{container_port}/tcp")).cloned().flatten())
+        .and_then(|ports| {
+            ports
+                .get(&format!("{container_port}/tcp"))
+                .cloned()
+                .flatten()
+        })
         .and_then(|bindings| bindings.into_iter().find_map(|b| b.host_port?.parse().ok()));
     published.or(Some(container_port))
 }
@@ -217,11 +242,15 @@ fn started_at(inspect: &ContainerInspectResponse) -> Option<f64> {
     let s = inspect.state.as_ref()?.started_at.as_deref()?;
     let t = chrono::DateTime::parse_from_rfc3339(s).ok()?;
     // Docker writes 0001-01-01T00:00:00Z for a container that never started.
-    (t.timestamp() > 0).then(|| t.timestamp() as f64 + f64::from(t.timestamp_subsec_millis()) / 1000.0)
+    (t.timestamp() > 0)
+        .then(|| t.timestamp() as f64 + f64::from(t.timestamp_subsec_millis()) / 1000.0)
 }
 
 /// llmmon's reading of one inspected container. `exists` tells whether a host path exists.
-pub fn reading_from_inspect(inspect: &ContainerInspectResponse, exists: &dyn Fn(&Path) -> bool) -> ContainerReading {
+pub fn reading_from_inspect(
+    inspect: &ContainerInspectResponse,
+    exists: &dyn Fn(&Path) -> bool,
+) -> ContainerReading {
     let config = inspect.config.as_ref();
     let host = inspect.host_config.as_ref();
     let state = inspect.state.as_ref();
@@ -230,12 +259,18 @@ pub fn reading_from_inspect(inspect: &ContainerInspectResponse, exists: &dyn Fn(
     let image_ref = config.and_then(|c| c.image.clone()).unwrap_or_default();
     let (image, image_version) = split_image(&image_ref);
     let (uses_gpu, gpus) = gpu_assignment(inspect);
-    let memory = host.and_then(|h| h.memory).filter(|m| *m > 0).map(|m| m as f64);
+    let memory = host
+        .and_then(|h| h.memory)
+        .filter(|m| *m > 0)
+        .map(|m| m as f64);
     let cpus = host.and_then(|h| {
-        h.nano_cpus.filter(|n| *n > 0).map(|n| n as f64 / 1e9).or_else(|| {
-            let (q, p) = (h.cpu_quota?, h.cpu_period.unwrap_or(100_000));
-            (q > 0 && p > 0).then(|| q as f64 / p as f64)
-        })
+        h.nano_cpus
+            .filter(|n| *n > 0)
+            .map(|n| n as f64 / 1e9)
+            .or_else(|| {
+                let (q, p) = (h.cpu_quota?, h.cpu_period.unwrap_or(100_000));
+                (q > 0 && p > 0).then(|| q as f64 / p as f64)
+            })
     });
     let mounts = inspect
         .mounts
@@ -258,14 +293,21 @@ pub fn reading_from_inspect(inspect: &ContainerInspectResponse, exists: &dyn Fn(
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "no".to_owned());
     ContainerReading {
-        name: inspect.name.as_deref().unwrap_or_default().trim_start_matches('/').to_owned(),
+        name: inspect
+            .name
+            .as_deref()
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_owned(),
         id: inspect.id.clone().unwrap_or_default(),
         compose_project: labels.get("com.docker.compose.project").cloned(),
         compose_service: labels.get("com.docker.compose.service").cloned(),
         served_port: served_port(inspect, &labels, &image),
         image,
         image_version,
-        state: state.and_then(|s| s.status).map_or_else(|| "unknown".to_owned(), |s| s.to_string()),
+        state: state
+            .and_then(|s| s.status)
+            .map_or_else(|| "unknown".to_owned(), |s| s.to_string()),
         health: state
             .and_then(|s| s.health.as_ref())
             .and_then(|h| h.status)
@@ -275,7 +317,9 @@ pub fn reading_from_inspect(inspect: &ContainerInspectResponse, exists: &dyn Fn(
         exit_code: state.and_then(|s| s.exit_code),
         started_at: started_at(inspect),
         restart_policy,
-        network_mode: host.and_then(|h| h.network_mode.clone()).unwrap_or_default(),
+        network_mode: host
+            .and_then(|h| h.network_mode.clone())
+            .unwrap_or_default(),
         memory_limit_bytes: memory,
         cpu_limit_cores: cpus,
         mounts,
@@ -292,9 +336,18 @@ mod tests {
 
     #[test]
     fn image_references_split_into_name_and_version() {
-        assert_eq!(split_image("vllm/vllm-openai:v0.6.3"), ("vllm/vllm-openai".into(), "v0.6.3".into()));
-        assert_eq!(split_image("localhost:5000/x/y:1.2"), ("localhost:5000/x/y".into(), "1.2".into()));
-        assert_eq!(split_image("localhost:5000/x/y"), ("localhost:5000/x/y".into(), "latest".into()));
+        assert_eq!(
+            split_image("vllm/vllm-openai:v0.6.3"),
+            ("vllm/vllm-openai".into(), "v0.6.3".into())
+        );
+        assert_eq!(
+            split_image("localhost:5000/x/y:1.2"),
+            ("localhost:5000/x/y".into(), "1.2".into())
+        );
+        assert_eq!(
+            split_image("localhost:5000/x/y"),
+            ("localhost:5000/x/y".into(), "latest".into())
+        );
         assert_eq!(split_image("redis"), ("redis".into(), "latest".into()));
         assert_eq!(
             split_image("nginx@sha256:0123456789abcdef0123"),
@@ -335,16 +388,30 @@ mod tests {
 
     #[test]
     fn vllm_ports_come_from_the_label_then_the_published_port_then_args() {
-        let labelled = inspect(serde_json::json!({"Config": {"Labels": {"llmmon.vllm.port": "8123"}}}));
-        let labels = labelled.config.as_ref().and_then(|c| c.labels.clone()).unwrap_or_default();
-        assert_eq!(served_port(&labelled, &labels, "vllm/vllm-openai"), Some(8123));
+        let labelled =
+            inspect(serde_json::json!({"Config": {"Labels": {"llmmon.vllm.port": "8123"}}}));
+        let labels = labelled
+            .config
+            .as_ref()
+            .and_then(|c| c.labels.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            served_port(&labelled, &labels, "vllm/vllm-openai"),
+            Some(8123)
+        );
         let published = inspect(serde_json::json!({
             "Args": ["--model", "x", "--port", "8001"],
             "NetworkSettings": {"Ports": {"8001/tcp": [{"HostIp": "0.0.0.0", "HostPort": "18001"}]}}
         }));
-        assert_eq!(served_port(&published, &HashMap::new(), "vllm/vllm-openai"), Some(18001));
+        assert_eq!(
+            served_port(&published, &HashMap::new(), "vllm/vllm-openai"),
+            Some(18001)
+        );
         let host_net = inspect(serde_json::json!({"Args": ["--port=8005"]}));
-        assert_eq!(served_port(&host_net, &HashMap::new(), "vllm/vllm-openai"), Some(8005));
+        assert_eq!(
+            served_port(&host_net, &HashMap::new(), "vllm/vllm-openai"),
+            Some(8005)
+        );
         assert_eq!(served_port(&host_net, &HashMap::new(), "redis"), None);
     }
 }

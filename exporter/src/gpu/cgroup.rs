@@ -15,7 +15,10 @@ pub fn container_id(cgroup_file: &str) -> Option<String> {
         let path = line.splitn(3, ':').nth(2)?;
         let mut prev = "";
         for seg in path.split('/') {
-            if let Some(id) = seg.strip_prefix("docker-").and_then(|s| s.strip_suffix(".scope")) {
+            if let Some(id) = seg
+                .strip_prefix("docker-")
+                .and_then(|s| s.strip_suffix(".scope"))
+            {
                 if is_container_id(id) {
                     return Some(id.to_owned());
                 }
@@ -30,7 +33,9 @@ pub fn container_id(cgroup_file: &str) -> Option<String> {
 }
 
 fn is_container_id(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The container id of host process `pid`, reading `<proc_root>/<pid>/cgroup`.
@@ -71,7 +76,9 @@ mod tests {
 
     #[test]
     fn rootless_docker_and_a_private_cgroup_namespace_view() {
-        let rootless = format!("0::/user.slice/user-1000.slice/user@1000.service/app.slice/docker-{ID}.scope\n");
+        let rootless = format!(
+            "0::/user.slice/user-1000.slice/user@1000.service/app.slice/docker-{ID}.scope\n"
+        );
         assert_eq!(container_id(&rootless).as_deref(), Some(ID));
         // Without `cgroup: host` the path is relative to the reader's namespace.
         let relative = format!("0::/../../system.slice/docker-{ID}.scope\n");
@@ -80,7 +87,10 @@ mod tests {
 
     #[test]
     fn host_processes_and_other_runtimes_are_not_docker_containers() {
-        assert_eq!(container_id("0::/user.slice/user-1000.slice/session-3.scope\n"), None);
+        assert_eq!(
+            container_id("0::/user.slice/user-1000.slice/session-3.scope\n"),
+            None
+        );
         assert_eq!(container_id("0::/\n"), None);
         let k8s = format!("0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-{ID}.scope\n");
         assert_eq!(container_id(&k8s), None);
@@ -91,8 +101,16 @@ mod tests {
     fn a_process_is_looked_up_under_the_proc_root() {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("4242")).expect("mkdir");
-        std::fs::write(dir.path().join("4242/cgroup"), format!("0::/system.slice/docker-{ID}.scope\n")).expect("write");
+        std::fs::write(
+            dir.path().join("4242/cgroup"),
+            format!("0::/system.slice/docker-{ID}.scope\n"),
+        )
+        .expect("write");
         assert_eq!(container_of_pid(dir.path(), 4242).as_deref(), Some(ID));
-        assert_eq!(container_of_pid(dir.path(), 1), None, "gone processes map to nothing");
+        assert_eq!(
+            container_of_pid(dir.path(), 1),
+            None,
+            "gone processes map to nothing"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! source trait both implement, and the collector that turns readings into metrics.
 
 pub mod cgroup;
+pub mod fake;
 pub mod nvml;
 mod nvml_real;
 pub mod source;

@@ -27,7 +27,8 @@ pub enum ClockDomain {
     Memory,
 }
 
-pub const CLOCK_DOMAINS: [ClockDomain; 3] = [ClockDomain::Graphics, ClockDomain::Sm, ClockDomain::Memory];
+pub const CLOCK_DOMAINS: [ClockDomain; 3] =
+    [ClockDomain::Graphics, ClockDomain::Sm, ClockDomain::Memory];
 
 /// One GPU as NVML shows it. Units are NVML's own (percent, mW, mJ, MHz, KB/s).
 pub trait NvmlDevice {
@@ -88,7 +89,10 @@ pub fn cuda_version(code: i32) -> String {
 }
 
 /// Reads every GPU. `container_of` maps a host pid to its container name.
-pub fn read_inventory(lib: &dyn NvmlLibrary, container_of: &dyn Fn(u32) -> Option<String>) -> NvmlResult<GpuInventory> {
+pub fn read_inventory(
+    lib: &dyn NvmlLibrary,
+    container_of: &dyn Fn(u32) -> Option<String>,
+) -> NvmlResult<GpuInventory> {
     let count = lib.device_count()?;
     let mut inv = GpuInventory {
         driver_version: lib.driver_version().ok(),
@@ -175,11 +179,17 @@ fn read_device(
         energy_joules: opt(d.energy_mj(), lost).map(|mj| mj as f64 / 1000.0),
         clocks,
         clock_events: reasons,
-        ecc_errors: pair(opt(d.ecc_errors(false), lost), opt(d.ecc_errors(true), lost)),
+        ecc_errors: pair(
+            opt(d.ecc_errors(false), lost),
+            opt(d.ecc_errors(true), lost),
+        ),
         pcie_bytes_per_second: opt(d.pcie_kb_per_s(false), lost)
             .zip(opt(d.pcie_kb_per_s(true), lost))
             .map(|(rx, tx)| (f64::from(rx) * 1024.0, f64::from(tx) * 1024.0)),
-        retired_pages: pair(opt(d.retired_pages(false), lost), opt(d.retired_pages(true), lost)),
+        retired_pages: pair(
+            opt(d.retired_pages(false), lost),
+            opt(d.retired_pages(true), lost),
+        ),
         processes,
     }
 }

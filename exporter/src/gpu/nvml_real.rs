@@ -83,11 +83,17 @@ impl NvmlDevice for RealDevice<'_> {
     }
 
     fn utilization(&self) -> NvmlResult<(u32, u32)> {
-        self.0.utilization_rates().map(|u| (u.gpu, u.memory)).map_err(map)
+        self.0
+            .utilization_rates()
+            .map(|u| (u.gpu, u.memory))
+            .map_err(map)
     }
 
     fn memory(&self) -> NvmlResult<(u64, u64, u64)> {
-        self.0.memory_info().map(|m| (m.used, m.free, m.total)).map_err(map)
+        self.0
+            .memory_info()
+            .map(|m| (m.used, m.free, m.total))
+            .map_err(map)
     }
 
     fn temperature_c(&self) -> NvmlResult<u32> {
@@ -95,11 +101,20 @@ impl NvmlDevice for RealDevice<'_> {
     }
 
     fn memory_temperature_c(&self) -> NvmlResult<u32> {
-        let samples = self.0.field_values_for(&[FieldId(FIELD_MEMORY_TEMP)]).map_err(map)?;
-        let sample = samples.into_iter().next().ok_or(NvmlError::NotSupported)?.map_err(map)?;
+        let samples = self
+            .0
+            .field_values_for(&[FieldId(FIELD_MEMORY_TEMP)])
+            .map_err(map)?;
+        let sample = samples
+            .into_iter()
+            .next()
+            .ok_or(NvmlError::NotSupported)?
+            .map_err(map)?;
         match sample.value.map_err(map)? {
             // NVML reports 0 for "no sensor" on GPUs without HBM temperature.
-            SampleValue::U32(0) | SampleValue::U64(0) | SampleValue::I64(0) => Err(NvmlError::NotSupported),
+            SampleValue::U32(0) | SampleValue::U64(0) | SampleValue::I64(0) => {
+                Err(NvmlError::NotSupported)
+            }
             SampleValue::U32(v) => Ok(v),
             SampleValue::U64(v) => u32::try_from(v).map_err(|_| NvmlError::NotSupported),
             SampleValue::I64(v) => u32::try_from(v).map_err(|_| NvmlError::NotSupported),
@@ -128,16 +143,29 @@ impl NvmlDevice for RealDevice<'_> {
     }
 
     fn clock_event_reasons(&self) -> NvmlResult<u64> {
-        self.0.current_throttle_reasons().map(|r| r.bits()).map_err(map)
+        self.0
+            .current_throttle_reasons()
+            .map(|r| r.bits())
+            .map_err(map)
     }
 
     fn ecc_errors(&self, uncorrected: bool) -> NvmlResult<u64> {
-        let kind = if uncorrected { MemoryError::Uncorrected } else { MemoryError::Corrected };
-        self.0.total_ecc_errors(kind, EccCounter::Aggregate).map_err(map)
+        let kind = if uncorrected {
+            MemoryError::Uncorrected
+        } else {
+            MemoryError::Corrected
+        };
+        self.0
+            .total_ecc_errors(kind, EccCounter::Aggregate)
+            .map_err(map)
     }
 
     fn pcie_kb_per_s(&self, transmit: bool) -> NvmlResult<u32> {
-        let counter = if transmit { PcieUtilCounter::Send } else { PcieUtilCounter::Receive };
+        let counter = if transmit {
+            PcieUtilCounter::Send
+        } else {
+            PcieUtilCounter::Receive
+        };
         self.0.pcie_throughput(counter).map_err(map)
     }
 
@@ -147,7 +175,10 @@ impl NvmlDevice for RealDevice<'_> {
         } else {
             RetirementCause::MultipleSingleBitEccErrors
         };
-        self.0.retired_pages(cause).map(|p| p.len() as u64).map_err(map)
+        self.0
+            .retired_pages(cause)
+            .map(|p| p.len() as u64)
+            .map_err(map)
     }
 
     fn compute_processes(&self) -> NvmlResult<Vec<(u32, Option<u64>)>> {
@@ -178,7 +209,10 @@ impl NvmlDevice for RealDevice<'_> {
                         *entry = (s.timestamp, s.sm_util);
                     }
                 }
-                Ok(latest.into_iter().map(|(pid, (_, util))| (pid, util)).collect())
+                Ok(latest
+                    .into_iter()
+                    .map(|(pid, (_, util))| (pid, util))
+                    .collect())
             }
             // NVML answers NotFound when no process ran in the sample window.
             Err(WrapperError::NotFound) => Ok(Vec::new()),

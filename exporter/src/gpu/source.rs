@@ -37,9 +37,8 @@ impl NvmlGpuSource {
 
     /// The real NVML library.
     pub fn real(proc_root: PathBuf, docker: Option<Arc<DockerClient>>) -> Self {
-        let loader: NvmlLoader = Box::new(|| {
-            super::nvml_real::load().map(|l| Arc::new(l) as Arc<dyn NvmlLibrary>)
-        });
+        let loader: NvmlLoader =
+            Box::new(|| super::nvml_real::load().map(|l| Arc::new(l) as Arc<dyn NvmlLibrary>));
         Self::new(loader, proc_root, docker)
     }
 
@@ -70,8 +69,12 @@ impl GpuSource for NvmlGpuSource {
         let proc_root = self.proc_root.clone();
         let read = tokio::task::spawn_blocking(move || {
             let container_of = |pid: u32| {
-                cgroup::container_of_pid(&proc_root, pid)
-                    .map(|id| names.get(&id).cloned().unwrap_or_else(|| id[..12].to_owned()))
+                cgroup::container_of_pid(&proc_root, pid).map(|id| {
+                    names
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_else(|| id[..12].to_owned())
+                })
             };
             nvml::read_inventory(lib.as_ref(), &container_of)
         })

@@ -1,0 +1,163 @@
+//! A fake NVML that answers the way the real one does on the GPUs it imitates, for tests and
+//! benchmarks: an H200 (Hopper: HBM temperature yes, retired pages NotSupported since Hopper
+//! remaps rows), a T4 (no memory temperature: NotSupported), and a GPU that fell off the bus
+//! (NVML_ERROR_GPU_IS_LOST on every call).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::nvml::{ClockDomain, NvmlDevice, NvmlError, NvmlLibrary, NvmlResult};
+
+#[derive(Debug, Clone)]
+pub struct FakeGpu {
+    pub name: &'static str,
+    pub lost: bool,
+    pub memory_temp: bool,
+    pub retired_pages: bool,
+    pub memory_total: u64,
+    pub processes: Vec<(u32, Option<u64>)>,
+    pub reasons: u64,
+}
+
+impl FakeGpu {
+    fn answer<T>(&self, v: T) -> NvmlResult<T> {
+        if self.lost {
+            Err(NvmlError::GpuLost)
+        } else {
+            Ok(v)
+        }
+    }
+}
+
+impl NvmlDevice for FakeGpu {
+    fn uuid(&self) -> NvmlResult<String> {
+        self.answer(format!("GPU-{}", self.name.len()))
+    }
+    fn name(&self) -> NvmlResult<String> {
+        self.answer(self.name.to_owned())
+    }
+    fn pci_bus_id(&self) -> NvmlResult<String> {
+        self.answer("00000000:18:00.0".to_owned())
+    }
+    fn utilization(&self) -> NvmlResult<(u32, u32)> {
+        self.answer((87, 40))
+    }
+    fn memory(&self) -> NvmlResult<(u64, u64, u64)> {
+        self.answer((
+            self.memory_total / 2,
+            self.memory_total / 2,
+            self.memory_total,
+        ))
+    }
+    fn temperature_c(&self) -> NvmlResult<u32> {
+        self.answer(63)
+    }
+    fn memory_temperature_c(&self) -> NvmlResult<u32> {
+        if self.memory_temp {
+            self.answer(71)
+        } else {
+            Err(NvmlError::NotSupported)
+        }
+    }
+    fn power_usage_mw(&self) -> NvmlResult<u32> {
+        self.answer(512_345)
+    }
+    fn power_limit_mw(&self) -> NvmlResult<u32> {
+        self.answer(700_000)
+    }
+    fn energy_mj(&self) -> NvmlResult<u64> {
+        self.answer(9_000_000)
+    }
+    fn clock_mhz(&self, d: ClockDomain) -> NvmlResult<u32> {
+        self.answer(if d == ClockDomain::Memory { 3201 } else { 1980 })
+    }
+    fn max_clock_mhz(&self, d: ClockDomain) -> NvmlResult<u32> {
+        self.clock_mhz(d)
+    }
+    fn clock_event_reasons(&self) -> NvmlResult<u64> {
+        self.answer(self.reasons)
+    }
+    fn ecc_errors(&self, uncorrected: bool) -> NvmlResult<u64> {
+        self.answer(if uncorrected { 0 } else { 2 })
+    }
+    fn pcie_kb_per_s(&self, transmit: bool) -> NvmlResult<u32> {
+        self.answer(if transmit { 10 } else { 20 })
+    }
+    fn retired_pages(&self, _double_bit: bool) -> NvmlResult<u64> {
+        if self.retired_pages {
+            self.answer(1)
+        } else {
+            Err(NvmlError::NotSupported)
+        }
+    }
+    fn compute_processes(&self) -> NvmlResult<Vec<(u32, Option<u64>)>> {
+        self.answer(self.processes.clone())
+    }
+    fn process_sm_utilization(&self) -> NvmlResult<Vec<(u32, u32)>> {
+        self.answer(self.processes.iter().map(|(pid, _)| (*pid, 40)).collect())
+    }
+}
+
+pub struct FakeNvml {
+    pub gpus: Vec<FakeGpu>,
+    /// While set, NVML answers as if the driver had been unloaded.
+    pub driver_gone: Arc<AtomicBool>,
+}
+
+impl NvmlLibrary for FakeNvml {
+    fn driver_version(&self) -> NvmlResult<String> {
+        Ok("580.95.05".to_owned())
+    }
+    fn cuda_driver_version(&self) -> NvmlResult<i32> {
+        Ok(13000)
+    }
+    fn device_count(&self) -> NvmlResult<u32> {
+        if self.driver_gone.load(Ordering::SeqCst) {
+            return Err(NvmlError::Other("Driver Not Loaded".to_owned()));
+        }
+        Ok(self.gpus.len() as u32)
+    }
+    fn with_device(&self, index: u32, f: &mut dyn FnMut(&dyn NvmlDevice)) -> NvmlResult<()> {
+        let g = self
+            .gpus
+            .get(index as usize)
+            .ok_or(NvmlError::Other("Invalid Argument".into()))?;
+        f(g);
+        Ok(())
+    }
+}
+
+/// An H200 (Hopper): HBM temperature reported, retired pages NotSupported (rows are
+/// remapped instead), running the given processes.
+pub fn h200(processes: Vec<(u32, Option<u64>)>) -> FakeGpu {
+    FakeGpu {
+        name: "NVIDIA H200",
+        lost: false,
+        memory_temp: true,
+        retired_pages: false,
+        memory_total: 143_771 * 1024 * 1024,
+        processes,
+        reasons: 0b100_0000, // hw_thermal_slowdown
+    }
+}
+
+/// A T4: no HBM, so NVML has no memory temperature; retires pages instead of remapping.
+pub fn t4() -> FakeGpu {
+    FakeGpu {
+        name: "Tesla T4",
+        memory_temp: false,
+        retired_pages: true,
+        memory_total: 15_360 * 1024 * 1024,
+        processes: vec![],
+        reasons: 1, // gpu_idle
+        ..h200(vec![])
+    }
+}
+
+/// A GPU that fell off the bus: every query answers GpuLost.
+pub fn lost() -> FakeGpu {
+    FakeGpu {
+        lost: true,
+        ..h200(vec![])
+    }
+}
