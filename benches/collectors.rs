@@ -42,7 +42,19 @@ async fn main() {
     d.import_busybox("busybox:1.35", &["CUDA_VERSION=12.4.1"]);
     for i in 0..CONTAINERS {
         let name = format!("bench-{i}");
-        d.ok(&["run", "-d", "--name", &name, "--network", "host", "--health-cmd", "true", "busybox:1.35", "sleep", "3600"]);
+        d.ok(&[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--network",
+            "host",
+            "--health-cmd",
+            "true",
+            "busybox:1.35",
+            "sleep",
+            "3600",
+        ]);
     }
     let cfg = DockerSourceConfig {
         socket: d.url(),
@@ -62,21 +74,39 @@ async fn main() {
 
     let mut settings = Settings::demo(Duration::from_secs(30));
     settings.docker = cfg;
-    let running = service::start(&settings, &[Role::Containers], SourceMode::Real).await.expect("start role");
-    assert!(running.wait_ready(Duration::from_secs(20)).await, "containers role ready");
-    let url = format!("http://{}/metrics", running.addr(Role::Containers).expect("bound"));
+    let running = service::start(&settings, &[Role::Containers], SourceMode::Real)
+        .await
+        .expect("start role");
+    assert!(
+        running.wait_ready(Duration::from_secs(20)).await,
+        "containers role ready"
+    );
+    let url = format!(
+        "http://{}/metrics",
+        running.addr(Role::Containers).expect("bound")
+    );
     let client = reqwest::Client::new();
     let mut scrape = Vec::new();
     let mut bytes = 0;
     for _ in 0..SCRAPES {
         let t = Instant::now();
-        bytes = client.get(&url).send().await.expect("scrape").bytes().await.expect("body").len();
+        bytes = client
+            .get(&url)
+            .send()
+            .await
+            .expect("scrape")
+            .bytes()
+            .await
+            .expect("body")
+            .len();
         scrape.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let scrape = sorted(scrape);
 
     let lib = FakeNvml {
-        gpus: (0..8).map(|_| h200(vec![(100, Some(1 << 30)), (200, Some(2 << 30))])).collect(),
+        gpus: (0..8)
+            .map(|_| h200(vec![(100, Some(1 << 30)), (200, Some(2 << 30))]))
+            .collect(),
         driver_gone: Arc::default(),
     };
     let none = |_: u32| None;
@@ -95,6 +125,9 @@ async fn main() {
         pct(&scrape, 0.5), pct(&scrape, 0.99), pct(&scrape, 1.0),
     );
     println!("{report}");
-    let _ = std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-collectors.md"), &report);
+    let _ = std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-collectors.md"),
+        &report,
+    );
     running.stop.cancel();
 }

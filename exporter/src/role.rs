@@ -160,13 +160,17 @@ impl Role {
             Role::Containers => Arc::new(ContainerCollector {
                 source: Arc::new(DockerContainerSource::new(&settings.docker)),
             }),
-            Role::Node | Role::Cadvisor | Role::Dcgm => return Err(format!(
+            Role::Node | Role::Cadvisor | Role::Dcgm => {
+                return Err(format!(
                 "role '{self}' only simulates a standard exporter; in production run the real one \
                      (see compose/docker-compose.yml) or use --source sim"
-            )),
-            Role::Vllm | Role::Litellm | Role::Langfuse => return Err(format!(
+            ))
+            }
+            Role::Vllm | Role::Litellm | Role::Langfuse => {
+                return Err(format!(
                 "the real source of role '{self}' is not part of this build yet; use --source sim"
-            )),
+            ))
+            }
         };
         Ok(vec![collector])
     }
