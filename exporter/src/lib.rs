@@ -11,6 +11,7 @@ pub mod langfuse;
 pub mod litellm;
 pub mod role;
 pub mod schema;
+pub mod scrape;
 pub mod service;
 pub mod sim;
 pub mod source;
