@@ -31,7 +31,14 @@ fn golden_path(role: Role) -> PathBuf {
 
 fn exposition(role: Role) -> String {
     let sim = Simulator::new(42, 1, Conditions::default(), T);
-    render(&sim.role_metrics(role, T).expect("simulated source answers"))
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    render(
+        &rt.block_on(sim.role_metrics(role, T))
+            .expect("simulated source answers"),
+    )
 }
 
 #[test]

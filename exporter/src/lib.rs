@@ -17,6 +17,7 @@ pub mod sim;
 pub mod source;
 pub mod thresholds;
 pub mod topn;
+pub mod upstream;
 pub mod vllm;
 
 pub use role::{Role, SourceMode};

@@ -128,10 +128,14 @@ impl Role {
                 source: Arc::new(sim::SimGpuSource(sim)),
             }),
             Role::Containers => Arc::new(ContainerCollector {
-                source: Arc::new(sim::SimContainerSource(sim)),
+                source: Arc::new(sim::SimContainerSource::new(sim)),
             }),
             Role::Vllm => Arc::new(VllmCollector {
-                source: Arc::new(sim::SimVllmSource(sim)),
+                source: Arc::new(sim::upstreams::vllm_source(
+                    sim,
+                    sim::wall_clock(),
+                    settings.timeout,
+                )),
             }),
             Role::Litellm => Arc::new(LitellmCollector {
                 source: Arc::new(sim::SimLitellmSource(sim)),
@@ -189,7 +193,7 @@ impl Collector for SimStandard {
     }
 
     async fn collect(&self) -> Result<Collection, SourceError> {
-        Ok(self.sim.role_metrics(self.role, sim::now())?.into())
+        Ok(self.sim.role_metrics(self.role, sim::now()).await?.into())
     }
 }
 

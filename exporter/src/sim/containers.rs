@@ -9,7 +9,7 @@ use super::fleet::{container_id, ServiceSpec, VllmSpec, FLEET_EPOCH};
 use super::scenario::{Conditions, Fault, Scenario};
 use super::signal::hash;
 use super::traffic::{self, InstanceState, Traffic};
-use super::{fleet_base_name, now, Simulator};
+use super::{fleet_base_name, Clock, Simulator};
 use crate::containers::{ContainerReading, ContainerSource, Mount};
 use crate::source::SourceError;
 
@@ -180,11 +180,23 @@ fn service_container(
 }
 
 /// The simulator as the `containers` role's source.
-pub struct SimContainerSource(pub Arc<Simulator>);
+pub struct SimContainerSource {
+    pub sim: Arc<Simulator>,
+    pub clock: Clock,
+}
+
+impl SimContainerSource {
+    pub fn new(sim: Arc<Simulator>) -> Self {
+        Self {
+            sim,
+            clock: super::wall_clock(),
+        }
+    }
+}
 
 #[async_trait]
 impl ContainerSource for SimContainerSource {
     async fn list(&self) -> Result<Vec<ContainerReading>, SourceError> {
-        Ok(self.0.container_readings(now()))
+        Ok(self.sim.container_readings((self.clock)()))
     }
 }

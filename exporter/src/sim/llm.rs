@@ -15,7 +15,7 @@ use crate::langfuse::{
 };
 use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading, LitellmSource};
 use crate::source::SourceError;
-use crate::vllm::{EngineStats, ModelMeta, VllmInstance, VllmSource};
+use crate::vllm::{EngineStats, ModelMeta, VllmInstance};
 
 pub const LITELLM_VERSION: &str = "1.80.5";
 pub const LANGFUSE_VERSION: &str = "3.129.0";
@@ -234,18 +234,6 @@ fn langfuse(tr: &Traffic<'_>, t: f64) -> LangfuseReading {
             score("correctness", 0.78 - quality_drop, 0.12),
             score("toxicity", 0.02, 0.03),
         ],
-    }
-}
-
-/// The simulator as the `vllm` role's source.
-pub struct SimVllmSource(pub Arc<Simulator>);
-
-#[async_trait]
-impl VllmSource for SimVllmSource {
-    async fn instances(
-        &self,
-    ) -> Result<Vec<Result<VllmInstance, (String, SourceError)>>, SourceError> {
-        Ok(self.0.vllm_instances(now()).into_iter().map(Ok).collect())
     }
 }
 

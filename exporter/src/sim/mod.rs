@@ -14,6 +14,7 @@ mod gpus;
 mod host;
 mod llm;
 mod logs;
+pub mod upstreams;
 
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -21,7 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use containers::SimContainerSource;
 pub use fleet::Fleet;
 pub use gpus::SimGpuSource;
-pub use llm::{SimLangfuseSource, SimLitellmSource, SimVllmSource};
+pub use llm::{SimLangfuseSource, SimLitellmSource};
 pub use logs::{LogLine, LogStream};
 pub use scenario::{Conditions, Fault, Scenario, Timeline};
 use traffic::Traffic;
@@ -29,7 +30,7 @@ use traffic::Traffic;
 use crate::exposition::MetricSet;
 use crate::role::Role;
 use crate::schema::{SIM_FAULT_ACTIVE, SIM_SCENARIO};
-use crate::source::SourceError;
+use crate::source::{Collector, SourceError};
 
 /// Suffix that marks the copies of the reference block in a larger fleet (`-b2`, `-b3` …).
 const BLOCK_MARK: &str = "-b";
@@ -56,6 +57,18 @@ pub fn now() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
+}
+
+/// Where a simulated source reads the time: the wall clock when serving, a fixed instant
+/// for golden files and backfills.
+pub type Clock = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+pub fn wall_clock() -> Clock {
+    Arc::new(now)
+}
+
+pub fn fixed_clock(t: f64) -> Clock {
+    Arc::new(move || t)
 }
 
 /// The simulated server.
@@ -113,14 +126,31 @@ impl Simulator {
     /// Everything one role's sources report at time t, rendered as the role's collectors
     /// would (the same render functions): for golden files, backfills and the simulated
     /// standard exporters.
-    pub fn role_metrics(&self, role: Role, t: f64) -> Result<MetricSet, SourceError> {
+    pub async fn role_metrics(
+        self: &Arc<Self>,
+        role: Role,
+        t: f64,
+    ) -> Result<MetricSet, SourceError> {
         Ok(match role {
             Role::Gpu => crate::gpu::render(&self.gpu_inventory(t)),
             Role::Containers => crate::containers::render(&self.container_readings(t)),
             Role::Node => self.node_metrics(t),
             Role::Cadvisor => self.cadvisor_metrics(t),
             Role::Dcgm => self.dcgm_metrics(t),
-            Role::Vllm => crate::vllm::render(&self.vllm_instances(t)),
+            // Through the real collector reading the simulated vLLM servers, as in mock mode.
+            Role::Vllm => {
+                let source = upstreams::vllm_source(
+                    self.clone(),
+                    fixed_clock(t),
+                    std::time::Duration::from_secs(10),
+                );
+                crate::vllm::VllmCollector {
+                    source: Arc::new(source),
+                }
+                .collect()
+                .await?
+                .metrics
+            }
             Role::Litellm => crate::litellm::render(&self.litellm_reading(t)),
             Role::Langfuse => crate::langfuse::render(&self.langfuse_reading(t)?),
         })

@@ -3,6 +3,11 @@
 //! whatever the version, the same families come out, labelled `container`, `model` and
 //! `vllm_version`.
 
+pub mod discovery;
+pub mod hf;
+pub mod http_source;
+pub mod normalize;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;

@@ -1,0 +1,173 @@
+//! The simulator's upstream face: the same HTTP endpoints and payload shapes as the real
+//! vLLM, LiteLLM and Langfuse, generated from the fleet. The real collectors read it, over
+//! HTTP (`llmmon-exporter sim-upstreams`) or in-process (`--source sim`).
+//!
+//! Routes: `/vllm/<container>/{metrics,health,version,v1/models}`,
+//! `/hf/<org>/<name>/{config.json,model.safetensors.index.json}`.
+
+pub mod pytext;
+pub mod vllm;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use std::time::Duration;
+
+use super::{Clock, SimContainerSource, Simulator};
+use crate::upstream::{Auth, RouterTransport, Transport, CONNECTION_REFUSED_STATUS};
+use crate::vllm::discovery::{Address, ContainerDiscovery};
+use crate::vllm::hf::HfOverTransport;
+use crate::vllm::http_source::VllmHttpSource;
+
+/// What a real server that is not listening does to a client: refuse the connection. The
+/// in-process transport turns this status into exactly that error.
+fn refused() -> Response {
+    StatusCode::from_u16(CONNECTION_REFUSED_STATUS)
+        .unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+        .into_response()
+}
+
+/// State of the upstream handlers: the simulator and the clock they answer at.
+#[derive(Clone)]
+pub struct Upstreams {
+    sim: Arc<Simulator>,
+    clock: Clock,
+}
+
+/// The real vLLM collector reading the simulator's vLLM servers in-process: discovery over
+/// the simulated containers, then the same HTTP source, parser and normalisation as in
+/// production.
+pub fn vllm_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> VllmHttpSource {
+    let transport: Arc<dyn Transport> =
+        Arc::new(RouterTransport::new(router(sim.clone(), clock.clone())));
+    let discovery = ContainerDiscovery {
+        containers: Arc::new(SimContainerSource { sim, clock }),
+        address: Address::Path(format!("{BASE_URL}/vllm")),
+    };
+    VllmHttpSource::new(
+        vec![Arc::new(discovery)],
+        transport.clone(),
+        Auth::None,
+        Some(Arc::new(HfOverTransport {
+            transport,
+            base: format!("{BASE_URL}/hf"),
+        })),
+        timeout,
+    )
+}
+
+/// Base URL the in-process transport gives the upstreams (its host is ignored).
+pub const BASE_URL: &str = "http://sim-upstreams";
+
+/// The router of every simulated upstream, answering at the time `clock` gives.
+pub fn router(sim: Arc<Simulator>, clock: Clock) -> Router {
+    Router::new()
+        .route("/vllm/{container}/metrics", get(vllm_metrics))
+        .route("/vllm/{container}/health", get(vllm_health))
+        .route("/vllm/{container}/version", get(vllm_version))
+        .route("/vllm/{container}/v1/models", get(vllm_models))
+        .route("/hf/{org}/{name}/config.json", get(hf_config))
+        .route(
+            "/hf/{org}/{name}/model.safetensors.index.json",
+            get(hf_index),
+        )
+        .with_state(Upstreams { sim, clock })
+}
+
+/// The instance and its spec, if it is listening at time t.
+fn listening(
+    up: &Upstreams,
+    container: &str,
+) -> Option<(crate::sim::fleet::VllmSpec, crate::vllm::VllmInstance)> {
+    let (sim, t) = (&up.sim, (up.clock)());
+    let spec = sim
+        .fleet()
+        .vllm
+        .iter()
+        .find(|v| v.container == container)?
+        .clone();
+    let inst = sim
+        .vllm_instances(t)
+        .into_iter()
+        .find(|i| i.container == container)?;
+    // Loading or stopped: the API server does not listen yet (or any more).
+    matches!(inst.state.as_str(), "ready" | "unhealthy").then_some((spec, inst))
+}
+
+async fn vllm_metrics(State(up): State<Upstreams>, Path(container): Path<String>) -> Response {
+    match listening(&up, &container) {
+        Some((spec, inst)) => {
+            let stats = inst.stats.clone().unwrap_or_default();
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                vllm::exposition(&spec, &inst, &stats),
+            )
+                .into_response()
+        }
+        None => refused(),
+    }
+}
+
+async fn vllm_health(State(up): State<Upstreams>, Path(container): Path<String>) -> Response {
+    match listening(&up, &container) {
+        // vLLM answers 503 when its engine has died.
+        Some((_, inst)) if inst.state == "unhealthy" => {
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+        Some(_) => StatusCode::OK.into_response(),
+        None => refused(),
+    }
+}
+
+async fn vllm_version(State(up): State<Upstreams>, Path(container): Path<String>) -> Response {
+    match listening(&up, &container) {
+        Some((_, inst)) => {
+            Json(serde_json::json!({ "version": inst.vllm_version })).into_response()
+        }
+        None => refused(),
+    }
+}
+
+async fn vllm_models(State(up): State<Upstreams>, Path(container): Path<String>) -> Response {
+    match listening(&up, &container) {
+        Some((spec, inst)) => Json(vllm::models_json(&spec, &inst)).into_response(),
+        None => refused(),
+    }
+}
+
+fn spec_by_hf<'a>(
+    sim: &'a Simulator,
+    org: &str,
+    name: &str,
+) -> Option<&'a crate::sim::fleet::VllmSpec> {
+    let id = format!("{org}/{name}");
+    sim.fleet().vllm.iter().find(|v| v.hf_id == id)
+}
+
+async fn hf_config(
+    State(up): State<Upstreams>,
+    Path((org, name)): Path<(String, String)>,
+) -> Response {
+    match spec_by_hf(&up.sim, &org, &name) {
+        Some(spec) => Json(vllm::hf_config_json(spec)).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn hf_index(
+    State(up): State<Upstreams>,
+    Path((org, name)): Path<(String, String)>,
+) -> Response {
+    match spec_by_hf(&up.sim, &org, &name) {
+        Some(spec) => Json(vllm::hf_index_json(spec)).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

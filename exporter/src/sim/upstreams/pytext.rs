@@ -1,0 +1,169 @@
+//! Writes an exposition the way Python's prometheus_client does (what vLLM and LiteLLM
+//! serve): counters typed under their `_total` name with a `_created` gauge beside them,
+//! histograms with `_bucket`/`_count`/`_sum`/`_created`, floats in Python's repr.
+
+use std::fmt::Write;
+
+use crate::vllm::Histogram;
+
+/// Labels of one sample, in order.
+pub type Labels<'a> = &'a [(&'a str, &'a str)];
+
+#[derive(Default)]
+pub struct PyText {
+    out: String,
+    /// Creation time written in `_created` samples.
+    pub created: f64,
+}
+
+fn float(v: f64) -> String {
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    // Python's repr: integers keep a trailing ".0".
+    format!("{v:?}")
+}
+
+fn labels(l: Labels<'_>, extra: Option<(&str, &str)>) -> String {
+    let parts: Vec<String> = l
+        .iter()
+        .copied()
+        .chain(extra)
+        .map(|(k, v)| {
+            format!(
+                "{k}=\"{}\"",
+                v.replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', "\\n")
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+impl PyText {
+    pub fn new(created: f64) -> Self {
+        Self {
+            out: String::new(),
+            created,
+        }
+    }
+
+    fn header(&mut self, name: &str, help: &str, kind: &str) {
+        let _ = writeln!(self.out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    pub fn gauge(&mut self, name: &str, help: &str, samples: &[(Labels<'_>, f64)]) {
+        if samples.is_empty() {
+            return;
+        }
+        self.header(name, help, "gauge");
+        for (l, v) in samples {
+            let _ = writeln!(self.out, "{name}{} {}", labels(l, None), float(*v));
+        }
+    }
+
+    /// `base` without `_total`.
+    pub fn counter(&mut self, base: &str, help: &str, samples: &[(Labels<'_>, f64)]) {
+        if samples.is_empty() {
+            return;
+        }
+        self.header(&format!("{base}_total"), help, "counter");
+        for (l, v) in samples {
+            let _ = writeln!(self.out, "{base}_total{} {}", labels(l, None), float(*v));
+        }
+        self.header(&format!("{base}_created"), help, "gauge");
+        for (l, _) in samples {
+            let _ = writeln!(
+                self.out,
+                "{base}_created{} {}",
+                labels(l, None),
+                float(self.created)
+            );
+        }
+    }
+
+    pub fn histogram(&mut self, name: &str, help: &str, samples: &[(Labels<'_>, &Histogram)]) {
+        if samples.is_empty() {
+            return;
+        }
+        self.header(name, help, "histogram");
+        for (l, h) in samples {
+            for (le, c) in &h.buckets {
+                let _ = writeln!(
+                    self.out,
+                    "{name}_bucket{} {}",
+                    labels(l, Some(("le", &float(*le)))),
+                    float(*c as f64)
+                );
+            }
+            let _ = writeln!(
+                self.out,
+                "{name}_bucket{} {}",
+                labels(l, Some(("le", "+Inf"))),
+                float(h.count as f64)
+            );
+            let _ = writeln!(
+                self.out,
+                "{name}_count{} {}",
+                labels(l, None),
+                float(h.count as f64)
+            );
+            let _ = writeln!(self.out, "{name}_sum{} {}", labels(l, None), float(h.sum));
+        }
+        self.header(&format!("{name}_created"), help, "gauge");
+        for (l, _) in samples {
+            let _ = writeln!(
+                self.out,
+                "{name}_created{} {}",
+                labels(l, None),
+                float(self.created)
+            );
+        }
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_like_python_prometheus_client() {
+        let mut p = PyText::new(1.7e9);
+        p.counter(
+            "vllm:prompt_tokens",
+            "Number of prefill tokens processed.",
+            &[(&[("model_name", "m")], 10.0)],
+        );
+        let h = Histogram {
+            buckets: vec![(0.001, 0), (1.0, 3)],
+            sum: 1.5,
+            count: 4,
+        };
+        p.histogram(
+            "vllm:time_to_first_token_seconds",
+            "Histogram of time to first token in seconds.",
+            &[(&[("model_name", "m")], &h)],
+        );
+        let text = p.finish();
+        assert!(text.contains("# TYPE vllm:prompt_tokens_total counter\nvllm:prompt_tokens_total{model_name=\"m\"} 10.0\n"));
+        assert!(text.contains("vllm:prompt_tokens_created{model_name=\"m\"} 1700000000.0"));
+        assert!(text
+            .contains("vllm:time_to_first_token_seconds_bucket{model_name=\"m\",le=\"1.0\"} 3.0"));
+        assert!(text.contains("le=\"+Inf\"} 4.0"));
+        let parsed = crate::scrape::parse(&text).expect("parses");
+        assert!(parsed.families.contains_key("vllm:prompt_tokens_total"));
+    }
+}
