@@ -30,6 +30,57 @@ pub struct RawSettings {
     pub docker: RawDocker,
     pub gpu: RawGpu,
     pub containers: RawContainers,
+    pub vllm: RawVllm,
+    pub litellm: RawService,
+    pub langfuse: RawService,
+}
+
+/// The `vllm` role's targets. The API key comes from `LLMMON_VLLM_API_KEY` only.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawVllm {
+    /// Static base URLs (e.g. `http://10.0.0.5:8000`), besides the discovered containers.
+    pub targets: Vec<String>,
+    /// Find vLLM containers through the Docker API.
+    pub discover: bool,
+    /// How to reach a discovered container: `container` (by name on a shared Docker
+    /// network) or `host:<address>` (the published port on that address).
+    pub address: String,
+    /// Hugging Face cache (`…/hub`) mounted read-only, for model metadata; empty: none.
+    pub hf_cache: String,
+    /// Seconds one instance may take to answer.
+    pub timeout_s: f64,
+}
+
+impl Default for RawVllm {
+    fn default() -> Self {
+        Self {
+            targets: Vec::new(),
+            discover: true,
+            address: "container".to_owned(),
+            hf_cache: String::new(),
+            timeout_s: 5.0,
+        }
+    }
+}
+
+/// An HTTP service read by one role (LiteLLM, Langfuse). Credentials come from the
+/// environment only (`LLMMON_LITELLM_MASTER_KEY`; `LLMMON_LANGFUSE_PUBLIC_KEY` and
+/// `LLMMON_LANGFUSE_SECRET_KEY`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawService {
+    pub url: String,
+    pub timeout_s: f64,
+}
+
+impl Default for RawService {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            timeout_s: 10.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -141,8 +192,34 @@ impl Default for RawSettings {
             docker: RawDocker::default(),
             gpu: RawGpu::default(),
             containers: RawContainers::default(),
+            vllm: RawVllm::default(),
+            litellm: RawService {
+                url: "http://litellm:4000".to_owned(),
+                ..RawService::default()
+            },
+            langfuse: RawService {
+                url: "http://langfuse-web:3000".to_owned(),
+                ..RawService::default()
+            },
         }
     }
+}
+
+/// Where the `vllm` role looks for instances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VllmSettings {
+    pub targets: Vec<String>,
+    pub discover: bool,
+    pub address: crate::vllm::discovery::Address,
+    pub hf_cache: Option<PathBuf>,
+    pub timeout: Duration,
+}
+
+/// An HTTP upstream of a role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceSettings {
+    pub url: String,
+    pub timeout: Duration,
 }
 
 /// Validated settings.
@@ -156,6 +233,9 @@ pub struct Settings {
     pub listen: BTreeMap<Role, SocketAddr>,
     pub docker: DockerSourceConfig,
     pub proc_root: PathBuf,
+    pub vllm: VllmSettings,
+    pub litellm: ServiceSettings,
+    pub langfuse: ServiceSettings,
 }
 
 /// A configuration that could not be used; the message lists every problem.
@@ -242,6 +322,42 @@ impl RawSettings {
                 self.docker.socket
             ));
         }
+        let address = match self.vllm.address.as_str() {
+            "container" => Some(crate::vllm::discovery::Address::ContainerName),
+            a => match a.strip_prefix("host:") {
+                Some(h) if !h.is_empty() => Some(crate::vllm::discovery::Address::Host(h.to_owned())),
+                _ => {
+                    problems.push(format!(
+                        "vllm.address = '{a}' (expected \"container\" or \"host:<address>\")"
+                    ));
+                    None
+                }
+            },
+        };
+        let http = |what: &str, url: &str| {
+            (url.starts_with("http://") || url.starts_with("https://"))
+                .then_some(())
+                .ok_or_else(|| format!("{what} = '{}' (expected an http:// or https:// URL)", crate::upstream::strip_credentials(url)))
+        };
+        for (i, t) in self.vllm.targets.iter().enumerate() {
+            if let Err(e) = http(&format!("vllm.targets[{i}]"), t) {
+                problems.push(e);
+            }
+        }
+        for (what, svc) in [("litellm.url", &self.litellm), ("langfuse.url", &self.langfuse)] {
+            if let Err(e) = http(what, &svc.url) {
+                problems.push(e);
+            }
+        }
+        for (what, t) in [
+            ("vllm.timeout_s", self.vllm.timeout_s),
+            ("litellm.timeout_s", self.litellm.timeout_s),
+            ("langfuse.timeout_s", self.langfuse.timeout_s),
+        ] {
+            if t.is_nan() || t <= 0.0 {
+                problems.push(format!("{what} = {t} (must be above 0)"));
+            }
+        }
         let mut listen = BTreeMap::new();
         for (name, addr) in &self.listen {
             match (name.parse::<Role>(), addr.parse::<SocketAddr>()) {
@@ -277,6 +393,21 @@ impl RawSettings {
                 crash_restarts: cc.crash_loop_restarts,
             },
             proc_root: PathBuf::from(&self.gpu.proc_root),
+            vllm: VllmSettings {
+                targets: self.vllm.targets.clone(),
+                discover: self.vllm.discover,
+                address: address.unwrap_or(crate::vllm::discovery::Address::ContainerName),
+                hf_cache: (!self.vllm.hf_cache.is_empty()).then(|| PathBuf::from(&self.vllm.hf_cache)),
+                timeout: Duration::from_secs_f64(self.vllm.timeout_s.max(0.001)),
+            },
+            litellm: ServiceSettings {
+                url: self.litellm.url.trim_end_matches('/').to_owned(),
+                timeout: Duration::from_secs_f64(self.litellm.timeout_s.max(0.001)),
+            },
+            langfuse: ServiceSettings {
+                url: self.langfuse.url.trim_end_matches('/').to_owned(),
+                timeout: Duration::from_secs_f64(self.langfuse.timeout_s.max(0.001)),
+            },
         })
     }
 }
@@ -286,6 +417,13 @@ impl Settings {
     /// collections, loopback ephemeral ports.
     pub fn demo(interval: Duration) -> Self {
         let defaults = RawSettings::default();
+        let validated = defaults.validate().ok();
+        let service = |pick: fn(&Settings) -> ServiceSettings, url: &str| {
+            validated.as_ref().map(pick).unwrap_or(ServiceSettings {
+                url: url.to_owned(),
+                timeout: Duration::from_secs(10),
+            })
+        };
         Self {
             interval,
             timeout: interval.mul_f64(0.8),
@@ -303,6 +441,15 @@ impl Settings {
                 crash_restarts: defaults.containers.crash_loop_restarts,
             },
             proc_root: PathBuf::from(defaults.gpu.proc_root),
+            vllm: VllmSettings {
+                targets: Vec::new(),
+                discover: true,
+                address: crate::vllm::discovery::Address::ContainerName,
+                hf_cache: None,
+                timeout: interval.mul_f64(0.8),
+            },
+            litellm: service(|s| s.litellm.clone(), "http://litellm:4000"),
+            langfuse: service(|s| s.langfuse.clone(), "http://langfuse-web:3000"),
         }
     }
 }

@@ -54,6 +54,12 @@ struct Args {
     /// Seconds between collections.
     #[arg(long)]
     interval: Option<f64>,
+    /// vLLM base URL to scrape besides discovered containers (vllm role; repeatable).
+    #[arg(long = "target", value_name = "URL")]
+    targets: Vec<String>,
+    /// Base URL of the service the role reads (litellm, langfuse roles).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -81,6 +87,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     raw.sim.faults.extend(args.faults);
     if let Some(i) = args.interval {
         raw.collect.interval_s = i;
+    }
+    raw.vllm.targets.extend(args.targets);
+    if let Some(url) = args.url {
+        match args.role {
+            RoleArg::Litellm => raw.litellm.url = url,
+            RoleArg::Langfuse => raw.langfuse.url = url,
+            _ => anyhow::bail!("--url is for the litellm and langfuse roles"),
+        }
     }
     let mut settings = raw.validate()?;
     let roles: Vec<Role> = match args.role {

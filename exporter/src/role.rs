@@ -19,6 +19,10 @@ use crate::litellm::LitellmCollector;
 use crate::schema::{self, MetricDef};
 use crate::sim::{self, Simulator};
 use crate::source::{Collection, Collector, SourceError};
+use crate::upstream::{Auth, HttpTransport, Secret};
+use crate::vllm::discovery::{ContainerDiscovery, Discovery, StaticTargets};
+use crate::vllm::hf::{HfCacheDir, HfFiles};
+use crate::vllm::http_source::VllmHttpSource;
 use crate::vllm::VllmCollector;
 
 /// One exporter role: one service, one port, one job in Prometheus.
@@ -170,14 +174,59 @@ impl Role {
                      (see compose/docker-compose.yml) or use --source sim"
             ))
             }
-            Role::Vllm | Role::Litellm | Role::Langfuse => {
+            Role::Vllm => Arc::new(VllmCollector {
+                source: Arc::new(real_vllm_source(settings)?),
+            }),
+            Role::Litellm | Role::Langfuse => {
                 return Err(format!(
-                "the real source of role '{self}' is not part of this build yet; use --source sim"
-            ))
+                    "the real source of role '{self}' is not part of this build yet; use --source sim"
+                ))
             }
         };
         Ok(vec![collector])
     }
+}
+
+/// The vLLM source of production: static targets plus (optionally) Docker discovery.
+fn real_vllm_source(settings: &Settings) -> Result<VllmHttpSource, String> {
+    let v = &settings.vllm;
+    let mut discovery: Vec<Arc<dyn Discovery>> = vec![Arc::new(StaticTargets(v.targets.clone()))];
+    if v.discover {
+        discovery.push(Arc::new(ContainerDiscovery {
+            containers: Arc::new(DockerContainerSource::new(&settings.docker)),
+            address: v.address.clone(),
+        }));
+    }
+    let auth = secret_from_env("LLMMON_VLLM_API_KEY")?.map(Auth::Bearer).unwrap_or_default();
+    let hf = v.hf_cache.clone().map(|p| Arc::new(HfCacheDir(p)) as Arc<dyn HfFiles>);
+    Ok(VllmHttpSource::new(
+        discovery,
+        Arc::new(HttpTransport::default()),
+        auth,
+        hf,
+        v.timeout,
+    ))
+}
+
+/// A secret from the environment; a placeholder left from an example file is refused.
+pub fn secret_from_env(name: &str) -> Result<Option<Secret>, String> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) if is_placeholder(&v) => Err(format!(
+            "{name} still holds a placeholder value; set the real secret in .env"
+        )),
+        Ok(v) => Ok(Some(Secret::new(v))),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Values that example files ship and nobody should run with.
+pub fn is_placeholder(v: &str) -> bool {
+    let v = v.trim().to_ascii_lowercase();
+    ["changeme", "change-me", "change_me", "sk-1234", "your-key", "your_key", "secret", "password"]
+        .contains(&v.as_str())
+        || v.starts_with('<')
+        || v.contains("replace")
 }
 
 /// A simulated third-party exporter: the simulator renders its families directly.
