@@ -325,7 +325,9 @@ impl RawSettings {
         let address = match self.vllm.address.as_str() {
             "container" => Some(crate::vllm::discovery::Address::ContainerName),
             a => match a.strip_prefix("host:") {
-                Some(h) if !h.is_empty() => Some(crate::vllm::discovery::Address::Host(h.to_owned())),
+                Some(h) if !h.is_empty() => {
+                    Some(crate::vllm::discovery::Address::Host(h.to_owned()))
+                }
                 _ => {
                     problems.push(format!(
                         "vllm.address = '{a}' (expected \"container\" or \"host:<address>\")"
@@ -337,14 +339,22 @@ impl RawSettings {
         let http = |what: &str, url: &str| {
             (url.starts_with("http://") || url.starts_with("https://"))
                 .then_some(())
-                .ok_or_else(|| format!("{what} = '{}' (expected an http:// or https:// URL)", crate::upstream::strip_credentials(url)))
+                .ok_or_else(|| {
+                    format!(
+                        "{what} = '{}' (expected an http:// or https:// URL)",
+                        crate::upstream::strip_credentials(url)
+                    )
+                })
         };
         for (i, t) in self.vllm.targets.iter().enumerate() {
             if let Err(e) = http(&format!("vllm.targets[{i}]"), t) {
                 problems.push(e);
             }
         }
-        for (what, svc) in [("litellm.url", &self.litellm), ("langfuse.url", &self.langfuse)] {
+        for (what, svc) in [
+            ("litellm.url", &self.litellm),
+            ("langfuse.url", &self.langfuse),
+        ] {
             if let Err(e) = http(what, &svc.url) {
                 problems.push(e);
             }
@@ -397,7 +407,8 @@ impl RawSettings {
                 targets: self.vllm.targets.clone(),
                 discover: self.vllm.discover,
                 address: address.unwrap_or(crate::vllm::discovery::Address::ContainerName),
-                hf_cache: (!self.vllm.hf_cache.is_empty()).then(|| PathBuf::from(&self.vllm.hf_cache)),
+                hf_cache: (!self.vllm.hf_cache.is_empty())
+                    .then(|| PathBuf::from(&self.vllm.hf_cache)),
                 timeout: Duration::from_secs_f64(self.vllm.timeout_s.max(0.001)),
             },
             litellm: ServiceSettings {

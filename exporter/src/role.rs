@@ -145,7 +145,11 @@ impl Role {
                 source: Arc::new(sim::SimLitellmSource(sim)),
             }),
             Role::Langfuse => Arc::new(LangfuseCollector {
-                source: Arc::new(sim::SimLangfuseSource(sim)),
+                source: Arc::new(sim::upstreams::langfuse_source(
+                    sim,
+                    sim::wall_clock(),
+                    settings.timeout,
+                )),
             }),
             Role::Node | Role::Cadvisor | Role::Dcgm => Arc::new(SimStandard { role: self, sim }),
         };
@@ -177,11 +181,9 @@ impl Role {
             Role::Vllm => Arc::new(VllmCollector {
                 source: Arc::new(real_vllm_source(settings)?),
             }),
-            Role::Litellm | Role::Langfuse => {
-                return Err(format!(
-                    "the real source of role '{self}' is not part of this build yet; use --source sim"
-                ))
-            }
+            Role::Litellm | Role::Langfuse => return Err(format!(
+                "the real source of role '{self}' is not part of this build yet; use --source sim"
+            )),
         };
         Ok(vec![collector])
     }
@@ -197,8 +199,13 @@ fn real_vllm_source(settings: &Settings) -> Result<VllmHttpSource, String> {
             address: v.address.clone(),
         }));
     }
-    let auth = secret_from_env("LLMMON_VLLM_API_KEY")?.map(Auth::Bearer).unwrap_or_default();
-    let hf = v.hf_cache.clone().map(|p| Arc::new(HfCacheDir(p)) as Arc<dyn HfFiles>);
+    let auth = secret_from_env("LLMMON_VLLM_API_KEY")?
+        .map(Auth::Bearer)
+        .unwrap_or_default();
+    let hf = v
+        .hf_cache
+        .clone()
+        .map(|p| Arc::new(HfCacheDir(p)) as Arc<dyn HfFiles>);
     Ok(VllmHttpSource::new(
         discovery,
         Arc::new(HttpTransport::default()),
@@ -223,8 +230,17 @@ pub fn secret_from_env(name: &str) -> Result<Option<Secret>, String> {
 /// Values that example files ship and nobody should run with.
 pub fn is_placeholder(v: &str) -> bool {
     let v = v.trim().to_ascii_lowercase();
-    ["changeme", "change-me", "change_me", "sk-1234", "your-key", "your_key", "secret", "password"]
-        .contains(&v.as_str())
+    [
+        "changeme",
+        "change-me",
+        "change_me",
+        "sk-1234",
+        "your-key",
+        "your_key",
+        "secret",
+        "password",
+    ]
+    .contains(&v.as_str())
         || v.starts_with('<')
         || v.contains("replace")
 }

@@ -1,6 +1,8 @@
 //! Langfuse: traces, generations, cost, latency and scores from its public API, the source
 //! trait, and the `langfuse` role's collector.
 
+pub mod http_source;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;

@@ -10,9 +10,7 @@ use super::scenario::{Fault, Scenario};
 use super::signal::{noise, LogNormal};
 use super::traffic::{InstanceState, Traffic};
 use super::{now, Simulator};
-use crate::langfuse::{
-    LangfuseReading, LangfuseSource, ModelDay, ScoreDistribution, UserDay, QUANTILES,
-};
+use crate::langfuse::{LangfuseReading, ModelDay, ScoreDistribution, UserDay, QUANTILES};
 use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading, LitellmSource};
 use crate::source::SourceError;
 use crate::vllm::{EngineStats, ModelMeta, VllmInstance};
@@ -244,15 +242,5 @@ pub struct SimLitellmSource(pub Arc<Simulator>);
 impl LitellmSource for SimLitellmSource {
     async fn read(&self) -> Result<LitellmReading, SourceError> {
         Ok(self.0.litellm_reading(now()))
-    }
-}
-
-/// The simulator as the `langfuse` role's source.
-pub struct SimLangfuseSource(pub Arc<Simulator>);
-
-#[async_trait]
-impl LangfuseSource for SimLangfuseSource {
-    async fn read(&self) -> Result<LangfuseReading, SourceError> {
-        self.0.langfuse_reading(now())
     }
 }

@@ -12,7 +12,7 @@ mod containers;
 mod dcgm;
 mod gpus;
 mod host;
-mod llm;
+pub(crate) mod llm;
 mod logs;
 pub mod upstreams;
 
@@ -22,7 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use containers::SimContainerSource;
 pub use fleet::Fleet;
 pub use gpus::SimGpuSource;
-pub use llm::{SimLangfuseSource, SimLitellmSource};
+pub use llm::SimLitellmSource;
 pub use logs::{LogLine, LogStream};
 pub use scenario::{Conditions, Fault, Scenario, Timeline};
 use traffic::Traffic;
@@ -152,7 +152,19 @@ impl Simulator {
                 .metrics
             }
             Role::Litellm => crate::litellm::render(&self.litellm_reading(t)),
-            Role::Langfuse => crate::langfuse::render(&self.langfuse_reading(t)?),
+            Role::Langfuse => {
+                let source = upstreams::langfuse_source(
+                    self.clone(),
+                    fixed_clock(t),
+                    std::time::Duration::from_secs(10),
+                );
+                crate::langfuse::LangfuseCollector {
+                    source: Arc::new(source),
+                }
+                .collect()
+                .await?
+                .metrics
+            }
         })
     }
 

@@ -5,6 +5,7 @@
 //! Routes: `/vllm/<container>/{metrics,health,version,v1/models}`,
 //! `/hf/<org>/<name>/{config.json,model.safetensors.index.json}`.
 
+pub mod langfuse;
 pub mod pytext;
 pub mod vllm;
 
@@ -19,14 +20,15 @@ use axum::{Json, Router};
 use std::time::Duration;
 
 use super::{Clock, SimContainerSource, Simulator};
-use crate::upstream::{Auth, RouterTransport, Transport, CONNECTION_REFUSED_STATUS};
+use crate::langfuse::http_source::LangfuseHttpSource;
+use crate::upstream::{Auth, RouterTransport, Secret, Transport, CONNECTION_REFUSED_STATUS};
 use crate::vllm::discovery::{Address, ContainerDiscovery};
 use crate::vllm::hf::HfOverTransport;
 use crate::vllm::http_source::VllmHttpSource;
 
 /// What a real server that is not listening does to a client: refuse the connection. The
 /// in-process transport turns this status into exactly that error.
-fn refused() -> Response {
+pub(crate) fn refused() -> Response {
     StatusCode::from_u16(CONNECTION_REFUSED_STATUS)
         .unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
         .into_response()
@@ -61,6 +63,16 @@ pub fn vllm_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> Vllm
     )
 }
 
+/// The real Langfuse collector reading the simulator's Langfuse API in-process.
+pub fn langfuse_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> LangfuseHttpSource {
+    let transport: Arc<dyn Transport> = Arc::new(RouterTransport::new(router(sim, clock)));
+    let auth = Auth::Basic {
+        user: Secret::new("pk-lf-simulated"),
+        password: Secret::new("sk-lf-simulated"),
+    };
+    LangfuseHttpSource::new(&format!("{BASE_URL}/langfuse"), auth, transport, timeout)
+}
+
 /// Base URL the in-process transport gives the upstreams (its host is ignored).
 pub const BASE_URL: &str = "http://sim-upstreams";
 
@@ -71,6 +83,9 @@ pub fn router(sim: Arc<Simulator>, clock: Clock) -> Router {
         .route("/vllm/{container}/health", get(vllm_health))
         .route("/vllm/{container}/version", get(vllm_version))
         .route("/vllm/{container}/v1/models", get(vllm_models))
+        .route("/langfuse/api/public/health", get(langfuse::health))
+        .route("/langfuse/api/public/metrics", get(langfuse::metrics))
+        .route("/langfuse/api/public/v2/scores", get(langfuse::scores))
         .route("/hf/{org}/{name}/config.json", get(hf_config))
         .route(
             "/hf/{org}/{name}/model.safetensors.index.json",

@@ -1,0 +1,400 @@
+//! The Langfuse source over its public API (Basic auth: public key as user, secret key as
+//! password). Langfuse v3 answers the metrics query API at `/api/public/metrics`, v4 at
+//! `/api/public/v2/metrics` (same query JSON; v4 has no `traces` view). Servers without a
+//! query API (v2) give today's totals from the legacy `/api/public/metrics/daily`; their
+//! latency, error and user breakdowns are then left out, not zeroed.
+//!
+//! Query rows name metrics `<aggregation>_<measure>` (`count_count`, `sum_totalCost`,
+//! `p95_latency`); 64-bit numbers arrive as JSON strings; latencies are milliseconds.
+//! A `429` is honoured: no request goes out before its `Retry-After` has passed.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use super::{LangfuseReading, LangfuseSource, ModelDay, ScoreDistribution, UserDay, QUANTILES};
+use crate::sim;
+use crate::source::SourceError;
+use crate::upstream::{Auth, Response, Transport};
+
+/// Most pages of scores read per collection (100 scores a page).
+pub const MAX_SCORE_PAGES: u32 = 3;
+/// Users asked for by name; the rest become `other` when rendered.
+const USER_ROWS: u32 = 50;
+
+/// Which metrics query API the server has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueryApi {
+    V1,
+    V2,
+    None,
+}
+
+pub struct LangfuseHttpSource {
+    pub base_url: String,
+    pub auth: Auth,
+    pub transport: std::sync::Arc<dyn Transport>,
+    pub timeout: Duration,
+    /// Unix time before which no request may go out (after a 429).
+    quiet_until: Mutex<f64>,
+}
+
+impl LangfuseHttpSource {
+    pub fn new(
+        base_url: &str,
+        auth: Auth,
+        transport: std::sync::Arc<dyn Transport>,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            auth,
+            transport,
+            timeout,
+            quiet_until: Mutex::new(0.0),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Result<Response, SourceError> {
+        let url = format!("{}{path}", self.base_url);
+        let resp = self.transport.get(&url, &self.auth, self.timeout).await?;
+        if resp.status == 429 {
+            let wait = resp.retry_after.unwrap_or(60.0);
+            *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner()) = sim::now() + wait;
+            return Err(SourceError::Unavailable(format!(
+                "rate limited; retrying after {wait:.0} s"
+            )));
+        }
+        Ok(resp)
+    }
+
+    async fn json(&self, path: &str, what: &str) -> Result<Value, SourceError> {
+        let resp = self.get(path).await?.ok(what)?;
+        serde_json::from_slice(&resp.body)
+            .map_err(|e| SourceError::Malformed(format!("{what}: {e}")))
+    }
+
+    /// Runs one metrics query; `Ok(None)` when this API does not exist (404).
+    async fn query(&self, api: QueryApi, q: &Value) -> Result<Option<Vec<Value>>, SourceError> {
+        let path = match api {
+            QueryApi::V1 => "/api/public/metrics",
+            QueryApi::V2 => "/api/public/v2/metrics",
+            QueryApi::None => return Ok(None),
+        };
+        let encoded: String = url_encode(&q.to_string());
+        let resp = self.get(&format!("{path}?query={encoded}")).await?;
+        if resp.status == 404 || resp.status == 501 {
+            return Ok(None);
+        }
+        let resp = resp.ok("metrics query")?;
+        let v: Value = serde_json::from_slice(&resp.body)
+            .map_err(|e| SourceError::Malformed(format!("metrics query: {e}")))?;
+        v["data"]
+            .as_array()
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| SourceError::Malformed("metrics query: no data array".into()))
+    }
+
+    async fn detect(&self, day: &(String, String)) -> Result<QueryApi, SourceError> {
+        let probe = json!({
+            "view": "observations", "dimensions": [], "metrics": [{"measure": "count", "aggregation": "count"}],
+            "filters": [], "timeDimension": null, "fromTimestamp": day.0, "toTimestamp": day.1, "orderBy": null
+        });
+        for api in [QueryApi::V1, QueryApi::V2] {
+            if self.query(api, &probe).await?.is_some() {
+                return Ok(api);
+            }
+        }
+        Ok(QueryApi::None)
+    }
+}
+
+/// Percent-encodes a query parameter value.
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A number that may come as a JSON number or a string (ClickHouse 64-bit integers).
+pub fn num(v: &Value) -> f64 {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(0.0)
+}
+
+fn iso(t: f64) -> String {
+    chrono::DateTime::from_timestamp_millis((t * 1000.0) as i64)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn query_json(
+    view: &str,
+    dims: &[&str],
+    metrics: &[(&str, &str)],
+    filters: Value,
+    from: &str,
+    to: &str,
+) -> Value {
+    json!({
+        "view": view,
+        "dimensions": dims.iter().map(|d| json!({"field": d})).collect::<Vec<_>>(),
+        "metrics": metrics.iter().map(|(m, a)| json!({"measure": m, "aggregation": a})).collect::<Vec<_>>(),
+        "filters": filters,
+        "timeDimension": null,
+        "fromTimestamp": from,
+        "toTimestamp": to,
+        "orderBy": null,
+    })
+}
+
+#[async_trait]
+impl LangfuseSource for LangfuseHttpSource {
+    async fn read(&self) -> Result<LangfuseReading, SourceError> {
+        let now = sim::now();
+        let quiet = *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner());
+        if now < quiet {
+            return Err(SourceError::Unavailable(format!(
+                "rate limited; retrying after {:.0} s",
+                quiet - now
+            )));
+        }
+        let health = self
+            .get("/api/public/health")
+            .await?
+            .ok("GET /api/public/health")?;
+        let version = serde_json::from_slice::<Value>(&health.body)
+            .ok()
+            .and_then(|v| v["version"].as_str().map(str::to_owned));
+        let day = (iso((now / 86_400.0).floor() * 86_400.0), iso(now));
+        let api = self.detect(&day).await?;
+        let mut reading = LangfuseReading {
+            version,
+            ..LangfuseReading::default()
+        };
+        if api == QueryApi::None {
+            self.read_legacy_daily(&mut reading, &day.0).await?;
+        } else {
+            self.read_queries(api, &mut reading, &day, now).await?;
+        }
+        reading.scores = self.read_scores(now - 3600.0).await?;
+        Ok(reading)
+    }
+}
+
+impl LangfuseHttpSource {
+    async fn read_queries(
+        &self,
+        api: QueryApi,
+        r: &mut LangfuseReading,
+        day: &(String, String),
+        now: f64,
+    ) -> Result<(), SourceError> {
+        let generations =
+            json!([{ "column": "type", "operator": "=", "value": "GENERATION", "type": "string" }]);
+        let totals = query_json(
+            "observations",
+            &["providedModelName", "level"],
+            &[
+                ("count", "count"),
+                ("inputTokens", "sum"),
+                ("outputTokens", "sum"),
+                ("totalCost", "sum"),
+            ],
+            generations.clone(),
+            &day.0,
+            &day.1,
+        );
+        let mut models: BTreeMap<String, ModelDay> = BTreeMap::new();
+        for row in self.query(api, &totals).await?.unwrap_or_default() {
+            let Some(name) = row["providedModelName"].as_str() else {
+                continue;
+            };
+            let m = models.entry(name.to_owned()).or_insert_with(|| ModelDay {
+                model: name.to_owned(),
+                ..ModelDay::default()
+            });
+            let count = num(&row["count_count"]);
+            m.observations += count;
+            m.input_tokens += num(&row["sum_inputTokens"]);
+            m.output_tokens += num(&row["sum_outputTokens"]);
+            m.cost_usd += num(&row["sum_totalCost"]);
+            if row["level"].as_str() == Some("ERROR") {
+                m.error_observations += count;
+            }
+        }
+        let hour = (iso(now - 3600.0), day.1.clone());
+        let percentiles: Vec<(&str, &str)> = ["latency", "timeToFirstToken"]
+            .iter()
+            .flat_map(|m| QUANTILES.iter().map(move |(_, p)| (*m, *p)))
+            .collect();
+        let latency = query_json(
+            "observations",
+            &["providedModelName"],
+            &percentiles,
+            generations,
+            &hour.0,
+            &hour.1,
+        );
+        for row in self.query(api, &latency).await?.unwrap_or_default() {
+            let Some(m) = row["providedModelName"]
+                .as_str()
+                .and_then(|n| models.get_mut(n))
+            else {
+                continue;
+            };
+            let ms = |measure: &str| {
+                QUANTILES.map(|(_, p)| num(&row[format!("{p}_{measure}")]) / 1000.0)
+            };
+            m.latency_s = Some(ms("latency"));
+            let ttft = ms("timeToFirstToken");
+            // Embedding and rerank calls have no first token.
+            m.ttft_s = ttft.iter().any(|v| *v > 0.0).then_some(ttft);
+        }
+        r.models = models.into_values().collect();
+        // v3 counts traces per user; v4 has no traces view, so generations stand in.
+        let view = if api == QueryApi::V1 {
+            "traces"
+        } else {
+            "observations"
+        };
+        let mut users = query_json(
+            view,
+            &["userId"],
+            &[("count", "count"), ("totalCost", "sum")],
+            json!([]),
+            &day.0,
+            &day.1,
+        );
+        users["orderBy"] = json!([{ "field": "count_count", "direction": "desc" }]);
+        users["config"] = json!({ "row_limit": USER_ROWS });
+        r.users = self
+            .query(api, &users)
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|row| {
+                Some(UserDay {
+                    user: row["userId"].as_str().filter(|u| !u.is_empty())?.to_owned(),
+                    cost_usd: num(&row["sum_totalCost"]),
+                    traces: num(&row["count_count"]),
+                })
+            })
+            .collect();
+        r.daily_traces = if api == QueryApi::V1 {
+            let traces = query_json(
+                "traces",
+                &[],
+                &[("count", "count")],
+                json!([]),
+                &day.0,
+                &day.1,
+            );
+            self.query(api, &traces)
+                .await?
+                .unwrap_or_default()
+                .first()
+                .map_or(0.0, |row| num(&row["count_count"]))
+        } else {
+            r.users.iter().map(|u| u.traces).sum()
+        };
+        Ok(())
+    }
+
+    async fn read_legacy_daily(
+        &self,
+        r: &mut LangfuseReading,
+        today: &str,
+    ) -> Result<(), SourceError> {
+        let v = self
+            .json(
+                &format!(
+                    "/api/public/metrics/daily?fromTimestamp={}&limit=1",
+                    url_encode(today)
+                ),
+                "GET /api/public/metrics/daily",
+            )
+            .await?;
+        let Some(day) = v["data"]
+            .as_array()
+            .and_then(|d| d.iter().find(|x| x["date"].as_str() == today.get(..10)))
+        else {
+            return Ok(());
+        };
+        r.daily_traces = num(&day["countTraces"]);
+        let mut models: BTreeMap<String, ModelDay> = BTreeMap::new();
+        // v3 may list a model twice: sum by model.
+        for u in day["usage"].as_array().into_iter().flatten() {
+            let Some(name) = u["model"].as_str() else {
+                continue;
+            };
+            let m = models.entry(name.to_owned()).or_insert_with(|| ModelDay {
+                model: name.to_owned(),
+                ..ModelDay::default()
+            });
+            m.observations += num(&u["countObservations"]);
+            m.input_tokens += num(&u["inputUsage"]);
+            m.output_tokens += num(&u["outputUsage"]);
+            m.cost_usd += num(&u["totalCost"]);
+        }
+        r.models = models.into_values().collect();
+        Ok(())
+    }
+
+    async fn read_scores(&self, since: f64) -> Result<Vec<ScoreDistribution>, SourceError> {
+        let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for page in 1..=MAX_SCORE_PAGES {
+            let path = format!(
+                "/api/public/v2/scores?fromTimestamp={}&dataType=NUMERIC&limit=100&page={page}",
+                url_encode(&iso(since))
+            );
+            let resp = self.get(&path).await?;
+            if resp.status == 404 {
+                break;
+            }
+            let v: Value = serde_json::from_slice(&resp.ok("GET /api/public/v2/scores")?.body)
+                .map_err(|e| SourceError::Malformed(format!("scores: {e}")))?;
+            for s in v["data"].as_array().into_iter().flatten() {
+                if let (Some(name), Some(value)) = (s["name"].as_str(), s["value"].as_f64()) {
+                    values.entry(name.to_owned()).or_default().push(value);
+                }
+            }
+            if num(&v["meta"]["totalPages"]) <= f64::from(page) {
+                break;
+            }
+        }
+        Ok(values
+            .into_iter()
+            .map(|(name, mut v)| {
+                v.sort_by(f64::total_cmp);
+                let at = |q: f64| v[(((v.len() - 1) as f64) * q).round() as usize];
+                ScoreDistribution {
+                    name,
+                    quantiles: QUANTILES.map(|(q, _)| at(q)),
+                    samples: v.len() as f64,
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_may_be_strings() {
+        assert_eq!(num(&json!("356")), 356.0);
+        assert_eq!(num(&json!(0.5)), 0.5);
+        assert_eq!(num(&json!(null)), 0.0);
+    }
+
+    #[test]
+    fn query_parameters_are_percent_encoded() {
+        assert_eq!(url_encode(r#"{"a": 1}"#), "%7B%22a%22%3A+1%7D");
+    }
+}
