@@ -21,6 +21,9 @@ enum RoleArg {
     Langfuse,
     /// Every role in one process, each on its own listen address.
     All,
+    /// The simulator's vLLM / LiteLLM / Langfuse HTTP APIs, for real-mode collectors to read
+    /// in mock deployments (default port 9910).
+    SimUpstreams,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -97,6 +100,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let mut settings = raw.validate()?;
+    if args.role == RoleArg::SimUpstreams {
+        let addr = args
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], SIM_UPSTREAMS_PORT)));
+        return serve_upstreams(&settings, addr);
+    }
     let roles: Vec<Role> = match args.role {
         RoleArg::All => Role::ALL.to_vec(),
         one => {
@@ -126,6 +135,38 @@ fn run(args: Args) -> anyhow::Result<()> {
         shutdown_signal().await;
         tracing::info!("shutting down");
         running.stop.cancel();
+        Ok(())
+    })
+}
+
+/// Default port of `llmmon-exporter sim-upstreams`.
+const SIM_UPSTREAMS_PORT: u16 = 9910;
+
+fn serve_upstreams(
+    settings: &llmmon_exporter::config::Settings,
+    addr: SocketAddr,
+) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let sim = llmmon_exporter::sim::Simulator::new(
+            settings.seed,
+            settings.scale,
+            settings.conditions.clone(),
+            llmmon_exporter::sim::now(),
+        );
+        let app = llmmon_exporter::sim::upstreams::router(sim, llmmon_exporter::sim::wall_clock())
+            .route("/health", axum::routing::get(|| async { "ok\n" }))
+            .route("/ready", axum::routing::get(|| async { "ready\n" }));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for sim-upstreams: {e}"))?;
+        tracing::info!(%addr, "serving simulated upstreams");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         Ok(())
     })
 }
