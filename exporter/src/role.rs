@@ -142,7 +142,11 @@ impl Role {
                 )),
             }),
             Role::Litellm => Arc::new(LitellmCollector {
-                source: Arc::new(sim::SimLitellmSource(sim)),
+                source: Arc::new(sim::upstreams::litellm_source(
+                    sim,
+                    sim::wall_clock(),
+                    settings.timeout,
+                )),
             }),
             Role::Langfuse => Arc::new(LangfuseCollector {
                 source: Arc::new(sim::upstreams::langfuse_source(
@@ -181,9 +185,11 @@ impl Role {
             Role::Vllm => Arc::new(VllmCollector {
                 source: Arc::new(real_vllm_source(settings)?),
             }),
-            Role::Litellm | Role::Langfuse => return Err(format!(
+            Role::Litellm | Role::Langfuse => {
+                return Err(format!(
                 "the real source of role '{self}' is not part of this build yet; use --source sim"
-            )),
+            ))
+            }
         };
         Ok(vec![collector])
     }

@@ -37,10 +37,12 @@ enum Fault {
     DeadEngine,
 }
 
+/// Per instance: (metrics body, /v1/models body, fault).
+type Instances = Arc<Mutex<HashMap<String, (String, String, Fault)>>>;
+
 #[derive(Clone)]
 struct Fake {
-    /// Per instance: (metrics body, /v1/models body, fault).
-    instances: Arc<Mutex<HashMap<String, (String, String, Fault)>>>,
+    instances: Instances,
 }
 
 impl Fake {

@@ -1,6 +1,8 @@
 //! LiteLLM proxy: what its admin API tells beyond its own `/metrics` (catalog, deployment
 //! health, daily usage, key budgets), the source trait, and the `litellm` role's collector.
 
+pub mod http_source;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;

@@ -1,17 +1,13 @@
 //! The simulated LLM services: vLLM engine statistics, LiteLLM's catalog and usage, and
 //! Langfuse analytics, all derived from the same per-instance traffic.
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
-
 use super::fleet::{VllmSpec, FLEET_EPOCH};
 use super::scenario::{Fault, Scenario};
 use super::signal::{noise, LogNormal};
 use super::traffic::{InstanceState, Traffic};
-use super::{now, Simulator};
+use super::Simulator;
 use crate::langfuse::{LangfuseReading, ModelDay, ScoreDistribution, UserDay, QUANTILES};
-use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading, LitellmSource};
+use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading};
 use crate::source::SourceError;
 use crate::vllm::{EngineStats, ModelMeta, VllmInstance};
 
@@ -232,15 +228,5 @@ fn langfuse(tr: &Traffic<'_>, t: f64) -> LangfuseReading {
             score("correctness", 0.78 - quality_drop, 0.12),
             score("toxicity", 0.02, 0.03),
         ],
-    }
-}
-
-/// The simulator as the `litellm` role's source.
-pub struct SimLitellmSource(pub Arc<Simulator>);
-
-#[async_trait]
-impl LitellmSource for SimLitellmSource {
-    async fn read(&self) -> Result<LitellmReading, SourceError> {
-        Ok(self.0.litellm_reading(now()))
     }
 }

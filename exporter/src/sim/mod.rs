@@ -22,7 +22,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use containers::SimContainerSource;
 pub use fleet::Fleet;
 pub use gpus::SimGpuSource;
-pub use llm::SimLitellmSource;
 pub use logs::{LogLine, LogStream};
 pub use scenario::{Conditions, Fault, Scenario, Timeline};
 use traffic::Traffic;
@@ -151,7 +150,19 @@ impl Simulator {
                 .await?
                 .metrics
             }
-            Role::Litellm => crate::litellm::render(&self.litellm_reading(t)),
+            Role::Litellm => {
+                let source = upstreams::litellm_source(
+                    self.clone(),
+                    fixed_clock(t),
+                    std::time::Duration::from_secs(10),
+                );
+                crate::litellm::LitellmCollector {
+                    source: Arc::new(source),
+                }
+                .collect()
+                .await?
+                .metrics
+            }
             Role::Langfuse => {
                 let source = upstreams::langfuse_source(
                     self.clone(),

@@ -6,6 +6,7 @@
 //! `/hf/<org>/<name>/{config.json,model.safetensors.index.json}`.
 
 pub mod langfuse;
+pub mod litellm;
 pub mod pytext;
 pub mod vllm;
 
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 use super::{Clock, SimContainerSource, Simulator};
 use crate::langfuse::http_source::LangfuseHttpSource;
+use crate::litellm::http_source::LitellmHttpSource;
 use crate::upstream::{Auth, RouterTransport, Secret, Transport, CONNECTION_REFUSED_STATUS};
 use crate::vllm::discovery::{Address, ContainerDiscovery};
 use crate::vllm::hf::HfOverTransport;
@@ -73,6 +75,13 @@ pub fn langfuse_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> 
     LangfuseHttpSource::new(&format!("{BASE_URL}/langfuse"), auth, transport, timeout)
 }
 
+/// The real LiteLLM collector reading the simulator's LiteLLM admin API in-process.
+pub fn litellm_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> LitellmHttpSource {
+    let transport: Arc<dyn Transport> = Arc::new(RouterTransport::new(router(sim, clock)));
+    let auth = Auth::Bearer(Secret::new("sk-llmmon-simulated-master-key"));
+    LitellmHttpSource::new(&format!("{BASE_URL}/litellm"), auth, transport, timeout)
+}
+
 /// Base URL the in-process transport gives the upstreams (its host is ignored).
 pub const BASE_URL: &str = "http://sim-upstreams";
 
@@ -83,6 +92,11 @@ pub fn router(sim: Arc<Simulator>, clock: Clock) -> Router {
         .route("/vllm/{container}/health", get(vllm_health))
         .route("/vllm/{container}/version", get(vllm_version))
         .route("/vllm/{container}/v1/models", get(vllm_models))
+        .route("/litellm/health/readiness", get(litellm::readiness))
+        .route("/litellm/model/info", get(litellm::model_info))
+        .route("/litellm/health/latest", get(litellm::health_latest))
+        .route("/litellm/user/daily/activity", get(litellm::daily_activity))
+        .route("/litellm/key/list", get(litellm::key_list))
         .route("/langfuse/api/public/health", get(langfuse::health))
         .route("/langfuse/api/public/metrics", get(langfuse::metrics))
         .route("/langfuse/api/public/v2/scores", get(langfuse::scores))
