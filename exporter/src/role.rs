@@ -14,7 +14,9 @@ use crate::containers::ContainerCollector;
 use crate::docker::DockerClient;
 use crate::gpu::source::NvmlGpuSource;
 use crate::gpu::GpuCollector;
+use crate::langfuse::http_source::LangfuseHttpSource;
 use crate::langfuse::LangfuseCollector;
+use crate::litellm::http_source::LitellmHttpSource;
 use crate::litellm::LitellmCollector;
 use crate::schema::{self, MetricDef};
 use crate::sim::{self, Simulator};
@@ -185,10 +187,31 @@ impl Role {
             Role::Vllm => Arc::new(VllmCollector {
                 source: Arc::new(real_vllm_source(settings)?),
             }),
-            Role::Litellm | Role::Langfuse => {
-                return Err(format!(
-                "the real source of role '{self}' is not part of this build yet; use --source sim"
-            ))
+            Role::Litellm => {
+                let key = secret_from_env("LLMMON_LITELLM_MASTER_KEY")?.ok_or(
+                    "set LLMMON_LITELLM_MASTER_KEY (LiteLLM's master key) for the litellm role",
+                )?;
+                Arc::new(LitellmCollector {
+                    source: Arc::new(LitellmHttpSource::new(
+                        &settings.litellm.url,
+                        Auth::Bearer(key),
+                        Arc::new(HttpTransport::default()),
+                        settings.litellm.timeout,
+                    )),
+                })
+            }
+            Role::Langfuse => {
+                let need = "set LLMMON_LANGFUSE_PUBLIC_KEY and LLMMON_LANGFUSE_SECRET_KEY for the langfuse role";
+                let user = secret_from_env("LLMMON_LANGFUSE_PUBLIC_KEY")?.ok_or(need)?;
+                let password = secret_from_env("LLMMON_LANGFUSE_SECRET_KEY")?.ok_or(need)?;
+                Arc::new(LangfuseCollector {
+                    source: Arc::new(LangfuseHttpSource::new(
+                        &settings.langfuse.url,
+                        Auth::Basic { user, password },
+                        Arc::new(HttpTransport::default()),
+                        settings.langfuse.timeout,
+                    )),
+                })
             }
         };
         Ok(vec![collector])
