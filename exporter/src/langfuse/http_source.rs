@@ -38,6 +38,8 @@ pub struct LangfuseHttpSource {
     pub auth: Auth,
     pub transport: std::sync::Arc<dyn Transport>,
     pub timeout: Duration,
+    /// Where "today" comes from (fixed in tests).
+    pub clock: sim::Clock,
     /// Unix time before which no request may go out (after a 429).
     quiet_until: Mutex<f64>,
 }
@@ -54,8 +56,15 @@ impl LangfuseHttpSource {
             auth,
             transport,
             timeout,
+            clock: sim::wall_clock(),
             quiet_until: Mutex::new(0.0),
         }
+    }
+
+    /// The same source reading "today" from `clock`.
+    pub fn with_clock(mut self, clock: sim::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     async fn get(&self, path: &str) -> Result<Response, SourceError> {
@@ -63,7 +72,7 @@ impl LangfuseHttpSource {
         let resp = self.transport.get(&url, &self.auth, self.timeout).await?;
         if resp.status == 429 {
             let wait = resp.retry_after.unwrap_or(60.0);
-            *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner()) = sim::now() + wait;
+            *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner()) = (self.clock)() + wait;
             return Err(SourceError::Unavailable(format!(
                 "rate limited; retrying after {wait:.0} s"
             )));
@@ -155,7 +164,7 @@ fn query_json(
 #[async_trait]
 impl LangfuseSource for LangfuseHttpSource {
     async fn read(&self) -> Result<LangfuseReading, SourceError> {
-        let now = sim::now();
+        let now = (self.clock)();
         let quiet = *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner());
         if now < quiet {
             return Err(SourceError::Unavailable(format!(

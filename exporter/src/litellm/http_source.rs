@@ -25,6 +25,8 @@ pub struct LitellmHttpSource {
     pub auth: Auth,
     pub transport: Arc<dyn Transport>,
     pub timeout: Duration,
+    /// Where "today" comes from (fixed in tests).
+    pub clock: sim::Clock,
 }
 
 impl LitellmHttpSource {
@@ -39,7 +41,14 @@ impl LitellmHttpSource {
             auth,
             transport,
             timeout,
+            clock: sim::wall_clock(),
         }
+    }
+
+    /// The same source reading "today" from `clock`.
+    pub fn with_clock(mut self, clock: sim::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// GET and parse JSON; `Ok(None)` for a 404 (an endpoint this version lacks).
@@ -181,7 +190,7 @@ impl LitellmSource for LitellmHttpSource {
                     .copied();
             }
         }
-        let today = chrono::DateTime::from_timestamp(sim::now() as i64, 0)
+        let today = chrono::DateTime::from_timestamp((self.clock)() as i64, 0)
             .unwrap_or_default()
             .format("%Y-%m-%d")
             .to_string();

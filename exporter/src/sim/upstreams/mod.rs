@@ -67,19 +67,21 @@ pub fn vllm_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> Vllm
 
 /// The real Langfuse collector reading the simulator's Langfuse API in-process.
 pub fn langfuse_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> LangfuseHttpSource {
-    let transport: Arc<dyn Transport> = Arc::new(RouterTransport::new(router(sim, clock)));
+    let transport: Arc<dyn Transport> = Arc::new(RouterTransport::new(router(sim, clock.clone())));
     let auth = Auth::Basic {
         user: Secret::new("pk-lf-simulated"),
         password: Secret::new("sk-lf-simulated"),
     };
     LangfuseHttpSource::new(&format!("{BASE_URL}/langfuse"), auth, transport, timeout)
+        .with_clock(clock)
 }
 
 /// The real LiteLLM collector reading the simulator's LiteLLM admin API in-process.
 pub fn litellm_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> LitellmHttpSource {
-    let transport: Arc<dyn Transport> = Arc::new(RouterTransport::new(router(sim, clock)));
+    let transport: Arc<dyn Transport> = Arc::new(RouterTransport::new(router(sim, clock.clone())));
     let auth = Auth::Bearer(Secret::new("sk-llmmon-simulated-master-key"));
     LitellmHttpSource::new(&format!("{BASE_URL}/litellm"), auth, transport, timeout)
+        .with_clock(clock)
 }
 
 /// Base URL the in-process transport gives the upstreams (its host is ignored).
