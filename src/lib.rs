@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod endpoints;
 pub mod exit;
+pub mod rules;
 pub mod status;
 
 /// Exposition parsing lives with the exporter, which reads vLLM's; the CLI reads ours with it.

@@ -1,0 +1,134 @@
+//! Prometheus recording and alerting rules, generated from one [`Config`] and the metric
+//! schema, and written as the YAML files Prometheus loads
+//! (`compose/config/prometheus/rules/llmmon-{recording,alerts}.yml`, committed and
+//! drift-checked by `tests/rules.rs`).
+//!
+//! Metric names are never typed here: expressions take them from
+//! `llmmon_exporter::schema`, so a rename there changes the rules, and the test that every
+//! name in the YAML is a schema family or a recording rule catches the rest.
+//!
+//! Severities mean:
+//! - `critical`: something users notice now or soon (a model down, GPUs overheating, errors);
+//!   act at once, it pages.
+//! - `warning`: degraded or heading for trouble; look today, it goes to chat.
+//! - `info`: for the record; it is only logged (no alert uses it yet).
+
+pub mod alerts;
+pub mod config;
+pub mod recording;
+mod yaml;
+
+pub use config::Config;
+
+/// How urgent an alert is; routed by Alertmanager on the `severity` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A recording rule: `level:metric:operations`, with the window in the operations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recording {
+    pub record: String,
+    pub expr: String,
+}
+
+/// An alerting rule before the runbook link is added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub name: &'static str,
+    pub expr: String,
+    /// `for` window; empty fires at the first evaluation.
+    pub for_: &'static str,
+    pub severity: Severity,
+    /// Alerts of one family are twins at different severities (`GPUTemperatureHigh`,
+    /// `GPUTemperatureCritical`); Alertmanager lets the critical one inhibit the warning.
+    /// An alert without a twin is its own family.
+    pub family: &'static str,
+    /// One line with the labels that say what is affected.
+    pub summary: String,
+    /// What is wrong, with the value (`{{ $value }}`, formatted) and the threshold.
+    pub description: String,
+}
+
+/// A named group of rules, evaluated together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group<R> {
+    pub name: &'static str,
+    pub rules: Vec<R>,
+}
+
+/// The runbook of an alert: `docs/runbooks/<Alert>.md` under the configured base. The one
+/// place a `runbook_url` is made.
+pub fn runbook_url(cfg: &Config, alert: &str) -> String {
+    format!("{}{alert}.md", cfg.runbook_base_url)
+}
+
+/// Header of every generated file.
+fn header(what: &str) -> String {
+    format!(
+        "# {what} of llmmon, generated from src/rules (config: src/rules/config.rs).\n\
+         # Do not edit: change the generator, then run\n\
+         #   LLMMON_UPDATE_GOLDEN=1 cargo test --test rules\n"
+    )
+}
+
+/// `llmmon-recording.yml`.
+pub fn recording_yaml(cfg: &Config) -> String {
+    let groups = recording::groups(cfg);
+    let mut out = header("Recording rules");
+    out.push_str(&yaml::recording_groups(&groups));
+    out
+}
+
+/// `llmmon-alerts.yml`.
+pub fn alerts_yaml(cfg: &Config) -> String {
+    let groups = alerts::groups(cfg);
+    let mut out = header("Alerting rules");
+    out.push_str(&yaml::alert_groups(cfg, &groups));
+    out
+}
+
+/// Formats a number as PromQL and Go templates read it: `85`, `0.95`.
+pub fn num(x: f64) -> String {
+    format!("{x}")
+}
+
+/// A ratio as a percentage for prose: `0.95` → `95 %`.
+pub fn percent(x: f64) -> String {
+    format!("{} %", num((x * 1000.0).round() / 10.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runbook_links_follow_the_alert_name() {
+        let cfg = Config::default();
+        assert_eq!(
+            runbook_url(&cfg, "GPUTemperatureHigh"),
+            "https://github.com/llmmon/llmmon/blob/main/docs/runbooks/GPUTemperatureHigh.md"
+        );
+    }
+
+    #[test]
+    fn numbers_print_as_promql_reads_them() {
+        assert_eq!(num(85.0), "85");
+        assert_eq!(num(0.95), "0.95");
+        assert_eq!(percent(0.95), "95 %");
+        assert_eq!(percent(0.055), "5.5 %");
+    }
+}
