@@ -350,3 +350,46 @@ fn every_recording_rule_has_an_exact_sample_test() {
         "recording rules without an exact-sample promql_expr_test: {untested:?}"
     );
 }
+
+#[test]
+fn runbook_queries_name_only_schema_families_and_recording_rules() {
+    let recorded: BTreeSet<String> = rules_of(&prom_dir().join("rules/llmmon-recording.yml"))
+        .iter()
+        .map(|r| r["record"].as_str().expect("record").to_owned())
+        .collect();
+    let mut checked = 0;
+    for name in alert_names() {
+        let path = root().join(format!("docs/runbooks/{name}.md"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut in_promql = false;
+        for line in text.lines() {
+            let t = line.trim().trim_start_matches("- ");
+            if t.starts_with("```") {
+                in_promql = t == "```promql";
+                continue;
+            }
+            if !in_promql {
+                continue;
+            }
+            let query = t.split('#').next().unwrap_or_default();
+            for id in identifiers(query) {
+                let ours = ["llm_monitor_", "node_", "container_", "DCGM_"]
+                    .iter()
+                    .any(|p| id.starts_with(p));
+                if id.contains(':') {
+                    assert!(recorded.contains(&id), "{name}.md: no recording rule {id}");
+                } else if ours {
+                    assert!(
+                        schema::family_of(&id).is_some(),
+                        "{name}.md: no family {id}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "the runbooks' promql blocks were not found ({checked} names)"
+    );
+}
