@@ -4,7 +4,7 @@
 //! Collectors fill a [`MetricSet`]; the service renders it once per collection, so a scrape
 //! only copies bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use prometheus_client::collector::Collector;
@@ -37,10 +37,13 @@ pub struct Sample {
     pub value: Value,
 }
 
-/// Samples grouped by family, in a stable order.
+/// Samples grouped by family, in a stable order. A second sample with the same labels in a
+/// family is dropped (the first wins): Prometheus refuses a whole scrape with a duplicate
+/// series, so one upstream quirk (a model served by two deployments) must not cost all.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricSet {
     families: BTreeMap<&'static str, (&'static MetricDef, Vec<Sample>)>,
+    seen: HashSet<(&'static str, Vec<String>)>,
 }
 
 impl MetricSet {
@@ -113,10 +116,11 @@ impl MetricSet {
             def.name,
             def.kind
         );
-        let sample = Sample {
-            labels: labels.iter().map(|s| (*s).to_owned()).collect(),
-            value,
-        };
+        let labels: Vec<String> = labels.iter().map(|s| (*s).to_owned()).collect();
+        if !self.seen.insert((def.name, labels.clone())) {
+            return;
+        }
+        let sample = Sample { labels, value };
         self.families
             .entry(def.name)
             .or_insert_with(|| (def, Vec::new()))
@@ -127,11 +131,16 @@ impl MetricSet {
     /// Moves every sample of `other` into this set.
     pub fn extend(&mut self, other: MetricSet) {
         for (name, (def, samples)) in other.families {
-            self.families
+            let mine = &mut self
+                .families
                 .entry(name)
                 .or_insert_with(|| (def, Vec::new()))
-                .1
-                .extend(samples);
+                .1;
+            for s in samples {
+                if self.seen.insert((name, s.labels.clone())) {
+                    mine.push(s);
+                }
+            }
         }
     }
 
@@ -284,6 +293,22 @@ mod tests {
         assert!(
             text.contains("llm_monitor_vllm_time_to_first_token_seconds_count{"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_series_is_dropped_and_the_first_kept() {
+        let mut set = MetricSet::new();
+        set.gauge(&GPU_UTILIZATION, &["0"], 0.5);
+        set.gauge(&GPU_UTILIZATION, &["0"], 0.9);
+        let mut other = MetricSet::new();
+        other.gauge(&GPU_UTILIZATION, &["0"], 0.7);
+        other.gauge(&GPU_UTILIZATION, &["1"], 0.1);
+        set.extend(other);
+        assert_eq!(set.samples(&GPU_UTILIZATION).len(), 2);
+        assert_eq!(
+            set.value(&GPU_UTILIZATION, &["0"]),
+            Some(&Value::Gauge(0.5))
         );
     }
 

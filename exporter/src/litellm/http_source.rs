@@ -78,6 +78,7 @@ pub fn parse_catalog(v: &Value) -> Vec<CatalogEntry> {
             let params = &d["litellm_params"];
             Some(CatalogEntry {
                 model_name: d["model_name"].as_str()?.to_owned(),
+                id: info["id"].as_str().unwrap_or_default().to_owned(),
                 litellm_model: params["model"].as_str().unwrap_or_default().to_owned(),
                 api_base: params["api_base"]
                     .as_str()
@@ -97,18 +98,16 @@ pub fn parse_catalog(v: &Value) -> Vec<CatalogEntry> {
         .collect()
 }
 
-/// Deployment health from a health report: `healthy_endpoints` / `unhealthy_endpoints`
-/// lists of `{model, api_base}` (the shape of `/health`, which `/health/latest` caches).
-/// Returns (api_base or model) → healthy.
+/// Deployment health by deployment id, api_base or model, from either shape LiteLLM gives:
+/// `/health/latest` (`latest_health_checks`: deployment id → `{model_name, status}`), or a
+/// `/health` report (`healthy_endpoints` / `unhealthy_endpoints` of `{model, api_base}`).
 pub fn parse_health(v: &Value) -> BTreeMap<String, bool> {
     let mut out = BTreeMap::new();
-    let body = if v["health_check_results"].is_object() {
-        &v["health_check_results"]
-    } else {
-        v
-    };
+    for (id, check) in v["latest_health_checks"].as_object().into_iter().flatten() {
+        out.insert(id.clone(), check["status"].as_str() == Some("healthy"));
+    }
     for (key, healthy) in [("healthy_endpoints", true), ("unhealthy_endpoints", false)] {
-        for e in body[key].as_array().into_iter().flatten() {
+        for e in v[key].as_array().into_iter().flatten() {
             if let Some(base) = e["api_base"].as_str() {
                 out.insert(base.trim_end_matches('/').to_owned(), healthy);
             }
@@ -120,8 +119,24 @@ pub fn parse_health(v: &Value) -> BTreeMap<String, bool> {
     out
 }
 
-/// Today's usage per model from `/user/daily/activity` (`results[].breakdown.models`).
-pub fn parse_daily(v: &Value, today: &str) -> Vec<DailyUsage> {
+/// The public model name of a usage key: `/user/daily/activity` keys models by the upstream
+/// model (`Qwen/Qwen3-32B`), the catalog by the name users call (`qwen3-32b`).
+pub fn public_name(catalog: &[CatalogEntry], key: &str) -> String {
+    catalog
+        .iter()
+        .find(|e| {
+            e.model_name == key
+                || e.litellm_model == key
+                || e.litellm_model
+                    .split_once('/')
+                    .is_some_and(|(_, m)| m == key)
+        })
+        .map_or_else(|| key.to_owned(), |e| e.model_name.clone())
+}
+
+/// Today's usage per model from `/user/daily/activity` (`results[].breakdown.models`),
+/// under the catalog's public names.
+pub fn parse_daily(v: &Value, today: &str, catalog: &[CatalogEntry]) -> Vec<DailyUsage> {
     let mut per: BTreeMap<String, DailyUsage> = BTreeMap::new();
     for day in v["results"].as_array().into_iter().flatten() {
         if day["date"].as_str().is_some_and(|d| !d.starts_with(today)) {
@@ -129,8 +144,9 @@ pub fn parse_daily(v: &Value, today: &str) -> Vec<DailyUsage> {
         }
         for (model, entry) in day["breakdown"]["models"].as_object().into_iter().flatten() {
             let m = &entry["metrics"];
-            let u = per.entry(model.clone()).or_insert_with(|| DailyUsage {
-                model: model.clone(),
+            let name = public_name(catalog, model);
+            let u = per.entry(name.clone()).or_insert_with(|| DailyUsage {
+                model: name,
                 ..DailyUsage::default()
             });
             u.requests_ok += num(&m["successful_requests"]);
@@ -185,7 +201,8 @@ impl LitellmSource for LitellmHttpSource {
             let health = parse_health(&health);
             for e in &mut catalog {
                 e.healthy = health
-                    .get(&e.api_base)
+                    .get(&e.id)
+                    .or_else(|| health.get(&e.api_base))
                     .or_else(|| health.get(&e.litellm_model))
                     .copied();
             }
@@ -199,7 +216,7 @@ impl LitellmSource for LitellmHttpSource {
                 "/user/daily/activity?start_date={today}&end_date={today}&page=1&page_size=100"
             ))
             .await?
-            .map(|v| parse_daily(&v, &today))
+            .map(|v| parse_daily(&v, &today, &catalog))
             .unwrap_or_default();
         let mut keys = Vec::new();
         for page in 1..=MAX_KEY_PAGES {

@@ -19,6 +19,8 @@ pub const TOP_KEYS: usize = 10;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CatalogEntry {
     pub model_name: String,
+    /// `model_info.id`: the deployment id health checks are keyed by.
+    pub id: String,
     /// `litellm_params.model`, e.g. `hosted_vllm/meta-llama/Llama-3.3-70B-Instruct`.
     pub litellm_model: String,
     /// Where the route sends requests: the join key to a vLLM container.

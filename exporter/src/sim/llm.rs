@@ -112,6 +112,11 @@ fn litellm(tr: &Traffic<'_>, t: f64) -> LitellmReading {
         .iter()
         .map(|s| CatalogEntry {
             model_name: s.model.clone(),
+            id: format!(
+                "{:016x}{:016x}",
+                super::signal::hash(tr.seed, &s.model, 0),
+                super::signal::hash(tr.seed, &s.model, 1)
+            ),
             litellm_model: format!("hosted_vllm/{}", s.hf_id),
             api_base: format!("http://{}:8000/v1", s.container),
             mode: s.model_type.litellm_mode().to_owned(),

@@ -66,7 +66,7 @@ pub async fn model_info(State(up): State<Upstreams>, headers: HeaderMap) -> Resp
                 "model_name": e.model_name,
                 "litellm_params": {"model": e.litellm_model, "api_base": e.api_base, "use_in_pass_through": false},
                 "model_info": {
-                    "id": format!("{:016x}", hash(0, &e.model_name, 0)),
+                    "id": e.id,
                     "db_model": false,
                     "mode": e.mode,
                     "max_tokens": e.max_tokens,
@@ -85,27 +85,25 @@ pub async fn health_latest(State(up): State<Upstreams>, headers: HeaderMap) -> R
     if !authorised(&headers) {
         return unauthorised();
     }
-    let (r, _) = reading(&up);
-    let endpoint = |e: &crate::litellm::CatalogEntry| json!({"model": e.litellm_model, "api_base": e.api_base});
-    let healthy: Vec<Value> = r
-        .catalog
-        .iter()
-        .filter(|e| e.healthy == Some(true))
-        .map(endpoint)
-        .collect();
-    let unhealthy: Vec<Value> = r
-        .catalog
-        .iter()
-        .filter(|e| e.healthy == Some(false))
-        .map(endpoint)
-        .collect();
-    Json(json!({
-        "healthy_count": healthy.len(),
-        "unhealthy_count": unhealthy.len(),
-        "healthy_endpoints": healthy,
-        "unhealthy_endpoints": unhealthy,
-    }))
-    .into_response()
+    let (r, t) = reading(&up);
+    let checked = chrono::DateTime::from_timestamp((t - t % 300.0) as i64, 0)
+        .unwrap_or_default()
+        .to_rfc3339();
+    let mut checks = Map::new();
+    for e in &r.catalog {
+        let healthy = e.healthy == Some(true);
+        checks.insert(
+            e.id.clone(),
+            json!({
+                "model_name": e.model_name, "model_id": e.id,
+                "status": if healthy { "healthy" } else { "unhealthy" },
+                "healthy_count": u8::from(healthy), "unhealthy_count": u8::from(!healthy),
+                "error_message": if healthy { Value::Null } else { json!("litellm.APIConnectionError: Hosted_vllmException - Connection error.") },
+                "checked_by": "background_health_check", "checked_at": checked,
+            }),
+        );
+    }
+    Json(json!({ "latest_health_checks": checks, "total_models": r.catalog.len() })).into_response()
 }
 
 pub async fn daily_activity(State(up): State<Upstreams>, headers: HeaderMap) -> Response {
@@ -123,8 +121,15 @@ pub async fn daily_activity(State(up): State<Upstreams>, headers: HeaderMap) -> 
     };
     let mut models = Map::new();
     for d in &r.daily {
+        // LiteLLM keys usage by the upstream model, not the public name.
+        let upstream = r
+            .catalog
+            .iter()
+            .find(|e| e.model_name == d.model)
+            .and_then(|e| e.litellm_model.split_once('/').map(|(_, m)| m.to_owned()))
+            .unwrap_or_else(|| d.model.clone());
         models.insert(
-            d.model.clone(),
+            upstream,
             json!({"metrics": metrics(d.requests_ok, d.requests_failed, d.prompt_tokens, d.completion_tokens, d.spend_usd), "api_key_breakdown": {}}),
         );
     }

@@ -1,0 +1,191 @@
+//! The LiteLLM source against a fake LiteLLM proxy on loopback answering with payloads taken
+//! from LiteLLM's own source (tests/fixtures/upstream/litellm, provenance in its README):
+//! 1.80 (admin API with cached health checks) and 1.79's readiness. Checks the normalised
+//! output exactly, that plain `/health` (which calls every model) is never requested, and
+//! the faults.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use llmmon_exporter::exposition::render;
+use llmmon_exporter::litellm::http_source::LitellmHttpSource;
+use llmmon_exporter::litellm::{render as render_litellm, LitellmSource};
+use llmmon_exporter::sim::fixed_clock;
+use llmmon_exporter::source::SourceError;
+use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
+
+/// 2026-11-25 12:00 UTC, the day of the daily-activity fixture.
+const FIXTURE_DAY: f64 = 1_795_608_000.0;
+const MASTER_KEY: &str = "sk-master-test-7f3a";
+
+#[derive(Clone)]
+struct Fake {
+    version: &'static str,
+    forced: Arc<AtomicU16>,
+    plain_health_calls: Arc<AtomicUsize>,
+}
+
+fn fixture(version: &str, name: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/upstream/litellm");
+    std::fs::read_to_string(dir.join(version).join(name))
+        .or_else(|_| std::fs::read_to_string(dir.join(name)))
+        .unwrap_or_else(|_| panic!("fixture {version}/{name}"))
+}
+
+async fn handle(State(f): State<Fake>, uri: Uri, headers: HeaderMap) -> Response {
+    let json = |body: String| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    let path = uri.path();
+    if path == "/health/readiness" {
+        return json(fixture(f.version, "health_readiness.json"));
+    }
+    if path == "/health" {
+        f.plain_health_calls.fetch_add(1, Ordering::SeqCst);
+    }
+    if headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {MASTER_KEY}"))
+    {
+        return (StatusCode::UNAUTHORIZED, json(r#"{"error":{"message":"Authentication Error, Invalid proxy server token passed.","type":"auth_error","param":"None","code":"401"}}"#.into())).into_response();
+    }
+    match f.forced.load(Ordering::SeqCst) {
+        0 => {}
+        200 => return "<!doctype html>".into_response(),
+        s => {
+            return StatusCode::from_u16(s)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response()
+        }
+    }
+    match (f.version, path) {
+        ("v1.80.0", "/model/info") => json(fixture(f.version, "model_info.json")),
+        ("v1.80.0", "/health/latest") => json(fixture(f.version, "health_latest.json")),
+        ("v1.80.0", "/user/daily/activity") => json(fixture(f.version, "user_daily_activity.json")),
+        ("v1.80.0", "/key/list") => json(fixture(f.version, "key_list.json")),
+        _ => (
+            StatusCode::NOT_FOUND,
+            json(r#"{"detail":"Not Found"}"#.into()),
+        )
+            .into_response(),
+    }
+}
+
+async fn start(version: &'static str) -> (Fake, String) {
+    let fake = Fake {
+        version,
+        forced: Arc::new(AtomicU16::new(0)),
+        plain_health_calls: Arc::new(AtomicUsize::new(0)),
+    };
+    let app = Router::new().fallback(handle).with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (fake, base)
+}
+
+fn source(base: &str, key: &str) -> LitellmHttpSource {
+    LitellmHttpSource::new(
+        base,
+        Auth::Bearer(Secret::new(key)),
+        Arc::new(HttpTransport::default()),
+        Duration::from_secs(5),
+    )
+    .with_clock(fixed_clock(FIXTURE_DAY))
+}
+
+#[tokio::test]
+async fn litellm_1_80_normalises_to_our_families_without_calling_plain_health() {
+    let (fake, base) = start("v1.80.0").await;
+    let r = source(&base, MASTER_KEY).read().await.expect("reads");
+    assert!(r.ready);
+    assert_eq!(r.catalog.len(), 6);
+    let bge = r
+        .catalog
+        .iter()
+        .find(|e| e.model_name == "bge-m3")
+        .expect("bge-m3");
+    assert_eq!(bge.model_type(), "embedding");
+    assert!(r.catalog.iter().any(|e| e.model_type() == "reranker"));
+    assert!(
+        r.catalog.iter().any(|e| e.healthy == Some(false)),
+        "one deployment is unhealthy in the fixture"
+    );
+    let qwen = r
+        .daily
+        .iter()
+        .find(|d| d.model == "qwen3-32b")
+        .expect("usage under the public name");
+    assert_eq!((qwen.requests_ok, qwen.requests_failed), (5004.0, 19.0));
+    assert_eq!(r.keys.len(), 5);
+    assert_eq!(
+        fake.plain_health_calls.load(Ordering::SeqCst),
+        0,
+        "never hammer /health"
+    );
+    let text = render(&render_litellm(&r));
+    let parsed = llmmon_exporter::scrape::parse(&text).expect("valid exposition");
+    assert!(parsed
+        .families
+        .contains_key("llm_monitor_litellm_model_max_tokens"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/litellm_v1.80.prom");
+    if std::env::var_os("LLMMON_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).expect("write golden");
+    } else {
+        assert_eq!(
+            text,
+            std::fs::read_to_string(&path).expect("golden (LLMMON_UPDATE_GOLDEN=1)")
+        );
+    }
+}
+
+#[tokio::test]
+async fn litellm_1_79_without_the_admin_endpoints_still_reports_the_proxy() {
+    let (_, base) = start("v1.79.3").await;
+    let r = source(&base, MASTER_KEY).read().await.expect("reads");
+    assert!(r.ready);
+    assert!(r.catalog.is_empty() && r.daily.is_empty() && r.keys.is_empty());
+}
+
+#[tokio::test]
+async fn a_wrong_master_key_is_unauthorized_and_never_echoed() {
+    let (_, base) = start("v1.80.0").await;
+    let err = source(&base, "sk-wrong-9999")
+        .read()
+        .await
+        .expect_err("401");
+    assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
+    assert!(!err.to_string().contains("sk-wrong-9999"));
+}
+
+#[tokio::test]
+async fn server_errors_garbage_and_refusals_are_reported_and_it_recovers() {
+    let (fake, base) = start("v1.80.0").await;
+    let src = source(&base, MASTER_KEY);
+    fake.forced.store(500, Ordering::SeqCst);
+    assert!(matches!(src.read().await, Err(SourceError::Unavailable(_))));
+    fake.forced.store(200, Ordering::SeqCst);
+    assert!(matches!(src.read().await, Err(SourceError::Malformed(_))));
+    fake.forced.store(0, Ordering::SeqCst);
+    assert!(src.read().await.is_ok());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    assert!(matches!(
+        source(&format!("http://127.0.0.1:{port}"), MASTER_KEY)
+            .read()
+            .await,
+        Err(SourceError::Unavailable(_))
+    ));
+}
