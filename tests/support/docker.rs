@@ -100,7 +100,7 @@ impl Dockerd {
         std::fs::create_dir_all(root.join("tmp")).expect("mkdir tmp");
         std::fs::copy(&busybox, root.join("bin/busybox")).expect("copy busybox");
         for applet in [
-            "sh", "sleep", "true", "false", "test", "touch", "rm", "cat", "echo", "ls", "exit",
+            "sh", "sleep", "true", "false", "test", "touch", "rm", "cat", "echo", "ls", "httpd",
         ] {
             let _ = std::os::unix::fs::symlink("busybox", root.join("bin").join(applet));
         }
