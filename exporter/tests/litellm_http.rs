@@ -64,10 +64,15 @@ async fn handle(State(f): State<Fake>, uri: Uri, headers: HeaderMap) -> Response
         }
     }
     match (f.version, path) {
-        ("v1.80.0", "/model/info") => json(fixture(f.version, "model_info.json")),
-        ("v1.80.0", "/health/latest") => json(fixture(f.version, "health_latest.json")),
-        ("v1.80.0", "/user/daily/activity") => json(fixture(f.version, "user_daily_activity.json")),
-        ("v1.80.0", "/key/list") => json(fixture(f.version, "key_list.json")),
+        ("latest", "/health/readiness/details") => {
+            json(fixture(f.version, "health_readiness_details.json"))
+        }
+        ("v1.80.0" | "latest", "/model/info") => json(fixture(f.version, "model_info.json")),
+        ("v1.80.0" | "latest", "/health/latest") => json(fixture(f.version, "health_latest.json")),
+        ("v1.80.0" | "latest", "/user/daily/activity") => {
+            json(fixture(f.version, "user_daily_activity.json"))
+        }
+        ("v1.80.0" | "latest", "/key/list") => json(fixture(f.version, "key_list.json")),
         _ => (
             StatusCode::NOT_FOUND,
             json(r#"{"detail":"Not Found"}"#.into()),
@@ -146,6 +151,15 @@ async fn litellm_1_80_normalises_to_our_families_without_calling_plain_health() 
             std::fs::read_to_string(&path).expect("golden (LLMMON_UPDATE_GOLDEN=1)")
         );
     }
+}
+
+#[tokio::test]
+async fn litellm_1_110_gives_its_version_only_in_the_readiness_details() {
+    // Top-level fixtures are 1.110.2: /health/readiness is just {status, db}.
+    let (_, base) = start("latest").await;
+    let r = source(&base, MASTER_KEY).read().await.expect("reads");
+    assert_eq!(r.version.as_deref(), Some("1.110.2"));
+    assert!(!r.catalog.is_empty());
 }
 
 #[tokio::test]

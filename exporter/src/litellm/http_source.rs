@@ -16,6 +16,8 @@ use crate::sim;
 use crate::source::SourceError;
 use crate::upstream::{Auth, Transport};
 
+/// Most pages of daily activity read per collection.
+pub const MAX_DAILY_PAGES: u32 = 10;
 /// Most pages of keys read per collection.
 pub const MAX_KEY_PAGES: u32 = 5;
 const KEY_PAGE_SIZE: u32 = 100;
@@ -195,7 +197,13 @@ impl LitellmSource for LitellmHttpSource {
             .await?
             .ok_or_else(|| SourceError::Unavailable("GET /health/readiness: HTTP 404".into()))?;
         let ready = matches!(readiness["status"].as_str(), Some("healthy" | "connected"));
-        let version = readiness["litellm_version"].as_str().map(str::to_owned);
+        let mut version = readiness["litellm_version"].as_str().map(str::to_owned);
+        if version.is_none() {
+            // From 1.84 the version moved to /health/readiness/details (behind the key).
+            if let Ok(Some(details)) = self.json("/health/readiness/details").await {
+                version = details["litellm_version"].as_str().map(str::to_owned);
+            }
+        }
         let mut catalog = parse_catalog(&self.json("/model/info").await?.unwrap_or_default());
         if let Some(health) = self.json("/health/latest").await? {
             let health = parse_health(&health);
@@ -211,13 +219,23 @@ impl LitellmSource for LitellmHttpSource {
             .unwrap_or_default()
             .format("%Y-%m-%d")
             .to_string();
-        let daily = self
-            .json(&format!(
-                "/user/daily/activity?start_date={today}&end_date={today}&page=1&page_size=100"
-            ))
-            .await?
-            .map(|v| parse_daily(&v, &today, &catalog))
-            .unwrap_or_default();
+        // The endpoint pages over database rows, not days: one day may span pages.
+        let mut daily_pages = Vec::new();
+        for page in 1..=MAX_DAILY_PAGES {
+            let path = format!("/user/daily/activity?start_date={today}&end_date={today}&page={page}&page_size=100");
+            let Some(v) = self.json(&path).await? else {
+                break;
+            };
+            let more = v["metadata"]["has_more"].as_bool().unwrap_or(false);
+            daily_pages.push(v);
+            if !more {
+                break;
+            }
+        }
+        let merged = serde_json::json!({
+            "results": daily_pages.iter().flat_map(|v| v["results"].as_array().cloned().unwrap_or_default()).collect::<Vec<_>>()
+        });
+        let daily = parse_daily(&merged, &today, &catalog);
         let mut keys = Vec::new();
         for page in 1..=MAX_KEY_PAGES {
             let Some(v) = self
