@@ -1,0 +1,144 @@
+//! Mock mode end to end: the simulator's upstreams served over HTTP (what
+//! `llmmon-exporter sim-upstreams` runs), the vllm, litellm and langfuse roles in *real*
+//! mode reading them like production servers, and real Prometheus scraping the roles. The
+//! per-model series Prometheus stores agree with the simulator's ground truth.
+
+mod support;
+
+use std::time::Duration;
+
+use llmmon_exporter::config::Settings;
+use llmmon_exporter::sim::{self, Conditions, Simulator};
+use llmmon_exporter::{service, Role, SourceMode};
+use support::{local_prometheus_config, wait_for, Prometheus};
+
+fn within(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance * b.abs().max(1.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
+    let simulator = Simulator::new(42, 1, Conditions::default(), sim::now());
+    let app = sim::upstreams::router(simulator.clone(), sim::wall_clock());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let upstreams = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    // Credentials as a deployment would set them in .env (the simulator checks their form).
+    std::env::set_var("LLMMON_LITELLM_MASTER_KEY", "sk-e2e-master-4242");
+    std::env::set_var("LLMMON_LANGFUSE_PUBLIC_KEY", "pk-lf-e2e");
+    std::env::set_var("LLMMON_LANGFUSE_SECRET_KEY", "sk-lf-e2e");
+    let mut settings = Settings::demo(Duration::from_secs(1));
+    settings.vllm.discover = false;
+    settings.vllm.targets = simulator
+        .fleet()
+        .vllm
+        .iter()
+        .map(|v| format!("{upstreams}/vllm/{}", v.container))
+        .collect();
+    settings.litellm.url = format!("{upstreams}/litellm");
+    settings.langfuse.url = format!("{upstreams}/langfuse");
+    let roles = [Role::Vllm, Role::Litellm, Role::Langfuse];
+    let running = service::start(&settings, &roles, SourceMode::Real)
+        .await
+        .expect("roles start");
+    assert!(
+        running.wait_ready(Duration::from_secs(20)).await,
+        "roles collected"
+    );
+    let addrs: Vec<_> = running.bound.iter().map(|b| (b.role, b.addr)).collect();
+    let prom = Prometheus::start(&local_prometheus_config(&addrs, "1s")).await;
+    let up = wait_for(Duration::from_secs(30), || {
+        let prom = &prom;
+        async move {
+            let r = prom
+                .query("sum(llm_monitor_exporter_source_up) and on() count(up == 1) == 3")
+                .await;
+            (!r.is_empty()).then_some(())
+        }
+    })
+    .await;
+    assert!(up.is_some(), "all three jobs up with every source up");
+
+    // vLLM: finished requests per model, at the scrape's own timestamp.
+    let rows = prom
+        .query("sum by (model) (llm_monitor_vllm_request_success_total)")
+        .await;
+    let ts_rows = prom
+        .query("max by (model) (timestamp(llm_monitor_vllm_request_success_total))")
+        .await;
+    assert_eq!(rows.len(), 10, "every model present");
+    for row in &rows {
+        let model = row["metric"]["model"].as_str().expect("model label");
+        let value: f64 = row["value"][1]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("value");
+        let ts: f64 = ts_rows
+            .iter()
+            .find(|r| r["metric"]["model"] == model)
+            .and_then(|r| r["value"][1].as_str()?.parse().ok())
+            .expect("timestamp");
+        let truth: f64 = simulator
+            .vllm_instances(ts)
+            .iter()
+            .filter(|i| i.model == model)
+            .filter_map(|i| i.stats.as_ref())
+            .flat_map(|s| s.success.iter().map(|(_, v)| *v))
+            .sum();
+        assert!(
+            within(value, truth, 0.05),
+            "{model}: Prometheus {value}, simulator {truth}"
+        );
+    }
+
+    // LiteLLM: today's requests per model.
+    let rows = prom
+        .query("sum by (model) (llm_monitor_litellm_daily_requests)")
+        .await;
+    assert_eq!(rows.len(), 10);
+    let truth = simulator.litellm_reading(sim::now());
+    for row in &rows {
+        let model = row["metric"]["model"].as_str().expect("model");
+        let value: f64 = row["value"][1]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("value");
+        let d = truth
+            .daily
+            .iter()
+            .find(|d| d.model == model)
+            .expect("model in ground truth");
+        assert!(
+            within(value, d.requests_ok + d.requests_failed, 0.05),
+            "{model}: {value} vs {d:?}"
+        );
+    }
+
+    // Langfuse: today's generations per model.
+    let rows = prom.query("llm_monitor_langfuse_daily_observations").await;
+    let truth = simulator.langfuse_reading(sim::now()).expect("langfuse up");
+    assert_eq!(rows.len(), truth.models.len());
+    for row in &rows {
+        let model = row["metric"]["model"].as_str().expect("model");
+        let value: f64 = row["value"][1]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("value");
+        let m = truth
+            .models
+            .iter()
+            .find(|m| m.model == model)
+            .expect("model");
+        assert!(
+            within(value, m.observations, 0.05),
+            "{model}: {value} vs {}",
+            m.observations
+        );
+    }
+    running.stop.cancel();
+}
