@@ -1,0 +1,138 @@
+//! Normalisation across vLLM versions, on real expositions of vLLM 0.6.3 (V0), 0.8.5 (early
+//! V1), 0.10.1 (after the KV-cache rename, old name still there) and a current release
+//! (tests/fixtures/upstream/vllm, provenance in each file's `# llmmon-fixture:` lines). Every
+//! version gives the same families; the normalised output is compared with golden files.
+
+use std::path::PathBuf;
+
+use llmmon_exporter::exposition::render;
+use llmmon_exporter::scrape;
+use llmmon_exporter::vllm::{normalize, render as render_vllm, EngineStats, VllmInstance};
+
+const FIXTURES: [(&str, &str); 4] = [
+    ("v0.6.3.prom", "0.6.3"),
+    ("v0.8.5.prom", "0.8.5"),
+    ("v0.10.1.prom", "0.10.1"),
+    ("current.prom", "current"),
+];
+
+fn read(file: &str) -> (EngineStats, bool, String) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/upstream/vllm")
+        .join(file);
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let s = scrape::parse(&text).expect("a real vLLM exposition parses (colon names, histograms)");
+    let models = normalize::models(&s);
+    assert_eq!(models.len(), 1, "{file}: {models:?}");
+    (
+        normalize::engine_stats(&s, &models[0]),
+        normalize::is_v0(&s),
+        models[0].clone(),
+    )
+}
+
+#[test]
+fn every_version_yields_the_core_families() {
+    for (file, _) in FIXTURES {
+        let (s, _, _) = read(file);
+        assert!(
+            s.running.is_some() && s.waiting.is_some(),
+            "{file}: batch and queue"
+        );
+        assert!(
+            s.kv_cache_usage.is_some_and(|k| (0.0..=1.0).contains(&k)),
+            "{file}: KV cache 0-1"
+        );
+        assert!(
+            s.prompt_tokens.is_some() && s.generation_tokens.is_some(),
+            "{file}: tokens"
+        );
+        assert!(!s.success.is_empty(), "{file}: finished requests by reason");
+        for (name, h) in [
+            ("ttft", &s.ttft),
+            ("itl", &s.inter_token_latency),
+            ("e2e", &s.e2e_latency),
+        ] {
+            let h = h
+                .as_ref()
+                .unwrap_or_else(|| panic!("{file}: {name} histogram"));
+            assert!(
+                h.buckets
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
+                "{file}: {name} cumulative"
+            );
+            assert!(
+                h.buckets.last().is_some_and(|b| b.1 <= h.count),
+                "{file}: {name} <= count"
+            );
+        }
+        // vLLM 0.6's multiprocess registry holds only vllm:* families: no HTTP counters, so
+        // its error count is absent (not zero).
+        assert_eq!(
+            s.errors.is_some(),
+            !file.starts_with("v0.6"),
+            "{file}: HTTP error count"
+        );
+    }
+}
+
+#[test]
+fn v0_only_series_exist_only_for_v0_and_prefix_counters_only_for_v1() {
+    for (file, _) in FIXTURES {
+        let (s, v0, _) = read(file);
+        assert_eq!(v0, file.starts_with("v0.6"), "{file}: engine generation");
+        assert_eq!(s.swapped.is_some(), v0, "{file}: num_requests_swapped");
+        assert_eq!(
+            s.cpu_cache_usage.is_some(),
+            v0,
+            "{file}: cpu_cache_usage_perc"
+        );
+        assert_eq!(
+            s.prefix_cache_queries.is_some(),
+            !v0,
+            "{file}: prefix cache counters"
+        );
+    }
+}
+
+#[test]
+fn the_renamed_kv_cache_metric_wins_over_its_deprecated_twin() {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/upstream/vllm/v0.10.1.prom"),
+    )
+    .expect("fixture");
+    let s = scrape::parse(&text).expect("parses");
+    let new = s
+        .value("vllm:kv_cache_usage_perc", &[])
+        .expect("new name present");
+    let (stats, _, _) = read("v0.10.1.prom");
+    assert_eq!(stats.kv_cache_usage, Some(new));
+}
+
+#[test]
+fn normalised_output_matches_golden_files() {
+    for (file, version) in FIXTURES {
+        let (stats, v0, model) = read(file);
+        let inst = VllmInstance {
+            container: "vllm-fixture".into(),
+            model,
+            vllm_version: version.into(),
+            engine: if v0 { "v0" } else { "v1" }.into(),
+            state: "ready".into(),
+            stats: Some(stats),
+            meta: None,
+        };
+        let text = render(&render_vllm(&[inst]));
+        let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/golden/vllm_{version}.prom"));
+        if std::env::var_os("LLMMON_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &text).expect("write golden");
+            continue;
+        }
+        let want = std::fs::read_to_string(&golden)
+            .unwrap_or_else(|_| panic!("{} (LLMMON_UPDATE_GOLDEN=1)", golden.display()));
+        assert_eq!(text, want, "{file} normalises differently than before");
+    }
+}
