@@ -159,3 +159,55 @@ fn simulated_dcgm_families_match_dcgm_exporter_names_types_and_labels() {
         &render(&sim.dcgm_metrics(T)),
     );
 }
+
+/// LiteLLM's own /metrics as the simulator serves it (mock mode) matches a real LiteLLM
+/// 1.80 exposition (tests/fixtures/upstream/litellm/v1.80.0, captured from the released
+/// proxy): same names, types and label names.
+#[tokio::test]
+async fn simulated_litellm_metrics_match_a_real_litellm_1_80_exposition() {
+    use llmmon_exporter::schema::LITELLM_PROXY_FAMILIES;
+    use llmmon_exporter::upstream::{Auth, RouterTransport, Transport};
+    let fixture = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/upstream/litellm/metrics_1.80.prom",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    let real = scrape::parse(&fixture).expect("real LiteLLM exposition parses");
+    let sim = Simulator::new(1, 1, Conditions::default(), T);
+    let router = llmmon_exporter::sim::upstreams::router(sim, llmmon_exporter::sim::fixed_clock(T));
+    let body = RouterTransport::new(router)
+        .get(
+            "http://sim/litellm/metrics",
+            &Auth::None,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("served");
+    let ours = scrape::parse(body.text().expect("utf-8")).expect("our LiteLLM exposition parses");
+    for def in LITELLM_PROXY_FAMILIES {
+        let theirs = real
+            .families
+            .get(def.name)
+            .unwrap_or_else(|| panic!("real LiteLLM has no {}", def.name));
+        let mine = ours
+            .families
+            .get(def.name)
+            .unwrap_or_else(|| panic!("simulator serves no {}", def.name));
+        assert_eq!(mine.kind, theirs.kind, "{}: type", def.name);
+        assert_eq!(def.kind.as_str(), theirs.kind, "{}: schema type", def.name);
+        let label_set = |f: &scrape::Family| -> BTreeSet<String> {
+            f.series
+                .iter()
+                .flat_map(|s| s.labels.keys().cloned())
+                .filter(|k| k != "le")
+                .collect()
+        };
+        assert_eq!(label_set(mine), label_set(theirs), "{}: labels", def.name);
+        assert_eq!(
+            labels(def),
+            label_set(theirs),
+            "{}: schema labels",
+            def.name
+        );
+    }
+}

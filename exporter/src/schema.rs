@@ -337,6 +337,38 @@ families! {
         "Last time a container was seen by the exporter";
 }
 
+// ---------------------------------------------------------------- LiteLLM's own /metrics (real names, ≥ 1.80)
+families! {
+    LITELLM_PROXY_REQUESTS = Counter "litellm_proxy_total_requests_metric_total"
+        ["api_key_alias", "end_user", "hashed_api_key", "requested_model", "route", "status_code", "team", "team_alias", "user", "user_email"]
+        "Total number of requests made to the proxy server - track number of client side requests";
+    LITELLM_PROXY_FAILED = Counter "litellm_proxy_failed_requests_metric_total"
+        ["api_key_alias", "end_user", "exception_class", "exception_status", "hashed_api_key", "requested_model", "route", "team", "team_alias", "user", "user_email"]
+        "Total number of failed responses from proxy - the client did not get a success response from litellm proxy";
+    LITELLM_REQUEST_LATENCY = Histogram "litellm_request_total_latency_metric"
+        ["api_key_alias", "end_user", "hashed_api_key", "model", "requested_model", "team", "team_alias", "user"]
+        "Total latency (seconds) for a request to LiteLLM";
+    LITELLM_TTFT = Histogram "litellm_llm_api_time_to_first_token_metric"
+        ["api_key_alias", "hashed_api_key", "model", "team", "team_alias"]
+        "Time to first token for a models LLM API call";
+    LITELLM_TOTAL_TOKENS = Counter "litellm_total_tokens_metric_total"
+        ["api_key_alias", "end_user", "hashed_api_key", "model", "requested_model", "team", "team_alias", "user", "user_email"]
+        "Total number of input + output tokens from LLM requests";
+    LITELLM_INPUT_TOKENS = Counter "litellm_input_tokens_metric_total"
+        ["api_key_alias", "end_user", "hashed_api_key", "model", "requested_model", "team", "team_alias", "user", "user_email"]
+        "Total number of input tokens from LLM requests";
+    LITELLM_OUTPUT_TOKENS = Counter "litellm_output_tokens_metric_total"
+        ["api_key_alias", "end_user", "hashed_api_key", "model", "requested_model", "team", "team_alias", "user", "user_email"]
+        "Total number of output tokens from LLM requests";
+    LITELLM_SPEND = Counter "litellm_spend_metric_total"
+        ["api_key_alias", "end_user", "hashed_api_key", "model", "team", "team_alias", "user", "user_email"]
+        "Total spend on LLM requests";
+    LITELLM_DEPLOYMENT_STATE = Gauge "litellm_deployment_state" ["api_base", "api_provider", "litellm_model_name", "model_id"]
+        "LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage";
+    LITELLM_KEY_BUDGET_REMAINING = Gauge "litellm_remaining_api_key_budget_metric" ["api_key_alias", "hashed_api_key"]
+        "Remaining budget for api key";
+}
+
 // ---------------------------------------------------------------- dcgm-exporter (real names)
 families! {
     DCGM_GPU_UTIL = Gauge "DCGM_FI_DEV_GPU_UTIL" ["Hostname", "UUID", "device", "gpu", "modelName", "pci_bus_id"]
@@ -523,6 +555,21 @@ pub const CADVISOR_FAMILIES: &[&MetricDef] = &[
     &CADVISOR_LAST_SEEN,
 ];
 
+/// LiteLLM's own exposition (what Prometheus scrapes from the proxy; the simulator serves it
+/// in mock mode).
+pub const LITELLM_PROXY_FAMILIES: &[&MetricDef] = &[
+    &LITELLM_PROXY_REQUESTS,
+    &LITELLM_PROXY_FAILED,
+    &LITELLM_REQUEST_LATENCY,
+    &LITELLM_TTFT,
+    &LITELLM_TOTAL_TOKENS,
+    &LITELLM_INPUT_TOKENS,
+    &LITELLM_OUTPUT_TOKENS,
+    &LITELLM_SPEND,
+    &LITELLM_DEPLOYMENT_STATE,
+    &LITELLM_KEY_BUDGET_REMAINING,
+];
+
 pub const DCGM_FAMILIES: &[&MetricDef] = &[
     &DCGM_GPU_UTIL,
     &DCGM_MEM_COPY_UTIL,
@@ -553,6 +600,7 @@ pub fn all_families() -> impl Iterator<Item = &'static MetricDef> {
         NODE_FAMILIES,
         CADVISOR_FAMILIES,
         DCGM_FAMILIES,
+        LITELLM_PROXY_FAMILIES,
     ]
     .into_iter()
     .flatten()

@@ -235,3 +235,59 @@ fn langfuse(tr: &Traffic<'_>, t: f64) -> LangfuseReading {
         ],
     }
 }
+
+/// LiteLLM's start: its own counters count from here.
+const LITELLM_STARTED: f64 = FLEET_EPOCH + 5.0 * 86_400.0;
+
+/// What LiteLLM's own `/metrics` counts for one route since the proxy started.
+#[derive(Debug, Clone)]
+pub struct ProxyTotals {
+    pub model: String,
+    /// The upstream model LiteLLM labels `model` (the Hugging Face id).
+    pub upstream_model: String,
+    pub route: &'static str,
+    pub api_base: String,
+    pub healthy: bool,
+    pub ok: f64,
+    pub failed: f64,
+    pub prompt_tokens: f64,
+    pub completion_tokens: f64,
+    pub spend: f64,
+    /// Latency shapes of normal operation (the proxy's histograms keep that shape).
+    pub e2e: LogNormal,
+    pub ttft: LogNormal,
+}
+
+impl Simulator {
+    /// LiteLLM proxy counters per route at time t.
+    pub fn litellm_proxy_totals(&self, t: f64) -> Vec<ProxyTotals> {
+        self.with_traffic(|tr| {
+            tr.fleet
+                .vllm
+                .iter()
+                .map(|s| {
+                    let (ok, failed) = tr.requests_between(s, LITELLM_STARTED, t);
+                    let normal = crate::sim::Conditions::default();
+                    ProxyTotals {
+                        model: s.model.clone(),
+                        upstream_model: s.hf_id.to_owned(),
+                        route: match s.model_type {
+                            crate::sim::fleet::ModelType::Llm => "/v1/chat/completions",
+                            crate::sim::fleet::ModelType::Embedding => "/v1/embeddings",
+                            crate::sim::fleet::ModelType::Reranker => "/v1/rerank",
+                        },
+                        api_base: format!("http://{}:8000/v1", s.container),
+                        healthy: tr.state(s, t) == InstanceState::Ready,
+                        ok: ok.floor(),
+                        failed: failed.floor(),
+                        prompt_tokens: (ok * s.prompt_tokens).floor(),
+                        completion_tokens: (ok * s.generation_tokens).floor(),
+                        spend: cost(s, ok),
+                        e2e: Traffic::e2e_dist(s, &normal),
+                        ttft: super::traffic::ttft_dist(s, &normal),
+                    }
+                })
+                .collect()
+        })
+    }
+}

@@ -183,8 +183,8 @@ impl Traffic<'_> {
         self.total_rate().at(t) * spec.traffic_share * c.traffic_factor()
     }
 
-    /// Mean end-to-end latency under conditions c.
-    fn e2e_dist(spec: &VllmSpec, c: &Conditions) -> LogNormal {
+    /// End-to-end latency distribution under conditions c.
+    pub fn e2e_dist(spec: &VllmSpec, c: &Conditions) -> LogNormal {
         let f = c.latency_factor();
         LogNormal {
             median: (spec.ttft_median_s + spec.generation_tokens * spec.itl_median_s) * f,
@@ -267,7 +267,8 @@ fn dead_under(spec: &VllmSpec, c: &Conditions) -> bool {
         || (c.scenario == Scenario::Degraded && is(spec, DEGRADED_MODEL))
 }
 
-fn ttft_dist(spec: &VllmSpec, c: &Conditions) -> LogNormal {
+/// Time-to-first-token distribution under conditions c.
+pub fn ttft_dist(spec: &VllmSpec, c: &Conditions) -> LogNormal {
     LogNormal {
         median: spec.ttft_median_s * c.latency_factor(),
         sigma: 0.5,

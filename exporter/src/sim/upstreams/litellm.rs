@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use super::pytext::{OwnedLabels, PyText};
 use super::Upstreams;
 use crate::litellm::LitellmReading;
 use crate::sim::signal::hash;
@@ -175,7 +176,7 @@ pub async fn key_list(
         .take(size)
         .map(|k| {
             json!({
-                "token": format!("{:016x}{:016x}", hash(1, &k.alias, 0), hash(1, &k.alias, 1)),
+                "token": hashed_key(&k.alias),
                 "key_alias": k.alias, "spend": k.spend_usd, "max_budget": k.max_budget_usd,
                 "rpm_limit": k.rpm_limit, "tpm_limit": k.tpm_limit, "budget_duration": "30d",
             })
@@ -186,4 +187,193 @@ pub async fn key_list(
         "total_pages": r.keys.len().div_ceil(size),
     }))
     .into_response()
+}
+
+/// The stand-in for LiteLLM's hashed token of a key (never the key itself).
+fn hashed_key(alias: &str) -> String {
+    format!("{:016x}{:016x}", hash(1, alias, 0), hash(1, alias, 1))
+}
+
+/// LiteLLM's latency buckets (litellm/types/integrations/prometheus.py, 1.80).
+const LATENCY_BUCKETS: [f64; 35] = [
+    0.005, 0.00625, 0.0125, 0.025, 0.05, 0.1, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0,
+    5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0, 15.0, 20.0, 25.0, 30.0, 60.0, 120.0, 180.0,
+    240.0, 300.0,
+];
+/// Each route's traffic is split over this many of the busiest keys.
+const KEYS_PER_ROUTE: usize = 3;
+
+fn histogram(dist: crate::sim::signal::LogNormal, n: f64) -> crate::vllm::Histogram {
+    crate::vllm::Histogram {
+        buckets: LATENCY_BUCKETS
+            .iter()
+            .map(|le| (*le, (n * dist.cdf(*le)).floor() as u64))
+            .collect(),
+        sum: n * dist.mean(),
+        count: n.floor() as u64,
+    }
+}
+
+/// Labels LiteLLM puts on its per-request families, sorted as it writes them.
+fn labels(pairs: &[(&'static str, &str)]) -> OwnedLabels {
+    let mut v: OwnedLabels = pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v
+}
+
+/// LiteLLM's own `/metrics` (open since 1.80), in its names and labels. Each route's traffic
+/// is split evenly over the busiest keys.
+pub async fn metrics(State(up): State<Upstreams>) -> Response {
+    let t = (up.clock)();
+    let (reading, _) = reading(&up);
+    let keys: Vec<(String, String)> = reading
+        .keys
+        .iter()
+        .take(KEYS_PER_ROUTE)
+        .map(|k| (k.alias.clone(), hashed_key(&k.alias)))
+        .collect();
+    let share = 1.0 / keys.len().max(1) as f64;
+    let (mut requests, mut failed, mut latency, mut ttft) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut total, mut input, mut output, mut spend) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in up.sim.litellm_proxy_totals(t) {
+        for (alias, hashed) in &keys {
+            let who: [(&'static str, &str); 5] = [
+                ("api_key_alias", alias),
+                ("hashed_api_key", hashed),
+                ("team", "None"),
+                ("team_alias", "None"),
+                ("end_user", "None"),
+            ];
+            let with = |extra: &[(&'static str, &str)], drop_end_user: bool| {
+                let mut all: Vec<(&'static str, &str)> = who
+                    .iter()
+                    .copied()
+                    .filter(|(k, _)| !(drop_end_user && *k == "end_user"))
+                    .collect();
+                all.extend_from_slice(extra);
+                labels(&all)
+            };
+            let user = [("user", "default_user_id"), ("user_email", "None")];
+            let ok = (r.ok * share).floor();
+            let route = [("requested_model", r.model.as_str()), ("route", r.route)];
+            requests.push((
+                with(
+                    &[route[0], route[1], ("status_code", "200"), user[0], user[1]],
+                    false,
+                ),
+                ((r.ok + r.failed) * share).floor(),
+            ));
+            failed.push((
+                with(
+                    &[
+                        ("exception_class", "Openai.APIConnectionError"),
+                        ("exception_status", "500"),
+                        route[0],
+                        route[1],
+                        user[0],
+                        user[1],
+                    ],
+                    false,
+                ),
+                (r.failed * share).floor(),
+            ));
+            let model = ("model", r.upstream_model.as_str());
+            latency.push((
+                with(&[model, route[0], user[0]], false),
+                histogram(r.e2e, ok),
+            ));
+            ttft.push((with(&[model], true), histogram(r.ttft, ok)));
+            let tokens = with(&[model, route[0], user[0], user[1]], false);
+            total.push((
+                tokens.clone(),
+                ((r.prompt_tokens + r.completion_tokens) * share).floor(),
+            ));
+            input.push((tokens.clone(), (r.prompt_tokens * share).floor()));
+            output.push((tokens, (r.completion_tokens * share).floor()));
+            spend.push((with(&[model, user[0], user[1]], false), r.spend * share));
+        }
+    }
+    let mut p = PyText::new(crate::sim::fleet::FLEET_EPOCH);
+    p.counter_owned(
+        "litellm_proxy_total_requests_metric",
+        "Total number of requests made to the proxy server - track number of client side requests",
+        &requests,
+    );
+    p.counter_owned("litellm_proxy_failed_requests_metric", "Total number of failed responses from proxy - the client did not get a success response from litellm proxy", &failed);
+    p.histogram_owned(
+        "litellm_request_total_latency_metric",
+        "Total latency (seconds) for a request to LiteLLM",
+        &latency,
+    );
+    p.histogram_owned(
+        "litellm_llm_api_time_to_first_token_metric",
+        "Time to first token for a models LLM API call",
+        &ttft,
+    );
+    p.counter_owned(
+        "litellm_total_tokens_metric",
+        "Total number of input + output tokens from LLM requests",
+        &total,
+    );
+    p.counter_owned(
+        "litellm_input_tokens_metric",
+        "Total number of input tokens from LLM requests",
+        &input,
+    );
+    p.counter_owned(
+        "litellm_output_tokens_metric",
+        "Total number of output tokens from LLM requests",
+        &output,
+    );
+    p.counter_owned(
+        "litellm_spend_metric",
+        "Total spend on LLM requests",
+        &spend,
+    );
+    let states: Vec<(OwnedLabels, f64)> = reading
+        .catalog
+        .iter()
+        .map(|e| {
+            let upstream = e
+                .litellm_model
+                .split_once('/')
+                .map_or(e.litellm_model.as_str(), |(_, m)| m);
+            let l = labels(&[
+                ("api_base", &e.api_base),
+                ("api_provider", "hosted_vllm"),
+                ("litellm_model_name", upstream),
+                ("model_id", &e.id),
+            ]);
+            (l, if e.healthy == Some(true) { 0.0 } else { 2.0 })
+        })
+        .collect();
+    p.gauge_owned("litellm_deployment_state", "LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage", &states);
+    let budgets: Vec<(OwnedLabels, f64)> = reading
+        .keys
+        .iter()
+        .filter_map(|k| {
+            Some((
+                labels(&[
+                    ("api_key_alias", &k.alias),
+                    ("hashed_api_key", &hashed_key(&k.alias)),
+                ]),
+                k.max_budget_usd? - k.spend_usd,
+            ))
+        })
+        .collect();
+    p.gauge_owned(
+        "litellm_remaining_api_key_budget_metric",
+        "Remaining budget for api key",
+        &budgets,
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        p.finish(),
+    )
+        .into_response()
 }

@@ -99,6 +99,7 @@ pub fn router(sim: Arc<Simulator>, clock: Clock) -> Router {
         .route("/litellm/health/latest", get(litellm::health_latest))
         .route("/litellm/user/daily/activity", get(litellm::daily_activity))
         .route("/litellm/key/list", get(litellm::key_list))
+        .route("/litellm/metrics", get(litellm::metrics))
         .route("/langfuse/api/public/health", get(langfuse::health))
         .route("/langfuse/api/public/metrics", get(langfuse::metrics))
         .route("/langfuse/api/public/v2/scores", get(langfuse::scores))

@@ -8,6 +8,12 @@ use crate::vllm::Histogram;
 
 /// Labels of one sample, in order.
 pub type Labels<'a> = &'a [(&'a str, &'a str)];
+/// Labels with owned values.
+pub type OwnedLabels = Vec<(&'static str, String)>;
+
+fn view(l: &OwnedLabels) -> Vec<(&str, &str)> {
+    l.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
 
 #[derive(Default)]
 pub struct PyText {
@@ -128,6 +134,44 @@ impl PyText {
                 float(self.created)
             );
         }
+    }
+
+    /// [`Self::counter`] with owned label values.
+    pub fn counter_owned(&mut self, base: &str, help: &str, samples: &[(OwnedLabels, f64)]) {
+        let views: Vec<Vec<(&str, &str)>> = samples.iter().map(|(l, _)| view(l)).collect();
+        let refs: Vec<(Labels<'_>, f64)> = views
+            .iter()
+            .zip(samples)
+            .map(|(l, (_, v))| (l.as_slice(), *v))
+            .collect();
+        self.counter(base, help, &refs);
+    }
+
+    /// [`Self::gauge`] with owned label values.
+    pub fn gauge_owned(&mut self, name: &str, help: &str, samples: &[(OwnedLabels, f64)]) {
+        let views: Vec<Vec<(&str, &str)>> = samples.iter().map(|(l, _)| view(l)).collect();
+        let refs: Vec<(Labels<'_>, f64)> = views
+            .iter()
+            .zip(samples)
+            .map(|(l, (_, v))| (l.as_slice(), *v))
+            .collect();
+        self.gauge(name, help, &refs);
+    }
+
+    /// [`Self::histogram`] with owned label values.
+    pub fn histogram_owned(
+        &mut self,
+        name: &str,
+        help: &str,
+        samples: &[(OwnedLabels, Histogram)],
+    ) {
+        let views: Vec<Vec<(&str, &str)>> = samples.iter().map(|(l, _)| view(l)).collect();
+        let refs: Vec<(Labels<'_>, &Histogram)> = views
+            .iter()
+            .zip(samples)
+            .map(|(l, (_, h))| (l.as_slice(), h))
+            .collect();
+        self.histogram(name, help, &refs);
     }
 
     pub fn finish(self) -> String {

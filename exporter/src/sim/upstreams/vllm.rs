@@ -10,6 +10,10 @@ use crate::vllm::{EngineStats, VllmInstance};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Generation {
     pub v0: bool,
+    /// V0 before 0.7: the `avg_*_throughput_toks_per_s` gauges.
+    pub avg_throughput: bool,
+    /// 0.9.2 to 0.10.x export the deprecated old names beside the new ones.
+    pub deprecated_twins: bool,
     /// `kv_cache_usage_perc` (0.9.2 on) instead of `gpu_cache_usage_perc`.
     pub kv_cache_rename: bool,
     /// `prefix_cache_*` (0.9.2 on) instead of `gpu_prefix_cache_*` counters.
@@ -35,9 +39,12 @@ impl Generation {
         let at_least = |m: u32, p: u32| (minor, patch) >= (m, p);
         Self {
             v0: minor < 8,
+            avg_throughput: minor < 7,
+            deprecated_twins: at_least(9, 2) && !at_least(11, 0),
             kv_cache_rename: at_least(9, 2),
             prefix_rename: at_least(9, 2),
-            itl_rename: at_least(11, 0),
+            // inter_token_latency_seconds arrived in 0.10.2 (fixtures README).
+            itl_rename: at_least(10, 2),
         }
     }
 }
