@@ -154,4 +154,5 @@ impl Prometheus {
             .unwrap_or_default()
     }
 }
+pub mod alertmanager;
 pub mod docker;
