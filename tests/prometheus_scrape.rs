@@ -96,5 +96,24 @@ async fn prometheus_scrapes_every_role_and_finds_every_family_with_its_labels() 
             );
         }
     }
+    // The labels line up: one PromQL join gives GPU memory per model.
+    let per_model = prom
+        .query(
+            "sum by (model) (llm_monitor_gpu_container_memory_used_bytes \
+             * on (container) group_left (model) llm_monitor_vllm_info)",
+        )
+        .await;
+    assert_eq!(
+        per_model.len(),
+        10,
+        "GPU memory for every model: {per_model:?}"
+    );
+    for row in &per_model {
+        let bytes: f64 = row["value"][1]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("value");
+        assert!(bytes > 1e9, "{row}");
+    }
     running.stop.cancel();
 }

@@ -64,19 +64,25 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 async fn measure(client: &reqwest::Client, url: &str) -> (Vec<f64>, String) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut body = String::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // Our roles say on /ready when the first collection is in; node_exporter has no /ready.
+    let ready = url.replace("/metrics", "/ready");
     while Instant::now() < deadline {
-        if let Ok(r) = client.get(url).send().await {
-            if r.status().is_success() {
-                body = r.text().await.unwrap_or_default();
-                if body.contains("_up{") || body.contains("node_") {
-                    break;
-                }
+        match client.get(&ready).send().await {
+            Ok(r) if r.status().is_success() || r.status() == reqwest::StatusCode::NOT_FOUND => {
+                break
             }
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let body = client
+        .get(url)
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .unwrap_or_default();
     for _ in 0..WARMUP {
         let _ = client.get(url).send().await.expect("scrape").bytes().await;
     }
