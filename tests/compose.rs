@@ -306,7 +306,7 @@ fn every_service_has_a_healthcheck_a_restart_policy_and_a_pinned_image_or_a_buil
             assert_eq!(svc["restart"].as_str(), Some("unless-stopped"), "{what}");
             let image = svc["image"].as_str().unwrap_or_default();
             let built = svc["build"].is_mapping();
-            let tag = image.rsplit_once(':').map(|(repo, t)| (repo, t));
+            let tag = image.rsplit_once(':');
             let pinned = matches!(tag, Some((repo, t)) if !t.is_empty() && t != "latest" && !t.contains('/') && !repo.is_empty());
             assert!(pinned || built, "{what}: image {image:?} is not pinned");
         }

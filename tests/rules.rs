@@ -330,9 +330,9 @@ fn every_recording_rule_has_an_exact_sample_test() {
                 .unwrap_or_default()
             {
                 let expr = case["expr"].as_str().expect("expr").trim().to_owned();
-                if !case["exp_samples"]
+                if case["exp_samples"]
                     .as_sequence()
-                    .is_some_and(|s| !s.is_empty())
+                    .is_none_or(|s| s.is_empty())
                 {
                     continue;
                 }

@@ -17,7 +17,7 @@ pub fn gpu_memory_used_ratio() -> String {
     format!("gpu:{}:ratio", stem(&s::GPU_MEMORY_USED, "_bytes"))
 }
 
-/// Host CPU busy share over the rate window (node-mixin's name and definition).
+/// Host CPU busy share over the rate window (node-mixin's name; busy over all modes).
 pub fn host_cpu_utilisation(cfg: &Config) -> String {
     format!(
         "instance:{}_utilisation:rate{}",
@@ -147,12 +147,16 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
         Group {
             name: "llmmon-host.rules",
             rules: vec![
+                // Busy share as a ratio of two rates over the same window: right even
+                // while the window is only partly filled (Prometheus divides a rate by
+                // the whole window, so `1 - rate(idle)` would read a CPU that has just
+                // started being scraped as fully busy).
                 rule(
                     host_cpu_utilisation(cfg),
                     format!(
-                        "1 - avg without (cpu) (\n  sum without (mode) (rate({}{{mode=~\"{}\"}}[{w}]))\n)",
-                        s::NODE_CPU_SECONDS.name,
-                        cfg.cpu_idle_modes
+                        "1 - (\n  sum without (cpu, mode) (rate({cpu}{{mode=~\"{idle}\"}}[{w}]))\n/\n  sum without (cpu, mode) (rate({cpu}[{w}]))\n)",
+                        cpu = s::NODE_CPU_SECONDS.name,
+                        idle = cfg.cpu_idle_modes
                     ),
                 ),
                 rule(
