@@ -64,6 +64,13 @@ async fn handle(State(f): State<Fake>, uri: Uri, headers: HeaderMap) -> Response
     }
     match f.forced.load(Ordering::SeqCst) {
         0 => {}
+        // Slower than the source's timeout.
+        598 => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            return json(fixture("metrics_query_v3.json"));
+        }
+        // Larger than the transport reads.
+        597 => return json(format!("{{\"data\": [{}]}}", "{},".repeat(5_000_000))),
         429 => {
             return (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -129,7 +136,7 @@ fn source_on(base: &str, user: &str, day: f64) -> LangfuseHttpSource {
         base,
         auth,
         Arc::new(HttpTransport::default()),
-        Duration::from_secs(5),
+        Duration::from_secs(1),
     )
     .with_clock(fixed_clock(day))
 }
@@ -225,6 +232,17 @@ async fn garbage_and_server_errors_are_reported_and_refused_connections_too() {
     assert!(matches!(src.read().await, Err(SourceError::Unavailable(_))));
     fake.forced.store(200, Ordering::SeqCst);
     assert!(matches!(src.read().await, Err(SourceError::Malformed(_))));
+    fake.forced.store(598, Ordering::SeqCst);
+    let slow = src.read().await;
+    assert!(
+        matches!(slow, Err(SourceError::Timeout(_))),
+        "slower than the timeout: {slow:?}"
+    );
+    fake.forced.store(597, Ordering::SeqCst);
+    assert!(
+        matches!(src.read().await, Err(SourceError::Malformed(_))),
+        "a huge body is refused"
+    );
     fake.forced.store(0, Ordering::SeqCst);
     assert!(src.read().await.is_ok(), "recovers");
     let port = std::net::TcpListener::bind("127.0.0.1:0")

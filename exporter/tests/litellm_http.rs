@@ -57,6 +57,13 @@ async fn handle(State(f): State<Fake>, uri: Uri, headers: HeaderMap) -> Response
     match f.forced.load(Ordering::SeqCst) {
         0 => {}
         200 => return "<!doctype html>".into_response(),
+        // Slower than the source's timeout.
+        598 => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            return json(fixture(f.version, "model_info.json"));
+        }
+        // Larger than the transport reads.
+        597 => return json(format!("{{\"data\": [{}]}}", "{},".repeat(5_000_000))),
         s => {
             return StatusCode::from_u16(s)
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -103,7 +110,7 @@ fn source(base: &str, key: &str) -> LitellmHttpSource {
         base,
         Auth::Bearer(Secret::new(key)),
         Arc::new(HttpTransport::default()),
-        Duration::from_secs(5),
+        Duration::from_secs(1),
     )
     .with_clock(fixed_clock(FIXTURE_DAY))
 }
@@ -189,6 +196,16 @@ async fn server_errors_garbage_and_refusals_are_reported_and_it_recovers() {
     assert!(matches!(src.read().await, Err(SourceError::Unavailable(_))));
     fake.forced.store(200, Ordering::SeqCst);
     assert!(matches!(src.read().await, Err(SourceError::Malformed(_))));
+    fake.forced.store(598, Ordering::SeqCst);
+    assert!(
+        matches!(src.read().await, Err(SourceError::Timeout(_))),
+        "slower than the timeout"
+    );
+    fake.forced.store(597, Ordering::SeqCst);
+    assert!(
+        matches!(src.read().await, Err(SourceError::Malformed(_))),
+        "a huge body is refused, not buffered"
+    );
     fake.forced.store(0, Ordering::SeqCst);
     assert!(src.read().await.is_ok());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
