@@ -393,3 +393,19 @@ fn runbook_queries_name_only_schema_families_and_recording_rules() {
         "the runbooks' promql blocks were not found ({checked} names)"
     );
 }
+
+#[test]
+fn the_operations_manual_lists_every_alert_with_its_runbook() {
+    let manual = std::fs::read_to_string(root().join("docs/operations.md")).expect("manual");
+    for name in alert_names() {
+        let row = format!("| {name} |");
+        assert!(
+            manual.contains(&row),
+            "docs/operations.md has no row for {name}"
+        );
+        assert!(
+            manual.contains(&format!("(runbooks/{name}.md)")),
+            "docs/operations.md does not link {name}'s runbook"
+        );
+    }
+}
