@@ -24,6 +24,22 @@ pub enum Command {
     ///
     /// Exits 0 when nothing is critical, 3 when something is, 1 when no exporter answers.
     Status(StatusArgs),
+    /// Live terminal UI: GPU grid, containers (GPU / non-GPU), LLM traffic, logs, problems.
+    ///
+    /// Keys: tab to change pane, ↑↓/jk to move, enter to follow a container's logs, / to
+    /// filter, s to sort, p to pause, ? for help, q to quit.
+    Top(TopArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// Seconds between refreshes.
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub interval: f64,
+    #[command(flatten)]
+    pub demo: DemoArgs,
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
 }
 
 #[derive(Debug, Args)]

@@ -10,11 +10,13 @@ use llmmon_exporter::{Role, SourceMode};
 
 use crate::cli::{DemoArgs, EndpointArgs};
 
-/// Roles `status` and `top` read (cAdvisor and DCGM only feed dashboards).
-pub const READ_ROLES: [Role; 6] = [
+/// Roles `status` and `top` read (DCGM only feeds dashboards; cAdvisor gives `top` the
+/// containers' CPU and memory).
+pub const READ_ROLES: [Role; 7] = [
     Role::Gpu,
     Role::Containers,
     Role::Node,
+    Role::Cadvisor,
     Role::Vllm,
     Role::Litellm,
     Role::Langfuse,
@@ -93,6 +95,7 @@ pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, Str
     let roles = running
         .bound
         .iter()
+        .filter(|b| READ_ROLES.contains(&b.role))
         .map(|b| (b.role, format!("http://{}", b.addr)))
         .collect();
     Ok(Demo {

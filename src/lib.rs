@@ -6,6 +6,7 @@ pub mod endpoints;
 pub mod exit;
 pub mod rules;
 pub mod status;
+pub mod tui;
 
 /// Exposition parsing lives with the exporter, which reads vLLM's; the CLI reads ours with it.
 pub use llmmon_exporter::scrape;

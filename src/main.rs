@@ -5,12 +5,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use llmmon::cli::{Cli, Command, StatusArgs};
+use llmmon::cli::{Cli, Command, StatusArgs, TopArgs};
 use llmmon::endpoints::{self, Endpoints};
 use llmmon::exit::Exit;
 use llmmon::status;
 
-/// Collection interval of the in-process demo exporters.
+/// Collection interval of the in-process demo exporters for `status --demo`.
 const DEMO_INTERVAL: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
@@ -39,7 +39,54 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<Exit, (Exit, String)> {
     match cli.command {
         Command::Status(args) => status_cmd(args).await,
+        Command::Top(args) => top_cmd(args).await,
     }
+}
+
+async fn top_cmd(args: TopArgs) -> Result<Exit, (Exit, String)> {
+    use std::sync::Arc;
+
+    use llmmon::tui::logs::{DockerLogs, LogSource, SimLogs};
+    if !(0.1..=3600.0).contains(&args.interval) {
+        return Err((
+            Exit::Usage,
+            format!("--interval {} (must be 0.1 to 3600 seconds)", args.interval),
+        ));
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err((
+            Exit::Usage,
+            "llmmon top needs a terminal; use `llmmon status` in scripts".into(),
+        ));
+    }
+    let interval = Duration::from_secs_f64(args.interval);
+    let (endpoints, _demo, logs, mode): (_, _, Arc<dyn LogSource>, _) = if args.demo.demo {
+        let demo = endpoints::start_demo(&args.demo, interval)
+            .await
+            .map_err(|e| (Exit::Usage, e))?;
+        let containers = demo
+            .endpoints
+            .url(llmmon_exporter::Role::Containers)
+            .unwrap_or_default()
+            .to_owned();
+        let logs = Arc::new(SimLogs {
+            base_url: containers,
+            client: reqwest::Client::new(),
+        });
+        (demo.endpoints.clone(), Some(demo), logs, "demo")
+    } else {
+        let e = Endpoints::from_args(&args.endpoints).map_err(|e| (Exit::Usage, e))?;
+        let socket = std::env::var("DOCKER_HOST")
+            .unwrap_or_else(|_| llmmon_exporter::docker::DEFAULT_SOCKET.to_owned());
+        let logs = Arc::new(DockerLogs {
+            client: llmmon_exporter::docker::DockerClient::new(&socket),
+        });
+        (e, None, logs, "live")
+    };
+    llmmon::tui::run(endpoints, logs, mode, interval)
+        .await
+        .map_err(|e| (Exit::Failure, format!("terminal error: {e}")))?;
+    Ok(Exit::Success)
 }
 
 async fn status_cmd(args: StatusArgs) -> Result<Exit, (Exit, String)> {

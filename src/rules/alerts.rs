@@ -230,7 +230,7 @@ fn containers(cfg: &Config) -> Group<Alert> {
 
 fn models(cfg: &Config) -> Group<Alert> {
     let state = s::VLLM_STATE.name;
-    let window_s = num(seconds(cfg.rate_window));
+    let window_s = num(seconds(cfg.error_window));
     Group {
         name: "llmmon-models",
         rules: vec![
@@ -277,7 +277,7 @@ fn models(cfg: &Config) -> Group<Alert> {
                 format!(
                     "{VALUE_PCT} of the requests to {{{{ $labels.model }}}} failed over the \
                      last {} (critical above {}, once at least {} requests failed).",
-                    cfg.rate_window,
+                    cfg.error_window,
                     percent(cfg.error_ratio_critical),
                     num(cfg.error_min_failed)
                 ),

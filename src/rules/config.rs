@@ -35,7 +35,7 @@ pub struct Config {
     /// Share of failed requests per model that is an incident (ratio).
     pub error_ratio_critical: f64,
     /// Failed requests a model must have in the error window before its ratio counts. At
-    /// 10–20 requests per minute one error in a quiet window is 10 %; raise this with traffic.
+    /// 10–20 requests per minute one error in a quiet window is 10 %.
     pub error_min_failed: f64,
     /// How many times its baseline the p95 latency may grow before a warning.
     pub latency_factor: f64,
@@ -48,8 +48,12 @@ pub struct Config {
     pub queue_warning_requests: f64,
 
     // ------------------------------------------------------------------ rate windows
-    /// Window of CPU and request-error rates. Keep it at least 4 scrape intervals (30 s).
+    /// Window of CPU, token and first-token rates. Keep it at least 4 scrape intervals.
     pub rate_window: &'static str,
+    /// Window of the request error ratio. At 10–20 requests per minute spread over ten
+    /// models, 5 minutes hold too few requests per model to see 5 % (15 minutes of the
+    /// busiest model hold 25–50); shorten it when traffic grows.
+    pub error_window: &'static str,
     /// Window of latency quantiles: longer, because at 10–20 requests per minute a model
     /// sees only a handful of requests in 5 minutes.
     pub latency_window: &'static str,
@@ -111,6 +115,7 @@ impl Default for Config {
             queue_warning_requests: t::QUEUE_WARNING_REQUESTS,
 
             rate_window: "5m",
+            error_window: "15m",
             latency_window: "15m",
             restart_window: "10m",
             latency_baseline_offset: "1w",

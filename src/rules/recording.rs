@@ -56,7 +56,7 @@ pub fn request_success_rate(cfg: &Config) -> String {
     format!(
         "model:{}:rate{}",
         s::VLLM_REQUEST_SUCCESS.base_name(),
-        cfg.rate_window
+        cfg.error_window
     )
 }
 
@@ -65,7 +65,7 @@ pub fn request_errors_rate(cfg: &Config) -> String {
     format!(
         "model:{}:rate{}",
         s::VLLM_REQUEST_ERRORS.base_name(),
-        cfg.rate_window
+        cfg.error_window
     )
 }
 
@@ -74,7 +74,7 @@ pub fn request_error_ratio(cfg: &Config) -> String {
     format!(
         "model:{}:ratio_rate{}",
         s::VLLM_REQUEST_ERRORS.base_name(),
-        cfg.rate_window
+        cfg.error_window
     )
 }
 
@@ -206,15 +206,17 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                 rule(
                     request_success_rate(cfg),
                     format!(
-                        "sum by (model) (rate({}[{w}]))",
-                        s::VLLM_REQUEST_SUCCESS.name
+                        "sum by (model) (rate({}[{}]))",
+                        s::VLLM_REQUEST_SUCCESS.name,
+                        cfg.error_window
                     ),
                 ),
                 rule(
                     request_errors_rate(cfg),
                     format!(
-                        "sum by (model) (rate({}[{w}]))",
-                        s::VLLM_REQUEST_ERRORS.name
+                        "sum by (model) (rate({}[{}]))",
+                        s::VLLM_REQUEST_ERRORS.name,
+                        cfg.error_window
                     ),
                 ),
                 rule(

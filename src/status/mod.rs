@@ -114,7 +114,14 @@ impl ServerStatus {
 
 /// Scrapes every role concurrently.
 pub async fn gather(endpoints: &Endpoints, mode: &str) -> ServerStatus {
-    let client = reqwest::Client::new();
+    summarise(scrape_all(&reqwest::Client::new(), endpoints).await, mode)
+}
+
+/// One scrape of a role: where, and what came back (or why nothing did).
+pub type RoleScrape = (Role, String, Result<Scrape, String>);
+
+/// Scrapes every role's `/metrics` concurrently.
+pub async fn scrape_all(client: &reqwest::Client, endpoints: &Endpoints) -> Vec<RoleScrape> {
     let fetches = endpoints.roles.iter().map(|(role, url)| {
         let client = client.clone();
         let metrics = format!("{url}/metrics");
@@ -123,12 +130,11 @@ pub async fn gather(endpoints: &Endpoints, mode: &str) -> ServerStatus {
             (*role, url.clone(), r)
         }
     });
-    let results = futures::future::join_all(fetches).await;
-    summarise(results, mode)
+    futures::future::join_all(fetches).await
 }
 
 /// Builds the summary from each role's scrape (or the reason it failed).
-pub fn summarise(results: Vec<(Role, String, Result<Scrape, String>)>, mode: &str) -> ServerStatus {
+pub fn summarise(results: Vec<RoleScrape>, mode: &str) -> ServerStatus {
     let mut sources = Vec::new();
     let mut scrapes: BTreeMap<Role, Scrape> = BTreeMap::new();
     for (role, url, result) in results {

@@ -1,0 +1,177 @@
+//! `llmmon top`: the live terminal UI. Collection runs on its own tasks and sends whole
+//! snapshots; the UI loop owns the state, turns keys into actions, and redraws. The
+//! terminal is restored on every exit path (normal exit, error, panic, Ctrl-C).
+
+pub mod app;
+pub mod data;
+pub mod logs;
+pub mod view;
+
+use std::io::{self, Stdout};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute};
+use futures::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+use app::{action_for, App};
+use logs::LogSource;
+
+use crate::endpoints::Endpoints;
+
+/// Lines fetched per log refresh.
+const LOG_TAIL: usize = 200;
+
+/// Messages from the collection tasks to the UI loop.
+pub enum Update {
+    Snapshot(Box<data::Snapshot>),
+    Logs(String, Vec<logs::Line>),
+    LogError(String),
+}
+
+/// Puts the terminal back whatever happens.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> io::Result<Self> {
+        terminal::enable_raw_mode()?;
+        execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+        Ok(Self)
+    }
+}
+
+fn restore() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Restores the terminal before the default panic message is printed.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Fetches every role each `interval` and sends snapshots.
+fn spawn_collector(
+    endpoints: Endpoints,
+    mode: &'static str,
+    interval: Duration,
+    tx: mpsc::Sender<Update>,
+) {
+    tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let results = crate::status::scrape_all(&client, &endpoints).await;
+            let snap = data::snapshot(results, mode, llmmon_exporter::sim::now());
+            if tx.send(Update::Snapshot(Box::new(snap))).await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Tails the followed container's logs each `interval`.
+fn spawn_logs(
+    source: Arc<dyn LogSource>,
+    interval: Duration,
+    follow: tokio::sync::watch::Receiver<Option<String>>,
+    tx: mpsc::Sender<Update>,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        let mut since = llmmon_exporter::sim::now() - 300.0;
+        let mut current: Option<String> = None;
+        loop {
+            tick.tick().await;
+            let want = follow.borrow().clone();
+            if want != current {
+                current = want.clone();
+                since = llmmon_exporter::sim::now() - 300.0;
+            }
+            let Some(name) = want else { continue };
+            let update = match source.tail(&name, since, LOG_TAIL).await {
+                Ok(lines) => {
+                    if let Some(last) = lines.last() {
+                        since = last.ts;
+                    }
+                    Update::Logs(name, lines)
+                }
+                Err(e) => Update::LogError(e),
+            };
+            if tx.send(update).await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Runs the UI until the user quits.
+pub async fn run(
+    endpoints: Endpoints,
+    logs: Arc<dyn LogSource>,
+    mode: &'static str,
+    interval: Duration,
+) -> io::Result<()> {
+    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let (tx, mut rx) = mpsc::channel(16);
+    spawn_collector(endpoints, mode, interval, tx.clone());
+    let (follow_tx, follow_rx) = tokio::sync::watch::channel(None);
+    spawn_logs(logs, interval, follow_rx, tx);
+
+    install_panic_hook();
+    let _guard = TerminalGuard::enter()?;
+    let mut terminal: Terminal<CrosstermBackend<Stdout>> =
+        Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    let mut app = App::new(colour);
+    let mut events = EventStream::new();
+    terminal.draw(|f| view::draw(f, &app))?;
+    loop {
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    if let Some(a) = action_for(k, app.filtering) {
+                        app.update(a);
+                    }
+                }
+                Some(Ok(Event::Resize(_, _))) => {
+                    terminal.autoresize()?;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            msg = rx.recv() => match msg {
+                Some(Update::Snapshot(s)) => app.on_snapshot(*s),
+                Some(Update::Logs(c, lines)) => app.on_logs(&c, lines),
+                Some(Update::LogError(e)) => app.log_error = Some(e),
+                None => break,
+            },
+        }
+        if app.quit {
+            break;
+        }
+        if *follow_tx.borrow() != app.log_container {
+            let _ = follow_tx.send(app.log_container.clone());
+        }
+        terminal.draw(|f| view::draw(f, &app))?;
+    }
+    Ok(())
+}
