@@ -1,0 +1,143 @@
+//! `llmmon top` in a real terminal against btop, htop and bottom as yardsticks: in tmux at
+//! 120×40, 1 s refresh, 60 s of steady state after the first frame. Measures CPU % of one
+//! core (from /proc/<pid>/stat), RSS, bytes written to the terminal per second (tmux
+//! pipe-pane), and time to the first frame.
+//!
+//! Run: `cargo bench --bench top` (needs tmux, htop, btop; bottom's `btm` when installed:
+//! `cargo install bottom`). Set LLMMON_BENCH_SECONDS to shorten the steady state. Report on
+//! stdout and in target/bench-top.md.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux(String);
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.0, "kill-server"]).output();
+    }
+}
+
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok()))
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+struct Result {
+    name: String,
+    first_frame_ms: f64,
+    cpu_pct: f64,
+    rss_mb: f64,
+    bytes_per_s: f64,
+}
+
+fn measure(name: &str, command: &str, marker: &str, seconds: u64) -> Option<Result> {
+    let tmux = Tmux(format!("llmmon-bench-{}", std::process::id()));
+    let log: PathBuf = std::env::temp_dir().join(format!("llmmon-bench-{name}.out"));
+    let _ = std::fs::remove_file(&log);
+    let started = Instant::now();
+    tmux.run(&["new-session", "-d", "-s", "b", "-x", "120", "-y", "40", &format!("exec {command}")]);
+    tmux.run(&["pipe-pane", "-o", "-t", "b", &format!("cat >> {}", log.display())]);
+    let pid: u32 = tmux.run(&["display", "-p", "-t", "b", "#{pane_pid}"]).trim().parse().ok()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        if tmux.run(&["capture-pane", "-p", "-t", "b"]).contains(marker) {
+            break started.elapsed();
+        }
+        if Instant::now() > deadline {
+            eprintln!("{name}: no first frame with {marker:?} in 30 s");
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // Let start-up settle, then measure the steady state.
+    std::thread::sleep(Duration::from_secs(3));
+    let bytes0 = std::fs::metadata(&log).map_or(0, |m| m.len());
+    let ticks0 = cpu_ticks(pid)?;
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs(seconds));
+    let ticks1 = cpu_ticks(pid)?;
+    let elapsed = t0.elapsed().as_secs_f64();
+    let bytes1 = std::fs::metadata(&log).map_or(0, |m| m.len());
+    let clk = 100.0; // USER_HZ on Linux
+    Some(Result {
+        name: name.to_owned(),
+        first_frame_ms: first.as_secs_f64() * 1000.0,
+        cpu_pct: (ticks1 - ticks0) as f64 / clk / elapsed * 100.0,
+        rss_mb: rss_mb(pid),
+        bytes_per_s: (bytes1 - bytes0) as f64 / elapsed,
+    })
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let seconds: u64 = std::env::var("LLMMON_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let llmmon = env!("CARGO_BIN_EXE_llmmon");
+    let exporter = PathBuf::from(llmmon).with_file_name("llmmon-exporter");
+    let mut rows = Vec::new();
+    rows.extend(measure("llmmon top --demo (exporters in-process)", &format!("{llmmon} top --demo"), "GPU 7", seconds));
+    // The deployed shape: exporters in their own process, the TUI reading them over HTTP.
+    let exporters = std::process::Command::new(&exporter)
+        .args(["all", "--interval", "1"])
+        .env("LLMMON_LOG", "warn")
+        .env("LLMMON_LISTEN__GPU", "127.0.0.1:19445")
+        .env("LLMMON_LISTEN__CONTAINERS", "127.0.0.1:19904")
+        .env("LLMMON_LISTEN__NODE", "127.0.0.1:19100")
+        .env("LLMMON_LISTEN__CADVISOR", "127.0.0.1:18080")
+        .env("LLMMON_LISTEN__DCGM", "127.0.0.1:19400")
+        .env("LLMMON_LISTEN__VLLM", "127.0.0.1:19902")
+        .env("LLMMON_LISTEN__LITELLM", "127.0.0.1:19901")
+        .env("LLMMON_LISTEN__LANGFUSE", "127.0.0.1:19903")
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Ok(mut child) = exporters {
+        std::thread::sleep(Duration::from_secs(2));
+        let args = "--exporter gpu=http://127.0.0.1:19445 --exporter containers=http://127.0.0.1:19904 \
+                    --exporter node=http://127.0.0.1:19100 --exporter cadvisor=http://127.0.0.1:18080 \
+                    --exporter vllm=http://127.0.0.1:19902 --exporter litellm=http://127.0.0.1:19901 \
+                    --exporter langfuse=http://127.0.0.1:19903";
+        rows.extend(measure("llmmon top (TUI only, exporters separate)", &format!("{llmmon} top {args}"), "GPU 7", seconds));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    rows.extend(measure("btop", "btop", "cpu", seconds));
+    rows.extend(measure("htop (-d 10 = 1 s)", "htop -d 10", "Tasks", seconds));
+    let home = std::env::var("HOME").unwrap_or_default();
+    let btm = format!("{home}/.cargo/bin/btm");
+    if std::path::Path::new(&btm).exists() {
+        rows.extend(measure("bottom (btm -r 1000)", &format!("{btm} -r 1000"), "CPU", seconds));
+    } else {
+        eprintln!("bottom not installed: cargo install bottom");
+    }
+    let mut report = format!(
+        "| program | first frame (ms) | CPU % of a core | RSS (MB) | bytes/s to terminal |\n|---|---:|---:|---:|---:|\n"
+    );
+    for r in &rows {
+        report.push_str(&format!(
+            "| {} | {:.0} | {:.2} | {:.1} | {:.0} |\n",
+            r.name, r.first_frame_ms, r.cpu_pct, r.rss_mb, r.bytes_per_s
+        ));
+    }
+    report.push_str(&format!("\n(steady state {seconds} s, tmux 120×40)\n"));
+    println!("{report}");
+    let _ = std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-top.md"), &report);
+}
