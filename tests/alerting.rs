@@ -3,7 +3,9 @@
 //! simulator's roles, with real Alertmanager, raises no alert in `normal` and the alerts
 //! each scenario or fault names once it is switched on at run time (their expressions hold:
 //! the alert is pending or firing). Copies of the GPU temperature alerts without `for`
-//! travel all the way to Alertmanager, where the critical one inhibits the warning.
+//! travel all the way to Alertmanager, where the critical one inhibits the warning. Alerts
+//! that need minutes of traffic (the error ratio) are checked on an hour of simulated
+//! history, backfilled into real Prometheus at the production scrape interval.
 
 mod support;
 
@@ -13,12 +15,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::sim::{self, Conditions, Fault, Scenario};
+use llmmon_exporter::exposition::render as render_exposition;
+use llmmon_exporter::sim::{self, Conditions, Fault, Scenario, Simulator};
 use llmmon_exporter::{service, Role, SourceMode};
 use serde_json::{json, Value as Json};
 use serde_yaml::Value;
 use support::alertmanager::Alertmanager;
-use support::{local_prometheus_config, require, wait_for, Prometheus};
+use support::{free_port, local_prometheus_config, require, wait_for, Proc, Prometheus};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -515,4 +518,232 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
     assert!(bad.is_empty(), "rule evaluation errors: {bad:?}");
     running.stop.cancel();
     println!("all scenarios: {:?}", started.elapsed());
+}
+
+/// The simulator's history of `roles` from `from` to `to` every `step` seconds, as
+/// OpenMetrics for `promtool tsdb create-blocks-from openmetrics`, each series with the
+/// job and instance labels a scrape would add.
+async fn history(
+    sim: &std::sync::Arc<Simulator>,
+    roles: &[Role],
+    from: f64,
+    to: f64,
+    step: f64,
+) -> String {
+    let mut out = String::new();
+    let mut t = from;
+    while t <= to {
+        for &role in roles {
+            let text = render_exposition(&sim.role_metrics(role, t).await.expect("sim answers"));
+            let target = format!("job=\"{role}\",instance=\"backfill:1\"");
+            for line in text
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+            {
+                let (series, value) = line.rsplit_once(' ').expect("sample line");
+                let series = match series.split_once('{') {
+                    Some((name, labels)) => format!("{name}{{{target},{labels}"),
+                    None => format!("{series}{{{target}}}"),
+                };
+                out.push_str(&format!("{series} {value} {t}\n"));
+            }
+        }
+        t += step;
+    }
+    out.push_str("# EOF\n");
+    out
+}
+
+/// An alert expression with every recording rule replaced by its definition, so that it
+/// can be evaluated on backfilled raw series (recording rules do not run over the past).
+fn inline(expr: &str, recorded: &std::collections::BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let flush = |word: &mut String, out: &mut String| {
+        match recorded.get(word.as_str()) {
+            Some(def) => out.push_str(&format!("({})", inline(def, recorded))),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in expr.chars() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+            continue;
+        }
+        flush(&mut word, &mut out);
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+        }
+        out.push(c);
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_hour_of_history_holds_the_error_alert_in_an_error_burst_and_no_alert_in_normal() {
+    let started = Instant::now();
+    let step = 30.0;
+    let now = (sim::now() / step).floor() * step;
+    let (from, burst) = (now - 3600.0, now - 1200.0);
+    let simulator = Simulator::new(42, 1, Conditions::default(), from);
+    simulator.set_conditions(
+        burst,
+        Conditions {
+            scenario: Scenario::Normal,
+            faults: [Fault::ErrorBurst].into(),
+        },
+    );
+    let roles = [
+        Role::Vllm,
+        Role::Node,
+        Role::Gpu,
+        Role::Containers,
+        Role::Litellm,
+    ];
+    let text = history(&simulator, &roles, from, now, step).await;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("history.om");
+    std::fs::write(&input, text).expect("write history");
+    let data = dir.path().join("data");
+    let promtool = require("promtool", "prometheus");
+    let o = Command::new(promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&input)
+        .arg(&data)
+        .output()
+        .expect("run promtool");
+    assert!(
+        o.status.success(),
+        "backfill failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let cfg = dir.path().join("prometheus.yml");
+    std::fs::write(&cfg, "global:\n  scrape_interval: 30s\n").expect("config");
+    let port = free_port();
+    let _prom = Proc(
+        Command::new(require("prometheus", "prometheus"))
+            .arg(format!("--config.file={}", cfg.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start prometheus"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let ready = wait_for(Duration::from_secs(30), || async {
+        client
+            .get(format!("{url}/-/ready"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+    })
+    .await;
+    assert!(
+        ready.is_some(),
+        "prometheus did not start on the backfilled data"
+    );
+
+    let rules_dir = root().join("compose/config/prometheus/rules");
+    let load = |file: &str| -> Vec<Value> {
+        let doc: Value =
+            serde_yaml::from_str(&std::fs::read_to_string(rules_dir.join(file)).expect("rules"))
+                .expect("YAML");
+        doc["groups"]
+            .as_sequence()
+            .expect("groups")
+            .iter()
+            .flat_map(|g| g["rules"].as_sequence().cloned().unwrap_or_default())
+            .collect()
+    };
+    let recorded: std::collections::BTreeMap<String, String> = load("llmmon-recording.yml")
+        .iter()
+        .map(|r| {
+            (
+                r["record"].as_str().expect("record").to_owned(),
+                r["expr"].as_str().expect("expr").to_owned(),
+            )
+        })
+        .collect();
+    // The latency alert compares with a week ago (an offset on a recording rule, which has
+    // no inline form); promtool's tests cover it.
+    let alerts: Vec<(String, String)> = load("llmmon-alerts.yml")
+        .iter()
+        .map(|r| {
+            (
+                r["alert"].as_str().expect("alert").to_owned(),
+                inline(r["expr"].as_str().expect("expr"), &recorded),
+            )
+        })
+        .filter(|(_, e)| !e.contains(" offset "))
+        .collect();
+    assert!(alerts.len() >= 17, "{}", alerts.len());
+    let holding = |t: f64| {
+        let (client, url, alerts) = (client.clone(), url.clone(), alerts.clone());
+        async move {
+            let mut out = Vec::new();
+            for (name, expr) in &alerts {
+                let resp: Json = client
+                    .get(format!("{url}/api/v1/query"))
+                    .query(&[("query", expr.as_str()), ("time", &t.to_string())])
+                    .send()
+                    .await
+                    .expect("query")
+                    .json()
+                    .await
+                    .expect("JSON");
+                assert_eq!(resp["status"], "success", "{name}: {resp}");
+                for r in resp["data"]["result"].as_array().into_iter().flatten() {
+                    out.push(format!("{name} {}", r["metric"]));
+                }
+            }
+            out
+        }
+    };
+    // Normal, once the 15-minute windows are full: nothing holds, every 5 minutes.
+    let mut t = from + 1200.0;
+    while t < burst {
+        let held = holding(t).await;
+        assert!(held.is_empty(), "normal history at {t}: {held:#?}");
+        t += 300.0;
+    }
+    // Twenty minutes into a burst of 15 % failed requests: the error alert, and only it.
+    let held = holding(now).await;
+    assert!(
+        held.iter()
+            .any(|h| h.starts_with("RequestErrorRateCritical ")),
+        "the error burst raised no error alert: {held:#?}"
+    );
+    assert!(
+        held.iter()
+            .all(|h| h.starts_with("RequestErrorRateCritical ")),
+        "the error burst raised other alerts: {held:#?}"
+    );
+    println!("backfill: {:?}, models: {held:?}", started.elapsed());
+}
+
+#[test]
+fn inlining_replaces_recording_rules_by_their_definitions_outside_strings() {
+    let recorded = [
+        ("a:b:rate5m".to_owned(), "sum(rate(b[5m]))".to_owned()),
+        ("a:c:ratio".to_owned(), "a:b:rate5m / 2".to_owned()),
+    ]
+    .into();
+    assert_eq!(
+        inline(r#"a:c:ratio > 1 and on (m) x{s="a:b:rate5m"}"#, &recorded),
+        r#"((sum(rate(b[5m]))) / 2) > 1 and on (m) x{s="a:b:rate5m"}"#
+    );
 }
