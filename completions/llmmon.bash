@@ -22,11 +22,17 @@ _llmmon() {
             llmmon,status)
                 cmd="llmmon__subcmd__status"
                 ;;
+            llmmon,top)
+                cmd="llmmon__subcmd__top"
+                ;;
             llmmon__subcmd__help,help)
                 cmd="llmmon__subcmd__help__subcmd__help"
                 ;;
             llmmon__subcmd__help,status)
                 cmd="llmmon__subcmd__help__subcmd__status"
+                ;;
+            llmmon__subcmd__help,top)
+                cmd="llmmon__subcmd__help__subcmd__top"
                 ;;
             *)
                 ;;
@@ -35,7 +41,7 @@ _llmmon() {
 
     case "${cmd}" in
         llmmon)
-            opts="-h -V --help --version status help"
+            opts="-h -V --help --version status top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -49,7 +55,7 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__help)
-            opts="status help"
+            opts="status top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -90,6 +96,20 @@ _llmmon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmmon__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmmon__subcmd__status)
             opts="-h -V --json --demo --scenario --fault --host --exporter --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -97,6 +117,40 @@ _llmmon() {
                 return 0
             fi
             case "${prev}" in
+                --scenario)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exporter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__top)
+            opts="-h -V --interval --demo --scenario --fault --host --exporter --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --scenario)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -27,6 +27,7 @@ end
 complete -c llmmon -n "__fish_llmmon_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmmon -n "__fish_llmmon_needs_command" -s V -l version -d 'Print version'
 complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "status" -d 'One-shot summary of the server: GPUs, containers, models, traffic, problems'
+complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "top" -d 'Live terminal UI: GPU grid, containers (GPU / non-GPU), LLM traffic, logs, problems'
 complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r
@@ -36,5 +37,14 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l json -d 'Print 
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l demo -d 'Start the exporter roles in-process on a simulated 8-GPU server and read those'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s V -l version -d 'Print version'
-complete -c llmmon -n "__fish_llmmon_using_subcommand help; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'One-shot summary of the server: GPUs, containers, models, traffic, problems'
-complete -c llmmon -n "__fish_llmmon_using_subcommand help; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l interval -d 'Seconds between refreshes' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l host -d 'Host the exporter roles listen on (each on its default port)' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l exporter -d 'Override one role\'s base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable)' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l demo -d 'Start the exporter roles in-process on a simulated 8-GPU server and read those'
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -s V -l version -d 'Print version'
+complete -c llmmon -n "__fish_llmmon_using_subcommand help; and not __fish_seen_subcommand_from status top help" -f -a "status" -d 'One-shot summary of the server: GPUs, containers, models, traffic, problems'
+complete -c llmmon -n "__fish_llmmon_using_subcommand help; and not __fish_seen_subcommand_from status top help" -f -a "top" -d 'Live terminal UI: GPU grid, containers (GPU / non-GPU), LLM traffic, logs, problems'
+complete -c llmmon -n "__fish_llmmon_using_subcommand help; and not __fish_seen_subcommand_from status top help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

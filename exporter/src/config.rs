@@ -16,6 +16,20 @@ use crate::containers::docker_source::DockerSourceConfig;
 use crate::role::Role;
 use crate::sim::{Conditions, Fault, Scenario};
 
+/// The file's sections: `LLMMON_<SECTION>__<KEY>` variables of these set settings; other
+/// `LLMMON_` variables (secrets such as `LLMMON_VLLM_API_KEY`, CLI defaults) are not read here.
+pub const SECTIONS: [&str; 9] = [
+    "collect",
+    "sim",
+    "listen",
+    "docker",
+    "gpu",
+    "containers",
+    "vllm",
+    "litellm",
+    "langfuse",
+];
+
 /// Shortest collection interval accepted (the simulator in `llmmon top --demo` uses 1 s).
 pub const MIN_INTERVAL_S: f64 = 1.0;
 
@@ -259,16 +273,9 @@ impl RawSettings {
         fig = fig.merge(Env::prefixed("LLMMON_").split("__").filter(|k| {
             // Only the sections this file defines; other LLMMON_ variables belong to the CLI.
             let k = k.as_str().to_ascii_lowercase();
-            [
-                "collect.",
-                "sim.",
-                "listen.",
-                "docker.",
-                "gpu.",
-                "containers.",
-            ]
-            .iter()
-            .any(|p| k.starts_with(p))
+            SECTIONS
+                .iter()
+                .any(|s| k.strip_prefix(s).is_some_and(|rest| rest.starts_with('.')))
         }));
         fig.extract()
             .map_err(|e| ConfigError(format!("bad configuration: {}", one_line(&e.to_string()))))
@@ -516,6 +523,36 @@ mod tests {
             assert_eq!(s.conditions.scenario, Scenario::HighLoad);
             assert_eq!(s.interval, Duration::from_secs(5));
             assert_eq!(s.docker.socket, "unix:///run/user/1000/docker.sock");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_section_of_the_file_can_be_set_from_the_environment() {
+        let v = serde_json::to_value(RawSettings::default()).expect("serialises");
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys.len(), SECTIONS.len(), "{keys:?}");
+        for k in keys {
+            assert!(SECTIONS.contains(&k), "section {k} missing from SECTIONS");
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LLMMON_VLLM__TIMEOUT_S", "2.5");
+            jail.set_env("LLMMON_LITELLM__URL", "http://gateway:4000");
+            jail.set_env(
+                "LLMMON_VLLM_API_KEY",
+                "not a setting: read by the role only",
+            );
+            let s = RawSettings::load(None)
+                .map_err(|e| e.to_string())?
+                .validate()
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.vllm.timeout, Duration::from_secs_f64(2.5));
+            assert_eq!(s.litellm.url, "http://gateway:4000");
             Ok(())
         });
     }
