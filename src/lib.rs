@@ -2,6 +2,7 @@
 //! TUI and ops commands), reading the exporter roles over HTTP.
 
 pub mod cli;
+pub mod dashboards;
 pub mod endpoints;
 pub mod exit;
 pub mod rules;

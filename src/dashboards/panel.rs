@@ -339,17 +339,37 @@ impl Panel {
             Kind::TimeSeries => {
                 json!({"legend": legend, "tooltip": {"mode": "multi", "sort": "desc"}})
             }
-            Kind::Stat => json!({"reduceOptions": reduce, "colorMode": "background", "graphMode": "area", "textMode": "auto", "justifyMode": "auto", "orientation": "auto"}),
-            Kind::Gauge => json!({"reduceOptions": reduce, "showThresholdMarkers": true, "showThresholdLabels": false}),
-            Kind::BarGauge => json!({"reduceOptions": reduce, "displayMode": "gradient", "orientation": "horizontal", "showUnfilled": true}),
-            Kind::Table => json!({"showHeader": true, "cellHeight": "sm", "footer": {"show": false}}),
-            Kind::Heatmap => json!({"calculate": false, "yAxis": {"axisPlacement": "left"}, "color": {"mode": "scheme", "scheme": "Oranges"}, "cellGap": 1, "tooltip": {"mode": "single", "yHistogram": false}, "legend": {"show": true}}),
-            Kind::PieChart => json!({"reduceOptions": reduce, "pieType": "donut", "legend": {"displayMode": "table", "placement": "right", "showLegend": true, "values": ["value", "percent"]}, "tooltip": {"mode": "single"}}),
-            Kind::StateTimeline => json!({"showValue": "auto", "mergeValues": true, "rowHeight": 0.8, "legend": {"displayMode": "list", "placement": "bottom", "showLegend": true}}),
-            Kind::Logs => json!({"showTime": true, "wrapLogMessage": true, "sortOrder": "Descending", "enableLogDetails": true, "dedupStrategy": "none", "prettifyLogMessage": false, "showLabels": false, "showCommonLabels": false}),
+            Kind::Stat => {
+                json!({"reduceOptions": reduce, "colorMode": "background", "graphMode": "area", "textMode": "auto", "justifyMode": "auto", "orientation": "auto"})
+            }
+            Kind::Gauge => {
+                json!({"reduceOptions": reduce, "showThresholdMarkers": true, "showThresholdLabels": false})
+            }
+            Kind::BarGauge => {
+                json!({"reduceOptions": reduce, "displayMode": "gradient", "orientation": "horizontal", "showUnfilled": true})
+            }
+            Kind::Table => {
+                json!({"showHeader": true, "cellHeight": "sm", "footer": {"show": false}})
+            }
+            Kind::Heatmap => {
+                json!({"calculate": false, "yAxis": {"axisPlacement": "left"}, "color": {"mode": "scheme", "scheme": "Oranges"}, "cellGap": 1, "tooltip": {"mode": "single", "yHistogram": false}, "legend": {"show": true}})
+            }
+            Kind::PieChart => {
+                json!({"reduceOptions": reduce, "pieType": "donut", "legend": {"displayMode": "table", "placement": "right", "showLegend": true, "values": ["value", "percent"]}, "tooltip": {"mode": "single"}})
+            }
+            Kind::StateTimeline => {
+                json!({"showValue": "auto", "mergeValues": true, "rowHeight": 0.8, "legend": {"displayMode": "list", "placement": "bottom", "showLegend": true}})
+            }
+            Kind::Logs => {
+                json!({"showTime": true, "wrapLogMessage": true, "sortOrder": "Descending", "enableLogDetails": true, "dedupStrategy": "none", "prettifyLogMessage": false, "showLabels": false, "showCommonLabels": false})
+            }
             Kind::Text => json!({"mode": "markdown", "content": ""}),
-            Kind::AlertList => json!({"viewMode": "list", "groupMode": "default", "maxItems": 20, "sortOrder": 1, "stateFilter": {"firing": true, "pending": true, "noData": false, "normal": false, "error": true}, "alertInstanceLabelFilter": "", "datasource": "Prometheus", "showInstances": true}),
-            Kind::DashList => json!({"showHeadings": false, "showSearch": true, "showStarred": false, "showRecentlyViewed": false, "tags": ["llmmon"], "maxItems": 20, "query": ""}),
+            Kind::AlertList => {
+                json!({"viewMode": "list", "groupMode": "default", "maxItems": 20, "sortOrder": 1, "stateFilter": {"firing": true, "pending": true, "noData": false, "normal": false, "error": true}, "alertInstanceLabelFilter": "", "datasource": "Prometheus", "showInstances": true})
+            }
+            Kind::DashList => {
+                json!({"showHeadings": false, "showSearch": true, "showStarred": false, "showRecentlyViewed": false, "tags": ["llmmon"], "maxItems": 20, "query": ""})
+            }
         };
         for (k, v) in &self.extra_options {
             o[k] = v.clone();

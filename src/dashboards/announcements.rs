@@ -1,0 +1,87 @@
+//! Announcements and status: the critical banner, status per service, the maintenance
+//! timeline, the model lifecycle calendar, the changelog and priorities. Built on the
+//! PLANNED metrics of the announcements service ([`planned`]); the model status row reads
+//! metrics that exist today.
+
+use llmmon_exporter::schema as s;
+use serde_json::json;
+
+use super::panel::{bargauge, instant, prom, stat, states, table, tablep};
+use super::{planned as p, row, uid, vllm, Audience, Dashboard, Folder};
+
+pub fn dashboard() -> Dashboard {
+    let active = p::ANNOUNCEMENT_ACTIVE;
+    let mut d = Dashboard::new(
+        uid::ANNOUNCEMENTS,
+        "Announcements and status",
+        "announcements",
+        Folder::EndUsers,
+    );
+    d.audience = Audience::Everyone;
+    d.purpose = "What users and maintainers should know: critical messages, the status of each service, planned maintenance, model deprecations and what changed.";
+    d.tags.push("end-users");
+    d.tags.push("announcements");
+    d.time_from = "now-7d";
+    d.annotations = vec![(
+        "Announcements",
+        format!("{active}{{kind=~\"maintenance|deprecation|endpoint_change\"}} == 1"),
+    )];
+    d.rows = vec![
+        row("Now", vec![
+            stat("Critical announcements", "none").size(24, 4)
+                .desc("Every critical announcement in force, by title (red banner).")
+                .q(instant(format!("{active}{{severity=\"critical\"}} == 1"), "{{title}}"))
+                .thresholds(vec![super::panel::Step { value: None, color: "red" }])
+                .option("textMode", json!("name")).option("graphMode", json!("none")),
+            stat("Service status", "none").size(12, 5)
+                .desc("Published status per service: operational, degraded or down.")
+                .q(instant(format!(
+                    "max by (service) ({st}{{status=\"operational\"}} * 1 or {st}{{status=\"degraded\"}} * 2 or {st}{{status=\"down\"}} * 3)",
+                    st = p::SERVICE_STATUS
+                ), "{{service}}"))
+                .map(1.0, "operational", "green").map(2.0, "degraded", "orange").map(3.0, "down", "red")
+                .option("graphMode", json!("none")),
+            vllm::state_mappings(stat("Model status (measured)", "none").size(12, 5)
+                .desc("Each model's state as vLLM reports it, whatever has been announced.")
+                .q(instant(vllm::state_code(""), "{{model}}")))
+                .option("graphMode", json!("none")),
+            bargauge("Active by priority", "short").size(24, 4)
+                .desc("Announcements in force per priority (critical / warning / info).")
+                .q(instant(format!("count by (severity) ({active} == 1)"), "{{severity}}")),
+        ]),
+        row("Timeline", vec![
+            states("Maintenance timeline").size(24, 8)
+                .desc("When each maintenance window is (or was) in force.")
+                .q(prom(format!("{active}{{kind=\"maintenance\"}}"), "{{title}}"))
+                .map(0.0, "", "transparent").map(1.0, "maintenance", "blue"),
+            states("Service status over time").size(24, 6)
+                .desc("Published status per service.")
+                .q(prom(format!(
+                    "max by (service) ({st}{{status=\"operational\"}} * 1 or {st}{{status=\"degraded\"}} * 2 or {st}{{status=\"down\"}} * 3)",
+                    st = p::SERVICE_STATUS
+                ), "{{service}}"))
+                .map(1.0, "operational", "green").map(2.0, "degraded", "orange").map(3.0, "down", "red"),
+        ]),
+        row("Models and changes", vec![
+            tablep("Model lifecycle calendar", "dateTimeAsIso").size(12, 8)
+                .desc("When each model became available, is deprecated and will be retired.")
+                .q(table(p::MODEL_LIFECYCLE, "{{model}} {{event}}")),
+            tablep("Scheduled events", "dateTimeAsIso").size(12, 8)
+                .desc("Start and end of each announced window, with its kind and priority.")
+                .q(table(format!("{} * on (id) group_left (title, kind, severity) {active}", p::ANNOUNCEMENT_START), "{{title}} {{kind}} {{severity}}"))
+                .q(table(format!("{} * on (id) group_left (title) {active}", p::ANNOUNCEMENT_END), "{{title}}"))
+                .transform(json!({"id": "merge", "options": {}})),
+            tablep("Changelog and advisories", "dateTimeAsIso").size(24, 8)
+                .desc("New models, endpoint changes, performance advisories and release notes, newest first.")
+                .q(table(format!(
+                    "{} * on (id) group_left (title, kind, severity) ({active}{{kind=~\"changelog|new_model|endpoint_change|advisory\"}})",
+                    p::ANNOUNCEMENT_START
+                ), "{{kind}} {{title}} {{severity}}"))
+                .option("sortBy", json!([{"displayName": "Value", "desc": true}])),
+            tablep("Models served now", "none").size(24, 6)
+                .desc("Served models and their vLLM versions, measured (not announced).")
+                .q(table(s::VLLM_INFO.name, "{{model}} {{vllm_version}}")),
+        ]),
+    ];
+    d
+}

@@ -1,0 +1,118 @@
+//! `docs/dashboards.md`, generated from the dashboards themselves so the page lists exactly
+//! the panels that ship, what each answers and which alert it relates to.
+
+use super::{all, planned, Audience, Dashboard, Variable};
+
+const INTRO: &str = "# Dashboards
+
+Generated from `src/dashboards/` (do not edit this page: change the code, then run
+`LLMMON_UPDATE_GOLDEN=1 cargo test --test dashboards`, which rewrites `dashboards/**/*.json`
+and this page; without the variable the test fails when either drifts).
+
+Grafana provisions them from `dashboards/` (`compose/config/grafana/provisioning/dashboards/`):
+`home.json` is the home page, the rest sit in the folders *Infrastructure*, *LLM services* and
+*End users*. Every dashboard links to every other (the *llmmon* menu, top right) and to Home.
+Datasources are referred to by the provisioned uids `prometheus` and `loki`. Time series show
+the firing alerts of the related rule groups as annotations; thresholds are the alert rules'
+own (`exporter/src/thresholds.rs`, `src/rules/config.rs`).
+
+## How they are verified
+
+Grafana, Loki and Alloy cannot run on the development machines, so `tests/dashboards.rs`
+checks what can be checked without them:
+
+- **Structure**: unique panel ids, no overlapping grid positions, every panel has a title, a
+  unit and a datasource uid the provisioning defines; every dashboard has a uid, tags and
+  links; panel links point at existing dashboards; alerts named by panels exist.
+- **Metric names**: every metric a PromQL expression names is a schema family
+  (`exporter/src/schema.rs`), a recording rule (`src/rules/recording.rs`), Prometheus' own
+  `ALERTS`, or one of the planned announcement metrics below.
+- **PromQL returns data**: real Prometheus 2.42 scrapes every simulator role (and the
+  simulated LiteLLM proxy's own `/metrics`) with the generated recording rules loaded; every
+  panel and variable query runs with the variables set to *All* and to one real value
+  (`$__rate_interval`/`$__interval` as `1m`, `$__range` as `1h`, `$agg` as `1h`) and must
+  return series that carry every label the legend uses.
+- **LogQL parses**: every Loki query is parsed by `src/dashboards/logql.rs` (a parser of the
+  subset used, after Loki's documented grammar, with its own tests) and selects only on
+  labels Alloy attaches (`compose/config/alloy/config.alloy`).
+- **Query cost**: `cargo bench --bench dashboards` times each dashboard's queries over 30
+  days of backfilled simulator history (see `docs/benchmarks.md`).
+
+**Exceptions to \"returns data\"** — they run, but need not return series:
+
+- Queries on the *planned* metrics of the announcements service (a later issue):
+";
+
+fn audience(a: Audience) -> &'static str {
+    match a {
+        Audience::Maintainers => "maintainers",
+        Audience::EndUsers => "end users",
+        Audience::Everyone => "maintainers and end users",
+    }
+}
+
+fn variables(d: &Dashboard) -> String {
+    let names: Vec<String> = d
+        .variables
+        .iter()
+        .filter(|v| !matches!(v, Variable::Constant { .. }))
+        .map(|v| format!("`${}`", v.name()))
+        .collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn section(d: &Dashboard) -> String {
+    let mut out = format!(
+        "\n## {}\n\n`{}` · uid `{}` · for {} · variables: {}\n\n{}\n",
+        d.title,
+        d.path(),
+        d.uid,
+        audience(d.audience),
+        variables(d),
+        d.purpose
+    );
+    let annotated = super::alert_names(&d.alert_groups);
+    if !annotated.is_empty() {
+        out.push_str(&format!("\nAlert annotations: {}.\n", annotated.join(", ")));
+    }
+    for r in &d.rows {
+        out.push_str(&format!(
+            "\n**{}**\n\n| panel | what it answers | alerts |\n|---|---|---|\n",
+            r.title
+        ));
+        for p in &r.panels {
+            let planned = if p.queries.iter().any(|q| planned::uses_planned(&q.expr)) {
+                " *(planned metrics)*"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "| {}{planned} | {} | {} |\n",
+                p.title,
+                p.description.replace('|', "\\|"),
+                p.alerts.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// The whole page.
+pub fn markdown() -> String {
+    let mut out = INTRO.to_owned();
+    for name in planned::ALL {
+        out.push_str(&format!("  - `{name}`\n"));
+    }
+    out.push_str(
+        "- The alert annotation queries (`ALERTS{alertstate=\"firing\"}`): they return series \
+         only while an alert fires.\n",
+    );
+    for d in all() {
+        out.push_str(&section(&d));
+    }
+    out
+}
