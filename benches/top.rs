@@ -15,14 +15,21 @@ struct Tmux(String);
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("tmux");
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.0)
+            .args(args)
+            .output()
+            .expect("tmux");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.0, "kill-server"]).output();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.0, "kill-server"])
+            .output();
     }
 }
 
@@ -36,7 +43,11 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
 fn rss_mb(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
@@ -49,16 +60,44 @@ struct Result {
 }
 
 fn measure(name: &str, command: &str, marker: &str, seconds: u64) -> Option<Result> {
+    eprintln!("measuring {name} ({command})");
     let tmux = Tmux(format!("llmmon-bench-{}", std::process::id()));
-    let log: PathBuf = std::env::temp_dir().join(format!("llmmon-bench-{name}.out"));
+    let file: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let log: PathBuf = std::env::temp_dir().join(format!("llmmon-bench-{file}.out"));
     let _ = std::fs::remove_file(&log);
     let started = Instant::now();
-    tmux.run(&["new-session", "-d", "-s", "b", "-x", "120", "-y", "40", &format!("exec {command}")]);
-    tmux.run(&["pipe-pane", "-o", "-t", "b", &format!("cat >> {}", log.display())]);
-    let pid: u32 = tmux.run(&["display", "-p", "-t", "b", "#{pane_pid}"]).trim().parse().ok()?;
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "b",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &format!("exec {command}"),
+    ]);
+    tmux.run(&[
+        "pipe-pane",
+        "-o",
+        "-t",
+        "b",
+        &format!("cat >> {}", log.display()),
+    ]);
+    let pid: u32 = tmux
+        .run(&["display", "-p", "-t", "b", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .ok()?;
     let deadline = Instant::now() + Duration::from_secs(30);
     let first = loop {
-        if tmux.run(&["capture-pane", "-p", "-t", "b"]).contains(marker) {
+        if tmux
+            .run(&["capture-pane", "-p", "-t", "b"])
+            .contains(marker)
+        {
             break started.elapsed();
         }
         if Instant::now() > deadline {
@@ -70,10 +109,16 @@ fn measure(name: &str, command: &str, marker: &str, seconds: u64) -> Option<Resu
     // Let start-up settle, then measure the steady state.
     std::thread::sleep(Duration::from_secs(3));
     let bytes0 = std::fs::metadata(&log).map_or(0, |m| m.len());
-    let ticks0 = cpu_ticks(pid)?;
+    let Some(ticks0) = cpu_ticks(pid) else {
+        eprintln!("{name}: process {pid} gone before the steady state");
+        return None;
+    };
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs(seconds));
-    let ticks1 = cpu_ticks(pid)?;
+    let Some(ticks1) = cpu_ticks(pid) else {
+        eprintln!("{name}: process {pid} gone during the steady state");
+        return None;
+    };
     let elapsed = t0.elapsed().as_secs_f64();
     let bytes1 = std::fs::metadata(&log).map_or(0, |m| m.len());
     let clk = 100.0; // USER_HZ on Linux
@@ -90,46 +135,92 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let seconds: u64 = std::env::var("LLMMON_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let seconds: u64 = std::env::var("LLMMON_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
     let llmmon = env!("CARGO_BIN_EXE_llmmon");
     let exporter = PathBuf::from(llmmon).with_file_name("llmmon-exporter");
     let mut rows = Vec::new();
-    rows.extend(measure("llmmon top --demo (exporters in-process)", &format!("{llmmon} top --demo"), "GPU 7", seconds));
+    rows.extend(measure(
+        "llmmon top --demo (exporters in-process)",
+        &format!("{llmmon} top --demo"),
+        "GPU 7",
+        seconds,
+    ));
     // The deployed shape: exporters in their own process, the TUI reading them over HTTP.
-    let exporters = std::process::Command::new(&exporter)
-        .args(["all", "--interval", "1"])
+    let roles = [
+        "gpu",
+        "containers",
+        "node",
+        "cadvisor",
+        "dcgm",
+        "vllm",
+        "litellm",
+        "langfuse",
+    ];
+    let ports: Vec<u16> = roles
+        .iter()
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut cmd = std::process::Command::new(&exporter);
+    cmd.args(["all", "--interval", "1"])
         .env("LLMMON_LOG", "warn")
-        .env("LLMMON_LISTEN__GPU", "127.0.0.1:19445")
-        .env("LLMMON_LISTEN__CONTAINERS", "127.0.0.1:19904")
-        .env("LLMMON_LISTEN__NODE", "127.0.0.1:19100")
-        .env("LLMMON_LISTEN__CADVISOR", "127.0.0.1:18080")
-        .env("LLMMON_LISTEN__DCGM", "127.0.0.1:19400")
-        .env("LLMMON_LISTEN__VLLM", "127.0.0.1:19902")
-        .env("LLMMON_LISTEN__LITELLM", "127.0.0.1:19901")
-        .env("LLMMON_LISTEN__LANGFUSE", "127.0.0.1:19903")
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Ok(mut child) = exporters {
+        .stderr(std::process::Stdio::null());
+    for (role, port) in roles.iter().zip(&ports) {
+        cmd.env(
+            format!("LLMMON_LISTEN__{}", role.to_uppercase()),
+            format!("127.0.0.1:{port}"),
+        );
+    }
+    if let Ok(mut child) = cmd.spawn() {
         std::thread::sleep(Duration::from_secs(2));
-        let args = "--exporter gpu=http://127.0.0.1:19445 --exporter containers=http://127.0.0.1:19904 \
-                    --exporter node=http://127.0.0.1:19100 --exporter cadvisor=http://127.0.0.1:18080 \
-                    --exporter vllm=http://127.0.0.1:19902 --exporter litellm=http://127.0.0.1:19901 \
-                    --exporter langfuse=http://127.0.0.1:19903";
-        rows.extend(measure("llmmon top (TUI only, exporters separate)", &format!("{llmmon} top {args}"), "GPU 7", seconds));
+        let args: String = roles
+            .iter()
+            .zip(&ports)
+            .filter(|(r, _)| **r != "dcgm")
+            .map(|(r, p)| format!("--exporter {r}=http://127.0.0.1:{p} "))
+            .collect();
+        rows.extend(measure(
+            "llmmon top (TUI only, exporters separate)",
+            &format!("{llmmon} top {args}"),
+            "GPU 7",
+            seconds,
+        ));
         let _ = child.kill();
         let _ = child.wait();
     }
-    rows.extend(measure("btop", "btop", "cpu", seconds));
-    rows.extend(measure("htop (-d 10 = 1 s)", "htop -d 10", "Tasks", seconds));
+    rows.extend(measure(
+        "btop (default 2 s refresh)",
+        "btop",
+        "cpu",
+        seconds,
+    ));
+    rows.extend(measure(
+        "htop (-d 10 = 1 s)",
+        "htop -d 10",
+        "Tasks",
+        seconds,
+    ));
     let home = std::env::var("HOME").unwrap_or_default();
     let btm = format!("{home}/.cargo/bin/btm");
     if std::path::Path::new(&btm).exists() {
-        rows.extend(measure("bottom (btm -r 1000)", &format!("{btm} -r 1000"), "CPU", seconds));
+        rows.extend(measure(
+            "bottom (btm -r 1000)",
+            &format!("{btm} -r 1000"),
+            "CPU",
+            seconds,
+        ));
     } else {
         eprintln!("bottom not installed: cargo install bottom");
     }
-    let mut report = format!(
-        "| program | first frame (ms) | CPU % of a core | RSS (MB) | bytes/s to terminal |\n|---|---:|---:|---:|---:|\n"
+    let mut report = String::from(
+        "| program | first frame (ms) | CPU % of a core | RSS (MB) | bytes/s to terminal |\n|---|---:|---:|---:|---:|\n",
     );
     for r in &rows {
         report.push_str(&format!(
@@ -139,5 +230,8 @@ fn main() {
     }
     report.push_str(&format!("\n(steady state {seconds} s, tmux 120×40)\n"));
     println!("{report}");
-    let _ = std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-top.md"), &report);
+    let _ = std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-top.md"),
+        &report,
+    );
 }

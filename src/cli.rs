@@ -36,6 +36,10 @@ pub struct TopArgs {
     /// Seconds between refreshes.
     #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
     pub interval: f64,
+    /// Prometheus for history (sparklines, 5-minute rates and percentiles); by default the
+    /// stack's on the exporters' host (port 23001), none with --demo.
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
     #[command(flatten)]
     pub demo: DemoArgs,
     #[command(flatten)]

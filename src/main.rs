@@ -83,7 +83,12 @@ async fn top_cmd(args: TopArgs) -> Result<Exit, (Exit, String)> {
         });
         (e, None, logs, "live")
     };
-    llmmon::tui::run(endpoints, logs, mode, interval)
+    let prometheus = match (args.prometheus, args.demo.demo) {
+        (Some(url), _) => Some(url.trim_end_matches('/').to_owned()),
+        (None, false) => Some(format!("http://{}:23001", args.endpoints.host)),
+        (None, true) => None,
+    };
+    llmmon::tui::run(endpoints, logs, prometheus, mode, interval)
         .await
         .map_err(|e| (Exit::Failure, format!("terminal error: {e}")))?;
     Ok(Exit::Success)

@@ -129,6 +129,15 @@ pub async fn fetch(
     url: &str,
     timeout: Duration,
 ) -> Result<Scrape, String> {
+    parse(&fetch_text(client, url, timeout).await?)
+}
+
+/// Fetches `url`'s exposition text, bounded in size, without parsing it.
+pub async fn fetch_text(
+    client: &reqwest::Client,
+    url: &str,
+    timeout: Duration,
+) -> Result<String, String> {
     let resp = client
         .get(url)
         .timeout(timeout)
@@ -145,8 +154,7 @@ pub async fn fetch(
     if body.len() > MAX_BODY_BYTES {
         return Err(format!("body larger than {MAX_BODY_BYTES} bytes"));
     }
-    let text = std::str::from_utf8(&body).map_err(|_| "body is not UTF-8".to_owned())?;
-    parse(text)
+    String::from_utf8(body.to_vec()).map_err(|_| "body is not UTF-8".to_owned())
 }
 
 /// A one-line reason for an HTTP failure, without the URL (it may hold credentials).

@@ -120,6 +120,47 @@ pub async fn gather(endpoints: &Endpoints, mode: &str) -> ServerStatus {
 /// One scrape of a role: where, and what came back (or why nothing did).
 pub type RoleScrape = (Role, String, Result<Scrape, String>);
 
+/// Parses each exposition once: exporters render a new one per collection (every 30 s by
+/// default), so a 1 s refresh mostly fetches bytes it has already parsed.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    last: BTreeMap<Role, (String, Scrape)>,
+}
+
+impl ParseCache {
+    fn parse(&mut self, role: Role, text: String) -> Result<Scrape, String> {
+        if let Some((old, parsed)) = self.last.get(&role) {
+            if *old == text {
+                return Ok(parsed.clone());
+            }
+        }
+        let parsed = scrape::parse(&text)?;
+        self.last.insert(role, (text, parsed.clone()));
+        Ok(parsed)
+    }
+}
+
+/// Scrapes every role concurrently, parsing only expositions that changed.
+pub async fn scrape_all_cached(
+    client: &reqwest::Client,
+    endpoints: &Endpoints,
+    cache: &mut ParseCache,
+) -> Vec<RoleScrape> {
+    let fetches = endpoints.roles.iter().map(|(role, url)| {
+        let client = client.clone();
+        let metrics = format!("{url}/metrics");
+        async move {
+            let r = scrape::fetch_text(&client, &metrics, FETCH_TIMEOUT).await;
+            (*role, url.clone(), r)
+        }
+    });
+    futures::future::join_all(fetches)
+        .await
+        .into_iter()
+        .map(|(role, url, text)| (role, url, text.and_then(|t| cache.parse(role, t))))
+        .collect()
+}
+
 /// Scrapes every role's `/metrics` concurrently.
 pub async fn scrape_all(client: &reqwest::Client, endpoints: &Endpoints) -> Vec<RoleScrape> {
     let fetches = endpoints.roles.iter().map(|(role, url)| {

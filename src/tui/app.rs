@@ -87,6 +87,10 @@ pub struct App {
     pub error: Option<String>,
     pub colour: bool,
     pub host_label: String,
+    /// History from Prometheus, when one is configured and answers.
+    pub prom: Option<super::prometheus::PromHistory>,
+    /// Why Prometheus did not answer, when it is configured.
+    pub prom_error: Option<String>,
 }
 
 /// Wrappers so `App` can derive Default.
@@ -175,6 +179,38 @@ impl App {
             }),
         }
         v
+    }
+
+    /// A model's rates: Prometheus' 5-minute figures where it has them, else what the TUI
+    /// derived from the exporters over its own window.
+    pub fn rates(&self, model: &str) -> super::data::ModelRates {
+        let local = self.history.rates(model);
+        let Some(p) = self.prom.as_ref().and_then(|p| p.models.get(model)) else {
+            return local;
+        };
+        super::data::ModelRates {
+            requests_per_min: p.requests_per_min.or(local.requests_per_min),
+            error_ratio: local.error_ratio,
+            prompt_tokens_per_s: p.prompt_tokens_per_s.or(local.prompt_tokens_per_s),
+            generation_tokens_per_s: p.generation_tokens_per_s.or(local.generation_tokens_per_s),
+            ttft_p50: p.ttft_p50.or(local.ttft_p50),
+            ttft_p95: p.ttft_p95.or(local.ttft_p95),
+            e2e_p95: p.e2e_p95.or(local.e2e_p95),
+        }
+    }
+
+    /// Utilisation history of a GPU: the TUI's own once it has some, Prometheus' before.
+    pub fn gpu_spark(&self, gpu: &str) -> Vec<u64> {
+        let local: Vec<u64> = self
+            .history
+            .gpu_util
+            .get(gpu)
+            .map(|h| h.iter().copied().collect())
+            .unwrap_or_default();
+        match self.prom.as_ref().and_then(|p| p.gpu_util.get(gpu)) {
+            Some(p) if p.len() > local.len() => p.clone(),
+            _ => local,
+        }
     }
 
     /// Log lines as shown: filtered when the logs pane has the filter.

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod data;
 pub mod logs;
+pub mod prometheus;
 pub mod view;
 
 use std::io::{self, Stdout};
@@ -32,6 +33,24 @@ pub enum Update {
     Snapshot(Box<data::Snapshot>),
     Logs(String, Vec<logs::Line>),
     LogError(String),
+    History(Result<prometheus::PromHistory, String>),
+}
+
+/// Seconds between Prometheus queries: never faster than it scrapes (30 s in the stack).
+const PROMETHEUS_EVERY: Duration = Duration::from_secs(30);
+
+/// Reads history from Prometheus now and then.
+fn spawn_prometheus(client: prometheus::PromClient, tx: mpsc::Sender<Update>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PROMETHEUS_EVERY);
+        loop {
+            tick.tick().await;
+            let h = client.read(llmmon_exporter::sim::now()).await;
+            if tx.send(Update::History(h)).await.is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// Puts the terminal back whatever happens.
@@ -74,11 +93,12 @@ fn spawn_collector(
 ) {
     tokio::spawn(async move {
         let client = reqwest::Client::new();
+        let mut cache = crate::status::ParseCache::default();
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let results = crate::status::scrape_all(&client, &endpoints).await;
+            let results = crate::status::scrape_all_cached(&client, &endpoints, &mut cache).await;
             let snap = data::snapshot(results, mode, llmmon_exporter::sim::now());
             if tx.send(Update::Snapshot(Box::new(snap))).await.is_err() {
                 break;
@@ -126,6 +146,7 @@ fn spawn_logs(
 pub async fn run(
     endpoints: Endpoints,
     logs: Arc<dyn LogSource>,
+    prometheus_url: Option<String>,
     mode: &'static str,
     interval: Duration,
 ) -> io::Result<()> {
@@ -133,6 +154,15 @@ pub async fn run(
     let (tx, mut rx) = mpsc::channel(16);
     spawn_collector(endpoints, mode, interval, tx.clone());
     let (follow_tx, follow_rx) = tokio::sync::watch::channel(None);
+    if let Some(url) = prometheus_url {
+        spawn_prometheus(
+            prometheus::PromClient {
+                base_url: url,
+                client: reqwest::Client::new(),
+            },
+            tx.clone(),
+        );
+    }
     spawn_logs(logs, interval, follow_rx, tx);
 
     install_panic_hook();
@@ -162,6 +192,11 @@ pub async fn run(
                 Some(Update::Snapshot(s)) => app.on_snapshot(*s),
                 Some(Update::Logs(c, lines)) => app.on_logs(&c, lines),
                 Some(Update::LogError(e)) => app.log_error = Some(e),
+                Some(Update::History(Ok(h))) => {
+                    app.prom = Some(h);
+                    app.prom_error = None;
+                }
+                Some(Update::History(Err(e))) => app.prom_error = Some(e),
                 None => break,
             },
         }

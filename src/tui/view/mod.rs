@@ -139,6 +139,14 @@ fn header_line(app: &App, p: Palette) -> Paragraph<'static> {
                 };
                 spans.push(Span::styled(format!("{}{mark} ", src.role), p.fg(colour)));
             }
+            if let Some(e) = &app.prom_error {
+                spans.push(Span::styled(
+                    format!("prometheus✗ ({e}) "),
+                    p.fg(Color::Yellow),
+                ));
+            } else if app.prom.is_some() {
+                spans.push(Span::styled("prometheus✓ ", p.fg(Color::Green)));
+            }
             if app.paused {
                 spans.push(Span::styled(
                     "PAUSED ",

@@ -125,7 +125,7 @@ pub fn models(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
         .unwrap_or_default()
         .iter()
         .map(|m| {
-            let r = app.history.rates(&m.model);
+            let r = app.rates(&m.model);
             let state_style = match m.state.as_str() {
                 "ready" => p.fg(Color::Green),
                 "loading" => p.fg(Color::Yellow),

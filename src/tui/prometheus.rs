@@ -1,0 +1,130 @@
+//! History from Prometheus for `llmmon top`: GPU utilisation over the last minutes (for the
+//! sparklines from the first frame) and per-model rates and latency percentiles over 5
+//! minutes. Asked no faster than Prometheus scrapes; when Prometheus is unreachable the TUI
+//! falls back to what it derives from the exporters itself.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use llmmon_exporter::schema::*;
+use serde_json::Value;
+
+use super::data::{ModelRates, SPARK_LEN};
+
+/// What Prometheus knows that one scrape cannot tell.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PromHistory {
+    /// Utilisation in percent per GPU index, oldest first.
+    pub gpu_util: BTreeMap<String, Vec<u64>>,
+    pub models: BTreeMap<String, ModelRates>,
+}
+
+pub struct PromClient {
+    pub base_url: String,
+    pub client: reqwest::Client,
+}
+
+/// The PromQL behind each figure (names from the schema).
+pub fn queries() -> [(&'static str, String); 6] {
+    let rate = |name: &str| format!("sum by (model) (rate({name}[5m]))");
+    let quantile = |q: f64, h: &MetricDef| {
+        format!(
+            "histogram_quantile({q}, sum by (model, le) (rate({}_bucket[5m])))",
+            h.name
+        )
+    };
+    [
+        (
+            "requests_per_min",
+            format!("60 * {}", rate(VLLM_REQUEST_SUCCESS.name)),
+        ),
+        ("prompt_tokens_per_s", rate(VLLM_PROMPT_TOKENS.name)),
+        ("generation_tokens_per_s", rate(VLLM_GENERATION_TOKENS.name)),
+        ("ttft_p50", quantile(0.5, &VLLM_TTFT)),
+        ("ttft_p95", quantile(0.95, &VLLM_TTFT)),
+        ("e2e_p95", quantile(0.95, &VLLM_E2E)),
+    ]
+}
+
+impl PromClient {
+    async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value, String> {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .query(params)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .map_err(|e| crate::scrape::describe(&e))?;
+        let v: Value = resp.json().await.map_err(|e| crate::scrape::describe(&e))?;
+        if v["status"] != "success" {
+            return Err(format!(
+                "prometheus: {}",
+                v["error"].as_str().unwrap_or("query failed")
+            ));
+        }
+        Ok(v["data"]["result"].clone())
+    }
+
+    /// One read of everything the TUI wants from history, ending at `now`.
+    pub async fn read(&self, now: f64) -> Result<PromHistory, String> {
+        let mut h = PromHistory::default();
+        let span = SPARK_LEN as f64 * 10.0;
+        let util = self
+            .get(
+                "/api/v1/query_range",
+                &[
+                    ("query", GPU_UTILIZATION.name.to_owned()),
+                    ("start", format!("{}", now - span)),
+                    ("end", format!("{now}")),
+                    ("step", "10".to_owned()),
+                ],
+            )
+            .await?;
+        for series in util.as_array().into_iter().flatten() {
+            let gpu = series["metric"]["gpu"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let values = series["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p[1].as_str()?.parse::<f64>().ok())
+                .map(|u| (u * 100.0).round() as u64)
+                .collect();
+            h.gpu_util.insert(gpu, values);
+        }
+        for (field, q) in queries() {
+            for row in self
+                .get("/api/v1/query", &[("query", q)])
+                .await?
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let model = row["metric"]["model"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let Some(v) = row["value"][1]
+                    .as_str()
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .filter(|v| v.is_finite())
+                else {
+                    continue;
+                };
+                let r = h.models.entry(model).or_default();
+                match field {
+                    "requests_per_min" => r.requests_per_min = Some(v),
+                    "prompt_tokens_per_s" => r.prompt_tokens_per_s = Some(v),
+                    "generation_tokens_per_s" => r.generation_tokens_per_s = Some(v),
+                    "ttft_p50" => r.ttft_p50 = Some(v),
+                    "ttft_p95" => r.ttft_p95 = Some(v),
+                    _ => r.e2e_p95 = Some(v),
+                }
+            }
+        }
+        Ok(h)
+    }
+}
