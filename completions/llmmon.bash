@@ -141,13 +141,17 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__top)
-            opts="-h -V --interval --demo --scenario --fault --host --exporter --help --version"
+            opts="-h -V --interval --prometheus --demo --scenario --fault --host --exporter --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -38,6 +38,7 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l demo -d 'Start 
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s V -l version -d 'Print version'
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l interval -d 'Seconds between refreshes' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l prometheus -d 'Prometheus for history (sparklines, 5-minute rates and percentiles); by default the stack\'s on the exporters\' host (port 23001), none with --demo' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l host -d 'Host the exporter roles listen on (each on its default port)' -r
