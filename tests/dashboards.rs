@@ -13,7 +13,7 @@ use std::time::Duration;
 use llmmon::dashboards::{self, docs, logql, planned, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::sim;
+use llmmon_exporter::sim::{self, Conditions, Fault, Scenario};
 use llmmon_exporter::{schema, service, Role, SourceMode};
 use serde_json::Value;
 use support::{local_prometheus_config, wait_for, Prometheus};
@@ -470,14 +470,14 @@ fn every_logql_query_parses_and_selects_on_alloy_labels() {
 
 /// Prometheus scraping every simulator role, the simulated LiteLLM proxy, with the
 /// generated rules loaded.
-async fn prometheus_on_the_simulator() -> (Prometheus, service::Running, tempfile::TempDir) {
-    let running = service::start(
-        &Settings::demo(Duration::from_secs(1)),
-        &Role::ALL,
-        SourceMode::Sim,
-    )
-    .await
-    .expect("start roles");
+async fn prometheus_on_the_simulator(
+    conditions: Conditions,
+) -> (Prometheus, service::Running, tempfile::TempDir) {
+    let mut settings = Settings::demo(Duration::from_secs(1));
+    settings.conditions = conditions;
+    let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
+        .await
+        .expect("start roles");
     let simulator = running.simulator.clone().expect("sim mode has a simulator");
     let app = sim::upstreams::router(simulator, sim::wall_clock());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -592,7 +592,7 @@ fn check(rows: &[Value], legend: &[String]) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_promql_query_returns_data_with_its_legend_labels() {
-    let (prom, running, _rules) = prometheus_on_the_simulator().await;
+    let (prom, running, _rules) = prometheus_on_the_simulator(Conditions::default()).await;
     let mut failures = Vec::new();
     let mut checked = 0;
     for d in dashboards::all() {
@@ -637,4 +637,50 @@ async fn every_promql_query_returns_data_with_its_legend_labels() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The largest value of a panel's first query, with every variable at All.
+async fn panel_max(prom: &Prometheus, uid: &str, title: &str) -> f64 {
+    let d = dashboards::all()
+        .into_iter()
+        .find(|d| d.uid == uid)
+        .expect("dashboard");
+    let settings = variable_settings(prom, &d).await;
+    let p = d.panels().find(|p| p.title == title).expect("panel");
+    let q = substitute(&p.queries[0].expr, &settings[0]);
+    prom.query(&q)
+        .await
+        .iter()
+        .filter_map(|r| r["value"][1].as_str()?.parse::<f64>().ok())
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panels_show_the_faults_the_simulator_injects() {
+    let conditions = Conditions {
+        scenario: Scenario::Normal,
+        faults: [Fault::GpuOverheat, Fault::ModelLoadFailure].into(),
+    };
+    let (prom, running, _rules) = prometheus_on_the_simulator(conditions).await;
+    let hottest = panel_max(&prom, dashboards::uid::HOME, "Hottest GPU").await;
+    assert!(
+        hottest > llmmon_exporter::thresholds::GPU_TEMP_CRITICAL_C,
+        "overheating GPU: {hottest}"
+    );
+    let state = panel_max(&prom, dashboards::uid::VLLM, "Model state").await;
+    assert!(
+        state >= 2.0,
+        "a model stuck loading shows code 2 or worse: {state}"
+    );
+    running.stop.cancel();
+    // And in normal conditions the same panels stay quiet.
+    let (prom, running, _rules) = prometheus_on_the_simulator(Conditions::default()).await;
+    let hottest = panel_max(&prom, dashboards::uid::HOME, "Hottest GPU").await;
+    assert!(
+        hottest < llmmon_exporter::thresholds::GPU_TEMP_WARNING_C,
+        "{hottest}"
+    );
+    let state = panel_max(&prom, dashboards::uid::VLLM, "Model state").await;
+    assert_eq!(state, 1.0, "every model ready");
+    running.stop.cancel();
 }

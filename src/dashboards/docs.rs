@@ -28,15 +28,23 @@ checks what can be checked without them:
   (`exporter/src/schema.rs`), a recording rule (`src/rules/recording.rs`), Prometheus' own
   `ALERTS`, or one of the planned announcement metrics below.
 - **PromQL returns data**: real Prometheus 2.42 scrapes every simulator role (and the
-  simulated LiteLLM proxy's own `/metrics`) with the generated recording rules loaded; every
-  panel and variable query runs with the variables set to *All* and to one real value
-  (`$__rate_interval`/`$__interval` as `1m`, `$__range` as `1h`, `$agg` as `1h`) and must
-  return series that carry every label the legend uses.
+  simulated LiteLLM proxy's own `/metrics` as job `litellm-proxy`) with the generated rules
+  loaded. Every panel, variable and annotation query runs with the label variables at *All*
+  (Grafana's default), where it must return series carrying every label its legend uses,
+  and with the first label variable at each of its values, where it must do so for at least
+  one value (a GPU panel is rightly empty for a non-GPU container). `$__rate_interval` and
+  `$__interval` become `1m`, `$__range` `1h`, `$agg` its default `1h`. A second test injects
+  faults (GPU overheat, a model stuck loading) and checks that the panels
+  meant to show them do, and stay quiet without them.
 - **LogQL parses**: every Loki query is parsed by `src/dashboards/logql.rs` (a parser of the
   subset used, after Loki's documented grammar, with its own tests) and selects only on
   labels Alloy attaches (`compose/config/alloy/config.alloy`).
-- **Query cost**: `cargo bench --bench dashboards` times each dashboard's queries over 30
-  days of backfilled simulator history (see `docs/benchmarks.md`).
+- **Query cost**: `cargo bench --bench dashboards` times each dashboard's PromQL over 30
+  days of backfilled simulator history (see `docs/benchmarks.md`). LogQL is not timed (no
+  Loki here).
+
+Not verified here: how Grafana renders the JSON (no Grafana binary or image is available);
+the JSON follows Grafana's dashboard schema 39 as documented.
 
 **Exceptions to \"returns data\"** — they run, but need not return series:
 

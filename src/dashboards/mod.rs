@@ -238,7 +238,8 @@ impl Dashboard {
             annotations.push(json!({
                 "datasource": Datasource::Prometheus.to_json(), "enable": true, "hide": false,
                 "iconColor": "red", "name": name, "expr": expr, "step": "60s",
-                "titleFormat": "{{alertname}}{{title}}", "textFormat": "{{summary}}",
+                "titleFormat": if name == "Firing alerts" { "{{alertname}}" } else { "{{title}}" },
+                "textFormat": if name == "Firing alerts" { "{{severity}}: {{instance}} {{gpu}}{{model}}{{container}}{{mountpoint}}" } else { "{{severity}} {{kind}}" },
                 "tagKeys": "severity,kind", "useValueForTime": false,
             }));
         }

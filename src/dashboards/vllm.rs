@@ -49,16 +49,42 @@ fn quantile(q: f64, def: &MetricDef) -> String {
     )
 }
 
-fn latency(title: &str, def: &MetricDef, p95_rule: Option<String>, what: &str) -> Panel {
-    let p95 = p95_rule
-        .map(|r| format!("{r}{{{MODEL}}}"))
-        .unwrap_or_else(|| quantile(0.95, def));
-    timeseries(title, "s")
-        .size(8, 8)
-        .desc(what)
-        .q(prom(quantile(0.5, def), "{{model}} p50"))
-        .q(prom(p95, "{{model}} p95"))
-        .q(prom(quantile(0.99, def), "{{model}} p99"))
+/// The recording rule of a histogram's per-model bucket rates over `window`, as
+/// `src/rules/recording.rs` names it (its name functions for these are private; the test
+/// that every metric is a schema family or a recording rule catches a rename).
+fn bucket_rule(def: &MetricDef, window: &str) -> String {
+    format!("model_le:{}_bucket:rate{window}", def.name)
+}
+
+/// Where a latency panel reads its percentiles.
+enum Percentiles {
+    /// p50 / p99 from the recorded bucket rates over `window`, p95 from its own rule:
+    /// cheap over 30 days.
+    Recorded { window: String, p95: String },
+    /// p50 / p95 from the raw buckets (no recording rule yet; p99 left out to halve the
+    /// cost over long ranges).
+    Raw,
+}
+
+fn latency(title: &str, def: &MetricDef, source: Percentiles, what: &str) -> Panel {
+    let p = timeseries(title, "s").size(8, 8).desc(what);
+    match source {
+        Percentiles::Recorded { window, p95 } => {
+            let buckets = format!("{}{{{MODEL}}}", bucket_rule(def, &window));
+            p.q(prom(
+                format!("histogram_quantile(0.5, {buckets})"),
+                "{{model}} p50",
+            ))
+            .q(prom(format!("{p95}{{{MODEL}}}"), "{{model}} p95"))
+            .q(prom(
+                format!("histogram_quantile(0.99, {buckets})"),
+                "{{model}} p99",
+            ))
+        }
+        Percentiles::Raw => p
+            .q(prom(quantile(0.5, def), "{{model}} p50"))
+            .q(prom(quantile(0.95, def), "{{model}} p95")),
+    }
 }
 
 pub fn dashboard() -> Dashboard {
@@ -110,11 +136,11 @@ pub fn dashboard() -> Dashboard {
                 .q(prom(per_model(&s::GPU_CONTAINER_UTILIZATION), "{{model}}")),
         ]),
         row("Latency", vec![
-            latency("Time to first token", &s::VLLM_TTFT, Some(rec::ttft_p95(&cfg)), "Prefill plus queueing, what a user waits before text appears."),
-            latency("Inter-token latency", &s::VLLM_ITL, None, "Time between generated tokens (decode speed as users feel it)."),
-            latency("End-to-end latency", &s::VLLM_E2E, Some(rec::e2e_p95(&cfg)), "Whole request, queue to last token. The p95 is the alert's recording rule (15-minute window).")
+            latency("Time to first token", &s::VLLM_TTFT, Percentiles::Recorded { window: cfg.rate_window.to_owned(), p95: rec::ttft_p95(&cfg) }, "Prefill plus queueing, what a user waits before text appears (5-minute recording rules)."),
+            latency("Inter-token latency", &s::VLLM_ITL, Percentiles::Raw, "Time between generated tokens (decode speed as users feel it); p50 and p95."),
+            latency("End-to-end latency", &s::VLLM_E2E, Percentiles::Recorded { window: cfg.latency_window.to_owned(), p95: rec::e2e_p95(&cfg) }, "Whole request, queue to last token, over the alert's 15-minute window (recording rules; the p95 is the alert's own).")
                 .alert("ResponseTimeHigh"),
-            latency("Queue time", &s::VLLM_QUEUE_TIME, None, "Time requests waited before the scheduler took them."),
+            latency("Queue time", &s::VLLM_QUEUE_TIME, Percentiles::Raw, "Time requests waited before the scheduler took them; p50 and p95."),
         ]),
         row("Throughput", vec![
             timeseries("Requests per second", "reqps").size(8, 8)

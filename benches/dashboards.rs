@@ -1,0 +1,360 @@
+//! Query cost of the Grafana dashboards: 30 days of simulator history backfilled into real
+//! Prometheus (`promtool tsdb create-blocks-from openmetrics`, then the recording rules with
+//! `create-blocks-from rules`), and each dashboard's queries timed over the whole 30 days
+//! as Grafana would send them (range queries at a 1 h step, instant queries at the end, the
+//! queries of one dashboard concurrently, 6 at a time).
+//!
+//! Run: `cargo bench --bench dashboards` (needs the `prometheus` package). Knobs:
+//! `LLMMON_BENCH_DAYS` (30), `LLMMON_BENCH_STEP_S` (history resolution, 300),
+//! `LLMMON_BENCH_RUNS` (loads per dashboard, 20). The Markdown report goes to stdout and to
+//! target/bench-dashboards.md.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use llmmon::dashboards::{self, planned, Dashboard, Datasource, Variable};
+use llmmon::rules::{self, Config};
+use llmmon_exporter::exposition::render;
+use llmmon_exporter::sim::{self, Conditions, Simulator};
+use llmmon_exporter::Role;
+use support::{free_port, require, wait_for, Proc};
+use tower::ServiceExt;
+
+fn env_or(name: &str, default: f64) -> f64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Appends one exposition's samples at time `t`, with the target labels a scrape adds.
+fn append(out: &mut impl Write, text: &str, job: &str, t: f64) {
+    let target = format!("job=\"{job}\",instance=\"backfill:1\"");
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let Some((series, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let series = match series.split_once('{') {
+            Some((name, labels)) if labels.starts_with('}') => format!("{name}{{{target}}}"),
+            Some((name, labels)) => format!("{name}{{{target},{labels}"),
+            None => format!("{series}{{{target}}}"),
+        };
+        writeln!(out, "{series} {value} {t}").expect("write history");
+    }
+}
+
+/// LiteLLM's own /metrics as the simulator serves it at time `t`.
+async fn litellm_proxy(sim: &Arc<Simulator>, t: f64) -> String {
+    let app = sim::upstreams::router(sim.clone(), sim::fixed_clock(t));
+    let resp = app
+        .oneshot(
+            axum::http::Request::get("/litellm/metrics")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("router answers");
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Writes the simulator's history from `from` to `to` (exclusive) as OpenMetrics.
+async fn write_history(sim: &Arc<Simulator>, path: &Path, from: f64, to: f64, step: f64) -> usize {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create history"));
+    let mut t = from;
+    let mut steps = 0;
+    while t < to {
+        for role in Role::ALL {
+            if let Ok(set) = sim.role_metrics(role, t).await {
+                append(&mut out, &render(&set), role.as_str(), t);
+            }
+        }
+        append(&mut out, &litellm_proxy(sim, t).await, "litellm-proxy", t);
+        t += step;
+        steps += 1;
+    }
+    writeln!(out, "# EOF").expect("write");
+    steps
+}
+
+fn run(cmd: &mut Command) {
+    let o = cmd.output().expect("run command");
+    assert!(
+        o.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+async fn start_prometheus(data: &Path, dir: &Path) -> (Proc, String) {
+    let cfg = dir.join("prometheus.yml");
+    std::fs::write(&cfg, "global:\n  scrape_interval: 30s\n").expect("config");
+    let port = free_port();
+    let proc = Proc(
+        Command::new(require("prometheus", "prometheus"))
+            .arg(format!("--config.file={}", cfg.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg("--storage.tsdb.retention.time=3650d")
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start prometheus"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let ready = wait_for(Duration::from_secs(120), || async {
+        client
+            .get(format!("{url}/-/ready"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+    })
+    .await;
+    assert!(ready.is_some(), "prometheus did not start on the backfill");
+    (proc, url)
+}
+
+/// One query as Grafana sends it over a 30-day range.
+#[derive(Debug, Clone)]
+struct Timed {
+    panel: String,
+    expr: String,
+    instant: bool,
+}
+
+fn queries(d: &Dashboard, days: f64) -> Vec<Timed> {
+    let mut values: BTreeMap<&str, String> = BTreeMap::new();
+    for v in &d.variables {
+        let value = match v {
+            Variable::Interval { default, .. } => (*default).to_owned(),
+            Variable::Textbox { .. } => String::new(),
+            Variable::Constant { value, .. } => (*value).to_owned(),
+            _ => ".*".to_owned(),
+        };
+        values.insert(v.name(), value);
+    }
+    let sub = |e: &str| {
+        let mut e = e
+            .replace("$__rate_interval", "1h")
+            .replace("$__interval", "1h")
+            .replace("$__range", &format!("{days}d"));
+        for (k, v) in &values {
+            e = e.replace(&format!("${k}"), v);
+        }
+        e
+    };
+    let mut out = Vec::new();
+    for p in d.panels() {
+        for q in p
+            .queries
+            .iter()
+            .filter(|q| q.datasource == Datasource::Prometheus)
+        {
+            if planned::uses_planned(&q.expr) {
+                continue;
+            }
+            out.push(Timed {
+                panel: p.title.clone(),
+                expr: sub(&q.expr),
+                instant: q.instant,
+            });
+        }
+    }
+    for v in &d.variables {
+        if let Some((q, _)) = v.probe() {
+            out.push(Timed {
+                panel: format!("${}", v.name()),
+                expr: sub(&q),
+                instant: true,
+            });
+        }
+    }
+    for (name, expr) in d.annotation_queries() {
+        if !planned::uses_planned(&expr) {
+            out.push(Timed {
+                panel: name,
+                expr,
+                instant: false,
+            });
+        }
+    }
+    out
+}
+
+async fn time_query(client: &reqwest::Client, url: &str, q: &Timed, start: f64, end: f64) -> f64 {
+    let began = Instant::now();
+    let resp = if q.instant {
+        client
+            .get(format!("{url}/api/v1/query"))
+            .query(&[("query", q.expr.as_str()), ("time", &end.to_string())])
+            .send()
+            .await
+    } else {
+        client
+            .get(format!("{url}/api/v1/query_range"))
+            .query(&[
+                ("query", q.expr.as_str()),
+                ("start", &start.to_string()),
+                ("end", &end.to_string()),
+                ("step", "3600"),
+            ])
+            .send()
+            .await
+    }
+    .expect("query prometheus");
+    let body: serde_json::Value = resp.json().await.expect("JSON");
+    assert_eq!(body["status"], "success", "{} failed: {body}", q.expr);
+    began.elapsed().as_secs_f64()
+}
+
+fn pct(sorted: &[f64], q: f64) -> f64 {
+    sorted[(((sorted.len() - 1) as f64) * q).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let days = env_or("LLMMON_BENCH_DAYS", 30.0);
+    let step = env_or("LLMMON_BENCH_STEP_S", 300.0);
+    let runs = env_or("LLMMON_BENCH_RUNS", 20.0) as usize;
+    let promtool = require("promtool", "prometheus");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // LLMMON_BENCH_DATA=DIR keeps the backfill in DIR and reuses it on the next run.
+    let kept = std::env::var_os("LLMMON_BENCH_DATA").map(std::path::PathBuf::from);
+    let dir = kept.clone().unwrap_or_else(|| tmp.path().to_owned());
+    std::fs::create_dir_all(&dir).expect("data dir");
+    let reuse = kept.is_some() && dir.join("data/done").exists();
+    // Whole hours, ending two hours back so every block is complete and out of the head.
+    let end = (sim::now() / 3600.0).floor() * 3600.0 - 7200.0;
+    let start = end - days * 86_400.0;
+
+    let data = dir.join("data");
+    let mut summary = String::from("reused backfill");
+    if !reuse {
+        // One day at a time: a day of history is about 400 MB of OpenMetrics.
+        let sim = Simulator::new(42, 1, Conditions::default(), start);
+        let history = dir.as_path().join("history.om");
+        let data = dir.as_path().join("data");
+        let (mut steps, mut size, mut gen_s, mut blocks_s) = (0, 0, 0.0, 0.0);
+        let mut day = start;
+        while day < end {
+            let began = Instant::now();
+            steps += write_history(&sim, &history, day, (day + 86_400.0).min(end), step).await;
+            size += std::fs::metadata(&history).map(|m| m.len()).unwrap_or(0);
+            gen_s += began.elapsed().as_secs_f64();
+            let began = Instant::now();
+            run(Command::new(&promtool)
+                .args([
+                    "tsdb",
+                    "create-blocks-from",
+                    "openmetrics",
+                    "--max-block-duration=24h",
+                ])
+                .arg(&history)
+                .arg(&data));
+            blocks_s += began.elapsed().as_secs_f64();
+            day += 86_400.0;
+        }
+        let _ = std::fs::remove_file(&history);
+        eprintln!(
+            "history: {steps} steps, {} MB, written in {gen_s:.0} s, blocks in {blocks_s:.0} s",
+            size / 1_000_000
+        );
+
+        // Recording rules over the past, evaluated by promtool against the backfilled data.
+        let began = Instant::now();
+        let (proc, url) = start_prometheus(&data, dir.as_path()).await;
+        let rules_file = dir.as_path().join("recording.yml");
+        std::fs::write(&rules_file, rules::recording_yaml(&Config::default())).expect("rules");
+        let rule_blocks = dir.as_path().join("rule-blocks");
+        run(Command::new(&promtool)
+            .args(["tsdb", "create-blocks-from", "rules"])
+            .arg(format!("--start={}", start as i64))
+            .arg(format!("--end={}", end as i64))
+            .arg(format!("--url={url}"))
+            .arg(format!("--eval-interval={}s", step as i64))
+            .arg(format!("--output-dir={}", rule_blocks.display()))
+            .arg(&rules_file));
+        drop(proc);
+        for entry in std::fs::read_dir(&rule_blocks)
+            .expect("rule blocks")
+            .flatten()
+        {
+            std::fs::rename(entry.path(), data.join(entry.file_name())).expect("move block");
+        }
+        let rules_s = began.elapsed().as_secs_f64();
+        eprintln!("recording-rule blocks in {rules_s:.0} s");
+
+        std::fs::write(data.join("done"), "").expect("mark");
+        summary = format!(
+            "{steps} points per series, {} MB of OpenMetrics, written in {gen_s:.0} s; raw blocks {blocks_s:.0} s; recording-rule blocks {rules_s:.0} s",
+            size / 1_000_000
+        );
+    }
+    let (_proc, url) = start_prometheus(&data, &dir).await;
+    let client = reqwest::Client::new();
+    let mut report = format!(
+        "History: {days} days at a {step} s step ({summary}).\n\n\
+         | dashboard | queries | load p50 (ms) | load p95 (ms) | slowest query (p95, ms) |\n|---|---:|---:|---:|---|\n"
+    );
+    for d in dashboards::all() {
+        let qs = queries(&d, days);
+        let mut loads = Vec::new();
+        let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); qs.len()];
+        for _ in 0..runs {
+            let began = Instant::now();
+            let times: Vec<(usize, f64)> = stream::iter(qs.iter().enumerate())
+                .map(|(i, q)| {
+                    let client = &client;
+                    let url = &url;
+                    async move { (i, time_query(client, url, q, start, end).await) }
+                })
+                .buffer_unordered(6)
+                .collect()
+                .await;
+            loads.push(began.elapsed().as_secs_f64());
+            for (i, t) in times {
+                per_query[i].push(t);
+            }
+        }
+        loads.sort_by(f64::total_cmp);
+        let (slowest, slowest_p95) = per_query
+            .iter_mut()
+            .enumerate()
+            .map(|(i, v)| {
+                v.sort_by(f64::total_cmp);
+                (i, pct(v, 0.95))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 0.0));
+        report.push_str(&format!(
+            "| {} | {} | {:.0} | {:.0} | {} ({:.0}) |\n",
+            d.title,
+            qs.len(),
+            pct(&loads, 0.5) * 1000.0,
+            pct(&loads, 0.95) * 1000.0,
+            qs.get(slowest).map(|q| q.panel.as_str()).unwrap_or("-"),
+            slowest_p95 * 1000.0
+        ));
+    }
+    println!("{report}");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-dashboards.md");
+    let _ = std::fs::write(out, &report);
+}
