@@ -60,6 +60,11 @@ struct Result {
 }
 
 fn measure(name: &str, command: &str, marker: &str, seconds: u64) -> Option<Result> {
+    if let Ok(only) = std::env::var("LLMMON_BENCH_ONLY") {
+        if !name.contains(&only) {
+            return None;
+        }
+    }
     eprintln!("measuring {name} ({command})");
     let tmux = Tmux(format!("llmmon-bench-{}", std::process::id()));
     let file: String = name

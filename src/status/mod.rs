@@ -125,6 +125,8 @@ pub type RoleScrape = (Role, String, Result<Scrape, String>);
 #[derive(Debug, Default)]
 pub struct ParseCache {
     last: BTreeMap<Role, (String, Scrape)>,
+    /// Whether the last round parsed anything new (or saw an error).
+    pub changed: bool,
 }
 
 impl ParseCache {
@@ -134,19 +136,27 @@ impl ParseCache {
                 return Ok(parsed.clone());
             }
         }
+        self.changed = true;
         let parsed = scrape::parse(&text)?;
         self.last.insert(role, (text, parsed.clone()));
         Ok(parsed)
     }
 }
 
-/// Scrapes every role concurrently, parsing only expositions that changed.
+/// Scrapes the roles `due` says are due, concurrently, parsing only expositions that
+/// changed; the others keep their last result.
 pub async fn scrape_all_cached(
     client: &reqwest::Client,
     endpoints: &Endpoints,
     cache: &mut ParseCache,
+    due: impl Fn(Role) -> bool,
 ) -> Vec<RoleScrape> {
-    let fetches = endpoints.roles.iter().map(|(role, url)| {
+    cache.changed = false;
+    let wanted = endpoints
+        .roles
+        .iter()
+        .filter(|(role, _)| due(*role) || !cache.last.contains_key(role));
+    let fetches = wanted.map(|(role, url)| {
         let client = client.clone();
         let metrics = format!("{url}/metrics");
         async move {
@@ -154,10 +164,36 @@ pub async fn scrape_all_cached(
             (*role, url.clone(), r)
         }
     });
-    futures::future::join_all(fetches)
+    let fresh: Vec<RoleScrape> = futures::future::join_all(fetches)
         .await
         .into_iter()
-        .map(|(role, url, text)| (role, url, text.and_then(|t| cache.parse(role, t))))
+        .map(|(role, url, text)| {
+            if text.is_err() {
+                cache.changed = true;
+            }
+            (role, url, text.and_then(|t| cache.parse(role, t)))
+        })
+        .collect();
+    endpoints
+        .roles
+        .iter()
+        .map(|(role, url)| {
+            fresh
+                .iter()
+                .find(|(r, _, _)| r == role)
+                .cloned()
+                .unwrap_or_else(|| {
+                    (
+                        *role,
+                        url.clone(),
+                        cache
+                            .last
+                            .get(role)
+                            .map(|(_, s)| s.clone())
+                            .ok_or_else(|| "not fetched yet".to_owned()),
+                    )
+                })
+        })
         .collect()
 }
 

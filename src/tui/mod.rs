@@ -24,6 +24,11 @@ use app::{action_for, App};
 use logs::LogSource;
 
 use crate::endpoints::Endpoints;
+use llmmon_exporter::Role;
+
+/// Refreshes between two reads of the large roles (vLLM, containers, cAdvisor, LiteLLM,
+/// Langfuse): their figures change slower than GPU load.
+const SLOW_ROLES_EVERY: u64 = 5;
 
 /// Lines fetched per log refresh.
 const LOG_TAIL: usize = 200;
@@ -96,9 +101,20 @@ fn spawn_collector(
         let mut cache = crate::status::ParseCache::default();
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut n: u64 = 0;
         loop {
             tick.tick().await;
-            let results = crate::status::scrape_all_cached(&client, &endpoints, &mut cache).await;
+            // GPUs and the host every refresh; the large, slower roles every few.
+            let slow_due = n % SLOW_ROLES_EVERY == 0;
+            n += 1;
+            let due = |role: Role| matches!(role, Role::Gpu | Role::Node) || slow_due;
+            let results =
+                crate::status::scrape_all_cached(&client, &endpoints, &mut cache, due).await;
+            // Exporters render once per collection: an unchanged round changes nothing on
+            // screen, so it is not sent (nor summarised, nor drawn).
+            if !cache.changed {
+                continue;
+            }
             let snap = data::snapshot(results, mode, llmmon_exporter::sim::now());
             if tx.send(Update::Snapshot(Box::new(snap))).await.is_err() {
                 break;
@@ -118,6 +134,7 @@ fn spawn_logs(
         let mut tick = tokio::time::interval(interval);
         let mut since = llmmon_exporter::sim::now() - 300.0;
         let mut current: Option<String> = None;
+        let mut last_error: Option<String> = None;
         loop {
             tick.tick().await;
             let want = follow.borrow().clone();
@@ -127,13 +144,20 @@ fn spawn_logs(
             }
             let Some(name) = want else { continue };
             let update = match source.tail(&name, since, LOG_TAIL).await {
+                // Nothing new: nothing to draw.
+                Ok(lines) if lines.is_empty() && last_error.is_none() => continue,
                 Ok(lines) => {
+                    last_error = None;
                     if let Some(last) = lines.last() {
                         since = last.ts;
                     }
                     Update::Logs(name, lines)
                 }
-                Err(e) => Update::LogError(e),
+                Err(e) if last_error.as_deref() == Some(e.as_str()) => continue,
+                Err(e) => {
+                    last_error = Some(e.clone());
+                    Update::LogError(e)
+                }
             };
             if tx.send(update).await.is_err() {
                 break;
