@@ -20,8 +20,10 @@ mod yaml;
 
 pub use config::Config;
 
-/// How urgent an alert is; routed by Alertmanager on the `severity` label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How urgent an alert (or a problem `llmmon status` reports) is; routed by Alertmanager
+/// on the `severity` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,
     Warning,

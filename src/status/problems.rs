@@ -5,23 +5,8 @@ use serde::Serialize;
 
 use super::ServerStatus;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
+/// The alert rules' severities: a problem is as urgent as the alert on the same condition.
+pub use crate::rules::Severity;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Problem {

@@ -6,28 +6,22 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{refused, Upstreams};
+use super::{check_auth, refused, Upstreams};
 use crate::langfuse::{LangfuseReading, QUANTILES};
 use crate::sim::llm::LANGFUSE_VERSION;
 
-fn authorised(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Basic "))
-}
-
-fn unauthorised() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"message": "Invalid credentials. Confirm that you've configured the correct host."})),
+/// The service's own check: Basic credentials, else its 401.
+fn rejected(headers: &HeaderMap) -> Option<Response> {
+    check_auth(
+        headers,
+        "Basic ",
+        || json!({"message": "Invalid credentials. Confirm that you've configured the correct host."}),
     )
-        .into_response()
 }
 
 fn reading(up: &Upstreams) -> Option<LangfuseReading> {
@@ -57,8 +51,8 @@ pub async fn metrics(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if !authorised(&headers) {
-        return unauthorised();
+    if let Some(refusal) = rejected(&headers) {
+        return refusal;
     }
     let Some(r) = reading(&up) else {
         return refused();
@@ -146,8 +140,8 @@ pub async fn scores(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if !authorised(&headers) {
-        return unauthorised();
+    if let Some(refusal) = rejected(&headers) {
+        return refusal;
     }
     let Some(r) = reading(&up) else {
         return refused();

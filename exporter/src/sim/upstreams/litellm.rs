@@ -5,29 +5,23 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::pytext::{OwnedLabels, PyText};
-use super::Upstreams;
+use super::{check_auth, Upstreams};
 use crate::litellm::LitellmReading;
 use crate::sim::signal::hash;
 
-fn authorised(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer sk-"))
-}
-
-fn unauthorised() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"error": {"message": "Authentication Error, No api key passed in.", "type": "auth_error", "param": "None", "code": "401"}})),
+/// The service's own check: Bearer sk- credentials, else its 401.
+fn rejected(headers: &HeaderMap) -> Option<Response> {
+    check_auth(
+        headers,
+        "Bearer sk-",
+        || json!({"error": {"message": "Authentication Error, No api key passed in.", "type": "auth_error", "param": "None", "code": "401"}}),
     )
-        .into_response()
 }
 
 fn reading(up: &Upstreams) -> (LitellmReading, f64) {
@@ -55,8 +49,8 @@ pub async fn readiness(State(up): State<Upstreams>) -> Response {
 }
 
 pub async fn model_info(State(up): State<Upstreams>, headers: HeaderMap) -> Response {
-    if !authorised(&headers) {
-        return unauthorised();
+    if let Some(refusal) = rejected(&headers) {
+        return refusal;
     }
     let (r, _) = reading(&up);
     let data: Vec<Value> = r
@@ -83,8 +77,8 @@ pub async fn model_info(State(up): State<Upstreams>, headers: HeaderMap) -> Resp
 }
 
 pub async fn health_latest(State(up): State<Upstreams>, headers: HeaderMap) -> Response {
-    if !authorised(&headers) {
-        return unauthorised();
+    if let Some(refusal) = rejected(&headers) {
+        return refusal;
     }
     let (r, t) = reading(&up);
     let checked = chrono::DateTime::from_timestamp((t - t % 300.0) as i64, 0)
@@ -108,8 +102,8 @@ pub async fn health_latest(State(up): State<Upstreams>, headers: HeaderMap) -> R
 }
 
 pub async fn daily_activity(State(up): State<Upstreams>, headers: HeaderMap) -> Response {
-    if !authorised(&headers) {
-        return unauthorised();
+    if let Some(refusal) = rejected(&headers) {
+        return refusal;
     }
     let (r, t) = reading(&up);
     let metrics = |ok: f64, failed: f64, prompt: f64, completion: f64, spend: f64| {
@@ -155,8 +149,8 @@ pub async fn key_list(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if !authorised(&headers) {
-        return unauthorised();
+    if let Some(refusal) = rejected(&headers) {
+        return refusal;
     }
     let (r, _) = reading(&up);
     let size: usize = params

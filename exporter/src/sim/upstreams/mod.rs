@@ -36,6 +36,20 @@ pub(crate) fn refused() -> Response {
         .into_response()
 }
 
+/// The 401 a real service gives (with `refusal` as body) when a request's `Authorization`
+/// header does not use `scheme`; None lets the request through.
+pub(crate) fn check_auth(
+    headers: &axum::http::HeaderMap,
+    scheme: &str,
+    refusal: fn() -> serde_json::Value,
+) -> Option<Response> {
+    let ok = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(scheme));
+    (!ok).then(|| (StatusCode::UNAUTHORIZED, Json(refusal())).into_response())
+}
+
 /// State of the upstream handlers: the simulator and the clock they answer at.
 #[derive(Clone)]
 pub struct Upstreams {
