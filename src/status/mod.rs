@@ -125,33 +125,17 @@ pub type RoleScrape = (Role, String, Result<Scrape, String>);
 #[derive(Debug, Default)]
 pub struct ParseCache {
     last: BTreeMap<Role, (String, Scrape)>,
-    /// Whether the last round parsed anything new (or saw an error).
-    pub changed: bool,
 }
 
-impl ParseCache {
-    fn parse(&mut self, role: Role, text: String) -> Result<Scrape, String> {
-        if let Some((old, parsed)) = self.last.get(&role) {
-            if *old == text {
-                return Ok(parsed.clone());
-            }
-        }
-        self.changed = true;
-        let parsed = scrape::parse(&text)?;
-        self.last.insert(role, (text, parsed.clone()));
-        Ok(parsed)
-    }
-}
-
-/// Scrapes the roles `due` says are due, concurrently, parsing only expositions that
-/// changed; the others keep their last result.
+/// Scrapes the roles `due` says are due, concurrently. Returns None when nothing changed
+/// since the last call (same bytes everywhere, no error); else every role's latest scrape,
+/// parsing only the expositions that changed.
 pub async fn scrape_all_cached(
     client: &reqwest::Client,
     endpoints: &Endpoints,
     cache: &mut ParseCache,
     due: impl Fn(Role) -> bool,
-) -> Vec<RoleScrape> {
-    cache.changed = false;
+) -> Option<Vec<RoleScrape>> {
     let wanted = endpoints
         .roles
         .iter()
@@ -160,41 +144,54 @@ pub async fn scrape_all_cached(
         let client = client.clone();
         let metrics = format!("{url}/metrics");
         async move {
-            let r = scrape::fetch_text(&client, &metrics, FETCH_TIMEOUT).await;
-            (*role, url.clone(), r)
+            (
+                *role,
+                scrape::fetch_text(&client, &metrics, FETCH_TIMEOUT).await,
+            )
         }
     });
-    let fresh: Vec<RoleScrape> = futures::future::join_all(fetches)
-        .await
-        .into_iter()
-        .map(|(role, url, text)| {
-            if text.is_err() {
-                cache.changed = true;
+    let mut errors: BTreeMap<Role, String> = BTreeMap::new();
+    let mut changed = false;
+    for (role, text) in futures::future::join_all(fetches).await {
+        match text {
+            Err(e) => {
+                errors.insert(role, e);
+                changed = true;
             }
-            (role, url, text.and_then(|t| cache.parse(role, t)))
-        })
-        .collect();
-    endpoints
-        .roles
-        .iter()
-        .map(|(role, url)| {
-            fresh
-                .iter()
-                .find(|(r, _, _)| r == role)
-                .cloned()
-                .unwrap_or_else(|| {
-                    (
-                        *role,
-                        url.clone(),
-                        cache
-                            .last
-                            .get(role)
-                            .map(|(_, s)| s.clone())
-                            .ok_or_else(|| "not fetched yet".to_owned()),
-                    )
-                })
-        })
-        .collect()
+            Ok(t) if cache.last.get(&role).is_some_and(|(old, _)| *old == t) => {}
+            Ok(t) => {
+                changed = true;
+                match scrape::parse(&t) {
+                    Ok(parsed) => {
+                        cache.last.insert(role, (t, parsed));
+                    }
+                    Err(e) => {
+                        errors.insert(role, e);
+                    }
+                }
+            }
+        }
+    }
+    if !changed {
+        return None;
+    }
+    Some(
+        endpoints
+            .roles
+            .iter()
+            .map(|(role, url)| {
+                let result = match errors.remove(role) {
+                    Some(e) => Err(e),
+                    None => cache
+                        .last
+                        .get(role)
+                        .map(|(_, s)| s.clone())
+                        .ok_or_else(|| "not fetched yet".to_owned()),
+                };
+                (*role, url.clone(), result)
+            })
+            .collect(),
+    )
 }
 
 /// Scrapes every role's `/metrics` concurrently.

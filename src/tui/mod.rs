@@ -108,13 +108,13 @@ fn spawn_collector(
             let slow_due = n % SLOW_ROLES_EVERY == 0;
             n += 1;
             let due = |role: Role| matches!(role, Role::Gpu | Role::Node) || slow_due;
-            let results =
-                crate::status::scrape_all_cached(&client, &endpoints, &mut cache, due).await;
             // Exporters render once per collection: an unchanged round changes nothing on
             // screen, so it is not sent (nor summarised, nor drawn).
-            if !cache.changed {
+            let Some(results) =
+                crate::status::scrape_all_cached(&client, &endpoints, &mut cache, due).await
+            else {
                 continue;
-            }
+            };
             let snap = data::snapshot(results, mode, llmmon_exporter::sim::now());
             if tx.send(Update::Snapshot(Box::new(snap))).await.is_err() {
                 break;
