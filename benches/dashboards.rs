@@ -90,6 +90,104 @@ async fn write_history(sim: &Arc<Simulator>, path: &Path, from: f64, to: f64, st
     steps
 }
 
+/// An expression with every recording rule replaced by its definition, so that it can be
+/// evaluated over raw history.
+fn inline(expr: &str, recorded: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let flush = |word: &mut String, out: &mut String| {
+        match recorded.get(word.as_str()) {
+            Some(def) => out.push_str(&format!("({})", inline(def, recorded))),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in expr.chars() {
+        if quoted {
+            out.push(c);
+            quoted = c != '"';
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+            continue;
+        }
+        flush(&mut word, &mut out);
+        quoted = c == '"';
+        out.push(c);
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Rate windows shorter than two history steps widened to two steps, so that each holds
+/// two samples (a 5 m rule over 5-minute history would be empty; the cost is the same).
+fn widen(expr: &str, step: f64) -> String {
+    let min = 2.0 * step;
+    let mut out = expr.to_owned();
+    for (w, secs) in [("[1m]", 60.0), ("[2m]", 120.0), ("[5m]", 300.0)] {
+        if secs < min {
+            out = out.replace(w, &format!("[{min}s]"));
+        }
+    }
+    out
+}
+
+/// Every recording rule's series from `from` to `to` (inclusive) as OpenMetrics.
+async fn write_rule_history(
+    client: &reqwest::Client,
+    url: &str,
+    path: &Path,
+    from: f64,
+    to: f64,
+    step: f64,
+) {
+    let recorded: BTreeMap<String, String> = rules::recording::groups(&Config::default())
+        .into_iter()
+        .flat_map(|g| g.rules.into_iter().map(|r| (r.record, r.expr)))
+        .collect();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    for (name, expr) in &recorded {
+        let body: serde_json::Value = client
+            .get(format!("{url}/api/v1/query_range"))
+            .query(&[
+                ("query", widen(&inline(expr, &recorded), step).as_str()),
+                ("start", &from.to_string()),
+                ("end", &to.to_string()),
+                ("step", &step.to_string()),
+            ])
+            .send()
+            .await
+            .expect("query")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(body["status"], "success", "{name}: {body}");
+        for series in body["data"]["result"].as_array().into_iter().flatten() {
+            let labels: Vec<String> = series["metric"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| *k != "__name__")
+                .map(|(k, v)| {
+                    let v = v
+                        .as_str()
+                        .unwrap_or("")
+                        .replace('\\', "\\\\")
+                        .replace('"', "\\\"");
+                    format!("{k}=\"{v}\"")
+                })
+                .collect();
+            for point in series["values"].as_array().into_iter().flatten() {
+                let (t, v) = (&point[0], point[1].as_str().unwrap_or("NaN"));
+                writeln!(out, "{name}{{{}}} {v} {t}", labels.join(",")).expect("write");
+            }
+        }
+    }
+    writeln!(out, "# EOF").expect("write");
+}
+
 fn run(cmd: &mut Command) {
     let o = cmd.output().expect("run command");
     assert!(
@@ -278,27 +376,31 @@ async fn main() {
             size / 1_000_000
         );
 
-        // Recording rules over the past, evaluated by promtool against the backfilled data.
+        // Recording rules over the past: each rule's expression (with the rules it uses
+        // inlined) evaluated a day at a time over the raw history, written as OpenMetrics
+        // and turned into day blocks like the raw data. (`promtool tsdb create-blocks-from
+        // rules` writes a block per rule and 2 h, thousands in all, which made every query
+        // over 30 days slow to merge them.)
         let began = Instant::now();
         let (proc, url) = start_prometheus(&data, dir.as_path()).await;
-        let rules_file = dir.as_path().join("recording.yml");
-        std::fs::write(&rules_file, rules::recording_yaml(&Config::default())).expect("rules");
-        let rule_blocks = dir.as_path().join("rule-blocks");
-        run(Command::new(&promtool)
-            .args(["tsdb", "create-blocks-from", "rules"])
-            .arg(format!("--start={}", start as i64))
-            .arg(format!("--end={}", end as i64))
-            .arg(format!("--url={url}"))
-            .arg(format!("--eval-interval={}s", step as i64))
-            .arg(format!("--output-dir={}", rule_blocks.display()))
-            .arg(&rules_file));
-        drop(proc);
-        for entry in std::fs::read_dir(&rule_blocks)
-            .expect("rule blocks")
-            .flatten()
-        {
-            std::fs::rename(entry.path(), data.join(entry.file_name())).expect("move block");
+        let client = reqwest::Client::new();
+        let mut day = start;
+        while day < end {
+            let to = (day + 86_400.0).min(end);
+            write_rule_history(&client, &url, &history, day, to - step, step).await;
+            run(Command::new(&promtool)
+                .args([
+                    "tsdb",
+                    "create-blocks-from",
+                    "openmetrics",
+                    "--max-block-duration=24h",
+                ])
+                .arg(&history)
+                .arg(&data));
+            day = to;
         }
+        let _ = std::fs::remove_file(&history);
+        drop(proc);
         let rules_s = began.elapsed().as_secs_f64();
         eprintln!("recording-rule blocks in {rules_s:.0} s");
 
