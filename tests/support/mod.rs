@@ -96,43 +96,62 @@ pub struct Prometheus {
     _dir: tempfile::TempDir,
 }
 
+/// Starts `bin` with `config` written to `config_name` in a fresh temp dir, on a free
+/// loopback port; `args` gets the config path, the temp dir and the port.
+pub fn launch(
+    bin: PathBuf,
+    config_name: &str,
+    config: &str,
+    args: impl FnOnce(&Path, &Path, u16) -> Vec<String>,
+) -> (Proc, tempfile::TempDir, u16) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cfg = dir.path().join(config_name);
+    std::fs::write(&cfg, config).expect("write config");
+    let port = free_port();
+    let child = Command::new(&bin)
+        .args(args(&cfg, dir.path(), port))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
+    (Proc(child), dir, port)
+}
+
+/// Waits (30 s at most) until `<base>/-/ready` answers 2xx, as Prometheus and Alertmanager
+/// do once started.
+pub async fn wait_ready(base: &str, what: &str) {
+    let client = reqwest::Client::new();
+    let url = format!("{base}/-/ready");
+    let ready = wait_for(Duration::from_secs(30), || {
+        let (c, u) = (client.clone(), url.clone());
+        async move {
+            c.get(u)
+                .send()
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+        }
+    })
+    .await;
+    assert!(ready.is_some(), "{what} did not become ready in 30 s");
+}
+
 impl Prometheus {
     pub async fn start(config: &str) -> Self {
         let bin = require("prometheus", "prometheus");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let cfg = dir.path().join("prometheus.yml");
-        std::fs::write(&cfg, config).expect("write config");
-        let port = free_port();
-        let child = Command::new(bin)
-            .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start prometheus");
+        let (proc, dir, port) = launch(bin, "prometheus.yml", config, |cfg, dir, port| {
+            vec![
+                format!("--config.file={}", cfg.display()),
+                format!("--storage.tsdb.path={}", dir.join("data").display()),
+                format!("--web.listen-address=127.0.0.1:{port}"),
+            ]
+        });
         let prom = Self {
             url: format!("http://127.0.0.1:{port}"),
-            _proc: Proc(child),
+            _proc: proc,
             _dir: dir,
         };
-        let client = reqwest::Client::new();
-        let ready = wait_for(Duration::from_secs(30), || {
-            let c = client.clone();
-            let u = format!("{}/-/ready", prom.url);
-            async move {
-                c.get(u)
-                    .send()
-                    .await
-                    .ok()
-                    .filter(|r| r.status().is_success())
-            }
-        })
-        .await;
-        assert!(ready.is_some(), "prometheus did not become ready in 30 s");
+        wait_ready(&prom.url, "prometheus").await;
         prom
     }
 
