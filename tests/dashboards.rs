@@ -651,7 +651,7 @@ async fn panel_max(prom: &Prometheus, uid: &str, title: &str) -> f64 {
     prom.query(&q)
         .await
         .iter()
-        .filter_map(|r| r["value"][1].as_str()?.parse::<f64>().ok())
+        .filter_map(support::sample_value)
         .fold(f64::NEG_INFINITY, f64::max)
 }
 

@@ -74,14 +74,11 @@ async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
     assert_eq!(rows.len(), 10, "every model present");
     for row in &rows {
         let model = row["metric"]["model"].as_str().expect("model label");
-        let value: f64 = row["value"][1]
-            .as_str()
-            .and_then(|v| v.parse().ok())
-            .expect("value");
+        let value: f64 = support::sample_value(row).expect("value");
         let ts: f64 = ts_rows
             .iter()
             .find(|r| r["metric"]["model"] == model)
-            .and_then(|r| r["value"][1].as_str()?.parse().ok())
+            .and_then(support::sample_value)
             .expect("timestamp");
         let truth: f64 = simulator
             .vllm_instances(ts)
@@ -104,10 +101,7 @@ async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
     let truth = simulator.litellm_reading(sim::now());
     for row in &rows {
         let model = row["metric"]["model"].as_str().expect("model");
-        let value: f64 = row["value"][1]
-            .as_str()
-            .and_then(|v| v.parse().ok())
-            .expect("value");
+        let value: f64 = support::sample_value(row).expect("value");
         let d = truth
             .daily
             .iter()
@@ -125,10 +119,7 @@ async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
     assert_eq!(rows.len(), truth.models.len());
     for row in &rows {
         let model = row["metric"]["model"].as_str().expect("model");
-        let value: f64 = row["value"][1]
-            .as_str()
-            .and_then(|v| v.parse().ok())
-            .expect("value");
+        let value: f64 = support::sample_value(row).expect("value");
         let m = truth
             .models
             .iter()

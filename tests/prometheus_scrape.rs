@@ -109,10 +109,7 @@ async fn prometheus_scrapes_every_role_and_finds_every_family_with_its_labels() 
         "GPU memory for every model: {per_model:?}"
     );
     for row in &per_model {
-        let bytes: f64 = row["value"][1]
-            .as_str()
-            .and_then(|v| v.parse().ok())
-            .expect("value");
+        let bytes: f64 = support::sample_value(row).expect("value");
         assert!(bytes > 1e9, "{row}");
     }
     running.stop.cancel();

@@ -89,6 +89,11 @@ pub fn local_prometheus_config(addrs: &[(Role, SocketAddr)], interval: &str) -> 
     serde_yaml::to_string(&doc).expect("serialise YAML")
 }
 
+/// The value of one instant-vector sample of a Prometheus API answer.
+pub fn sample_value(row: &serde_json::Value) -> Option<f64> {
+    row["value"][1].as_str()?.parse().ok()
+}
+
 /// A real Prometheus server on a free loopback port, with its own data directory.
 pub struct Prometheus {
     pub url: String,
