@@ -114,7 +114,16 @@ impl ServerStatus {
 
 /// Scrapes every role concurrently.
 pub async fn gather(endpoints: &Endpoints, mode: &str) -> ServerStatus {
-    summarise(scrape_all(&reqwest::Client::new(), endpoints).await, mode)
+    // A fresh cache has seen nothing, so the first round always reports every role.
+    let results = scrape_all_cached(
+        &reqwest::Client::new(),
+        endpoints,
+        &mut ParseCache::default(),
+        |_| true,
+    )
+    .await
+    .unwrap_or_default();
+    summarise(results, mode)
 }
 
 /// One scrape of a role: where, and what came back (or why nothing did).
@@ -192,19 +201,6 @@ pub async fn scrape_all_cached(
             })
             .collect(),
     )
-}
-
-/// Scrapes every role's `/metrics` concurrently.
-pub async fn scrape_all(client: &reqwest::Client, endpoints: &Endpoints) -> Vec<RoleScrape> {
-    let fetches = endpoints.roles.iter().map(|(role, url)| {
-        let client = client.clone();
-        let metrics = format!("{url}/metrics");
-        async move {
-            let r = scrape::fetch(&client, &metrics, FETCH_TIMEOUT).await;
-            (*role, url.clone(), r)
-        }
-    });
-    futures::future::join_all(fetches).await
 }
 
 /// Builds the summary from each role's scrape (or the reason it failed).
