@@ -15,7 +15,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ use llmmon::rules::{self, Config};
 use llmmon_exporter::exposition::render;
 use llmmon_exporter::sim::{self, Conditions, Simulator};
 use llmmon_exporter::Role;
-use support::{free_port, require, wait_for, Proc};
+use support::{require, Prometheus};
 use tower::ServiceExt;
 
 fn env_or(name: &str, default: f64) -> f64 {
@@ -197,34 +197,13 @@ fn run(cmd: &mut Command) {
     );
 }
 
-async fn start_prometheus(data: &Path, dir: &Path) -> (Proc, String) {
-    let cfg = dir.join("prometheus.yml");
-    std::fs::write(&cfg, "global:\n  scrape_interval: 30s\n").expect("config");
-    let port = free_port();
-    let proc = Proc(
-        Command::new(require("prometheus", "prometheus"))
-            .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!("--storage.tsdb.path={}", data.display()))
-            .arg("--storage.tsdb.retention.time=3650d")
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start prometheus"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let ready = wait_for(Duration::from_secs(120), || async {
-        client
-            .get(format!("{url}/-/ready"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-    })
-    .await;
-    assert!(ready.is_some(), "prometheus did not start on the backfill");
-    (proc, url)
+async fn start_prometheus(data: &Path) -> Prometheus {
+    Prometheus::on_data(
+        data,
+        &["--storage.tsdb.retention.time=3650d"],
+        Duration::from_secs(120),
+    )
+    .await
 }
 
 /// One query as Grafana sends it over a 30-day range.
@@ -382,7 +361,8 @@ async fn main() {
         // rules` writes a block per rule and 2 h, thousands in all, which made every query
         // over 30 days slow to merge them.)
         let began = Instant::now();
-        let (proc, url) = start_prometheus(&data, dir.as_path()).await;
+        let prom = start_prometheus(&data).await;
+        let url = prom.url.clone();
         let client = reqwest::Client::new();
         let mut day = start;
         while day < end {
@@ -400,7 +380,7 @@ async fn main() {
             day = to;
         }
         let _ = std::fs::remove_file(&history);
-        drop(proc);
+        drop(prom);
         let rules_s = began.elapsed().as_secs_f64();
         eprintln!("recording-rule blocks in {rules_s:.0} s");
 
@@ -410,7 +390,8 @@ async fn main() {
             size / 1_000_000
         );
     }
-    let (_proc, url) = start_prometheus(&data, &dir).await;
+    let prom = start_prometheus(&data).await;
+    let url = prom.url.clone();
     let client = reqwest::Client::new();
     let mut report = format!(
         "History: {days} days at a {step} s step ({summary}).\n\n\

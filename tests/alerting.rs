@@ -21,7 +21,7 @@ use llmmon_exporter::{service, Role, SourceMode};
 use serde_json::{json, Value as Json};
 use serde_yaml::Value;
 use support::alertmanager::Alertmanager;
-use support::{free_port, local_prometheus_config, require, wait_for, Proc, Prometheus};
+use support::{local_prometheus_config, require, wait_for, Prometheus};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -628,34 +628,9 @@ async fn an_hour_of_history_holds_the_error_alert_in_an_error_burst_and_no_alert
         "backfill failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let cfg = dir.path().join("prometheus.yml");
-    std::fs::write(&cfg, "global:\n  scrape_interval: 30s\n").expect("config");
-    let port = free_port();
-    let _prom = Proc(
-        Command::new(require("prometheus", "prometheus"))
-            .arg(format!("--config.file={}", cfg.display()))
-            .arg(format!("--storage.tsdb.path={}", data.display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start prometheus"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
+    let prom = Prometheus::on_data(&data, &[], Duration::from_secs(30)).await;
+    let url = prom.url.clone();
     let client = reqwest::Client::new();
-    let ready = wait_for(Duration::from_secs(30), || async {
-        client
-            .get(format!("{url}/-/ready"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-    })
-    .await;
-    assert!(
-        ready.is_some(),
-        "prometheus did not start on the backfilled data"
-    );
 
     let rules_dir = root().join("compose/config/prometheus/rules");
     let load = |file: &str| -> Vec<Value> {

@@ -28,7 +28,7 @@ impl Alertmanager {
             _proc: proc,
             _dir: dir,
         };
-        wait_ready(&am.url, "alertmanager").await;
+        wait_ready(&am.url, "alertmanager", std::time::Duration::from_secs(30)).await;
         am
     }
 

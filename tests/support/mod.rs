@@ -122,12 +122,12 @@ pub fn launch(
     (Proc(child), dir, port)
 }
 
-/// Waits (30 s at most) until `<base>/-/ready` answers 2xx, as Prometheus and Alertmanager
-/// do once started.
-pub async fn wait_ready(base: &str, what: &str) {
+/// Waits (`limit` at most) until `<base>/-/ready` answers 2xx, as Prometheus and
+/// Alertmanager do once started.
+pub async fn wait_ready(base: &str, what: &str, limit: Duration) {
     let client = reqwest::Client::new();
     let url = format!("{base}/-/ready");
-    let ready = wait_for(Duration::from_secs(30), || {
+    let ready = wait_for(limit, || {
         let (c, u) = (client.clone(), url.clone());
         async move {
             c.get(u)
@@ -138,7 +138,7 @@ pub async fn wait_ready(base: &str, what: &str) {
         }
     })
     .await;
-    assert!(ready.is_some(), "{what} did not become ready in 30 s");
+    assert!(ready.is_some(), "{what} did not become ready in {limit:?}");
 }
 
 impl Prometheus {
@@ -156,7 +156,30 @@ impl Prometheus {
             _proc: proc,
             _dir: dir,
         };
-        wait_ready(&prom.url, "prometheus").await;
+        wait_ready(&prom.url, "prometheus", Duration::from_secs(30)).await;
+        prom
+    }
+
+    /// Prometheus over an existing TSDB (a backfill), scraping nothing, with `extra` flags;
+    /// a large backfill may need a long `ready_within`.
+    pub async fn on_data(data: &Path, extra: &[&str], ready_within: Duration) -> Self {
+        let bin = require("prometheus", "prometheus");
+        let config = "global:\n  scrape_interval: 30s\n";
+        let (proc, dir, port) = launch(bin, "prometheus.yml", config, |cfg, _, port| {
+            let mut args = vec![
+                format!("--config.file={}", cfg.display()),
+                format!("--storage.tsdb.path={}", data.display()),
+                format!("--web.listen-address=127.0.0.1:{port}"),
+            ];
+            args.extend(extra.iter().map(|a| (*a).to_owned()));
+            args
+        });
+        let prom = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            _proc: proc,
+            _dir: dir,
+        };
+        wait_ready(&prom.url, "prometheus on the backfilled data", ready_within).await;
         prom
     }
 
