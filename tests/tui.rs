@@ -210,19 +210,19 @@ fn keys_map_to_actions_and_filter_mode_takes_text() {
 #[test]
 fn focus_cycles_and_enter_follows_the_selected_containers_logs() {
     let mut app = app_for(Scenario::Normal, &[], None, false);
-    assert_eq!(app.focus.0, Pane::Containers);
+    assert_eq!(app.focus, Pane::Containers);
     app.update(Action::FocusNext);
-    assert_eq!(app.focus.0, Pane::Models);
+    assert_eq!(app.focus, Pane::Models);
     app.update(Action::FocusPrev);
     app.update(Action::FocusPrev);
-    assert_eq!(app.focus.0, Pane::Gpus);
+    assert_eq!(app.focus, Pane::Gpus);
     app.update(Action::FocusNext);
     app.update(Action::Down);
     app.update(Action::Down);
     let chosen = app.containers()[2].name.clone();
     app.update(Action::Open);
     assert_eq!(app.log_container.as_deref(), Some(chosen.as_str()));
-    assert_eq!(app.focus.0, Pane::Logs);
+    assert_eq!(app.focus, Pane::Logs);
     assert!(
         app.logs.is_empty(),
         "the previous container's lines are dropped"
@@ -242,11 +242,11 @@ fn filter_narrows_the_container_list_and_sort_cycles() {
         !names.is_empty() && names.iter().all(|n| n.contains("lang")),
         "{names:?}"
     );
-    assert_eq!(app.sort.0, Sort::Name);
+    assert_eq!(app.sort, Sort::Name);
     app.update(Action::CycleSort);
-    assert_eq!(app.sort.0, Sort::State);
+    assert_eq!(app.sort, Sort::State);
     app.update(Action::CycleSort);
-    assert_eq!(app.sort.0, Sort::Restarts);
+    assert_eq!(app.sort, Sort::Restarts);
 }
 
 #[test]

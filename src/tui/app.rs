@@ -10,9 +10,10 @@ use crate::status::ContainerStatus;
 /// Log lines kept for the selected container.
 pub const MAX_LOG_LINES: usize = 500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
     Gpus,
+    #[default]
     Containers,
     Models,
     Logs,
@@ -32,8 +33,9 @@ impl Pane {
 }
 
 /// How the container list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
+    #[default]
     Name,
     State,
     Restarts,
@@ -71,11 +73,11 @@ pub enum Action {
 #[derive(Debug, Default)]
 pub struct App {
     pub history: History,
-    pub focus: PaneState,
+    pub focus: Pane,
     pub selected: usize,
     pub filter: String,
     pub filtering: bool,
-    pub sort: SortState,
+    pub sort: Sort,
     pub paused: bool,
     pub help: bool,
     pub quit: bool,
@@ -91,23 +93,6 @@ pub struct App {
     pub prom: Option<super::prometheus::PromHistory>,
     /// Why Prometheus did not answer, when it is configured.
     pub prom_error: Option<String>,
-}
-
-/// Wrappers so `App` can derive Default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PaneState(pub Pane);
-impl Default for PaneState {
-    fn default() -> Self {
-        Self(Pane::Containers)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortState(pub Sort);
-impl Default for SortState {
-    fn default() -> Self {
-        Self(Sort::Name)
-    }
 }
 
 /// The key map: keyboard first, the same keys as htop-like tools.
@@ -162,7 +147,7 @@ impl App {
             .iter()
             .filter(|c| needle.is_empty() || c.name.to_lowercase().contains(&needle))
             .collect();
-        match self.sort.0 {
+        match self.sort {
             Sort::Name => v.sort_by(|a, b| (&a.class, &a.name).cmp(&(&b.class, &b.name))),
             Sort::State => {
                 v.sort_by(|a, b| (&a.class, &a.state, &a.name).cmp(&(&b.class, &b.state, &b.name)))
@@ -219,7 +204,7 @@ impl App {
         self.logs
             .iter()
             .filter(|l| {
-                self.focus.0 != Pane::Logs
+                self.focus != Pane::Logs
                     || needle.is_empty()
                     || l.line.to_lowercase().contains(&needle)
             })
@@ -259,7 +244,7 @@ impl App {
             Action::FocusNext | Action::FocusPrev => {
                 let i = Pane::ORDER
                     .iter()
-                    .position(|p| *p == self.focus.0)
+                    .position(|p| *p == self.focus)
                     .unwrap_or(0);
                 let n = Pane::ORDER.len();
                 let j = if action == Action::FocusNext {
@@ -267,7 +252,7 @@ impl App {
                 } else {
                     (i + n - 1) % n
                 };
-                self.focus = PaneState(Pane::ORDER[j]);
+                self.focus = Pane::ORDER[j];
             }
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => {
@@ -281,7 +266,7 @@ impl App {
                         self.logs.clear();
                         self.log_container = Some(name);
                     }
-                    self.focus = PaneState(Pane::Logs);
+                    self.focus = Pane::Logs;
                     self.filter.clear();
                 }
             }
@@ -295,11 +280,11 @@ impl App {
             }
             Action::EndFilter => self.filtering = false,
             Action::CycleSort => {
-                self.sort = SortState(match self.sort.0 {
+                self.sort = match self.sort {
                     Sort::Name => Sort::State,
                     Sort::State => Sort::Restarts,
                     Sort::Restarts => Sort::Name,
-                })
+                }
             }
             Action::TogglePause => self.paused = !self.paused,
             Action::ToggleHelp => self.help = !self.help,

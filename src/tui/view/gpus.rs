@@ -74,7 +74,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
 
 fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuStatus, p: Palette) {
     let title = format!("GPU {}", g.index);
-    let b = block(&title, app.focus.0 == Pane::Gpus, p);
+    let b = block(&title, app.focus == Pane::Gpus, p);
     let inner = b.inner(area);
     f.render_widget(b, area);
     if inner.height == 0 {

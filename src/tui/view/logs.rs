@@ -11,7 +11,7 @@ use super::{block, Palette};
 use crate::tui::app::{App, Pane};
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
-    let focused = app.focus.0 == Pane::Logs;
+    let focused = app.focus == Pane::Logs;
     let who = app.log_container.as_deref().unwrap_or("no container");
     let mut title = format!("Logs: {who}");
     if focused && !app.filter.is_empty() {

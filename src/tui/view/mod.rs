@@ -86,7 +86,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
         tables::models(f, right, app, p);
         logs::draw(f, bottom, app, p);
     } else {
-        let pane = match app.focus.0 {
+        let pane = match app.focus {
             Pane::Gpus | Pane::Containers => Pane::Containers,
             other => other,
         };

@@ -31,10 +31,10 @@ fn state_style(p: Palette, state: &str, health: &str, looping: bool) -> Style {
 }
 
 pub fn containers(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
-    let focused = matches!(app.focus.0, Pane::Containers | Pane::Gpus);
+    let focused = matches!(app.focus, Pane::Containers | Pane::Gpus);
     let list = app.containers();
-    let mut title = format!("Containers ({}) sort:{}", list.len(), app.sort.0.label());
-    if !app.filter.is_empty() && app.focus.0 != Pane::Logs {
+    let mut title = format!("Containers ({}) sort:{}", list.len(), app.sort.label());
+    if !app.filter.is_empty() && app.focus != Pane::Logs {
         title.push_str(&format!(" filter:{}", app.filter));
     }
     let header = Row::new(["NAME", "STATE", "RST", "CPU", "MEM", "GPU", "VERSION"]).style(p.bold());
@@ -105,7 +105,7 @@ pub fn containers(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
 }
 
 pub fn models(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
-    let focused = app.focus.0 == Pane::Models;
+    let focused = app.focus == Pane::Models;
     let header = Row::new([
         "MODEL",
         "STATE",
