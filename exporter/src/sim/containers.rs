@@ -37,7 +37,7 @@ impl Simulator {
                 tr.fleet
                     .services
                     .iter()
-                    .map(|s| service_container(tr, s, &c, t)),
+                    .map(|s| service_container(tr, s, &c)),
             );
             out
         })
@@ -137,12 +137,7 @@ fn service_mounts(s: &ServiceSpec, c: &Conditions) -> Vec<Mount> {
     }
 }
 
-fn service_container(
-    tr: &Traffic<'_>,
-    s: &ServiceSpec,
-    c: &Conditions,
-    _t: f64,
-) -> ContainerReading {
+fn service_container(tr: &Traffic<'_>, s: &ServiceSpec, c: &Conditions) -> ContainerReading {
     let started = FLEET_EPOCH + 3600.0 * (hash(tr.seed, &s.container, 2) % (24 * 25)) as f64;
     ContainerReading {
         name: s.container.clone(),
