@@ -4,26 +4,48 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValue;
 use clap::{Parser, ValueEnum};
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::service;
 use llmmon_exporter::{Role, SourceMode};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum RoleArg {
-    Gpu,
-    Containers,
-    Node,
-    Cadvisor,
-    Dcgm,
-    Vllm,
-    Litellm,
-    Langfuse,
-    /// Every role in one process, each on its own listen address.
+/// What the process serves: one role, every role, or the simulator's upstream APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Serve {
+    One(Role),
     All,
-    /// The simulator's vLLM / LiteLLM / Langfuse HTTP APIs, for real-mode collectors to read
-    /// in mock deployments (default port 9910).
     SimUpstreams,
+}
+
+/// Every role by its name, then `all` and `sim-upstreams`: the role list is `Role::ALL`'s.
+const SERVE_VALUES: [Serve; Role::ALL.len() + 2] = {
+    let mut values = [Serve::All; Role::ALL.len() + 2];
+    let mut i = 0;
+    while i < Role::ALL.len() {
+        values[i] = Serve::One(Role::ALL[i]);
+        i += 1;
+    }
+    values[Role::ALL.len() + 1] = Serve::SimUpstreams;
+    values
+};
+
+impl ValueEnum for Serve {
+    fn value_variants<'a>() -> &'a [Self] {
+        &SERVE_VALUES
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Serve::One(role) => PossibleValue::new(role.as_str()),
+            Serve::All => PossibleValue::new("all")
+                .help("Every role in one process, each on its own listen address"),
+            Serve::SimUpstreams => PossibleValue::new("sim-upstreams").help(
+                "The simulator's vLLM / LiteLLM / Langfuse HTTP APIs, for real-mode collectors \
+                 to read in mock deployments (default port 9910)",
+            ),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,7 +60,7 @@ enum SourceArg {
 struct Args {
     /// Which role to serve.
     #[arg(value_enum)]
-    role: RoleArg,
+    role: Serve,
     /// Where readings come from.
     #[arg(long, value_enum, default_value = "sim", env = "LLMMON_SOURCE")]
     source: SourceArg,
@@ -94,25 +116,21 @@ fn run(args: Args) -> anyhow::Result<()> {
     raw.vllm.targets.extend(args.targets);
     if let Some(url) = args.url {
         match args.role {
-            RoleArg::Litellm => raw.litellm.url = url,
-            RoleArg::Langfuse => raw.langfuse.url = url,
+            Serve::One(Role::Litellm) => raw.litellm.url = url,
+            Serve::One(Role::Langfuse) => raw.langfuse.url = url,
             _ => anyhow::bail!("--url is for the litellm and langfuse roles"),
         }
     }
     let mut settings = raw.validate()?;
-    if args.role == RoleArg::SimUpstreams {
-        let addr = args
-            .listen
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], SIM_UPSTREAMS_PORT)));
-        return serve_upstreams(&settings, addr);
-    }
     let roles: Vec<Role> = match args.role {
-        RoleArg::All => Role::ALL.to_vec(),
-        one => {
-            let role: Role = format!("{one:?}")
-                .to_lowercase()
-                .parse()
-                .map_err(anyhow::Error::msg)?;
+        Serve::SimUpstreams => {
+            let addr = args
+                .listen
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], SIM_UPSTREAMS_PORT)));
+            return serve_upstreams(&settings, addr);
+        }
+        Serve::All => Role::ALL.to_vec(),
+        Serve::One(role) => {
             if let Some(addr) = args.listen {
                 settings.listen.insert(role, addr);
             }
