@@ -44,6 +44,13 @@ const STAND_INS: [(&str, &str); 3] = [
     ("dcgm-exporter", "dcgm"),
 ];
 
+/// Services only the mock overlay adds: the simulator's upstream face, standing in for the
+/// LLM services outside the stack that Prometheus scrapes directly.
+const MOCK_ONLY: [&str; 1] = ["sim-upstreams"];
+
+/// Jobs that scrape a program outside the stack (on the host in production).
+const EXTERNAL_JOBS: [&str; 1] = ["litellm-proxy"];
+
 /// DESIGN.md's ports: service, host port (default of its .env variable), container port.
 const PORTS: [(&str, u16, u16); 13] = [
     ("grafana", 23000, 3000),
@@ -187,6 +194,14 @@ fn merge(base: &mut Mapping, over: &Mapping) {
         }
         match (base.get_mut(k), v) {
             (Some(Value::Mapping(b)), Value::Mapping(o)) => merge(b, o),
+            // Compose merges volumes by their path in the container.
+            (Some(Value::Sequence(b)), Value::Sequence(o)) if key == "volumes" => {
+                for x in o {
+                    let target = mount_target(x);
+                    b.retain(|y| target.is_none() || mount_target(y) != target);
+                    b.push(x.clone());
+                }
+            }
             (Some(Value::Sequence(b)), Value::Sequence(o)) if !REPLACED.contains(&key) => {
                 for x in o {
                     if !b.contains(x) {
@@ -199,6 +214,12 @@ fn merge(base: &mut Mapping, over: &Mapping) {
             }
         }
     }
+}
+
+/// The path in the container of a short-syntax volume (`source:target[:mode]`).
+fn mount_target(v: &Value) -> Option<String> {
+    let parts: Vec<&str> = v.as_str()?.split(':').collect();
+    parts.get(1).map(|t| (*t).to_owned())
 }
 
 /// The effective services of base + overlays, interpolated with `.env.example` plus a
@@ -256,8 +277,15 @@ fn every_compose_file_parses_and_overlays_only_touch_base_services() {
         let doc = parse(file);
         for name in doc["services"].as_mapping().expect("services").keys() {
             let name = name.as_str().expect("name");
-            assert!(names.contains(name), "{file}: {name} is not a base service");
+            let mock_only = *file == "docker-compose.mock.yml" && MOCK_ONLY.contains(&name);
+            assert!(
+                names.contains(name) || mock_only,
+                "{file}: {name} is not a base service"
+            );
         }
+    }
+    for name in MOCK_ONLY {
+        assert!(!names.contains(name), "{name} is mock-only");
     }
 }
 
@@ -346,17 +374,46 @@ fn published_ports_are_design_md_ports_bound_to_the_configured_address() {
     }
 }
 
-/// Prometheus job → targets (`host:port`), static or DNS-discovered.
-fn prometheus_jobs(file: &str) -> BTreeMap<String, Vec<String>> {
+fn prometheus_config(file: &str) -> Value {
     let text = std::fs::read_to_string(compose_dir().join("config/prometheus").join(file))
         .expect("prometheus config");
-    let doc: Value = serde_yaml::from_str(&text).expect("YAML");
+    serde_yaml::from_str(&text).expect("YAML")
+}
+
+/// The host directory Prometheus sees at `/etc/prometheus/targets` in a merged stack.
+fn targets_dir(svcs: &Mapping) -> PathBuf {
+    let mount = strings(&svcs["prometheus"]["volumes"])
+        .into_iter()
+        .find(|v| v.split(':').nth(1) == Some("/etc/prometheus/targets"))
+        .expect("target files mounted");
+    let source = mount.split(':').next().expect("source");
+    compose_dir().join(source)
+}
+
+/// Prometheus job → targets (`host:port`), static, DNS-discovered or from target files
+/// (read from `target_files`, the directory mounted at /etc/prometheus/targets).
+fn prometheus_jobs(file: &str, target_files: &Path) -> BTreeMap<String, Vec<String>> {
+    let doc = prometheus_config(file);
     let mut out = BTreeMap::new();
     for job in doc["scrape_configs"].as_sequence().expect("scrape_configs") {
         let name = job["job_name"].as_str().expect("job_name").to_owned();
         let mut targets = Vec::new();
         for sc in job["static_configs"].as_sequence().into_iter().flatten() {
             targets.extend(strings(&sc["targets"]));
+        }
+        for fsd in job["file_sd_configs"].as_sequence().into_iter().flatten() {
+            for f in strings(&fsd["files"]) {
+                let name = f
+                    .strip_prefix("/etc/prometheus/targets/")
+                    .unwrap_or_else(|| panic!("{f} outside the mounted target directory"));
+                let path = target_files.join(name);
+                let text = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let groups: Value = serde_yaml::from_str(&text).expect("file_sd YAML");
+                for g in groups.as_sequence().expect("target groups") {
+                    targets.extend(strings(&g["targets"]));
+                }
+            }
         }
         for dns in job["dns_sd_configs"].as_sequence().into_iter().flatten() {
             let port = dns["port"].as_u64().expect("port");
@@ -369,11 +426,12 @@ fn prometheus_jobs(file: &str) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// Ports a service's container listens on: published container ports, plus the
+/// Ports a service's container listens on: published and exposed container ports, plus the
 /// well-known ports of services that publish none.
 fn container_ports(name: &str, svc: &Value) -> BTreeSet<u16> {
     let mut out: BTreeSet<u16> = strings(&svc["ports"])
-        .iter()
+        .into_iter()
+        .chain(strings(&svc["expose"]))
         .filter_map(|p| p.rsplit(':').next()?.parse().ok())
         .collect();
     if name == "alloy" {
@@ -384,9 +442,9 @@ fn container_ports(name: &str, svc: &Value) -> BTreeSet<u16> {
 
 #[test]
 fn every_prometheus_job_targets_a_service_of_the_stack_on_a_port_it_listens_on() {
-    let jobs = prometheus_jobs("prometheus.yml");
     for overlays in [&[][..], &["docker-compose.mock.yml"][..]] {
         let svcs = merged(overlays);
+        let jobs = prometheus_jobs("prometheus.yml", &targets_dir(&svcs));
         for (job, targets) in &jobs {
             assert!(!targets.is_empty(), "job {job} has no target");
             for t in targets {
@@ -394,6 +452,19 @@ fn every_prometheus_job_targets_a_service_of_the_stack_on_a_port_it_listens_on()
                 let port: u16 = port.parse().expect("port");
                 if host == "localhost" {
                     assert_eq!(job, "prometheus", "only Prometheus scrapes itself");
+                    continue;
+                }
+                if host == "host.docker.internal" {
+                    assert!(overlays.is_empty(), "{job}: the mock needs no host service");
+                    assert!(
+                        EXTERNAL_JOBS.contains(&job.as_str()),
+                        "{job} leaves the stack"
+                    );
+                    assert!(
+                        strings(&svcs["prometheus"]["extra_hosts"])
+                            .contains(&"host.docker.internal:host-gateway".to_owned()),
+                        "Prometheus cannot resolve the host"
+                    );
                     continue;
                 }
                 let svc = svcs
@@ -407,11 +478,61 @@ fn every_prometheus_job_targets_a_service_of_the_stack_on_a_port_it_listens_on()
         }
     }
     // The local config has the same exporter jobs, one per role.
-    let local = prometheus_jobs("prometheus.local.yml");
+    let jobs = prometheus_jobs("prometheus.yml", &targets_dir(&merged(&[])));
+    let local = prometheus_jobs("prometheus.local.yml", Path::new("/nonexistent"));
     for role in Role::ALL {
         assert!(local.contains_key(role.as_str()), "local: no job {role}");
         assert!(jobs.contains_key(role.as_str()), "compose: no job {role}");
     }
+    for job in EXTERNAL_JOBS {
+        assert!(local.contains_key(job) && jobs.contains_key(job), "{job}");
+    }
+}
+
+#[test]
+fn litellm_proxy_is_scraped_on_its_metrics_path_with_the_master_key_from_a_secret() {
+    let doc = prometheus_config("prometheus.yml");
+    let job = doc["scrape_configs"]
+        .as_sequence()
+        .expect("jobs")
+        .iter()
+        .find(|j| j["job_name"] == "litellm-proxy")
+        .expect("litellm-proxy job");
+    // LiteLLM mounts its metrics app at /metrics/; /metrics answers 307 (LiteLLM #30079).
+    assert_eq!(job["metrics_path"].as_str(), Some("/metrics/"));
+    assert_eq!(job["authorization"]["type"].as_str(), Some("Bearer"));
+    assert_eq!(
+        job["authorization"]["credentials_file"].as_str(),
+        Some("/run/secrets/litellm_master_key")
+    );
+    assert!(
+        job["authorization"]["credentials"].is_null(),
+        "no key in the config"
+    );
+    let compose = parse("docker-compose.yml");
+    assert_eq!(
+        compose["secrets"]["litellm_master_key"]["environment"].as_str(),
+        Some("LITELLM_MASTER_KEY")
+    );
+    let base = merged(&[]);
+    assert!(strings(&base["prometheus"]["secrets"]).contains(&"litellm_master_key".to_owned()));
+    // The mock points the job at the simulator's LiteLLM, on the path its router serves.
+    let mock = merged(&["docker-compose.mock.yml"]);
+    let text = std::fs::read_to_string(targets_dir(&mock).join("litellm-proxy.yml"))
+        .expect("mock target file");
+    let groups: Value = serde_yaml::from_str(&text).expect("YAML");
+    assert_eq!(
+        groups[0]["labels"]["__metrics_path__"].as_str(),
+        Some("/litellm/metrics")
+    );
+    assert_eq!(
+        strings(&mock["sim-upstreams"]["command"]),
+        ["sim-upstreams"]
+    );
+    assert_eq!(
+        mock["sim-upstreams"]["image"],
+        mock["gpu-exporter"]["image"]
+    );
 }
 
 #[test]

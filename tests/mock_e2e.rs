@@ -133,3 +133,104 @@ async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
     }
     running.stop.cancel();
 }
+
+/// The stack's `litellm-proxy` job as shipped (path, bearer key from a file, target file),
+/// pointed at the mock overlay's target file: real Prometheus scrapes LiteLLM's own
+/// /metrics from the simulator with the master key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_litellm_proxy_job_scrapes_litellm_metrics_with_the_master_key() {
+    use std::sync::{Arc, Mutex};
+
+    let simulator = Simulator::new(42, 1, Conditions::default(), sim::now());
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let record = seen.clone();
+    let app =
+        sim::upstreams::router(simulator, sim::wall_clock()).layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let record = record.clone();
+                async move {
+                    let auth = req
+                        .headers()
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    if let Ok(mut seen) = record.lock() {
+                        seen.push((req.uri().path().to_owned(), auth));
+                    }
+                    next.run(req).await
+                }
+            },
+        ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let compose =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("compose/config/prometheus");
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The secret as Compose writes it from .env (a trailing newline is trimmed).
+    let key_file = dir.path().join("litellm_master_key");
+    std::fs::write(&key_file, "sk-e2e-master-4242\n").expect("key file");
+    let targets: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(compose.join("targets-mock/litellm-proxy.yml")).expect("targets"),
+    )
+    .expect("YAML");
+    let mut targets = targets;
+    targets[0]["targets"] = vec![addr.to_string()].into();
+    let targets_file = dir.path().join("litellm-proxy.yml");
+    std::fs::write(
+        &targets_file,
+        serde_yaml::to_string(&targets).expect("YAML"),
+    )
+    .expect("write");
+
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(compose.join("prometheus.yml")).expect("prometheus.yml"),
+    )
+    .expect("YAML");
+    doc["global"]["scrape_interval"] = "1s".into();
+    doc["global"]["scrape_timeout"] = "1s".into();
+    doc["rule_files"] = serde_yaml::Value::Null;
+    doc["alerting"] = serde_yaml::Value::Null;
+    let jobs = doc["scrape_configs"].as_sequence_mut().expect("jobs");
+    jobs.retain(|j| j["job_name"] == "litellm-proxy");
+    assert_eq!(jobs.len(), 1, "the stack has a litellm-proxy job");
+    jobs[0]["authorization"]["credentials_file"] = key_file.display().to_string().into();
+    jobs[0]["file_sd_configs"][0]["files"] = vec![targets_file.display().to_string()].into();
+    let prom = Prometheus::start(&serde_yaml::to_string(&doc).expect("YAML")).await;
+
+    let scraped = wait_for(Duration::from_secs(30), || {
+        let prom = &prom;
+        async move {
+            let r = prom
+                .query(r#"sum by (job, service) (litellm_proxy_total_requests_metric_total{job="litellm-proxy"})"#)
+                .await;
+            r.into_iter().next()
+        }
+    })
+    .await
+    .expect("LiteLLM's request counter reached Prometheus");
+    assert_eq!(scraped["metric"]["service"], "litellm");
+    assert!(support::sample_value(&scraped).expect("value") > 0.0);
+    let up = prom.query(r#"up{job="litellm-proxy"} == 1"#).await;
+    assert_eq!(up.len(), 1, "one LiteLLM target, up");
+    let seen = seen.lock().expect("lock").clone();
+    assert!(
+        seen.iter()
+            .any(|(p, a)| p == "/litellm/metrics" && a == "Bearer sk-e2e-master-4242"),
+        "Prometheus sent the key from the secret file on the mock's path: {seen:?}"
+    );
+    // The key is never shown by Prometheus's config API.
+    let config: serde_json::Value = reqwest::get(format!("{}/api/v1/status/config", prom.url))
+        .await
+        .expect("config")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(!config.to_string().contains("sk-e2e-master-4242"));
+}
