@@ -1,7 +1,11 @@
 //! The command line, defined once with clap derive: completions and man pages are generated
 //! from it.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand};
+
+use crate::{announce, logs, stack};
 
 /// Monitoring for a self-hosted LLM server: GPUs, containers, vLLM, LiteLLM, Langfuse.
 #[derive(Debug, Parser)]
@@ -14,8 +18,24 @@ use clap::{Args, Parser, Subcommand};
                        2 bad arguments or configuration; 3 `status` found critical problems."
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml].
+    #[arg(long, global = true, env = "LLMMON_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print JSON instead of text (commands with a report).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More detail on stderr (-v: what is run and fetched; -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -29,6 +49,28 @@ pub enum Command {
     /// Keys: tab to change pane, ↑↓/jk to move, enter to follow a container's logs, / to
     /// filter, s to sort, p to pause, ? for help, q to quit.
     Top(TopArgs),
+    /// Container logs: live from Docker, history from Loki; follow, filter by text and level.
+    Logs(logs::LogsArgs),
+    /// Run and look after the monitoring stack (Docker Compose): up, down, status, backup.
+    Stack(stack::StackArgs),
+    /// Publish and manage announcements for end users (maintenance, deprecations, status).
+    Announce(announce::AnnounceArgs),
+    /// Show the configuration in effect and where it came from.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (file, then environment) as TOML.
+    Show,
+    /// Print the path of the configuration file llmmon reads.
+    Path,
 }
 
 #[derive(Debug, Args)]
@@ -48,9 +90,6 @@ pub struct TopArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Print JSON instead of tables.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
     pub demo: DemoArgs,
     #[command(flatten)]

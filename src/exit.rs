@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+/// What a command returns: its exit code, or a failure code with a one-line reason (printed
+/// as `llmmon: REASON` on stderr).
+pub type CmdResult = Result<Exit, (Exit, String)>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Everything worked (and `status` found nothing critical).

@@ -5,16 +5,22 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use llmmon::cli::{Cli, Command, StatusArgs, TopArgs};
+use llmmon::cli::{Cli, Command, ConfigCommand, StatusArgs, TopArgs};
+use llmmon::config::Origin;
+use llmmon::context::Context;
 use llmmon::endpoints::{self, Endpoints};
-use llmmon::exit::Exit;
-use llmmon::status;
+use llmmon::exit::{CmdResult, Exit};
+use llmmon::{announce, logs, stack, status};
 
 /// Collection interval of the in-process demo exporters for `status --demo`.
 const DEMO_INTERVAL: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The TUI owns the terminal: nothing may write to stderr under it.
+    if !matches!(cli.command, Command::Top(_)) {
+        init_logging(cli.global.verbose);
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -36,14 +42,83 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<Exit, (Exit, String)> {
+/// `-v` shows what llmmon runs and fetches, `-vv` debug detail; `LLMMON_LOG` overrides.
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "llmmon=info,llmmon_exporter=info",
+        _ => "llmmon=debug,llmmon_exporter=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LLMMON_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .without_time()
+        .try_init();
+}
+
+async fn run(cli: Cli) -> CmdResult {
+    let ctx = Context::load(&cli.global).map_err(|e| (Exit::Usage, e))?;
     match cli.command {
-        Command::Status(args) => status_cmd(args).await,
+        Command::Status(args) => status_cmd(args, &ctx).await,
         Command::Top(args) => top_cmd(args).await,
+        Command::Logs(args) => logs::run(args, &ctx).await,
+        Command::Stack(args) => stack::run(args, &ctx).await,
+        Command::Announce(args) => announce::run(args, &ctx).await,
+        Command::Config(args) => config_cmd(&args.command, &ctx),
     }
 }
 
-async fn top_cmd(args: TopArgs) -> Result<Exit, (Exit, String)> {
+fn config_cmd(cmd: &ConfigCommand, ctx: &Context) -> CmdResult {
+    let path = match &ctx.origin {
+        Origin::File(p) => Some(p.clone()),
+        Origin::Defaults { looked_at } => looked_at.clone(),
+    };
+    let text = match cmd {
+        ConfigCommand::Path => match &path {
+            Some(p) => format!("{}\n", p.display()),
+            None => {
+                return Err((
+                    Exit::Failure,
+                    "neither XDG_CONFIG_HOME nor HOME is set; pass --config".into(),
+                ))
+            }
+        },
+        ConfigCommand::Show if ctx.json => {
+            let mut v = serde_json::to_value(ctx.config.effective())
+                .map_err(|e| (Exit::Failure, e.to_string()))?;
+            v["file"] = serde_json::json!(matches!(ctx.origin, Origin::File(_)).then_some(path));
+            serde_json::to_string_pretty(&v).map_err(|e| (Exit::Failure, e.to_string()))? + "\n"
+        }
+        ConfigCommand::Show => {
+            let from = match &ctx.origin {
+                Origin::File(p) => format!("# from {}", p.display()),
+                Origin::Defaults { looked_at: Some(p) } => {
+                    format!("# defaults ({} does not exist)", p.display())
+                }
+                Origin::Defaults { looked_at: None } => "# defaults".to_owned(),
+            };
+            let token = if std::env::var_os(llmmon::config::TOKEN_ENV).is_some() {
+                "set"
+            } else {
+                "not set"
+            };
+            format!(
+                "{from}, then the environment ({})\n# {}: {token}\n{}",
+                llmmon::config::ENV.map(|(v, _)| v).join(", "),
+                llmmon::config::TOKEN_ENV,
+                toml::to_string(&ctx.config.effective())
+                    .map_err(|e| (Exit::Failure, e.to_string()))?
+            )
+        }
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(Exit::Success)
+}
+
+async fn top_cmd(args: TopArgs) -> CmdResult {
     use std::sync::Arc;
 
     use llmmon::tui::logs::{DockerLogs, LogSource, SimLogs};
@@ -94,7 +169,7 @@ async fn top_cmd(args: TopArgs) -> Result<Exit, (Exit, String)> {
     Ok(Exit::Success)
 }
 
-async fn status_cmd(args: StatusArgs) -> Result<Exit, (Exit, String)> {
+async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
     let (endpoints, _demo, mode) = if args.demo.demo {
         let demo = endpoints::start_demo(&args.demo, DEMO_INTERVAL)
             .await
@@ -115,7 +190,7 @@ async fn status_cmd(args: StatusArgs) -> Result<Exit, (Exit, String)> {
             ),
         ));
     }
-    let text = if args.json {
+    let text = if ctx.json {
         serde_json::to_string_pretty(&s).map_err(|e| (Exit::Failure, e.to_string()))? + "\n"
     } else {
         status::render_text(&s)
