@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::builder::PossibleValue;
 use clap::{Parser, ValueEnum};
+use llmmon_exporter::announcements;
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::service;
 use llmmon_exporter::{Role, SourceMode};
@@ -16,17 +17,20 @@ enum Serve {
     One(Role),
     All,
     SimUpstreams,
+    Announcements,
 }
 
-/// Every role by its name, then `all` and `sim-upstreams`: the role list is `Role::ALL`'s.
-const SERVE_VALUES: [Serve; Role::ALL.len() + 2] = {
-    let mut values = [Serve::All; Role::ALL.len() + 2];
+/// Every role by its name, then `all`, `sim-upstreams` and `announcements`: the role list
+/// is `Role::ALL`'s.
+const SERVE_VALUES: [Serve; Role::ALL.len() + 3] = {
+    let mut values = [Serve::All; Role::ALL.len() + 3];
     let mut i = 0;
     while i < Role::ALL.len() {
         values[i] = Serve::One(Role::ALL[i]);
         i += 1;
     }
     values[Role::ALL.len() + 1] = Serve::SimUpstreams;
+    values[Role::ALL.len() + 2] = Serve::Announcements;
     values
 };
 
@@ -43,6 +47,10 @@ impl ValueEnum for Serve {
             Serve::SimUpstreams => PossibleValue::new("sim-upstreams").help(
                 "The simulator's vLLM / LiteLLM / Langfuse HTTP APIs, for real-mode collectors \
                  to read in mock deployments (default port 9910)",
+            ),
+            Serve::Announcements => PossibleValue::new("announcements").help(
+                "The announcements service: API, feeds, service status and metrics (default \
+                 port 23004; store in LLMMON_DATA_DIR, writes need LLMMON_ANNOUNCEMENTS_TOKEN)",
             ),
         })
     }
@@ -121,6 +129,12 @@ fn run(args: Args) -> anyhow::Result<()> {
             _ => anyhow::bail!("--url is for the litellm and langfuse roles"),
         }
     }
+    if args.role == Serve::Announcements {
+        let addr = args
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], announcements::PORT)));
+        return serve_announcements(addr);
+    }
     let mut settings = raw.validate()?;
     let roles: Vec<Role> = match args.role {
         Serve::SimUpstreams => {
@@ -129,6 +143,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], SIM_UPSTREAMS_PORT)));
             return serve_upstreams(&settings, addr);
         }
+        Serve::Announcements => unreachable!("handled above"),
         Serve::All => Role::ALL.to_vec(),
         Serve::One(role) => {
             if let Some(addr) = args.listen {
@@ -185,6 +200,33 @@ fn serve_upstreams(
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        Ok(())
+    })
+}
+
+fn serve_announcements(addr: SocketAddr) -> anyhow::Result<()> {
+    let cfg = announcements::Config::from_env(|k| std::env::var(k).ok())
+        .map_err(|e| anyhow::anyhow!("announcements: {e}"))?;
+    if cfg.token.is_none() {
+        tracing::warn!("LLMMON_ANNOUNCEMENTS_TOKEN is not set: the API is read-only");
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let app = announcements::App::open(cfg)?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for announcements: {e}"))?;
+        tracing::info!(%addr, "serving announcements");
+        let stop = tokio_util::sync::CancellationToken::new();
+        let on_signal = stop.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            on_signal.cancel();
+        });
+        announcements::serve(app, listener, stop).await?;
         Ok(())
     })
 }

@@ -401,6 +401,20 @@ families! {
         "Ratio of cycles the device memory interface is active sending or receiving data.";
 }
 
+// ---------------------------------------------------------------- announcements service
+families! {
+    ANNOUNCEMENT_ACTIVE = Gauge "llm_monitor_announcement_active" ["id", "title", "kind", "severity"]
+        "1 while an announcement is in force, 0 while it is upcoming (severity = its priority: critical, warning, info)";
+    ANNOUNCEMENT_START = Gauge "llm_monitor_announcement_start_timestamp_seconds" ["id"]
+        "Unix time an upcoming or current announcement takes effect";
+    ANNOUNCEMENT_END = Gauge "llm_monitor_announcement_end_timestamp_seconds" ["id"]
+        "Unix time an upcoming or current announcement ends, when it has an end";
+    SERVICE_STATUS = Gauge "llm_monitor_service_status" ["service", "status", "source"]
+        "1 for a service's current published status (operational, degraded, down; source = manual or derived)";
+    MODEL_LIFECYCLE = Gauge "llm_monitor_model_lifecycle_timestamp_seconds" ["model", "event"]
+        "Unix time of a model lifecycle event announced (event = available, deprecated, retired)";
+}
+
 /// Families every role emits about itself.
 pub const EXPORTER_FAMILIES: &[&MetricDef] = &[
     &SOURCE_UP,
@@ -587,6 +601,15 @@ pub const DCGM_FAMILIES: &[&MetricDef] = &[
     &DCGM_DRAM_ACTIVE,
 ];
 
+/// The announcements service's families.
+pub const ANNOUNCEMENT_FAMILIES: &[&MetricDef] = &[
+    &ANNOUNCEMENT_ACTIVE,
+    &ANNOUNCEMENT_START,
+    &ANNOUNCEMENT_END,
+    &SERVICE_STATUS,
+    &MODEL_LIFECYCLE,
+];
+
 /// Every family of every role, for checks that a dashboard or rule names a real metric.
 pub fn all_families() -> impl Iterator<Item = &'static MetricDef> {
     [
@@ -601,6 +624,7 @@ pub fn all_families() -> impl Iterator<Item = &'static MetricDef> {
         CADVISOR_FAMILIES,
         DCGM_FAMILIES,
         LITELLM_PROXY_FAMILIES,
+        ANNOUNCEMENT_FAMILIES,
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,146 @@
+//! Service status derived from Prometheus, for services nobody has set by hand: each model
+//! from vLLM's state (ready → operational, loading → degraded, otherwise down), LiteLLM and
+//! Langfuse from whether their exporter reaches them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::model::{Health, ServiceStatus};
+use crate::schema;
+
+/// The two instant queries behind derivation.
+pub fn queries() -> [String; 2] {
+    [
+        format!("{} == 1", schema::VLLM_STATE.name),
+        format!(
+            "min by (job) ({}{{job=~\"litellm|langfuse\"}})",
+            schema::SOURCE_UP.name
+        ),
+    ]
+}
+
+/// Statuses from the answers (`data.result` of each query, in [`queries`] order).
+pub fn statuses(
+    models: &[serde_json::Value],
+    services: &[serde_json::Value],
+    now: DateTime<Utc>,
+) -> Vec<ServiceStatus> {
+    let mut by_model: BTreeMap<String, Health> = BTreeMap::new();
+    for row in models {
+        let (Some(model), Some(state)) = (
+            row["metric"]["model"].as_str(),
+            row["metric"]["state"].as_str(),
+        ) else {
+            continue;
+        };
+        let h = match state {
+            "ready" => Health::Operational,
+            "loading" => Health::Degraded,
+            _ => Health::Down,
+        };
+        // Several containers may serve one model: the best of them counts.
+        let e = by_model.entry(model.to_owned()).or_insert(h);
+        *e = (*e).min(h);
+    }
+    let mut out: Vec<ServiceStatus> = by_model
+        .into_iter()
+        .map(|(service, status)| derived(service, status, "from vLLM state", now))
+        .collect();
+    for row in services {
+        let (Some(job), Some(v)) = (
+            row["metric"]["job"].as_str(),
+            row["value"][1].as_str().and_then(|v| v.parse::<f64>().ok()),
+        ) else {
+            continue;
+        };
+        let status = if v >= 1.0 { Health::Operational } else { Health::Down };
+        out.push(derived(job.to_owned(), status, "from its exporter", now));
+    }
+    out
+}
+
+fn derived(service: String, status: Health, note: &str, now: DateTime<Utc>) -> ServiceStatus {
+    ServiceStatus {
+        service,
+        status,
+        note: note.to_owned(),
+        source: "derived".into(),
+        updated_at: now,
+    }
+}
+
+/// Manual statuses over derived ones, sorted by service.
+pub fn merge(manual: &BTreeMap<String, ServiceStatus>, derived: &[ServiceStatus]) -> Vec<ServiceStatus> {
+    let mut all: BTreeMap<String, ServiceStatus> = derived
+        .iter()
+        .map(|s| (s.service.clone(), s.clone()))
+        .collect();
+    for (k, v) in manual {
+        all.insert(k.clone(), v.clone());
+    }
+    all.into_values().collect()
+}
+
+/// Runs both queries against `prometheus`; the statuses, or why not.
+pub async fn fetch(
+    client: &reqwest::Client,
+    prometheus: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<ServiceStatus>, String> {
+    let mut answers = Vec::new();
+    for q in queries() {
+        let v: serde_json::Value = client
+            .get(format!("{}/api/v1/query", prometheus.trim_end_matches('/')))
+            .query(&[("query", q.as_str())])
+            .timeout(std::time::Duration::from_secs(10))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| format!("Prometheus query failed: {}", e.without_url()))?
+            .json()
+            .await
+            .map_err(|e| format!("Prometheus answered something other than JSON: {e}"))?;
+        let rows = v["data"]["result"]
+            .as_array()
+            .cloned()
+            .ok_or_else(|| "Prometheus answer without data.result".to_owned())?;
+        answers.push(rows);
+    }
+    Ok(statuses(&answers[0], &answers[1], now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_best_container_of_a_model_counts_and_exporters_give_service_health() {
+        let now = Utc::now();
+        let models = [
+            json!({"metric": {"model": "a", "state": "unhealthy"}, "value": [0, "1"]}),
+            json!({"metric": {"model": "a", "state": "ready"}, "value": [0, "1"]}),
+            json!({"metric": {"model": "b", "state": "loading"}, "value": [0, "1"]}),
+            json!({"metric": {"model": "c", "state": "stopped"}, "value": [0, "1"]}),
+        ];
+        let services = [
+            json!({"metric": {"job": "litellm"}, "value": [0, "1"]}),
+            json!({"metric": {"job": "langfuse"}, "value": [0, "0"]}),
+        ];
+        let got: Vec<(String, Health)> = statuses(&models, &services, now)
+            .into_iter()
+            .map(|s| (s.service, s.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a".to_owned(), Health::Operational),
+                ("b".to_owned(), Health::Degraded),
+                ("c".to_owned(), Health::Down),
+                ("litellm".to_owned(), Health::Operational),
+                ("langfuse".to_owned(), Health::Down),
+            ]
+        );
+    }
+}

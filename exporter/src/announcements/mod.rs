@@ -1,0 +1,217 @@
+//! The announcements service (`llmmon-exporter announcements`, port 23004): what
+//! maintainers tell end users — maintenance windows, deprecations, new models, endpoint
+//! changes, advisories — and each service's status, kept in a durable store, served over an
+//! HTTP API, as JSON Feed / RSS / Atom, and as Prometheus metrics for the dashboards.
+
+pub mod api;
+pub mod derive;
+pub mod feeds;
+pub mod metrics;
+pub mod model;
+pub mod notify;
+pub mod store;
+pub mod text;
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use self::model::ServiceStatus;
+use self::store::{CommitError, Event, State, Store, StoreError};
+use crate::upstream::Secret;
+
+/// Default port (DESIGN.md).
+pub const PORT: u16 = 23004;
+
+/// The service's settings, from the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `LLMMON_DATA_DIR`: where the store lives.
+    pub data_dir: PathBuf,
+    /// `LLMMON_ANNOUNCEMENTS_TOKEN`: bearer token for writes; none disables writes.
+    pub token: Option<Secret>,
+    /// `LLMMON_ANNOUNCEMENTS_PUBLIC_URL`: base URL in feeds and links.
+    pub public_url: String,
+    /// `LLMMON_ANNOUNCEMENTS_WEBHOOKS`: comma-separated URLs told of every publication.
+    pub webhooks: Vec<String>,
+    /// `LLMMON_ANNOUNCEMENTS_PROMETHEUS_URL`: derive service status from this Prometheus.
+    pub prometheus: Option<String>,
+    /// `LLMMON_GRAFANA_URL` + `LLMMON_GRAFANA_TOKEN`: push announcements as annotations.
+    pub grafana: Option<notify::Grafana>,
+    /// How often derived statuses are refreshed.
+    pub derive_every: Duration,
+}
+
+fn http_url(name: &str, v: &str) -> Result<String, String> {
+    match url::Url::parse(v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(v.trim_end_matches('/').to_owned()),
+        _ => Err(format!("{name}: not an http(s) URL")),
+    }
+}
+
+impl Config {
+    /// From environment variables (`get` looks one up); every problem in one line.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let mut problems = Vec::new();
+        let mut url = |name: &str| {
+            get(name).and_then(|v| match http_url(name, &v) {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            })
+        };
+        let public_url = url("LLMMON_ANNOUNCEMENTS_PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://localhost:{PORT}"));
+        let prometheus = url("LLMMON_ANNOUNCEMENTS_PROMETHEUS_URL");
+        let grafana_url = url("LLMMON_GRAFANA_URL");
+        let mut webhooks = Vec::new();
+        for w in get("LLMMON_ANNOUNCEMENTS_WEBHOOKS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            match http_url("LLMMON_ANNOUNCEMENTS_WEBHOOKS", w) {
+                Ok(u) => webhooks.push(u),
+                Err(e) => problems.push(e),
+            }
+        }
+        let grafana = match (grafana_url, get("LLMMON_GRAFANA_TOKEN")) {
+            (Some(url), Some(t)) => Some(notify::Grafana {
+                url,
+                token: Secret::new(t),
+            }),
+            (Some(_), None) => {
+                problems.push("LLMMON_GRAFANA_URL is set but LLMMON_GRAFANA_TOKEN is not".into());
+                None
+            }
+            _ => None,
+        };
+        let token = get("LLMMON_ANNOUNCEMENTS_TOKEN").map(Secret::new);
+        if token.as_ref().is_some_and(|t| t.expose().len() < 16) {
+            problems.push("LLMMON_ANNOUNCEMENTS_TOKEN: use at least 16 characters".into());
+        }
+        if !problems.is_empty() {
+            return Err(problems.join("; "));
+        }
+        Ok(Self {
+            data_dir: get("LLMMON_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/var/lib/llmmon")),
+            token,
+            public_url,
+            webhooks,
+            prometheus,
+            grafana,
+            derive_every: Duration::from_secs(60),
+        })
+    }
+}
+
+/// The running service: store, settings, HTTP client, latest derived statuses.
+pub struct App {
+    store: Arc<Store>,
+    cfg: Config,
+    client: reqwest::Client,
+    /// Derived statuses and whether the last derivation worked.
+    derived: RwLock<(Vec<ServiceStatus>, bool)>,
+}
+
+impl App {
+    /// Opens the store; fails when the data directory cannot be used.
+    pub fn open(cfg: Config) -> Result<Arc<Self>, StoreError> {
+        let store = Arc::new(Store::open(&cfg.data_dir)?);
+        Ok(Arc::new(Self {
+            store,
+            cfg,
+            client: reqwest::Client::new(),
+            derived: RwLock::new((Vec::new(), false)),
+        }))
+    }
+
+    /// The store's state, read off the async threads.
+    pub async fn state(&self) -> Result<State, StoreError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.state())
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Io {
+                path: String::new(),
+                source: std::io::Error::other(e),
+            }))
+    }
+
+    /// [`Store::commit`] off the async threads.
+    pub async fn commit<T, E>(
+        &self,
+        decide: impl FnOnce(&State) -> Result<(Vec<Event>, T), E> + Send + 'static,
+    ) -> Result<T, CommitError<E>>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.commit(decide))
+            .await
+            .unwrap_or_else(|e| {
+                Err(CommitError::Store(StoreError::Io {
+                    path: String::new(),
+                    source: std::io::Error::other(e),
+                }))
+            })
+    }
+
+    /// Derived statuses and whether the last derivation worked.
+    pub fn derived(&self) -> (Vec<ServiceStatus>, bool) {
+        self.derived
+            .read()
+            .map(|d| d.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every service's status in effect: set by hand, else derived.
+    pub async fn statuses(&self) -> Result<Vec<ServiceStatus>, StoreError> {
+        let state = self.state().await?;
+        Ok(derive::merge(&state.statuses, &self.derived().0))
+    }
+
+    /// Refreshes derived statuses from Prometheus until `stop`.
+    pub async fn derive_loop(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
+        let Some(prom) = self.cfg.prometheus.clone() else {
+            return;
+        };
+        loop {
+            let update = match derive::fetch(&self.client, &prom, Utc::now()).await {
+                Ok(list) => (list, true),
+                Err(e) => {
+                    tracing::warn!(error = %e, "deriving service status");
+                    // Keep the last statuses; report the source down.
+                    (self.derived().0, false)
+                }
+            };
+            if let Ok(mut d) = self.derived.write() {
+                *d = update;
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(self.cfg.derive_every) => {}
+            }
+        }
+    }
+}
+
+/// Serves the API on `listener` until `stop`.
+pub async fn serve(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    stop: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
+    tokio::spawn(app.clone().derive_loop(stop.clone()));
+    axum::serve(listener, api::router(app))
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+}
