@@ -54,7 +54,11 @@ pub fn statuses(
         ) else {
             continue;
         };
-        let status = if v >= 1.0 { Health::Operational } else { Health::Down };
+        let status = if v >= 1.0 {
+            Health::Operational
+        } else {
+            Health::Down
+        };
         out.push(derived(job.to_owned(), status, "from its exporter", now));
     }
     out
@@ -71,7 +75,10 @@ fn derived(service: String, status: Health, note: &str, now: DateTime<Utc>) -> S
 }
 
 /// Manual statuses over derived ones, sorted by service.
-pub fn merge(manual: &BTreeMap<String, ServiceStatus>, derived: &[ServiceStatus]) -> Vec<ServiceStatus> {
+pub fn merge(
+    manual: &BTreeMap<String, ServiceStatus>,
+    derived: &[ServiceStatus],
+) -> Vec<ServiceStatus> {
     let mut all: BTreeMap<String, ServiceStatus> = derived
         .iter()
         .map(|s| (s.service.clone(), s.clone()))

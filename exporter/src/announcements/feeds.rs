@@ -30,8 +30,9 @@ fn item_url(base: &str, a: &Announcement) -> String {
     format!("{base}/api/announcements/{}", a.id)
 }
 
+/// Readers often treat titles as HTML: they get plain text.
 fn item_title(a: &Announcement) -> String {
-    format!("[{}] {}", a.priority, a.title)
+    format!("[{}] {}", a.priority, plain(&a.title))
 }
 
 /// HTML of an item: the body plus when, what and whom it concerns.

@@ -51,7 +51,11 @@ pub fn render(
         );
     }
     for ((model, event), t) in lifecycle(state) {
-        set.gauge(&schema::MODEL_LIFECYCLE, &[&model, event], t.timestamp() as f64);
+        set.gauge(
+            &schema::MODEL_LIFECYCLE,
+            &[&model, event],
+            t.timestamp() as f64,
+        );
     }
     for (source, up) in sources {
         set.gauge(&schema::SOURCE_UP, &[source], if *up { 1.0 } else { 0.0 });
@@ -68,7 +72,11 @@ pub fn render(
 /// hand, which are withdrawn); a later announcement about the same model and event wins.
 pub fn lifecycle(state: &State) -> BTreeMap<(String, &'static str), DateTime<Utc>> {
     let mut out = BTreeMap::new();
-    for a in state.announcements.values().filter(|a| a.expired_at.is_none()) {
+    for a in state
+        .announcements
+        .values()
+        .filter(|a| a.expired_at.is_none())
+    {
         let events: Vec<(&'static str, Option<DateTime<Utc>>)> = match a.kind {
             Kind::NewModel => vec![("available", Some(a.effective_start()))],
             Kind::Deprecation => vec![
@@ -137,8 +145,14 @@ mod tests {
             "llm_monitor_announcement_active{id=\"1\",title=\"Outage on gpu 3\",kind=\"maintenance\",severity=\"critical\"} 1.0"
         ), "{text}");
         assert!(text.contains("llm_monitor_announcement_active{id=\"2\",title=\"Llama 2 retires\",kind=\"deprecation\",severity=\"info\"} 0.0"), "{text}");
-        assert!(!text.contains("id=\"3\""), "ended announcements are not exported: {text}");
+        assert!(
+            !text.contains("id=\"3\""),
+            "ended announcements are not exported: {text}"
+        );
         assert!(text.contains("llm_monitor_model_lifecycle_timestamp_seconds{model=\"llama-2-70b\",event=\"retired\"} 1797292800.0"), "{text}");
-        assert!(text.contains("llm_monitor_exporter_source_up{source=\"store\"} 1.0"), "{text}");
+        assert!(
+            text.contains("llm_monitor_exporter_source_up{source=\"store\"} 1.0"),
+            "{text}"
+        );
     }
 }

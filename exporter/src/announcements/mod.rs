@@ -139,10 +139,12 @@ impl App {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store.state())
             .await
-            .unwrap_or_else(|e| Err(StoreError::Io {
-                path: String::new(),
-                source: std::io::Error::other(e),
-            }))
+            .unwrap_or_else(|e| {
+                Err(StoreError::Io {
+                    path: String::new(),
+                    source: std::io::Error::other(e),
+                })
+            })
     }
 
     /// [`Store::commit`] off the async threads.
@@ -167,10 +169,7 @@ impl App {
 
     /// Derived statuses and whether the last derivation worked.
     pub fn derived(&self) -> (Vec<ServiceStatus>, bool) {
-        self.derived
-            .read()
-            .map(|d| d.clone())
-            .unwrap_or_default()
+        self.derived.read().map(|d| d.clone()).unwrap_or_default()
     }
 
     /// Every service's status in effect: set by hand, else derived.

@@ -189,8 +189,7 @@ fn check_text(
             message: format!("at most {max} characters"),
         });
     }
-    if v
-        .chars()
+    if v.chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
     {
         errors.push(FieldError {
@@ -224,7 +223,7 @@ impl Draft {
             expired_at: None,
         };
         let mut errors = Vec::new();
-        if self.title.as_deref().map(str::trim).unwrap_or_default().is_empty() {
+        if self.title.is_none() {
             errors.push(FieldError {
                 field: "title",
                 message: "required".into(),
@@ -361,7 +360,9 @@ mod tests {
             ends_at: Some(at("2026-12-01T09:00:00Z")),
             ..Draft::default()
         };
-        let errs = d.create(1, at("2026-11-25T00:00:00Z"), "ops").expect_err("invalid");
+        let errs = d
+            .create(1, at("2026-11-25T00:00:00Z"), "ops")
+            .expect_err("invalid");
         let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
         assert!(fields.contains(&"title"), "{errs:?}");
         assert!(fields.contains(&"models"), "{errs:?}");

@@ -83,8 +83,12 @@ pub async fn deliver(
         }
         match req.send().await {
             Ok(r) if r.status().is_success() => return true,
-            Ok(r) => tracing::warn!(url = %redact(url), status = %r.status(), attempt, "delivery refused"),
-            Err(e) => tracing::warn!(url = %redact(url), error = %e.without_url(), attempt, "delivery failed"),
+            Ok(r) => {
+                tracing::warn!(url = %redact(url), status = %r.status(), attempt, "delivery refused")
+            }
+            Err(e) => {
+                tracing::warn!(url = %redact(url), error = %e.without_url(), attempt, "delivery failed")
+            }
         }
         if attempt < TRIES {
             tokio::time::sleep(pause).await;

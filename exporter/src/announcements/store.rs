@@ -32,13 +32,23 @@ pub struct Subscription {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Event {
     /// Create or replace an announcement.
-    Put { announcement: Announcement },
+    Put {
+        announcement: Announcement,
+    },
     /// Set a service's status by hand.
-    Status { status: ServiceStatus },
+    Status {
+        status: ServiceStatus,
+    },
     /// Hand the service's status back to derivation.
-    ClearStatus { service: String },
-    Subscribe { subscription: Subscription },
-    Unsubscribe { id: u64 },
+    ClearStatus {
+        service: String,
+    },
+    Subscribe {
+        subscription: Subscription,
+    },
+    Unsubscribe {
+        id: u64,
+    },
 }
 
 /// Everything the log says, folded.
@@ -282,7 +292,8 @@ mod tests {
         }
         let path = dir.path().join(FILE_NAME);
         let mut f = OpenOptions::new().append(true).open(&path).expect("open");
-        f.write_all(b"{\"op\":\"put\",\"announcement\":{\"id\":").expect("write");
+        f.write_all(b"{\"op\":\"put\",\"announcement\":{\"id\":")
+            .expect("write");
         let s = Store::open(dir.path()).expect("reopen");
         assert_eq!(s.state().expect("state").announcements.len(), 1);
         assert_eq!(put(&s, "after"), 2);

@@ -131,7 +131,9 @@ fn links(s: &str) -> String {
                     && !url.contains(' ') =>
             {
                 out.push_str(&rest[..open]);
-                out.push_str(&format!("<a href=\"{url}\" rel=\"nofollow noopener\">{text}</a>"));
+                out.push_str(&format!(
+                    "<a href=\"{url}\" rel=\"nofollow noopener\">{text}</a>"
+                ));
                 rest = &after[used..];
             }
             _ => {
@@ -158,10 +160,18 @@ mod tests {
 
     #[test]
     fn markdown_is_escaped_before_it_is_rendered() {
-        let html = markdown_html(&format!("{EVIL}\n\n- **one** `x<y>`\n- [ok](https://a.b/?q=1&r=2)"));
-        assert!(!html.contains("<script") && !html.contains("<img"), "{html}");
+        let html = markdown_html(&format!(
+            "{EVIL}\n\n- **one** `x<y>`\n- [ok](https://a.b/?q=1&r=2)"
+        ));
+        assert!(
+            !html.contains("<script") && !html.contains("<img"),
+            "{html}"
+        );
         assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(html.contains("<li><strong>one</strong> <code>x&lt;y&gt;</code></li>"), "{html}");
+        assert!(
+            html.contains("<li><strong>one</strong> <code>x&lt;y&gt;</code></li>"),
+            "{html}"
+        );
         assert!(
             html.contains("<a href=\"https://a.b/?q=1&amp;r=2\" rel=\"nofollow noopener\">ok</a>"),
             "{html}"
@@ -177,7 +187,10 @@ mod tests {
     #[test]
     fn json_never_carries_raw_markup() {
         let j = json_safe(serde_json::json!({"t": EVIL}).to_string());
-        assert!(!j.contains('<') && !j.contains('>') && !j.contains('&'), "{j}");
+        assert!(
+            !j.contains('<') && !j.contains('>') && !j.contains('&'),
+            "{j}"
+        );
         let back: serde_json::Value = serde_json::from_str(&j).expect("still JSON");
         assert_eq!(back["t"], EVIL);
     }

@@ -113,7 +113,7 @@ fn vllm_second(tr: &Traffic<'_>, spec: &VllmSpec, s: f64) -> Vec<Raw> {
         InstanceState::Stopped => {}
         InstanceState::Loading => loading_lines(tr, spec, c, s, &mut out),
         InstanceState::Unhealthy => {
-            if s as u64 % 5 == 0 {
+            if (s as u64).is_multiple_of(5) {
                 out.push((
                     s,
                     LogStream::Stderr,
@@ -128,7 +128,7 @@ fn vllm_second(tr: &Traffic<'_>, spec: &VllmSpec, s: f64) -> Vec<Raw> {
             }
         }
         InstanceState::Ready => {
-            if s as u64 % 10 == 0 {
+            if (s as u64).is_multiple_of(10) {
                 if let Some(i) = tr.instant(spec, s) {
                     let rate = tr.rate(spec, s);
                     let stats = if spec.engine() == "v0" {
