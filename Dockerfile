@@ -19,6 +19,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/llmmon-exporter /usr/local/bin/llmmon-exporter
 COPY compose/llmmon-healthcheck.sh /usr/local/bin/llmmon-healthcheck
+# The announcements store; a new named volume mounted here inherits this owner.
+RUN mkdir -p /data && chown 65534:65534 /data
 # Roles that read the Docker socket or NVML run as root (see docker-compose.yml); the
 # others run as nobody.
 USER 65534:65534

@@ -52,7 +52,7 @@ const MOCK_ONLY: [&str; 1] = ["sim-upstreams"];
 const EXTERNAL_JOBS: [&str; 1] = ["litellm-proxy"];
 
 /// DESIGN.md's ports: service, host port (default of its .env variable), container port.
-const PORTS: [(&str, u16, u16); 13] = [
+const PORTS: [(&str, u16, u16); 14] = [
     ("grafana", 23000, 3000),
     ("prometheus", 23001, 9090),
     ("loki", 23002, 3100),
@@ -65,7 +65,8 @@ const PORTS: [(&str, u16, u16); 13] = [
     ("langfuse-exporter", 9903, 9903),
     ("containers-exporter", 9904, 9904),
     ("dcgm-exporter", 9400, 9400),
-    // The announcements service (23004) arrives with issue 8; alloy publishes nothing.
+    ("announcements", 23004, 23004),
+    // Alloy publishes nothing.
     ("alloy", 0, 0),
 ];
 

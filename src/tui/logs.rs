@@ -4,8 +4,11 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::StreamExt;
+use futures::TryStreamExt;
 use serde::Deserialize;
+
+use crate::logs::docker::{read, ReadOptions};
+use crate::logs::level::Level;
 
 /// One log line as the TUI shows it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -56,55 +59,35 @@ pub struct DockerLogs {
     pub client: llmmon_exporter::docker::DockerClient,
 }
 
-/// The level a log line states, the way Alloy's pipeline extracts it.
+/// The level a log line states (shared with `llmmon logs`), in the pane's words.
 pub fn level_of(line: &str) -> &'static str {
-    let l = line.to_ascii_lowercase();
-    if l.contains("error") || l.contains("fatal") || l.contains("panic") || l.contains("traceback")
-    {
-        "error"
-    } else if l.contains("warn") {
-        "warning"
-    } else if l.contains("debug") {
-        "debug"
-    } else {
-        "info"
+    match Level::detect(line) {
+        Level::Warn => "warning",
+        other => other.as_str(),
     }
 }
 
 #[async_trait]
 impl LogSource for DockerLogs {
     async fn tail(&self, container: &str, since: f64, limit: usize) -> Result<Vec<Line>, String> {
-        use bollard::query_parameters::LogsOptions;
         let docker = self.client.get().await.map_err(|e| e.to_string())?;
-        let mut stream = docker.logs(
-            container,
-            Some(LogsOptions {
-                stdout: true,
-                stderr: true,
-                timestamps: true,
-                since: since.max(0.0) as i32,
-                tail: limit.to_string(),
-                ..Default::default()
-            }),
-        );
-        let mut out = Vec::new();
-        while let Some(item) = stream.next().await {
-            let text = item
-                .map_err(|e| self.client.unavailable(&e).to_string())?
-                .to_string();
-            for raw in text.lines() {
-                let (stamp, line) = raw.split_once(' ').unwrap_or(("", raw));
-                let ts = chrono::DateTime::parse_from_rfc3339(stamp)
-                    .map(|t| t.timestamp_micros() as f64 / 1e6)
-                    .unwrap_or(since);
-                out.push(Line {
-                    ts,
-                    level: level_of(line).to_owned(),
-                    line: line.to_owned(),
-                });
-            }
-        }
-        Ok(out)
+        let opts = ReadOptions {
+            since: Some((since.max(0.0) * 1e9) as i64),
+            tail: Some(limit),
+            ..ReadOptions::default()
+        };
+        let lines: Vec<_> = read(&docker, container, &opts)
+            .try_collect()
+            .await
+            .map_err(|e| self.client.unavailable(&e).to_string())?;
+        Ok(lines
+            .into_iter()
+            .map(|l| Line {
+                ts: l.time as f64 / 1e9,
+                level: level_of(&l.text).to_owned(),
+                line: l.text,
+            })
+            .collect())
     }
 }
 

@@ -1,0 +1,432 @@
+//! The `docker` / `docker compose` invocations of the stack commands, the compose file as
+//! data (services, images, volumes), and `docker compose ps --format json` parsed.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::DEFAULT_DOCKER_HOST;
+
+/// The Compose project name (`name:` in docker-compose.yml): volumes are `llmmon_<name>`.
+pub const PROJECT: &str = "llmmon";
+/// The base compose file, in the stack directory.
+pub const BASE_FILE: &str = "docker-compose.yml";
+
+/// Which overlay runs with the base file: real sources or the fleet simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Prod,
+    Mock,
+}
+
+impl Overlay {
+    pub fn from_mock(mock: bool) -> Self {
+        if mock {
+            Self::Mock
+        } else {
+            Self::Prod
+        }
+    }
+
+    /// The overlay's file name, in the stack directory.
+    pub fn file(self) -> &'static str {
+        match self {
+            Self::Prod => "docker-compose.prod.yml",
+            Self::Mock => "docker-compose.mock.yml",
+        }
+    }
+}
+
+/// The files and profiles of one `docker compose` invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub overlay: Overlay,
+    pub profiles: Vec<String>,
+}
+
+impl Project {
+    pub fn new(overlay: Overlay, profiles: &[String]) -> Self {
+        Self {
+            overlay,
+            profiles: profiles.to_vec(),
+        }
+    }
+
+    /// `-f docker-compose.yml -f <overlay> [--profile P]...`
+    fn args(&self) -> Vec<String> {
+        let mut args: Vec<String> = ["-f", BASE_FILE, "-f", self.overlay.file()]
+            .map(String::from)
+            .to_vec();
+        for p in &self.profiles {
+            args.extend(["--profile".to_owned(), p.clone()]);
+        }
+        args
+    }
+}
+
+/// Runs `docker` in the stack directory, against the configured engine.
+#[derive(Debug, Clone)]
+pub struct Docker {
+    dir: PathBuf,
+    /// `DOCKER_HOST` for the child when the configuration names another engine than the
+    /// default socket (else Docker's own context applies).
+    docker_host: Option<String>,
+    /// Log each command (`-v`).
+    log: bool,
+}
+
+impl Docker {
+    pub fn new(dir: &Path, docker_host: &str, log: bool) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            docker_host: (docker_host != DEFAULT_DOCKER_HOST).then(|| docker_host.to_owned()),
+            log,
+        }
+    }
+
+    /// The stack (Compose project) directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `docker ARGS` in the stack directory: its stdout, or one line saying what failed.
+    pub async fn docker(&self, args: &[String]) -> Result<String, String> {
+        let out = self.output(args).await?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        Err(format!(
+            "`{}` failed: {}",
+            subcommand(args),
+            first_line(&out.stderr).unwrap_or_else(|| format!("exit status {}", out.status))
+        ))
+    }
+
+    /// `docker ARGS` with its raw outcome (exit status and both streams).
+    pub async fn output(&self, args: &[String]) -> Result<std::process::Output, String> {
+        if self.log {
+            tracing::info!("running: {}", shell_line(&docker_line(args)));
+        }
+        let mut cmd = tokio::process::Command::new("docker");
+        cmd.args(args).current_dir(&self.dir).kill_on_drop(true);
+        if let Some(host) = &self.docker_host {
+            cmd.env("DOCKER_HOST", host);
+        }
+        if !self.dir.is_dir() {
+            return Err(format!(
+                "stack directory {} does not exist; pass --dir or set stack.dir in the config",
+                self.dir.display()
+            ));
+        }
+        cmd.output().await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "`docker` is not on PATH; install Docker Engine (https://docs.docker.com/engine/install/)"
+                    .to_owned()
+            } else {
+                format!("cannot run docker: {e}")
+            }
+        })
+    }
+
+    /// `docker compose -f … ARGS`.
+    pub async fn compose(&self, project: &Project, args: &[&str]) -> Result<String, String> {
+        self.docker(&compose_args(project, args)).await
+    }
+
+    /// The project as it runs now: the overlay its containers were created with (from
+    /// `docker compose ls`), else `mock` or production when nothing runs.
+    pub async fn project(&self, mock: Option<bool>) -> Project {
+        if let Some(m) = mock {
+            return Project::new(Overlay::from_mock(m), &[]);
+        }
+        let args = ["compose", "ls", "--all", "--format", "json"].map(String::from);
+        let running = self.docker(&args).await.ok().and_then(|out| {
+            let list: Vec<serde_json::Value> = serde_json::from_str(out.trim()).ok()?;
+            let ours = list.iter().find(|p| p["Name"] == PROJECT)?;
+            Some(ours["ConfigFiles"].as_str()?.contains(Overlay::Mock.file()))
+        });
+        Project::new(Overlay::from_mock(running.unwrap_or(false)), &[])
+    }
+
+    /// The project's containers (`ps --all --format json`).
+    pub async fn ps(&self, project: &Project) -> Result<Vec<Container>, String> {
+        let out = self
+            .compose(project, &["ps", "--all", "--format", "json"])
+            .await?;
+        parse_ps(&out)
+    }
+
+    /// The services the project's files and profiles enable (`config --services`).
+    pub async fn services(&self, project: &Project) -> Result<Vec<String>, String> {
+        let out = self.compose(project, &["config", "--services"]).await?;
+        let mut services: Vec<String> = out
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        services.sort();
+        Ok(services)
+    }
+}
+
+/// The arguments of `docker compose -f … ARGS`.
+pub fn compose_args(project: &Project, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["compose".to_owned()];
+    all.extend(project.args());
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    all
+}
+
+/// `docker ARGS` as words.
+pub fn docker_line(args: &[String]) -> Vec<String> {
+    std::iter::once("docker".to_owned())
+        .chain(args.iter().cloned())
+        .collect()
+}
+
+/// Words as a shell command line, quoted where needed (for `--dry-run` and `-v`).
+pub fn shell_line(words: &[String]) -> String {
+    let mut line = String::new();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        let plain = !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
+        if plain {
+            line.push_str(w);
+        } else {
+            let _ = write!(line, "'{}'", w.replace('\'', r"'\''"));
+        }
+    }
+    line
+}
+
+/// `docker compose up`, `docker run`, …: the command without its files and options.
+fn subcommand(args: &[String]) -> String {
+    let mut words = vec!["docker"];
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "compose" => words.push("compose"),
+            "-f" | "--profile" => {
+                it.next();
+            }
+            _ => {
+                words.push(a);
+                break;
+            }
+        }
+    }
+    words.join(" ")
+}
+
+/// The first non-empty line of a command's stderr.
+fn first_line(stderr: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(String::from)
+}
+
+/// One container of `docker compose ps --format json`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Container {
+    pub name: String,
+    pub service: String,
+    /// `running`, `exited`, `restarting`, `created`, …
+    pub state: String,
+    /// `healthy`, `unhealthy`, `starting`, or empty without a healthcheck.
+    #[serde(default)]
+    pub health: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub publishers: Vec<Publisher>,
+}
+
+impl Container {
+    /// Running, and healthy when it has a healthcheck.
+    pub fn is_healthy(&self) -> bool {
+        self.state == "running" && (self.health.is_empty() || self.health == "healthy")
+    }
+
+    /// `healthy`, `starting`, `exited`, … in one word.
+    pub fn condition(&self) -> &str {
+        if self.state == "running" && !self.health.is_empty() {
+            &self.health
+        } else {
+            &self.state
+        }
+    }
+}
+
+/// A published port of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Publisher {
+    #[serde(default, rename = "URL")]
+    pub url: String,
+    #[serde(default)]
+    pub published_port: u16,
+}
+
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Parses `docker compose ps --format json`: Compose before 2.21 prints one JSON array,
+/// later versions one object per line.
+pub fn parse_ps(out: &str) -> Result<Vec<Container>, String> {
+    let out = out.trim();
+    let bad = |e: serde_json::Error| format!("unexpected `docker compose ps` output: {e}");
+    if out.starts_with('[') {
+        return serde_json::from_str(out).map_err(bad);
+    }
+    out.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).map_err(bad))
+        .collect()
+}
+
+/// docker-compose.yml of the stack directory, as data.
+#[derive(Debug, Clone)]
+pub struct ComposeFile {
+    pub path: PathBuf,
+    doc: serde_yaml::Value,
+}
+
+impl ComposeFile {
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let path = dir.join(BASE_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "cannot read {}: {e}; pass --dir or set stack.dir to the compose/ directory",
+                path.display()
+            )
+        })?;
+        let doc = serde_yaml::from_str(&text)
+            .map_err(|e| format!("{} is not valid YAML: {e}", path.display()))?;
+        Ok(Self { path, doc })
+    }
+
+    /// Every service name, sorted.
+    pub fn services(&self) -> Vec<String> {
+        let mut names = keys(&self.doc["services"]);
+        names.sort();
+        names
+    }
+
+    pub fn has_service(&self, name: &str) -> bool {
+        self.doc["services"].get(name).is_some()
+    }
+
+    /// A service's image as written (may hold `${VAR:-default}`).
+    pub fn image(&self, service: &str) -> Option<String> {
+        self.doc["services"][service]["image"]
+            .as_str()
+            .map(String::from)
+    }
+
+    /// Whether the top-level `volumes:` declares `name`.
+    pub fn declares_volume(&self, name: &str) -> bool {
+        self.doc["volumes"].get(name).is_some()
+    }
+
+    /// The services that mount the named volume, sorted.
+    pub fn volume_users(&self, volume: &str) -> Vec<String> {
+        let mut users: Vec<String> = self
+            .services()
+            .into_iter()
+            .filter(|s| {
+                self.doc["services"][s.as_str()]["volumes"]
+                    .as_sequence()
+                    .is_some_and(|mounts| mounts.iter().any(|m| mount_source(m) == Some(volume)))
+            })
+            .collect();
+        users.sort();
+        users
+    }
+}
+
+/// The source of a volume entry, short (`name:/path:ro`) or long (`source: name`) syntax.
+fn mount_source(m: &serde_yaml::Value) -> Option<&str> {
+    match m {
+        serde_yaml::Value::String(s) => s.split(':').next(),
+        other => other["source"].as_str(),
+    }
+}
+
+fn keys(v: &serde_yaml::Value) -> Vec<String> {
+    v.as_mapping()
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"{"Command":"\"/bin/prometheus\"","CreatedAt":"2025-01-01","ExitCode":0,"Health":"healthy","ID":"abc","Image":"prom/prometheus:v3.5.0","Labels":"","LocalVolumes":"1","Mounts":"","Name":"llmmon-prometheus-1","Names":"llmmon-prometheus-1","Networks":"llmmon-monitoring","Ports":"127.0.0.1:23001->9090/tcp","Project":"llmmon","Publishers":[{"URL":"127.0.0.1","TargetPort":9090,"PublishedPort":23001,"Protocol":"tcp"}],"RunningFor":"2 hours ago","Service":"prometheus","Size":"0B","State":"running","Status":"Up 2 hours (healthy)"}"#;
+
+    #[test]
+    fn ps_output_as_lines_or_as_one_array() {
+        let alloy = r#"{"Name":"llmmon-alloy-1","Service":"alloy","State":"running","Health":"starting","Publishers":null,"Status":"Up 3 seconds (health: starting)"}"#;
+        let lines = parse_ps(&format!("{LINE}\n{alloy}\n")).expect("lines");
+        let array = parse_ps(&format!("[{LINE},{alloy}]")).expect("array");
+        assert_eq!(lines, array);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].publishers[0].published_port, 23001);
+        assert!(lines[0].is_healthy());
+        assert!(!lines[1].is_healthy());
+        assert_eq!(lines[1].condition(), "starting");
+        assert!(parse_ps("").expect("empty").is_empty());
+        assert!(parse_ps("[]").expect("empty array").is_empty());
+        assert!(parse_ps("no json").is_err());
+    }
+
+    #[test]
+    fn compose_arguments_name_the_overlay_and_profiles() {
+        let p = Project::new(Overlay::Prod, &["dcgm".to_owned()]);
+        assert_eq!(
+            shell_line(&docker_line(&compose_args(&p, &["up", "-d"]))),
+            "docker compose -f docker-compose.yml -f docker-compose.prod.yml --profile dcgm up -d"
+        );
+        let m = Project::new(Overlay::Mock, &[]);
+        assert_eq!(
+            compose_args(&m, &["down"]).join(" "),
+            "compose -f docker-compose.yml -f docker-compose.mock.yml down"
+        );
+        assert_eq!(
+            shell_line(&["a b".into(), "it's".into()]),
+            r"'a b' 'it'\''s'"
+        );
+    }
+
+    #[test]
+    fn the_shipped_compose_file_is_understood() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose");
+        let f = ComposeFile::load(&dir).expect("shipped compose file");
+        assert!(f.has_service("prometheus") && !f.has_service("prometheos"));
+        assert_eq!(f.volume_users("prometheus-data"), ["prometheus"]);
+        assert_eq!(f.volume_users("grafana-data"), ["grafana"]);
+        assert!(f.declares_volume("loki-data"));
+        assert!(f
+            .image("prometheus")
+            .is_some_and(|i| i.starts_with("prom/prometheus:")));
+    }
+}

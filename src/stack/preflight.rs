@@ -1,0 +1,321 @@
+//! Checks before `stack up`: each failure is one line with its fix, and all are reported
+//! together.
+
+use std::net::{IpAddr, TcpListener};
+use std::path::{Path, PathBuf};
+
+use super::compose::{ComposeFile, Docker, Project};
+use super::envfile::EnvFile;
+
+/// Free space the stack needs on Docker's data root, in GiB. Derived for 30 days of the
+/// shipped configuration: Prometheus ~10 k series at 30 s is ~0.9 G samples, ~1.5 GB on disk
+/// at ~1.5 B/sample, doubled for the WAL and compaction (3 GB); Loki keeps 30 days of
+/// container logs, ~10 GB for ten vLLM servers logging each request at INFO; the images take
+/// ~4 GB; Grafana, Alertmanager and the exporters well under 1 GB. About 18 GB: 20 GiB.
+pub const MIN_FREE_GIB: u64 = 20;
+
+/// Compose releases the stack needs: `secrets: environment:` (2.23) in the base file,
+/// `!reset` (2.24.4) in the mock overlay.
+const MIN_COMPOSE: (u32, u32, u32) = (2, 23, 0);
+const MIN_COMPOSE_MOCK: (u32, u32, u32) = (2, 24, 4);
+
+/// Grafana passwords that are no password at all.
+const DEFAULT_PASSWORDS: [&str; 6] = [
+    "admin", "password", "changeme", "grafana", "secret", "llmmon",
+];
+
+/// Host ports the stack publishes: service, the `.env` variable that moves it, default.
+pub const PORTS: [(&str, &str, u16); 13] = [
+    ("grafana", "GRAFANA_PORT", 23000),
+    ("prometheus", "PROMETHEUS_PORT", 23001),
+    ("loki", "LOKI_PORT", 23002),
+    ("alertmanager", "ALERTMANAGER_PORT", 23003),
+    ("announcements", "ANNOUNCEMENTS_PORT", 23004),
+    ("node-exporter", "NODE_EXPORTER_PORT", 9100),
+    ("cadvisor", "CADVISOR_PORT", 8080),
+    ("gpu-exporter", "GPU_EXPORTER_PORT", 9445),
+    ("litellm-exporter", "LITELLM_EXPORTER_PORT", 9901),
+    ("vllm-exporter", "VLLM_EXPORTER_PORT", 9902),
+    ("langfuse-exporter", "LANGFUSE_EXPORTER_PORT", 9903),
+    ("containers-exporter", "CONTAINERS_EXPORTER_PORT", 9904),
+    ("dcgm-exporter", "DCGM_EXPORTER_PORT", 9400),
+];
+
+/// What `up` asked for.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub project: Project,
+    pub mock: bool,
+    pub min_free_gib: u64,
+}
+
+/// A service's host port: the `.env` override or the default.
+pub fn port(env: Option<&EnvFile>, service: &str) -> Option<u16> {
+    let (_, var, default) = PORTS.iter().find(|(s, _, _)| *s == service)?;
+    Some(
+        env.and_then(|e| e.get(var))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(*default),
+    )
+}
+
+/// `LLMMON_BIND_ADDRESS` from `.env`, default 127.0.0.1.
+pub fn bind_address(env: Option<&EnvFile>) -> String {
+    env.and_then(|e| e.get("LLMMON_BIND_ADDRESS"))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "127.0.0.1".to_owned())
+}
+
+/// Runs every check; the failures, each one line naming the fix.
+pub async fn check(docker: &Docker, plan: &Plan) -> Vec<String> {
+    let mut failures = Vec::new();
+    let dir = docker.dir();
+    let info = docker
+        .docker(&["info", "--format", "{{json .}}"].map(String::from))
+        .await
+        .and_then(|out| {
+            serde_json::from_str::<serde_json::Value>(out.trim())
+                .map_err(|e| format!("unexpected `docker info` output: {e}"))
+        });
+    let info = match info {
+        Ok(v) => Some(v),
+        Err(e) => {
+            failures.push(format!(
+                "Docker engine not reachable ({e}): start it (`sudo systemctl start docker`) or \
+                 add your user to the docker group"
+            ));
+            None
+        }
+    };
+    if let Some(info) = &info {
+        if !plan.mock && info["Runtimes"].get("nvidia").is_none() {
+            failures.push(
+                "no `nvidia` runtime in `docker info`: install the NVIDIA Container Toolkit and \
+                 run `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl \
+                 restart docker` (or use --mock)"
+                    .to_owned(),
+            );
+        }
+    }
+    if info.is_some() {
+        failures.extend(compose_version(docker, plan.mock).await);
+    }
+    let compose = ComposeFile::load(dir);
+    if let Err(e) = &compose {
+        failures.push(e.clone());
+    }
+    let env = match EnvFile::read(&dir.join(".env")) {
+        Ok(env) => env,
+        Err(e) => {
+            failures.push(e);
+            None
+        }
+    };
+    failures.extend(password(dir, env.as_ref()));
+    if let Ok(compose) = &compose {
+        let ours = published_by_us(docker, plan).await;
+        failures.extend(ports(compose, env.as_ref(), plan, &ours));
+    }
+    let root = info
+        .as_ref()
+        .and_then(|i| i["DockerRootDir"].as_str())
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir());
+    failures.extend(disk(root.as_deref().unwrap_or(dir), plan.min_free_gib));
+    failures
+}
+
+async fn compose_version(docker: &Docker, mock: bool) -> Option<String> {
+    let out = docker
+        .docker(&["compose", "version", "--short"].map(String::from))
+        .await;
+    let text = match out {
+        Ok(t) => t,
+        Err(_) => {
+            return Some(
+                "Docker Compose v2 is missing (`docker compose version` failed): install the \
+                 docker-compose-plugin package (`sudo apt-get install docker-compose-plugin`)"
+                    .to_owned(),
+            )
+        }
+    };
+    let version = text.trim().trim_start_matches('v');
+    let need = if mock { MIN_COMPOSE_MOCK } else { MIN_COMPOSE };
+    match parse_version(version) {
+        Some(v) if v >= need => None,
+        _ => Some(format!(
+            "Docker Compose {version} is too old: the stack{} needs {}.{}.{} or newer; upgrade \
+             the docker-compose-plugin package",
+            if mock { "'s mock overlay" } else { "" },
+            need.0,
+            need.1,
+            need.2
+        )),
+    }
+}
+
+fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = v
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().ok());
+    Some((
+        parts.next()??,
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+    ))
+}
+
+/// `.env` exists and GRAFANA_ADMIN_PASSWORD is set to something that is not a default.
+fn password(dir: &Path, env: Option<&EnvFile>) -> Option<String> {
+    let path = dir.join(".env");
+    let Some(env) = env else {
+        return Some(format!(
+            "{} is missing: `cp .env.example .env && chmod 600 .env` in {}, then set \
+             GRAFANA_ADMIN_PASSWORD",
+            path.display(),
+            dir.display()
+        ));
+    };
+    let pw = env.get("GRAFANA_ADMIN_PASSWORD").unwrap_or_default();
+    if pw.is_empty() {
+        return Some(format!(
+            "GRAFANA_ADMIN_PASSWORD is empty in {}: set a strong password",
+            path.display()
+        ));
+    }
+    let placeholder = EnvFile::read(&dir.join(".env.example"))
+        .ok()
+        .flatten()
+        .and_then(|e| e.get("GRAFANA_ADMIN_PASSWORD"))
+        .filter(|p| !p.is_empty());
+    let is_default = DEFAULT_PASSWORDS.iter().any(|d| pw.eq_ignore_ascii_case(d))
+        || placeholder.is_some_and(|p| p == pw);
+    is_default.then(|| {
+        format!(
+            "GRAFANA_ADMIN_PASSWORD in {} is a default or the .env.example placeholder: set a \
+             strong password",
+            path.display()
+        )
+    })
+}
+
+/// Host ports the running stack already publishes (they are ours, not a conflict).
+async fn published_by_us(docker: &Docker, plan: &Plan) -> Vec<u16> {
+    docker
+        .ps(&plan.project)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.state == "running")
+        .flat_map(|c| c.publishers.iter().map(|p| p.published_port))
+        .collect()
+}
+
+/// Every port the plan publishes can be bound on LLMMON_BIND_ADDRESS.
+fn ports(compose: &ComposeFile, env: Option<&EnvFile>, plan: &Plan, ours: &[u16]) -> Vec<String> {
+    let addr_text = bind_address(env);
+    let Ok(addr) = addr_text.parse::<IpAddr>() else {
+        return vec![format!(
+            "LLMMON_BIND_ADDRESS={addr_text} in .env is not an IP address: set e.g. 127.0.0.1"
+        )];
+    };
+    let profiles_env = env
+        .and_then(|e| e.get("COMPOSE_PROFILES"))
+        .unwrap_or_default();
+    let dcgm = plan.mock
+        || plan.project.profiles.iter().any(|p| p == "dcgm")
+        || profiles_env.split(',').any(|p| p.trim() == "dcgm");
+    let mut failures = Vec::new();
+    for (service, var, _) in PORTS {
+        if !compose.has_service(service) || (service == "dcgm-exporter" && !dcgm) {
+            continue;
+        }
+        let Some(p) = port(env, service) else {
+            continue;
+        };
+        if ours.contains(&p) {
+            continue;
+        }
+        match TcpListener::bind((addr, p)) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => {
+                return vec![format!(
+                    "LLMMON_BIND_ADDRESS={addr} in .env is not an address of this host: set one \
+                     of its addresses (default 127.0.0.1)"
+                )];
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => failures.push(format!(
+                "port {p} ({service}) on {addr} is in use: stop what listens there (`sudo ss \
+                 -ltnp 'sport = :{p}'`) or set {var} in .env"
+            )),
+            Err(e) => failures.push(format!(
+                "cannot bind port {p} ({service}) on {addr}: {e}; set {var} in .env"
+            )),
+        }
+    }
+    failures
+}
+
+/// Enough free space on `path` for 30 days of data.
+fn disk(path: &Path, min_gib: u64) -> Option<String> {
+    let st = match rustix::fs::statvfs(path) {
+        Ok(st) => st,
+        Err(e) => return Some(format!("cannot read free space of {}: {e}", path.display())),
+    };
+    let free = st.f_bavail.saturating_mul(st.f_frsize);
+    let gib = free / (1 << 30);
+    (gib < min_gib).then(|| {
+        format!(
+            "only {gib} GiB free on {} (Docker's data): 30 days of metrics and logs need about \
+             {min_gib} GiB; free space or move Docker's data-root",
+            path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(parse_version("2.29.1"), Some((2, 29, 1)));
+        assert_eq!(parse_version("2.24.4-desktop.1"), Some((2, 24, 4)));
+        assert_eq!(parse_version("2.3"), Some((2, 3, 0)));
+        assert!(parse_version("2.9.0") < Some(MIN_COMPOSE));
+        assert_eq!(parse_version("garbage"), None);
+    }
+
+    #[test]
+    fn passwords_that_are_defaults_are_refused_without_being_shown() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let env = |pw: &str| EnvFile::parse(&format!("GRAFANA_ADMIN_PASSWORD={pw}\n"));
+        assert!(password(dir.path(), None).is_some_and(|m| m.contains("cp .env.example")));
+        assert!(password(dir.path(), Some(&env(""))).is_some_and(|m| m.contains("empty")));
+        assert!(password(dir.path(), Some(&env("Admin"))).is_some());
+        std::fs::write(
+            dir.path().join(".env.example"),
+            "GRAFANA_ADMIN_PASSWORD=change-me-please\n",
+        )
+        .expect("write");
+        let msg = password(dir.path(), Some(&env("change-me-please"))).expect("placeholder");
+        assert!(!msg.contains("change-me-please"), "{msg}");
+        assert_eq!(password(dir.path(), Some(&env("x7#Kq9!vLr2"))), None);
+    }
+
+    #[test]
+    fn ports_come_from_env_with_defaults() {
+        let env = EnvFile::parse("GRAFANA_PORT=3300\nLLMMON_BIND_ADDRESS=10.0.0.5\n");
+        assert_eq!(port(Some(&env), "grafana"), Some(3300));
+        assert_eq!(port(Some(&env), "prometheus"), Some(23001));
+        assert_eq!(port(None, "nope"), None);
+        assert_eq!(bind_address(Some(&env)), "10.0.0.5");
+        assert_eq!(bind_address(None), "127.0.0.1");
+    }
+
+    #[test]
+    fn disk_space_below_the_minimum_is_a_failure() {
+        assert_eq!(disk(Path::new("/"), 0), None);
+        assert!(disk(Path::new("/"), u64::MAX / (1 << 31)).is_some_and(|m| m.contains("GiB free")));
+    }
+}
