@@ -10,12 +10,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use llmmon::dashboards::{self, docs, logql, planned, Dashboard, Datasource, Variable};
+use llmmon::dashboards::{self, docs, logql, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::sim::{self, Conditions, Fault, Scenario};
 use llmmon_exporter::{schema, service, Role, SourceMode};
 use serde_json::Value;
+use support::announcements::Announcements;
 use support::{local_prometheus_config, wait_for, Prometheus};
 
 fn root() -> PathBuf {
@@ -339,7 +340,6 @@ fn every_metric_a_dashboard_names_is_in_the_schema_or_a_recording_rule() {
             for name in metric_names(&expr) {
                 let known = schema::family_of(&name).is_some()
                     || recorded.contains(&name)
-                    || planned::ALL.contains(&name.as_str())
                     || name == "ALERTS";
                 if !known {
                     unknown.push(format!("{} / {title}: {name}", d.uid));
@@ -468,17 +468,29 @@ fn every_logql_query_parses_and_selects_on_alloy_labels() {
     assert!(count >= 5, "the logs dashboard has its LogQL queries");
 }
 
-/// Prometheus scraping every simulator role, the simulated LiteLLM proxy, with the
-/// generated rules loaded.
+/// Prometheus scraping every simulator role, the simulated LiteLLM proxy and a seeded
+/// announcements service, with the generated rules loaded.
 async fn prometheus_on_the_simulator(
     conditions: Conditions,
-) -> (Prometheus, service::Running, tempfile::TempDir) {
+) -> (
+    Prometheus,
+    (service::Running, Announcements),
+    tempfile::TempDir,
+) {
     let mut settings = Settings::demo(Duration::from_secs(1));
     settings.conditions = conditions;
     let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
         .await
         .expect("start roles");
     let simulator = running.simulator.clone().expect("sim mode has a simulator");
+    let models: Vec<String> = simulator
+        .fleet()
+        .vllm
+        .iter()
+        .map(|v| v.model.clone())
+        .collect();
+    let models: Vec<&str> = models.iter().map(String::as_str).collect();
+    let announcements = Announcements::seeded(&models).await;
     let app = sim::upstreams::router(simulator, sim::wall_clock());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -507,10 +519,14 @@ async fn prometheus_on_the_simulator(
         "job_name: litellm-proxy\nmetrics_path: /litellm/metrics\nstatic_configs:\n  - targets: [\"{upstreams}\"]\n"
     ))
     .expect("job");
-    doc["scrape_configs"]
-        .as_sequence_mut()
-        .expect("jobs")
-        .push(proxy);
+    let announcements_job: serde_yaml::Value = serde_yaml::from_str(&format!(
+        "job_name: announcements\nstatic_configs:\n  - targets: [\"{}\"]\n",
+        announcements.addr
+    ))
+    .expect("job");
+    let jobs = doc["scrape_configs"].as_sequence_mut().expect("jobs");
+    jobs.push(proxy);
+    jobs.push(announcements_job);
     let prom = Prometheus::start(&serde_yaml::to_string(&doc).expect("YAML")).await;
     let ready = wait_for(Duration::from_secs(60), || {
         let prom = &prom;
@@ -518,7 +534,7 @@ async fn prometheus_on_the_simulator(
         async move {
             let up = prom.query("up == 1").await.len();
             let rec = prom.query(&rule).await.len();
-            (up == Role::ALL.len() + 1 && rec > 0).then_some(())
+            (up == Role::ALL.len() + 2 && rec > 0).then_some(())
         }
     })
     .await;
@@ -528,7 +544,7 @@ async fn prometheus_on_the_simulator(
     );
     // A few more scrapes, so every rate has its points.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    (prom, running, rules_dir)
+    (prom, (running, announcements), rules_dir)
 }
 
 /// Variable settings to run a dashboard's queries with: first every label variable at
@@ -592,13 +608,14 @@ fn check(rows: &[Value], legend: &[String]) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_promql_query_returns_data_with_its_legend_labels() {
-    let (prom, running, _rules) = prometheus_on_the_simulator(Conditions::default()).await;
+    let (prom, (running, _announcements), _rules) =
+        prometheus_on_the_simulator(Conditions::default()).await;
     let mut failures = Vec::new();
     let mut checked = 0;
     for d in dashboards::all() {
         let settings = variable_settings(&prom, &d).await;
         for (title, expr, legend) in promql(&d) {
-            let skip = planned::uses_planned(&expr) || title.starts_with("annotation");
+            let skip = title.starts_with("annotation");
             // With All, the query must return data; with one value selected, it must for
             // at least one value (a GPU panel is empty for a non-GPU container).
             let mut with_all = None;
@@ -661,7 +678,7 @@ async fn panels_show_the_faults_the_simulator_injects() {
         scenario: Scenario::Normal,
         faults: [Fault::GpuOverheat, Fault::ModelLoadFailure].into(),
     };
-    let (prom, running, _rules) = prometheus_on_the_simulator(conditions).await;
+    let (prom, (running, _announcements), _rules) = prometheus_on_the_simulator(conditions).await;
     let hottest = panel_max(&prom, dashboards::uid::HOME, "Hottest GPU").await;
     assert!(
         hottest > llmmon_exporter::thresholds::GPU_TEMP_CRITICAL_C,
@@ -674,7 +691,8 @@ async fn panels_show_the_faults_the_simulator_injects() {
     );
     running.stop.cancel();
     // And in normal conditions the same panels stay quiet.
-    let (prom, running, _rules) = prometheus_on_the_simulator(Conditions::default()).await;
+    let (prom, (running, _announcements), _rules) =
+        prometheus_on_the_simulator(Conditions::default()).await;
     let hottest = panel_max(&prom, dashboards::uid::HOME, "Hottest GPU").await;
     assert!(
         hottest < llmmon_exporter::thresholds::GPU_TEMP_WARNING_C,

@@ -131,12 +131,14 @@ impl Following {
     }
 
     /// Waits (10 s at most) for the exit code.
-    async fn exit_code(mut self) -> Option<i32> {
-        tokio::time::timeout(Duration::from_secs(10), self.child.wait())
-            .await
-            .expect("llmmon exits within 10 s")
-            .expect("wait")
-            .code()
+    async fn exit_code(self) -> Option<i32> {
+        exit_code(self.child).await
+    }
+
+    /// Closes the read end of stdout, as `| head` does when it has its lines.
+    fn close_stdout(self) -> tokio::process::Child {
+        drop(self.lines);
+        self.child
     }
 
     fn interrupt(&self) {
@@ -147,6 +149,15 @@ impl Following {
             .expect("kill");
         assert!(st.success());
     }
+}
+
+/// Waits (10 s at most) for `child`'s exit code.
+async fn exit_code(mut child: tokio::process::Child) -> Option<i32> {
+    tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("llmmon exits within 10 s")
+        .expect("wait")
+        .code()
 }
 
 fn field(line: &str, key: &str) -> Value {
@@ -739,6 +750,13 @@ async fn loki_malformed_answers_are_one_line_and_follow_polls() {
     assert_eq!(f.until("new").await, "INFO line new");
     f.interrupt();
     assert_eq!(f.exit_code().await, Some(0));
+
+    // A reader that goes away (`| head -1`) ends following quietly, exit 0.
+    let mut f = Following::start(&env, &["logs", "--loki", "-f", "-n", "1", "old-web"]);
+    assert!(f.next().await.is_some());
+    let child = f.close_stdout();
+    loki.push(0, now_ns(), "INFO line after the reader left");
+    assert_eq!(exit_code(child).await, Some(0));
 
     loki.state.lock().expect("lock").malformed = true;
     let err = env.failure(&["logs", "--loki", "old-web"]).await;

@@ -1,16 +1,15 @@
 //! Announcements and status: the critical banner, status per service, the maintenance
-//! timeline, the model lifecycle calendar, the changelog and priorities. Built on the
-//! PLANNED metrics of the announcements service ([`planned`]); the model status row reads
-//! metrics that exist today.
+//! timeline, the model lifecycle calendar, the changelog and priorities, from the
+//! announcements service's metrics; the model status row reads what vLLM reports.
 
 use llmmon_exporter::schema as s;
 use serde_json::json;
 
 use super::panel::{bargauge, instant, prom, stat, states, table, tablep};
-use super::{planned as p, row, uid, vllm, Audience, Dashboard, Folder};
+use super::{row, uid, vllm, Audience, Dashboard, Folder};
 
 pub fn dashboard() -> Dashboard {
-    let active = p::ANNOUNCEMENT_ACTIVE;
+    let active = s::ANNOUNCEMENT_ACTIVE.name;
     let mut d = Dashboard::new(
         uid::ANNOUNCEMENTS,
         "Announcements and status",
@@ -37,7 +36,7 @@ pub fn dashboard() -> Dashboard {
                 .desc("Published status per service: operational, degraded or down.")
                 .q(instant(format!(
                     "max by (service) ({st}{{status=\"operational\"}} * 1 or {st}{{status=\"degraded\"}} * 2 or {st}{{status=\"down\"}} * 3)",
-                    st = p::SERVICE_STATUS
+                    st = s::SERVICE_STATUS.name
                 ), "{{service}}"))
                 .map(1.0, "operational", "green").map(2.0, "degraded", "orange").map(3.0, "down", "red")
                 .option("graphMode", json!("none")),
@@ -58,24 +57,24 @@ pub fn dashboard() -> Dashboard {
                 .desc("Published status per service.")
                 .q(prom(format!(
                     "max by (service) ({st}{{status=\"operational\"}} * 1 or {st}{{status=\"degraded\"}} * 2 or {st}{{status=\"down\"}} * 3)",
-                    st = p::SERVICE_STATUS
+                    st = s::SERVICE_STATUS.name
                 ), "{{service}}"))
                 .map(1.0, "operational", "green").map(2.0, "degraded", "orange").map(3.0, "down", "red"),
         ]),
         row("Models and changes", vec![
             tablep("Model lifecycle calendar", "dateTimeAsIso").size(12, 8)
                 .desc("When each model became available, is deprecated and will be retired.")
-                .q(table(p::MODEL_LIFECYCLE, "{{model}} {{event}}")),
+                .q(table(s::MODEL_LIFECYCLE.name, "{{model}} {{event}}")),
             tablep("Scheduled events", "dateTimeAsIso").size(12, 8)
                 .desc("Start and end of each announced window, with its kind and priority.")
-                .q(table(format!("{} * on (id) group_left (title, kind, severity) {active}", p::ANNOUNCEMENT_START), "{{title}} {{kind}} {{severity}}"))
-                .q(table(format!("{} * on (id) group_left (title) {active}", p::ANNOUNCEMENT_END), "{{title}}"))
+                .q(table(format!("{} * on (id) group_left (title, kind, severity) {active}", s::ANNOUNCEMENT_START.name), "{{title}} {{kind}} {{severity}}"))
+                .q(table(format!("{} * on (id) group_left (title) {active}", s::ANNOUNCEMENT_END.name), "{{title}}"))
                 .transform(json!({"id": "merge", "options": {}})),
             tablep("Changelog and advisories", "dateTimeAsIso").size(24, 8)
                 .desc("New models, endpoint changes, performance advisories and release notes, newest first.")
                 .q(table(format!(
                     "{} * on (id) group_left (title, kind, severity) ({active}{{kind=~\"changelog|new_model|endpoint_change|advisory\"}})",
-                    p::ANNOUNCEMENT_START
+                    s::ANNOUNCEMENT_START.name
                 ), "{{kind}} {{title}} {{severity}}"))
                 .option("sortBy", json!([{"displayName": "Value", "desc": true}])),
             tablep("Models served now", "none").size(24, 6)

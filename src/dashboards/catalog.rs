@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::panel::{bargauge, instant, stat, table, tablep, text};
 use super::variable::Variable;
-use super::{planned as p, row, uid, url, Audience, Dashboard, Folder};
+use super::{row, uid, url, Audience, Dashboard, Folder};
 
 /// The public endpoint shown to users; set per deployment in the dashboard variable
 /// (Grafana: Dashboard settings → Variables → endpoint).
@@ -64,7 +64,7 @@ pub fn dashboard() -> Dashboard {
         row("Deprecations", vec![
             tablep("Deprecations and retirements", "dateTimeAsIso").size(24, 8)
                 .desc("Models being deprecated, with the date they stop being served (announcements service).")
-                .q(table(format!("{}{{event=~\"deprecated|retired\"}}", p::MODEL_LIFECYCLE), "{{model}} {{event}}"))
+                .q(table(format!("{}{{event=~\"deprecated|retired\"}}", s::MODEL_LIFECYCLE.name), "{{model}} {{event}}"))
                 .link("Announcements", &url(uid::ANNOUNCEMENTS)),
         ]),
     ];

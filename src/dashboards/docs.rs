@@ -1,7 +1,7 @@
 //! `docs/dashboards.md`, generated from the dashboards themselves so the page lists exactly
 //! the panels that ship, what each answers and which alert it relates to.
 
-use super::{all, planned, Audience, Dashboard, Variable};
+use super::{all, Audience, Dashboard, Variable};
 
 const INTRO: &str = "# Dashboards
 
@@ -25,11 +25,12 @@ checks what can be checked without them:
   unit and a datasource uid the provisioning defines; every dashboard has a uid, tags and
   links; panel links point at existing dashboards; alerts named by panels exist.
 - **Metric names**: every metric a PromQL expression names is a schema family
-  (`exporter/src/schema.rs`), a recording rule (`src/rules/recording.rs`), Prometheus' own
-  `ALERTS`, or one of the planned announcement metrics below.
+  (`exporter/src/schema.rs`), a recording rule (`src/rules/recording.rs`) or Prometheus'
+  own `ALERTS`.
 - **PromQL returns data**: real Prometheus 2.42 scrapes every simulator role (and the
-  simulated LiteLLM proxy's own `/metrics` as job `litellm-proxy`) with the generated rules
-  loaded. Every panel, variable and annotation query runs with the label variables at *All*
+  simulated LiteLLM proxy's own `/metrics` as job `litellm-proxy`, and an announcements
+  service holding a maintenance, a deprecation, a new model, a changelog entry and a status
+  set by hand) with the generated rules loaded. Every panel, variable and annotation query runs with the label variables at *All*
   (Grafana's default), where it must return series carrying every label its legend uses,
   and with the first label variable at each of its values, where it must do so for at least
   one value (a GPU panel is rightly empty for a non-GPU container). `$__rate_interval` and
@@ -48,7 +49,6 @@ the JSON follows Grafana's dashboard schema 39 as documented.
 
 **Exceptions to \"returns data\"** — they run, but need not return series:
 
-- Queries on the *planned* metrics of the announcements service (a later issue):
 ";
 
 fn audience(a: Audience) -> &'static str {
@@ -93,13 +93,8 @@ fn section(d: &Dashboard) -> String {
             r.title
         ));
         for p in &r.panels {
-            let planned = if p.queries.iter().any(|q| planned::uses_planned(&q.expr)) {
-                " *(planned metrics)*"
-            } else {
-                ""
-            };
             out.push_str(&format!(
-                "| {}{planned} | {} | {} |\n",
+                "| {} | {} | {} |\n",
                 p.title,
                 p.description.replace('|', "\\|"),
                 p.alerts.join(", ")
@@ -112,9 +107,6 @@ fn section(d: &Dashboard) -> String {
 /// The whole page.
 pub fn markdown() -> String {
     let mut out = INTRO.to_owned();
-    for name in planned::ALL {
-        out.push_str(&format!("  - `{name}`\n"));
-    }
     out.push_str(
         "- The alert annotation queries (`ALERTS{alertstate=\"firing\"}`): they return series \
          only while an alert fires.\n",

@@ -7,7 +7,7 @@ use llmmon_exporter::thresholds as t;
 use super::panel::{
     alert_list, bargauge, crit, dash_list, instant, prom, stat, text, timeseries, warn_crit,
 };
-use super::{planned, row, uid, url, vllm, Audience, Dashboard, Folder};
+use super::{row, uid, url, vllm, Audience, Dashboard, Folder};
 use crate::rules::{recording as rec, Config};
 
 fn links_markdown() -> String {
@@ -77,9 +77,9 @@ pub fn dashboard() -> Dashboard {
                     ))
                     .thresholds(crit(1.0)),
                 stat("Active announcements", "short")
-                    .desc("Announcements in force now (announcements service, planned).")
+                    .desc("Announcements in force now (announcements service).")
                     .q(instant(
-                        format!("count({} == 1) or vector(0)", planned::ANNOUNCEMENT_ACTIVE),
+                        format!("count({} == 1) or vector(0)", s::ANNOUNCEMENT_ACTIVE.name),
                         "",
                     ))
                     .link("Announcements", &url(uid::ANNOUNCEMENTS)),

@@ -11,7 +11,6 @@
 pub mod docs;
 pub mod logql;
 pub mod panel;
-pub mod planned;
 pub mod variable;
 
 mod announcements;

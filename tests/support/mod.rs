@@ -202,4 +202,5 @@ impl Prometheus {
     }
 }
 pub mod alertmanager;
+pub mod announcements;
 pub mod docker;

@@ -1,0 +1,82 @@
+//! An announcements service on loopback with what a running deployment would hold: a
+//! critical maintenance in force, an upcoming deprecation and a new model (about `models`),
+//! a changelog entry and a status set by hand.
+
+#![allow(dead_code, reason = "used by some test crates only")]
+
+use llmmon_exporter::announcements::{self, App, Config};
+use serde_json::json;
+
+pub const TOKEN: &str = "seeded-test-token-0123456789";
+
+pub struct Announcements {
+    pub addr: std::net::SocketAddr,
+    stop: tokio_util::sync::CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Announcements {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl Announcements {
+    pub async fn seeded(models: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = dir.path().display().to_string();
+        let cfg = Config::from_env(|k| match k {
+            "LLMMON_DATA_DIR" => Some(data.clone()),
+            "LLMMON_ANNOUNCEMENTS_TOKEN" => Some(TOKEN.into()),
+            _ => None,
+        })
+        .expect("config");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(announcements::serve(
+            App::open(cfg).expect("store"),
+            listener,
+            stop.clone(),
+        ));
+        let now = chrono::Utc::now();
+        let at = |h: i64| (now + chrono::Duration::hours(h)).to_rfc3339();
+        let first = models.first().copied().unwrap_or("model-a");
+        let last = models.last().copied().unwrap_or("model-b");
+        let client = reqwest::Client::new();
+        let base = format!("http://{addr}");
+        for body in [
+            json!({"title": "GPU 3 driver update", "priority": "critical", "kind": "maintenance",
+                   "starts_at": at(-1), "ends_at": at(1), "services": ["vllm"], "models": [first]}),
+            json!({"title": format!("{last} retires"), "priority": "warning", "kind": "deprecation",
+                   "starts_at": at(-2), "ends_at": at(24 * 5), "models": [last]}),
+            json!({"title": format!("{first} is available"), "kind": "new_model",
+                   "starts_at": at(-48), "models": [first]}),
+            json!({"title": "LiteLLM 1.80 deployed", "kind": "changelog", "starts_at": at(-3)}),
+        ] {
+            let r = client
+                .post(format!("{base}/api/announcements"))
+                .bearer_auth(TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+        }
+        let r = client
+            .put(format!("{base}/api/status/litellm"))
+            .bearer_auth(TOKEN)
+            .json(&json!({"status": "degraded", "note": "slow upstream"}))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(r.status(), 200);
+        Self {
+            addr,
+            stop,
+            _dir: dir,
+        }
+    }
+}
