@@ -188,9 +188,14 @@ impl Engine {
             | SourceError::Unauthorized(s) => s.clone(),
             other => other.to_string(),
         };
+        let running = if why.contains("running") {
+            ""
+        } else {
+            "is dockerd running? "
+        };
         format!(
-            "cannot reach Docker at {}: {why}; is dockerd running? set DOCKER_HOST or \
-             docker_host in the config, or read the history from Loki with --loki",
+            "cannot reach Docker at {}: {why}; {running}set DOCKER_HOST or docker_host in the \
+             config, or read the history from Loki with --loki",
             self.host
         )
     }

@@ -65,13 +65,27 @@ pub struct LogsArgs {
     pub timestamps: bool,
 }
 
-/// Runs `llmmon logs`.
+/// Runs `llmmon logs`. With `--follow`, Ctrl-C (SIGINT) ends it cleanly at any point.
 pub async fn run(args: LogsArgs, ctx: &Context) -> CmdResult {
-    let usage = |e: String| (Exit::Usage, e);
-    let fail = |e: String| (Exit::Failure, e);
-    let reader = reader(&args, ctx).map_err(usage)?;
+    let reader = reader(&args, ctx).map_err(|e| (Exit::Usage, e))?;
+    if !args.follow {
+        return show(&args, ctx, &reader)
+            .await
+            .map_err(|e| (Exit::Failure, e));
+    }
+    // Registered now, not on first poll, so an early Ctrl-C is not a kill.
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| (Exit::Failure, format!("cannot watch for Ctrl-C: {e}")))?;
+    tokio::select! {
+        r = show(&args, ctx, &reader) => r.map_err(|e| (Exit::Failure, e)),
+        _ = interrupt.recv() => Ok(Exit::Success),
+    }
+}
+
+/// Resolves the containers, prints their history, then follows them with `--follow`.
+async fn show(args: &LogsArgs, ctx: &Context, reader: &Reader) -> Result<Exit, String> {
     let inventory = match &reader.docker {
-        Some(engine) => Some(engine.inventory().await.map_err(fail)?),
+        Some(engine) => Some(engine.inventory().await?),
         None => None,
     };
     let targets = resolve::targets(
@@ -81,8 +95,7 @@ pub async fn run(args: LogsArgs, ctx: &Context) -> CmdResult {
         reader.loki_start(),
         reader.end,
     )
-    .await
-    .map_err(fail)?;
+    .await?;
     let names: Vec<&str> = targets.iter().map(Target::name).collect();
     let style = Style {
         json: ctx.json,
@@ -91,17 +104,15 @@ pub async fn run(args: LogsArgs, ctx: &Context) -> CmdResult {
         prefix: targets.len() > 1 || targets.iter().any(Target::is_group),
     };
     let mut out = Printer::stdout(style, &names);
-    let histories = futures::future::try_join_all(targets.iter().map(|t| reader.history(t))).await;
-    let histories = histories.map_err(fail)?;
+    let histories =
+        futures::future::try_join_all(targets.iter().map(|t| reader.history(t))).await?;
     let newest: Vec<Option<Nanos>> = histories.iter().map(|h| h.newest).collect();
     let lines = entry::merge(histories.into_iter().map(|h| h.entries).collect());
     if !lines.iter().all(|e| out.print(e)) || !out.flush() {
         return Ok(Exit::Success);
     }
     if args.follow {
-        follow(&reader, &targets, &newest, &mut out)
-            .await
-            .map_err(fail)?;
+        follow(reader, &targets, &newest, &mut out).await?;
     }
     Ok(Exit::Success)
 }
@@ -144,7 +155,7 @@ fn reader(args: &LogsArgs, ctx: &Context) -> Result<Reader, String> {
 }
 
 /// Prints new lines of every target as they come, until all streams end (the containers
-/// stopped), stdout closes or Ctrl-C.
+/// stopped) or stdout closes.
 async fn follow<W: std::io::Write>(
     reader: &Reader,
     targets: &[Target],
@@ -159,20 +170,10 @@ async fn follow<W: std::io::Write>(
     )
     .await?;
     let mut merged = futures::stream::select_all(streams);
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    loop {
-        tokio::select! {
-            _ = &mut ctrl_c => return Ok(()),
-            item = merged.next() => match item {
-                None => return Ok(()),
-                Some(Err(e)) => return Err(e),
-                Some(Ok(e)) => {
-                    if !(out.print(&e) && out.flush()) {
-                        return Ok(());
-                    }
-                }
-            },
+    while let Some(item) = merged.next().await {
+        if !(out.print(&item?) && out.flush()) {
+            break;
         }
     }
+    Ok(())
 }

@@ -129,7 +129,8 @@ fn unknown(
         (None, Ok(_)) => {
             format!("no container or Compose service '{wanted}' in {window}; {hint}")
         }
-        (_, Err(why)) => format!(
+        (None, Err(why)) => why.clone(),
+        (Some(_), Err(why)) => format!(
             "no container or Compose service '{wanted}' in Docker ({hint}), and Loki could not \
              be asked: {why}"
         ),

@@ -228,6 +228,32 @@ fn containers(cfg: &Config) -> Group<Alert> {
     }
 }
 
+/// A model whose announced retirement is near (the announcements service's lifecycle
+/// dates) and that still serves requests: its users have not moved yet.
+fn deprecated_in_use(cfg: &Config) -> Alert {
+    let retired = format!("{}{{event=\"retired\"}}", s::MODEL_LIFECYCLE.name);
+    alert(
+        "DeprecatedModelInUse",
+        Severity::Warning,
+        "DeprecatedModelInUse",
+        cfg.for_deprecated_in_use,
+        format!(
+            "({retired} - time() < {notice} and {retired} - time() > 0)\nand on (model)\n  \
+             sum by (model) (increase({}[{}])) > 0",
+            s::VLLM_REQUEST_SUCCESS.name,
+            cfg.deprecation_traffic_window,
+            notice = num(seconds(cfg.deprecation_notice)),
+        ),
+        "Model {{ $labels.model }} retires soon and is still in use",
+        format!(
+            "{{{{ $labels.model }}}} is announced to retire in {VALUE_DURATION} (warning \
+             within {}) and served requests in the last {}; tell its users which model \
+             replaces it, or move the date.",
+            cfg.deprecation_notice, cfg.deprecation_traffic_window
+        ),
+    )
+}
+
 fn models(cfg: &Config) -> Group<Alert> {
     let state = s::VLLM_STATE.name;
     let window_s = num(seconds(cfg.error_window));
@@ -325,6 +351,7 @@ fn models(cfg: &Config) -> Group<Alert> {
                     percent(cfg.kv_cache_warning_ratio)
                 ),
             ),
+            deprecated_in_use(cfg),
             alert(
                 "QueueDepthHigh",
                 Severity::Warning,

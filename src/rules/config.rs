@@ -61,6 +61,10 @@ pub struct Config {
     pub restart_window: &'static str,
     /// How far back the latency baseline is: the same hour of the same weekday.
     pub latency_baseline_offset: &'static str,
+    /// How close a model's announced retirement must be to warn while it still serves, and
+    /// the window its traffic is counted over.
+    pub deprecation_notice: &'static str,
+    pub deprecation_traffic_window: &'static str,
 
     // ------------------------------------------------------------------ for windows
     pub for_gpu_temp_critical: &'static str,
@@ -85,6 +89,7 @@ pub struct Config {
     pub for_mount_missing: &'static str,
     pub for_source_down: &'static str,
     pub for_target_down: &'static str,
+    pub for_deprecated_in_use: &'static str,
 
     // ------------------------------------------------------------------ runbooks
     /// Where `docs/runbooks/` is browsable; `runbook_url` appends `<Alert>.md`. Change it
@@ -119,6 +124,8 @@ impl Default for Config {
             latency_window: "15m",
             restart_window: "10m",
             latency_baseline_offset: "1w",
+            deprecation_notice: "7d",
+            deprecation_traffic_window: "1h",
 
             for_gpu_temp_critical: "2m",
             for_gpu_temp_warning: "10m",
@@ -139,6 +146,7 @@ impl Default for Config {
             for_mount_missing: "5m",
             for_source_down: "5m",
             for_target_down: "3m",
+            for_deprecated_in_use: "15m",
 
             runbook_base_url: "https://github.com/llmmon/llmmon/blob/main/docs/runbooks/",
         }

@@ -196,7 +196,12 @@ pub async fn prometheus_snapshot(base: &str) -> Result<String, String> {
         .post(&url)
         .send()
         .await
-        .map_err(|e| format!("Prometheus at {base} does not answer ({e}); is the stack up?"))?;
+        .map_err(|e| {
+            format!(
+                "Prometheus at {base} does not answer ({}); is the stack up?",
+                e.without_url()
+            )
+        })?;
     let status = resp.status();
     let v: serde_json::Value = resp.json().await.unwrap_or_default();
     match v["data"]["name"].as_str() {

@@ -27,8 +27,6 @@ use clap::{Args, Subcommand};
 use crate::context::Context;
 use crate::exit::{CmdResult, Exit};
 
-pub use compose::{Container, Overlay};
-
 #[derive(Debug, Args)]
 pub struct StackArgs {
     /// The Compose project directory (docker-compose.yml, .env) [default: config `stack.dir`].

@@ -133,7 +133,10 @@ async fn prometheus_state(base: &str) -> Result<(Vec<Target>, Vec<Alert>), Strin
                 .await
                 .and_then(reqwest::Response::error_for_status)
                 .map_err(|e| {
-                    format!("Prometheus at {base} does not answer ({e}); is the stack up?")
+                    format!(
+                        "Prometheus at {base} does not answer ({}); is the stack up?",
+                        e.without_url()
+                    )
                 })?;
             let v: serde_json::Value = resp
                 .json()
