@@ -64,7 +64,8 @@ pub fn dashboard() -> Dashboard {
         row("Models and changes", vec![
             tablep("Model lifecycle calendar", "dateTimeAsIso").size(12, 8)
                 .desc("When each model became available, is deprecated and will be retired.")
-                .q(table(s::MODEL_LIFECYCLE.name, "{{model}} {{event}}")),
+                .q(table(s::MODEL_LIFECYCLE.name, "{{model}} {{event}}"))
+                .alert("DeprecatedModelInUse"),
             tablep("Scheduled events", "dateTimeAsIso").size(12, 8)
                 .desc("Start and end of each announced window, with its kind and priority.")
                 .q(table(format!("{} * on (id) group_left (title, kind, severity) {active}", s::ANNOUNCEMENT_START.name), "{{title}} {{kind}} {{severity}}"))
