@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use llmmon::dashboards::{self, planned, Dashboard, Datasource, Variable};
+use llmmon::dashboards::{self, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
 use llmmon_exporter::exposition::render;
 use llmmon_exporter::sim::{self, Conditions, Simulator};
@@ -242,9 +242,6 @@ fn queries(d: &Dashboard, days: f64) -> Vec<Timed> {
             .iter()
             .filter(|q| q.datasource == Datasource::Prometheus)
         {
-            if planned::uses_planned(&q.expr) {
-                continue;
-            }
             out.push(Timed {
                 panel: p.title.clone(),
                 expr: sub(&q.expr),
@@ -262,13 +259,11 @@ fn queries(d: &Dashboard, days: f64) -> Vec<Timed> {
         }
     }
     for (name, expr) in d.annotation_queries() {
-        if !planned::uses_planned(&expr) {
-            out.push(Timed {
-                panel: name,
-                expr,
-                instant: false,
-            });
-        }
+        out.push(Timed {
+            panel: name,
+            expr,
+            instant: false,
+        });
     }
     out
 }

@@ -114,9 +114,10 @@ pub struct DemoArgs {
 /// Where the exporters are.
 #[derive(Debug, Clone, Args)]
 pub struct EndpointArgs {
-    /// Host the exporter roles listen on (each on its default port).
-    #[arg(long, default_value = "127.0.0.1", env = "LLMMON_HOST")]
-    pub host: String,
+    /// Host the exporter roles (and the stack) run on, each on its default port [default:
+    /// `host` in the config, LLMMON_HOST, else 127.0.0.1].
+    #[arg(long)]
+    pub host: Option<String>,
     /// Override one role's base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable).
     #[arg(long = "exporter", value_name = "ROLE=URL")]
     pub exporters: Vec<String>,

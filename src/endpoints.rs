@@ -29,11 +29,13 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
-    /// Defaults on `host`, then each `ROLE=URL` override; every bad entry in one error.
-    pub fn from_args(args: &EndpointArgs) -> Result<Self, String> {
+    /// Defaults on `--host` (else `default_host`), then each `ROLE=URL` override; every bad
+    /// entry in one error.
+    pub fn from_args(args: &EndpointArgs, default_host: &str) -> Result<Self, String> {
+        let host = args.host.as_deref().unwrap_or(default_host);
         let mut roles: Vec<(Role, String)> = READ_ROLES
             .iter()
-            .map(|r| (*r, format!("http://{}:{}", args.host, r.default_port())))
+            .map(|r| (*r, format!("http://{host}:{}", r.default_port())))
             .collect();
         let mut problems = Vec::new();
         for entry in &args.exporters {
@@ -110,24 +112,27 @@ mod tests {
 
     fn args(exporters: &[&str]) -> EndpointArgs {
         EndpointArgs {
-            host: "10.1.2.3".into(),
+            host: Some("10.1.2.3".into()),
             exporters: exporters.iter().map(|s| (*s).to_owned()).collect(),
         }
     }
 
     #[test]
     fn defaults_use_the_design_ports_on_the_host() {
-        let e = Endpoints::from_args(&args(&[])).expect("valid");
+        let e = Endpoints::from_args(&args(&[]), "127.0.0.1").expect("valid");
         assert_eq!(e.url(Role::Gpu), Some("http://10.1.2.3:9445"));
         assert_eq!(e.url(Role::Node), Some("http://10.1.2.3:9100"));
     }
 
     #[test]
     fn overrides_replace_one_role_and_bad_entries_are_all_reported() {
-        let e = Endpoints::from_args(&args(&["vllm=http://x:1/"])).expect("valid");
+        let e = Endpoints::from_args(&args(&["vllm=http://x:1/"]), "127.0.0.1").expect("valid");
         assert_eq!(e.url(Role::Vllm), Some("http://x:1"));
-        let err =
-            Endpoints::from_args(&args(&["nope", "gpux=http://a", "gpu=ftp://b"])).unwrap_err();
+        let err = Endpoints::from_args(
+            &args(&["nope", "gpux=http://a", "gpu=ftp://b"]),
+            "127.0.0.1",
+        )
+        .unwrap_err();
         assert!(
             err.contains("'nope'") && err.contains("gpux") && err.contains("ftp"),
             "{err}"

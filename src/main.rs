@@ -63,7 +63,7 @@ async fn run(cli: Cli) -> CmdResult {
     let ctx = Context::load(&cli.global).map_err(|e| (Exit::Usage, e))?;
     match cli.command {
         Command::Status(args) => status_cmd(args, &ctx).await,
-        Command::Top(args) => top_cmd(args).await,
+        Command::Top(args) => top_cmd(args, &ctx).await,
         Command::Logs(args) => logs::run(args, &ctx).await,
         Command::Stack(args) => stack::run(args, &ctx).await,
         Command::Announce(args) => announce::run(args, &ctx).await,
@@ -118,10 +118,15 @@ fn config_cmd(cmd: &ConfigCommand, ctx: &Context) -> CmdResult {
     Ok(Exit::Success)
 }
 
-async fn top_cmd(args: TopArgs) -> CmdResult {
+async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
     use std::sync::Arc;
 
     use llmmon::tui::logs::{DockerLogs, LogSource, SimLogs};
+    // `--host` moves the whole stack: Prometheus and announcements too.
+    let mut config = ctx.config.clone();
+    if let Some(h) = &args.endpoints.host {
+        config.host.clone_from(h);
+    }
     if !(0.1..=3600.0).contains(&args.interval) {
         return Err((
             Exit::Usage,
@@ -150,20 +155,20 @@ async fn top_cmd(args: TopArgs) -> CmdResult {
         });
         (demo.endpoints.clone(), Some(demo), logs, "demo")
     } else {
-        let e = Endpoints::from_args(&args.endpoints).map_err(|e| (Exit::Usage, e))?;
-        let socket = std::env::var("DOCKER_HOST")
-            .unwrap_or_else(|_| llmmon_exporter::docker::DEFAULT_SOCKET.to_owned());
+        let e = Endpoints::from_args(&args.endpoints, &ctx.config.host)
+            .map_err(|e| (Exit::Usage, e))?;
         let logs = Arc::new(DockerLogs {
-            client: llmmon_exporter::docker::DockerClient::new(&socket),
+            client: llmmon_exporter::docker::DockerClient::new(&config.docker_host),
         });
         (e, None, logs, "live")
     };
     let prometheus = match (args.prometheus, args.demo.demo) {
         (Some(url), _) => Some(url.trim_end_matches('/').to_owned()),
-        (None, false) => Some(format!("http://{}:23001", args.endpoints.host)),
+        (None, false) => Some(config.prometheus_url()),
         (None, true) => None,
     };
-    llmmon::tui::run(endpoints, logs, prometheus, mode, interval)
+    let announcements = (!args.demo.demo).then(|| config.announcements_url());
+    llmmon::tui::run(endpoints, logs, prometheus, announcements, mode, interval)
         .await
         .map_err(|e| (Exit::Failure, format!("terminal error: {e}")))?;
     Ok(Exit::Success)
@@ -177,7 +182,8 @@ async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
         let e = demo.endpoints.clone();
         (e, Some(demo), "demo")
     } else {
-        let e = Endpoints::from_args(&args.endpoints).map_err(|e| (Exit::Usage, e))?;
+        let e = Endpoints::from_args(&args.endpoints, &ctx.config.host)
+            .map_err(|e| (Exit::Usage, e))?;
         (e, None, "live")
     };
     let s = status::gather(&endpoints, mode).await;

@@ -276,3 +276,28 @@ fn a_crash_loop_stands_out() {
     let screen = text(&draw(&app, 160, 48));
     assert!(screen.contains("CRASHLOOP"), "{screen}");
 }
+
+#[test]
+fn critical_announcements_lead_the_problems_line_and_firing_alerts_follow() {
+    let mut app = app_for(Scenario::Normal, &[], None, true);
+    app.announcements = vec!["GPU 3 driver update 22:00".into()];
+    app.prom = Some(llmmon::tui::prometheus::PromHistory {
+        firing: vec!["GPUTemperatureCritical (GPU 3)".into()],
+        ..Default::default()
+    });
+    let term = draw(&app, 160, 48);
+    let screen = text(&term);
+    let line = screen.lines().nth(1).expect("problems line");
+    assert!(
+        line.starts_with(
+            "⚑ GPU 3 driver update 22:00 ✓ no problems · firing: GPUTemperatureCritical (GPU 3)"
+        ),
+        "{line}"
+    );
+    let buf = term.backend().buffer();
+    assert_eq!(
+        buf[(2, 1)].fg,
+        Color::Magenta,
+        "the announcement stands out"
+    );
+}

@@ -93,6 +93,8 @@ pub struct App {
     pub prom: Option<super::prometheus::PromHistory>,
     /// Why Prometheus did not answer, when it is configured.
     pub prom_error: Option<String>,
+    /// Titles of the critical announcements in force.
+    pub announcements: Vec<String>,
 }
 
 /// The key map: keyboard first, the same keys as htop-like tools.

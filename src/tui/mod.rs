@@ -39,6 +39,47 @@ pub enum Update {
     Logs(String, Vec<logs::Line>),
     LogError(String),
     History(Result<prometheus::PromHistory, String>),
+    /// Titles of the critical announcements in force.
+    Announcements(Vec<String>),
+}
+
+/// Reads the critical announcements in force now and then (as often as Prometheus).
+fn spawn_announcements(url: String, tx: mpsc::Sender<Update>) {
+    tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut tick = tokio::time::interval(PROMETHEUS_EVERY);
+        loop {
+            tick.tick().await;
+            // Unreachable or not deployed: nothing to show, which is not an error here.
+            let titles = critical_announcements(&client, &url)
+                .await
+                .unwrap_or_default();
+            if tx.send(Update::Announcements(titles)).await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+async fn critical_announcements(client: &reqwest::Client, url: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = client
+        .get(format!("{url}/api/announcements"))
+        .query(&[("state", "active"), ("priority", "critical")])
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    Some(
+        v["announcements"]
+            .as_array()?
+            .iter()
+            .filter_map(|a| a["title"].as_str())
+            .map(llmmon_exporter::announcements::text::plain)
+            .collect(),
+    )
 }
 
 /// Seconds between Prometheus queries: never faster than it scrapes (30 s in the stack).
@@ -105,7 +146,7 @@ fn spawn_collector(
         loop {
             tick.tick().await;
             // GPUs and the host every refresh; the large, slower roles every few.
-            let slow_due = n % SLOW_ROLES_EVERY == 0;
+            let slow_due = n.is_multiple_of(SLOW_ROLES_EVERY);
             n += 1;
             let due = |role: Role| matches!(role, Role::Gpu | Role::Node) || slow_due;
             // Exporters render once per collection: an unchanged round changes nothing on
@@ -171,6 +212,7 @@ pub async fn run(
     endpoints: Endpoints,
     logs: Arc<dyn LogSource>,
     prometheus_url: Option<String>,
+    announcements_url: Option<String>,
     mode: &'static str,
     interval: Duration,
 ) -> io::Result<()> {
@@ -186,6 +228,9 @@ pub async fn run(
             },
             tx.clone(),
         );
+    }
+    if let Some(url) = announcements_url {
+        spawn_announcements(url, tx.clone());
     }
     spawn_logs(logs, interval, follow_rx, tx);
 
@@ -221,6 +266,7 @@ pub async fn run(
                     app.prom_error = None;
                 }
                 Some(Update::History(Err(e))) => app.prom_error = Some(e),
+                Some(Update::Announcements(a)) => app.announcements = a,
                 None => break,
             },
         }

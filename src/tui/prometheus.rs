@@ -17,6 +17,20 @@ pub struct PromHistory {
     /// Utilisation in percent per GPU index, oldest first.
     pub gpu_util: BTreeMap<String, Vec<u64>>,
     pub models: BTreeMap<String, ModelRates>,
+    /// Alerts firing now, as `Alert (subject)`, critical first.
+    pub firing: Vec<String>,
+}
+
+/// What a firing alert is about, from its labels.
+fn alert_subject(labels: &Value) -> Option<String> {
+    ["model", "gpu", "container", "mountpoint", "instance"]
+        .iter()
+        .find_map(|k| {
+            labels[*k].as_str().map(|v| match *k {
+                "gpu" => format!("GPU {v}"),
+                _ => v.to_owned(),
+            })
+        })
 }
 
 pub struct PromClient {
@@ -125,6 +139,28 @@ impl PromClient {
                 }
             }
         }
+        let mut firing: Vec<(bool, String)> = self
+            .get(
+                "/api/v1/query",
+                &[("query", r#"ALERTS{alertstate="firing"}"#.to_owned())],
+            )
+            .await?
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|row| {
+                let l = &row["metric"];
+                let name = l["alertname"].as_str().unwrap_or("alert");
+                let text = match alert_subject(l) {
+                    Some(s) => format!("{name} ({s})"),
+                    None => name.to_owned(),
+                };
+                (l["severity"] != "critical", text)
+            })
+            .collect();
+        firing.sort();
+        firing.dedup();
+        h.firing = firing.into_iter().map(|(_, t)| t).collect();
         Ok(h)
     }
 }

@@ -161,13 +161,35 @@ fn header_line(app: &App, p: Palette) -> Paragraph<'static> {
     Paragraph::new(Line::from(spans))
 }
 
+/// Critical announcements first, then what is wrong: problems the exporters show and,
+/// with Prometheus, the alerts firing there.
 fn problems_line(app: &App, p: Palette) -> Paragraph<'static> {
     let Some(s) = app.latest() else {
         return Paragraph::new("");
     };
+    let mut spans = Vec::new();
+    if !app.announcements.is_empty() {
+        spans.push(Span::styled(
+            format!("⚑ {} ", app.announcements.join(" · ")),
+            p.fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ));
+    }
+    let firing = app
+        .prom
+        .as_ref()
+        .map(|h| h.firing.as_slice())
+        .unwrap_or_default();
+    let tail = (!firing.is_empty()).then(|| {
+        Span::styled(
+            format!(" · firing: {}", firing.join(", ")),
+            p.fg(Color::Red),
+        )
+    });
     let problems = &s.status.problems;
     if problems.is_empty() {
-        return Paragraph::new(Span::styled("✓ no problems", p.fg(Color::Green)));
+        spans.push(Span::styled("✓ no problems", p.fg(Color::Green)));
+        spans.extend(tail);
+        return Paragraph::new(Line::from(spans));
     }
     let critical = problems
         .iter()
@@ -183,16 +205,16 @@ fn problems_line(app: &App, p: Palette) -> Paragraph<'static> {
         .map(|x| x.message.clone())
         .collect::<Vec<_>>()
         .join(" · ");
-    Paragraph::new(Line::from(vec![
-        Span::styled(
-            format!(
-                "✖ {critical} critical, {} warning: ",
-                problems.len() - critical
-            ),
-            p.fg(colour).add_modifier(Modifier::BOLD),
+    spans.push(Span::styled(
+        format!(
+            "✖ {critical} critical, {} warning: ",
+            problems.len() - critical
         ),
-        Span::styled(text, p.fg(colour)),
-    ]))
+        p.fg(colour).add_modifier(Modifier::BOLD),
+    ));
+    spans.push(Span::styled(text, p.fg(colour)));
+    spans.extend(tail);
+    Paragraph::new(Line::from(spans))
 }
 
 fn help(f: &mut Frame<'_>, area: Rect, p: Palette) {
