@@ -37,6 +37,36 @@ _llmmon() {
             llmmon,top)
                 cmd="llmmon__subcmd__top"
                 ;;
+            llmmon__subcmd__announce,expire)
+                cmd="llmmon__subcmd__announce__subcmd__expire"
+                ;;
+            llmmon__subcmd__announce,help)
+                cmd="llmmon__subcmd__announce__subcmd__help"
+                ;;
+            llmmon__subcmd__announce,list)
+                cmd="llmmon__subcmd__announce__subcmd__list"
+                ;;
+            llmmon__subcmd__announce,show)
+                cmd="llmmon__subcmd__announce__subcmd__show"
+                ;;
+            llmmon__subcmd__announce,status)
+                cmd="llmmon__subcmd__announce__subcmd__status"
+                ;;
+            llmmon__subcmd__announce__subcmd__help,expire)
+                cmd="llmmon__subcmd__announce__subcmd__help__subcmd__expire"
+                ;;
+            llmmon__subcmd__announce__subcmd__help,help)
+                cmd="llmmon__subcmd__announce__subcmd__help__subcmd__help"
+                ;;
+            llmmon__subcmd__announce__subcmd__help,list)
+                cmd="llmmon__subcmd__announce__subcmd__help__subcmd__list"
+                ;;
+            llmmon__subcmd__announce__subcmd__help,show)
+                cmd="llmmon__subcmd__announce__subcmd__help__subcmd__show"
+                ;;
+            llmmon__subcmd__announce__subcmd__help,status)
+                cmd="llmmon__subcmd__announce__subcmd__help__subcmd__status"
+                ;;
             llmmon__subcmd__config,help)
                 cmd="llmmon__subcmd__config__subcmd__help"
                 ;;
@@ -76,23 +106,98 @@ _llmmon() {
             llmmon__subcmd__help,top)
                 cmd="llmmon__subcmd__help__subcmd__top"
                 ;;
+            llmmon__subcmd__help__subcmd__announce,expire)
+                cmd="llmmon__subcmd__help__subcmd__announce__subcmd__expire"
+                ;;
+            llmmon__subcmd__help__subcmd__announce,list)
+                cmd="llmmon__subcmd__help__subcmd__announce__subcmd__list"
+                ;;
+            llmmon__subcmd__help__subcmd__announce,show)
+                cmd="llmmon__subcmd__help__subcmd__announce__subcmd__show"
+                ;;
+            llmmon__subcmd__help__subcmd__announce,status)
+                cmd="llmmon__subcmd__help__subcmd__announce__subcmd__status"
+                ;;
             llmmon__subcmd__help__subcmd__config,path)
                 cmd="llmmon__subcmd__help__subcmd__config__subcmd__path"
                 ;;
             llmmon__subcmd__help__subcmd__config,show)
                 cmd="llmmon__subcmd__help__subcmd__config__subcmd__show"
                 ;;
+            llmmon__subcmd__help__subcmd__stack,backup)
+                cmd="llmmon__subcmd__help__subcmd__stack__subcmd__backup"
+                ;;
+            llmmon__subcmd__help__subcmd__stack,down)
+                cmd="llmmon__subcmd__help__subcmd__stack__subcmd__down"
+                ;;
+            llmmon__subcmd__help__subcmd__stack,install-service)
+                cmd="llmmon__subcmd__help__subcmd__stack__subcmd__install__subcmd__service"
+                ;;
+            llmmon__subcmd__help__subcmd__stack,restart)
+                cmd="llmmon__subcmd__help__subcmd__stack__subcmd__restart"
+                ;;
+            llmmon__subcmd__help__subcmd__stack,restore)
+                cmd="llmmon__subcmd__help__subcmd__stack__subcmd__restore"
+                ;;
+            llmmon__subcmd__help__subcmd__stack,status)
+                cmd="llmmon__subcmd__help__subcmd__stack__subcmd__status"
+                ;;
+            llmmon__subcmd__help__subcmd__stack,uninstall-service)
+                cmd="llmmon__subcmd__help__subcmd__stack__subcmd__uninstall__subcmd__service"
+                ;;
             llmmon__subcmd__help__subcmd__stack,up)
                 cmd="llmmon__subcmd__help__subcmd__stack__subcmd__up"
+                ;;
+            llmmon__subcmd__stack,backup)
+                cmd="llmmon__subcmd__stack__subcmd__backup"
+                ;;
+            llmmon__subcmd__stack,down)
+                cmd="llmmon__subcmd__stack__subcmd__down"
                 ;;
             llmmon__subcmd__stack,help)
                 cmd="llmmon__subcmd__stack__subcmd__help"
                 ;;
+            llmmon__subcmd__stack,install-service)
+                cmd="llmmon__subcmd__stack__subcmd__install__subcmd__service"
+                ;;
+            llmmon__subcmd__stack,restart)
+                cmd="llmmon__subcmd__stack__subcmd__restart"
+                ;;
+            llmmon__subcmd__stack,restore)
+                cmd="llmmon__subcmd__stack__subcmd__restore"
+                ;;
+            llmmon__subcmd__stack,status)
+                cmd="llmmon__subcmd__stack__subcmd__status"
+                ;;
+            llmmon__subcmd__stack,uninstall-service)
+                cmd="llmmon__subcmd__stack__subcmd__uninstall__subcmd__service"
+                ;;
             llmmon__subcmd__stack,up)
                 cmd="llmmon__subcmd__stack__subcmd__up"
                 ;;
+            llmmon__subcmd__stack__subcmd__help,backup)
+                cmd="llmmon__subcmd__stack__subcmd__help__subcmd__backup"
+                ;;
+            llmmon__subcmd__stack__subcmd__help,down)
+                cmd="llmmon__subcmd__stack__subcmd__help__subcmd__down"
+                ;;
             llmmon__subcmd__stack__subcmd__help,help)
                 cmd="llmmon__subcmd__stack__subcmd__help__subcmd__help"
+                ;;
+            llmmon__subcmd__stack__subcmd__help,install-service)
+                cmd="llmmon__subcmd__stack__subcmd__help__subcmd__install__subcmd__service"
+                ;;
+            llmmon__subcmd__stack__subcmd__help,restart)
+                cmd="llmmon__subcmd__stack__subcmd__help__subcmd__restart"
+                ;;
+            llmmon__subcmd__stack__subcmd__help,restore)
+                cmd="llmmon__subcmd__stack__subcmd__help__subcmd__restore"
+                ;;
+            llmmon__subcmd__stack__subcmd__help,status)
+                cmd="llmmon__subcmd__stack__subcmd__help__subcmd__status"
+                ;;
+            llmmon__subcmd__stack__subcmd__help,uninstall-service)
+                cmd="llmmon__subcmd__stack__subcmd__help__subcmd__uninstall__subcmd__service"
                 ;;
             llmmon__subcmd__stack__subcmd__help,up)
                 cmd="llmmon__subcmd__stack__subcmd__help__subcmd__up"
@@ -122,12 +227,212 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__announce)
-            opts="-v -h -V --config --json --verbose --help --version"
+            opts="-v -h -V --body --priority --kind --starts --ends --service --model --by --config --json --verbose --help --version list show expire status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --starts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ends)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__expire)
+            opts="-v -h -V --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__help)
+            opts="list show expire status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__help__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__list)
+            opts="-v -h -V --all --priority --kind --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__show)
+            opts="-v -h -V --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__announce__subcmd__status)
+            opts="-v -h -V --note --clear --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -264,8 +569,64 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__help__subcmd__announce)
-            opts=""
+            opts="list show expire status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__announce__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__announce__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__announce__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__announce__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -348,8 +709,106 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__help__subcmd__stack)
-            opts="up"
+            opts="up down restart status backup restore install-service uninstall-service"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__stack__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__stack__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__stack__subcmd__install__subcmd__service)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__stack__subcmd__restart)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__stack__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__stack__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__help__subcmd__stack__subcmd__uninstall__subcmd__service)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -404,12 +863,40 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__logs)
-            opts="-v -h -V --config --json --verbose --help --version"
+            opts="-f -n -i -t -v -h -V --follow --since --until --tail --grep --ignore-case --level --loki --timestamps --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                --loki)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -422,12 +909,64 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__stack)
-            opts="-v -h -V --config --json --verbose --help --version up help"
+            opts="-v -h -V --dir --config --json --verbose --help --version up down restart status backup restore install-service uninstall-service help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__backup)
+            opts="-v -h -V --include-secrets --output --dir --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__down)
+            opts="-v -h -V --dir --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -440,7 +979,7 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__stack__subcmd__help)
-            opts="up help"
+            opts="up down restart status backup restore install-service uninstall-service help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,7 +992,105 @@ _llmmon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmmon__subcmd__stack__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__help__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmmon__subcmd__stack__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__help__subcmd__install__subcmd__service)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__help__subcmd__restart)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__help__subcmd__uninstall__subcmd__service)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -481,13 +1118,151 @@ _llmmon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        llmmon__subcmd__stack__subcmd__up)
-            opts="-v -h -V --config --json --verbose --help --version"
+        llmmon__subcmd__stack__subcmd__install__subcmd__service)
+            opts="-v -h -V --mock --profile --unit-dir --dir --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__restart)
+            opts="-v -h -V --dir --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__restore)
+            opts="-v -h -V --yes --mock --dir --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__status)
+            opts="-v -h -V --dir --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__uninstall__subcmd__service)
+            opts="-v -h -V --unit-dir --dir --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmmon__subcmd__stack__subcmd__up)
+            opts="-v -h -V --mock --profile --dry-run --timeout --min-free-gib --dir --config --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-free-gib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

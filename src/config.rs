@@ -126,7 +126,7 @@ impl Config {
             let msg = e.message().to_owned();
             let line = e
                 .span()
-                .map(|s| text[..s.start].lines().count().max(1))
+                .map(|s| text[..s.start].matches('\n').count() + 1)
                 .map_or(String::new(), |l| format!(" (line {l})"));
             format!("config file {}{line}: {msg}", path.display())
         })
