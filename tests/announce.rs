@@ -3,48 +3,11 @@
 
 use std::process::Output;
 
-use llmmon_exporter::announcements::{self, App, Config};
 use serde_json::Value;
 
-const TOKEN: &str = "cli-test-token-0123456789";
+mod support;
 
-struct Service {
-    url: String,
-    stop: tokio_util::sync::CancellationToken,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-async fn service() -> Service {
-    let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().display().to_string();
-    let cfg = Config::from_env(|k| match k {
-        "LLMMON_DATA_DIR" => Some(data.clone()),
-        "LLMMON_ANNOUNCEMENTS_TOKEN" => Some(TOKEN.into()),
-        _ => None,
-    })
-    .expect("config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let stop = tokio_util::sync::CancellationToken::new();
-    tokio::spawn(announcements::serve(
-        App::open(cfg).expect("store"),
-        listener,
-        stop.clone(),
-    ));
-    Service {
-        url,
-        stop,
-        _dir: dir,
-    }
-}
+use support::announcements::{Announcements, TOKEN};
 
 /// Runs `llmmon` with `args`, the service's URL and (unless `token` is None) the token.
 async fn llmmon(url: &str, token: Option<&str>, args: &[&str]) -> Output {
@@ -71,8 +34,9 @@ fn stderr(o: &Output) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publish_list_show_expire_and_status() {
-    let svc = service().await;
-    let url = svc.url.as_str();
+    let svc = Announcements::empty().await;
+    let url = svc.url();
+    let url = url.as_str();
     let o = llmmon(
         url,
         Some(TOKEN),
@@ -199,8 +163,9 @@ async fn publish_list_show_expire_and_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_one_line_with_the_fix() {
-    let svc = service().await;
-    let url = svc.url.as_str();
+    let svc = Announcements::empty().await;
+    let url = svc.url();
+    let url = url.as_str();
     let one_line = |o: &Output| {
         let e = stderr(o);
         assert_eq!(e.lines().count(), 1, "{e}");

@@ -492,13 +492,7 @@ async fn prometheus_on_the_simulator(
     let models: Vec<&str> = models.iter().map(String::as_str).collect();
     let announcements = Announcements::seeded(&models).await;
     let app = sim::upstreams::router(simulator, sim::wall_clock());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let upstreams = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let upstreams = support::serve(app).await;
     let rules_dir = tempfile::tempdir().expect("temp dir");
     let cfg = Config::default();
     std::fs::write(

@@ -307,13 +307,7 @@ impl FakeLoki {
             .route("/loki/api/v1/query_range", get(query_range))
             .route("/loki/api/v1/label/{name}/values", get(label_values))
             .with_state(Arc::clone(&state));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let url = format!("http://{}", support::serve(app).await);
         Self { url, state }
     }
 

@@ -20,13 +20,7 @@ fn within(a: f64, b: f64, tolerance: f64) -> bool {
 async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
     let simulator = Simulator::new(42, 1, Conditions::default(), sim::now());
     let app = sim::upstreams::router(simulator.clone(), sim::wall_clock());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let upstreams = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let upstreams = format!("http://{}", support::serve(app).await);
 
     // Credentials as a deployment would set them in .env (the simulator checks their form).
     std::env::set_var("LLMMON_LITELLM_MASTER_KEY", "sk-e2e-master-4242");
@@ -162,13 +156,7 @@ async fn the_litellm_proxy_job_scrapes_litellm_metrics_with_the_master_key() {
                 }
             },
         ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = support::serve(app).await;
 
     let compose =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("compose/config/prometheus");

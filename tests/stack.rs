@@ -768,13 +768,7 @@ async fn start_grafana(state: Shared) -> String {
         .route("/api/dashboards/uid/{uid}", get(dashboard))
         .route("/api/dashboards/db", post(save))
         .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = format!("http://{}", support::serve(app).await);
     url
 }
 

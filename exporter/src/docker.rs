@@ -89,10 +89,10 @@ impl DockerClient {
         SourceError::Unavailable(why)
     }
 
-    /// Container names by full id, for every container (running or not).
-    pub async fn names_by_id(&self) -> Result<HashMap<String, String>, SourceError> {
+    /// Every container, running or not, as the engine lists them.
+    pub async fn list_all(&self) -> Result<Vec<bollard::models::ContainerSummary>, SourceError> {
         let docker = self.get().await?;
-        let list = docker
+        docker
             .list_containers(Some(ListContainersOptions {
                 all: true,
                 ..Default::default()
@@ -101,8 +101,14 @@ impl DockerClient {
             .map_err(|e| {
                 self.reset();
                 self.unavailable(&e)
-            })?;
-        Ok(list
+            })
+    }
+
+    /// Container names by full id, for every container (running or not).
+    pub async fn names_by_id(&self) -> Result<HashMap<String, String>, SourceError> {
+        Ok(self
+            .list_all()
+            .await?
             .into_iter()
             .filter_map(|c| {
                 let name = c.names?.into_iter().next()?;

@@ -101,6 +101,17 @@ async fn post_json(url: &str, token: Option<&str>, body: &Value) -> (u16, Value)
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+async fn get_text(url: &str) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text")
+}
+
 async fn get_json(url: &str) -> (u16, Value) {
     let r = client().get(url).send().await.expect("request");
     let status = r.status().as_u16();
@@ -447,14 +458,7 @@ async fn feeds_parse_as_json_feed_rss_and_atom_and_escape_everything() {
         );
     }
 
-    let rss = client()
-        .get(format!("{}/feed.rss", svc.url))
-        .send()
-        .await
-        .expect("rss")
-        .text()
-        .await
-        .expect("text");
+    let rss = get_text(&format!("{}/feed.rss", svc.url)).await;
     let doc = roxmltree::Document::parse(&rss).expect("RSS is well-formed XML");
     let root = doc.root_element();
     assert_eq!(
@@ -492,14 +496,7 @@ async fn feeds_parse_as_json_feed_rss_and_atom_and_escape_everything() {
         assert!(!text("title").contains('<'), "{}", text("title"));
     }
 
-    let atom = client()
-        .get(format!("{}/feed.atom", svc.url))
-        .send()
-        .await
-        .expect("atom")
-        .text()
-        .await
-        .expect("text");
+    let atom = get_text(&format!("{}/feed.atom", svc.url)).await;
     let doc = roxmltree::Document::parse(&atom).expect("Atom is well-formed XML");
     let feed = doc.root_element();
     assert_eq!(
@@ -538,27 +535,13 @@ async fn feeds_parse_as_json_feed_rss_and_atom_and_escape_everything() {
         "/api/announcements/2",
         "/api/announcements?state=all",
     ] {
-        let raw = client()
-            .get(format!("{}{path}", svc.url))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("text");
+        let raw = get_text(&format!("{}{path}", svc.url)).await;
         assert!(
             !raw.contains("<script") && !raw.contains("<img"),
             "{path}: {raw}"
         );
     }
-    let metrics = client()
-        .get(format!("{}/metrics", svc.url))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = get_text(&format!("{}/metrics", svc.url)).await;
     assert!(!metrics.contains('<'), "{metrics}");
     assert!(metrics.contains("title=\"Hi alert('x')\""), "{metrics}");
 }
@@ -713,14 +696,7 @@ async fn status_is_derived_from_prometheus_unless_set_by_hand() {
     assert_eq!(r.status(), 200);
     let (_, st) = get_json(&format!("{}/api/status", svc.url)).await;
     assert!(by(&st["services"]).contains(&own("llama", "down", "manual")));
-    let metrics = client()
-        .get(format!("{}/metrics", svc.url))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = get_text(&format!("{}/metrics", svc.url)).await;
     assert!(
         metrics.contains(
             "llm_monitor_service_status{service=\"llama\",status=\"down\",source=\"manual\"} 1"

@@ -4,7 +4,7 @@
 //! reads through [`read`] too.
 
 use bollard::container::LogOutput;
-use bollard::query_parameters::{ListContainersOptions, LogsOptions};
+use bollard::query_parameters::LogsOptions;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use llmmon_exporter::docker::DockerClient;
@@ -202,17 +202,7 @@ impl Engine {
 
     /// Every container, running or not.
     pub async fn inventory(&self) -> Result<Inventory, String> {
-        let docker = self.connect().await?;
-        let list = docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                ..Default::default()
-            }))
-            .await
-            .map_err(|e| {
-                self.client.reset();
-                self.down(&self.client.unavailable(&e))
-            })?;
+        let list = self.client.list_all().await.map_err(|e| self.down(&e))?;
         Ok(Inventory(
             list.into_iter()
                 .filter_map(|c| {

@@ -22,7 +22,12 @@ impl Drop for Announcements {
 }
 
 impl Announcements {
-    pub async fn seeded(models: &[&str]) -> Self {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A service with an empty store; writes need [`TOKEN`].
+    pub async fn empty() -> Self {
         let dir = tempfile::tempdir().expect("tmp");
         let data = dir.path().display().to_string();
         let cfg = Config::from_env(|k| match k {
@@ -41,12 +46,22 @@ impl Announcements {
             listener,
             stop.clone(),
         ));
+        Self {
+            addr,
+            stop,
+            _dir: dir,
+        }
+    }
+
+    /// A service holding what a running deployment would (see the module doc).
+    pub async fn seeded(models: &[&str]) -> Self {
+        let service = Self::empty().await;
         let now = chrono::Utc::now();
         let at = |h: i64| (now + chrono::Duration::hours(h)).to_rfc3339();
         let first = models.first().copied().unwrap_or("model-a");
         let last = models.last().copied().unwrap_or("model-b");
         let client = reqwest::Client::new();
-        let base = format!("http://{addr}");
+        let base = service.url();
         for body in [
             json!({"title": "GPU 3 driver update", "priority": "critical", "kind": "maintenance",
                    "starts_at": at(-1), "ends_at": at(1), "services": ["vllm"], "models": [first]}),
@@ -73,10 +88,6 @@ impl Announcements {
             .await
             .expect("put");
         assert_eq!(r.status(), 200);
-        Self {
-            addr,
-            stop,
-            _dir: dir,
-        }
+        service
     }
 }

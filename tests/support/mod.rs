@@ -89,6 +89,18 @@ pub fn local_prometheus_config(addrs: &[(Role, SocketAddr)], interval: &str) -> 
     serde_yaml::to_string(&doc).expect("serialise YAML")
 }
 
+/// Serves `app` on a free loopback port for the rest of the test; its address.
+pub async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
 /// The value of one instant-vector sample of a Prometheus API answer.
 pub fn sample_value(row: &serde_json::Value) -> Option<f64> {
     row["value"][1].as_str()?.parse().ok()
