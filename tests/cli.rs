@@ -101,3 +101,70 @@ fn a_bad_exporter_override_is_rejected_before_any_request() {
     let err = stderr(&o);
     assert!(err.contains("ftp") && err.contains("'nope'"), "{err}");
 }
+
+fn with_xdg(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_llmmon"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", dir)
+        .env_remove("LLMMON_CONFIG")
+        .env_remove("LLMMON_HOST")
+        .env_remove("LLMMON_PROMETHEUS_URL")
+        .env("LLMMON_ANNOUNCEMENTS_TOKEN", "super-secret-token-value")
+        .output()
+        .expect("run llmmon")
+}
+
+#[test]
+fn config_show_reads_the_xdg_file_and_never_prints_the_token() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join("llmmon")).expect("mkdir");
+    let file = dir.path().join("llmmon/config.toml");
+    std::fs::write(&file, "host = \"10.0.0.5\"\n[stack]\nkeep_backups = 3\n").expect("write");
+
+    let o = with_xdg(dir.path(), &["config", "show"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(&format!("# from {}", file.display())),
+        "{out}"
+    );
+    assert!(
+        out.contains("prometheus = \"http://10.0.0.5:23001\""),
+        "{out}"
+    );
+    assert!(out.contains("keep_backups = 3"), "{out}");
+    assert!(out.contains("LLMMON_ANNOUNCEMENTS_TOKEN: set"), "{out}");
+    assert!(!out.contains("super-secret"), "{out}");
+
+    let o = with_xdg(dir.path(), &["--json", "config", "show"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["announcements"], "http://10.0.0.5:23004");
+    assert_eq!(v["file"], file.display().to_string());
+
+    let o = with_xdg(dir.path(), &["config", "path"]);
+    assert_eq!(stdout(&o), format!("{}\n", file.display()));
+}
+
+#[test]
+fn a_bad_config_file_is_one_line_and_exit_2_for_every_command() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "host = \"h\"\nprometeus = \"http://p\"\n").expect("write");
+    for args in [
+        &["status"][..],
+        &["logs", "x"],
+        &["announce", "list"],
+        &["config", "show"],
+    ] {
+        let mut all = vec!["--config", bad.to_str().expect("utf-8")];
+        all.extend_from_slice(args);
+        let o = with_xdg(dir.path(), &all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(
+            e.contains("bad.toml (line 2)") && e.contains("prometeus"),
+            "{e}"
+        );
+    }
+}
