@@ -138,21 +138,18 @@ fn widen(expr: &str, step: f64) -> String {
 async fn write_rule_history(
     client: &reqwest::Client,
     url: &str,
+    recorded: &BTreeMap<String, String>,
     path: &Path,
     from: f64,
     to: f64,
     step: f64,
 ) {
-    let recorded: BTreeMap<String, String> = rules::recording::groups(&Config::default())
-        .into_iter()
-        .flat_map(|g| g.rules.into_iter().map(|r| (r.record, r.expr)))
-        .collect();
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
-    for (name, expr) in &recorded {
+    for (name, expr) in recorded {
         let body: serde_json::Value = client
             .get(format!("{url}/api/v1/query_range"))
             .query(&[
-                ("query", widen(&inline(expr, &recorded), step).as_str()),
+                ("query", widen(&inline(expr, recorded), step).as_str()),
                 ("start", &from.to_string()),
                 ("end", &to.to_string()),
                 ("step", &step.to_string()),
@@ -195,6 +192,68 @@ fn run(cmd: &mut Command) {
         "{cmd:?} failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// Turns a day of OpenMetrics history into day blocks under `into`.
+fn blocks(promtool: &Path, history: &Path, into: &Path) {
+    run(Command::new(promtool)
+        .args([
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=24h",
+        ])
+        .arg(history)
+        .arg(into));
+}
+
+/// Hard-links every block directory of `from` into `to` (Prometheus never changes a
+/// block's files, it writes new blocks and deletes old ones, so the links stay intact).
+fn link_blocks(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("data dir");
+    for block in std::fs::read_dir(from).expect("blocks").flatten() {
+        let path = block.path();
+        if !path.join("meta.json").exists() {
+            continue;
+        }
+        run(Command::new("cp").arg("-al").arg(&path).arg(to));
+    }
+}
+
+/// A metric of Prometheus' own `/metrics` (it scrapes nothing here, itself included).
+async fn self_metric(client: &reqwest::Client, url: &str, name: &str) -> f64 {
+    let text = match client.get(format!("{url}/metrics")).send().await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => return f64::NAN,
+    };
+    text.lines()
+        .filter_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .next()
+        .unwrap_or(f64::NAN)
+}
+
+/// Waits until Prometheus has finished compacting the backfilled blocks (its first
+/// compaction runs a minute after start; done once it has used under 5 % of a core for
+/// 30 s, at most 20 minutes) and says how it went.
+async fn settle(url: &str) -> String {
+    let client = reqwest::Client::new();
+    let began = Instant::now();
+    let first = self_metric(&client, url, "prometheus_tsdb_blocks_loaded").await;
+    let mut cpu = self_metric(&client, url, "process_cpu_seconds_total").await;
+    let mut idle = 0;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    while idle < 3 && began.elapsed() < Duration::from_secs(1200) {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let now = self_metric(&client, url, "process_cpu_seconds_total").await;
+        idle = if now - cpu < 0.5 { idle + 1 } else { 0 };
+        cpu = now;
+    }
+    let last = self_metric(&client, url, "prometheus_tsdb_blocks_loaded").await;
+    let compactions = self_metric(&client, url, "prometheus_tsdb_compactions_total").await;
+    format!(
+        "Prometheus compacted the {first} day blocks to {last} ({compactions} compactions) in {:.0} s before measuring",
+        began.elapsed().as_secs_f64()
+    )
 }
 
 async fn start_prometheus(data: &Path) -> Prometheus {
@@ -312,18 +371,21 @@ async fn main() {
     let kept = std::env::var_os("LLMMON_BENCH_DATA").map(std::path::PathBuf::from);
     let dir = kept.clone().unwrap_or_else(|| tmp.path().to_owned());
     std::fs::create_dir_all(&dir).expect("data dir");
-    let reuse = kept.is_some() && dir.join("data/done").exists();
     // Whole hours, ending two hours back so every block is complete and out of the head.
     let end = (sim::now() / 3600.0).floor() * 3600.0 - 7200.0;
     let start = end - days * 86_400.0;
 
-    let data = dir.join("data");
-    let mut summary = String::from("reused backfill");
-    if !reuse {
+    // The raw history's blocks live in raw/ and the recording rules' blocks in
+    // rules-<fingerprint>/, each kept for the next run when LLMMON_BENCH_DATA is set (the
+    // rules' blocks are made again whenever the rules change). Prometheus serves data/,
+    // hard links to both, so that its compactions never touch the kept blocks.
+    let raw = dir.join("raw");
+    let mut summary = String::from("reused raw history");
+    if !raw.join("done").exists() {
+        let _ = std::fs::remove_dir_all(&raw);
         // One day at a time: a day of history is about 400 MB of OpenMetrics.
         let sim = Simulator::new(42, 1, Conditions::default(), start);
-        let history = dir.as_path().join("history.om");
-        let data = dir.as_path().join("data");
+        let history = dir.join("history.om");
         let (mut steps, mut size, mut gen_s, mut blocks_s) = (0, 0, 0.0, 0.0);
         let mut day = start;
         while day < end {
@@ -332,60 +394,79 @@ async fn main() {
             size += std::fs::metadata(&history).map(|m| m.len()).unwrap_or(0);
             gen_s += began.elapsed().as_secs_f64();
             let began = Instant::now();
-            run(Command::new(&promtool)
-                .args([
-                    "tsdb",
-                    "create-blocks-from",
-                    "openmetrics",
-                    "--max-block-duration=24h",
-                ])
-                .arg(&history)
-                .arg(&data));
+            blocks(&promtool, &history, &raw);
             blocks_s += began.elapsed().as_secs_f64();
             day += 86_400.0;
         }
         let _ = std::fs::remove_file(&history);
-        eprintln!(
-            "history: {steps} steps, {} MB, written in {gen_s:.0} s, blocks in {blocks_s:.0} s",
+        std::fs::write(raw.join("done"), format!("{start} {end} {step}")).expect("mark");
+        summary = format!(
+            "{steps} points per series, {} MB of OpenMetrics, written in {gen_s:.0} s; raw blocks {blocks_s:.0} s",
             size / 1_000_000
         );
+    }
+    // The raw history fixes the time range when it is reused.
+    let (start, end) = std::fs::read_to_string(raw.join("done"))
+        .ok()
+        .and_then(|m| {
+            let mut it = m.split(' ').filter_map(|x| x.parse::<f64>().ok());
+            Some((it.next()?, it.next()?))
+        })
+        .unwrap_or((start, end));
 
+    let recorded: BTreeMap<String, String> = rules::recording::groups(&Config::default())
+        .into_iter()
+        .flat_map(|g| g.rules.into_iter().map(|r| (r.record, r.expr)))
+        .collect();
+    let fingerprint = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&recorded, step.to_bits(), start.to_bits()).hash(&mut h);
+        format!("{:016x}", h.finish())
+    };
+    let rule_blocks = dir.join(format!("rules-{fingerprint}"));
+    if !rule_blocks.join("done").exists() {
         // Recording rules over the past: each rule's expression (with the rules it uses
         // inlined) evaluated a day at a time over the raw history, written as OpenMetrics
         // and turned into day blocks like the raw data. (`promtool tsdb create-blocks-from
         // rules` writes a block per rule and 2 h, thousands in all, which made every query
         // over 30 days slow to merge them.)
+        let _ = std::fs::remove_dir_all(&rule_blocks);
+        let scratch = dir.join("scratch");
+        let _ = std::fs::remove_dir_all(&scratch);
+        link_blocks(&raw, &scratch);
         let began = Instant::now();
-        let prom = start_prometheus(&data).await;
-        let url = prom.url.clone();
+        let prom = start_prometheus(&scratch).await;
         let client = reqwest::Client::new();
+        let history = dir.join("rules.om");
         let mut day = start;
         while day < end {
             let to = (day + 86_400.0).min(end);
-            write_rule_history(&client, &url, &history, day, to - step, step).await;
-            run(Command::new(&promtool)
-                .args([
-                    "tsdb",
-                    "create-blocks-from",
-                    "openmetrics",
-                    "--max-block-duration=24h",
-                ])
-                .arg(&history)
-                .arg(&data));
+            write_rule_history(&client, &prom.url, &recorded, &history, day, to - step, step)
+                .await;
+            blocks(&promtool, &history, &rule_blocks);
             day = to;
         }
         let _ = std::fs::remove_file(&history);
         drop(prom);
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::write(rule_blocks.join("done"), "").expect("mark");
         let rules_s = began.elapsed().as_secs_f64();
         eprintln!("recording-rule blocks in {rules_s:.0} s");
-
-        std::fs::write(data.join("done"), "").expect("mark");
-        summary = format!(
-            "{steps} points per series, {} MB of OpenMetrics, written in {gen_s:.0} s; raw blocks {blocks_s:.0} s; recording-rule blocks {rules_s:.0} s",
-            size / 1_000_000
-        );
+        summary.push_str(&format!(
+            "; {} recording rules' blocks {rules_s:.0} s",
+            recorded.len()
+        ));
     }
+    let data = dir.join("data");
+    let _ = std::fs::remove_dir_all(&data);
+    link_blocks(&raw, &data);
+    link_blocks(&rule_blocks, &data);
+    // Prometheus compacts the day blocks (raw and rules of a day overlap) when it starts,
+    // as a server that has run for 30 days has; measure once that is done.
     let prom = start_prometheus(&data).await;
+    let settled = settle(&prom.url).await;
+    summary.push_str(&format!("; {settled}"));
     let url = prom.url.clone();
     let client = reqwest::Client::new();
     let mut report = format!(

@@ -76,6 +76,67 @@ impl Endpoints {
 pub struct Demo {
     pub running: Running,
     pub endpoints: Endpoints,
+    /// An announcements service on a loopback port (store in a temporary directory).
+    pub announcements: DemoAnnouncements,
+}
+
+/// The demo's announcements service; stops and deletes its store when dropped.
+pub struct DemoAnnouncements {
+    pub url: String,
+    stop: tokio_util::sync::CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for DemoAnnouncements {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Starts the announcements service for the demo. In the maintenance scenario it holds the
+/// critical maintenance announcement such a night would have.
+async fn demo_announcements(maintenance: bool) -> Result<DemoAnnouncements, String> {
+    use llmmon_exporter::announcements::model::{Draft, Kind, Priority};
+    use llmmon_exporter::announcements::store::Event;
+    use llmmon_exporter::announcements::{self, App, Config};
+
+    let dir = tempfile::tempdir().map_err(|e| format!("demo announcements store: {e}"))?;
+    let data = dir.path().display().to_string();
+    let cfg = Config::from_env(|k| (k == "LLMMON_DATA_DIR").then(|| data.clone()))?;
+    let app = App::open(cfg).map_err(|e| e.to_string())?;
+    if maintenance {
+        let now = chrono::Utc::now();
+        let draft = Draft {
+            title: Some("Planned maintenance: GPU driver update, models restart".into()),
+            priority: Some(Priority::Critical),
+            kind: Some(Kind::Maintenance),
+            starts_at: Some(now - chrono::Duration::minutes(10)),
+            ends_at: Some(now + chrono::Duration::hours(2)),
+            ..Draft::default()
+        };
+        app.commit(move |s| {
+            let a = draft
+                .create(s.next_announcement_id(), now, "demo")
+                .map_err(|e| format!("{e:?}"))?;
+            Ok::<_, String>((vec![Event::Put { announcement: a }], ()))
+        })
+        .await
+        .map_err(|_| "cannot write the demo announcement".to_owned())?;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("demo announcements: {e}"))?;
+    let url = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(announcements::serve(app, listener, stop.clone()));
+    Ok(DemoAnnouncements {
+        url,
+        stop,
+        _dir: dir,
+    })
 }
 
 /// Starts every role on the simulator on loopback ephemeral ports, collecting every
@@ -100,9 +161,11 @@ pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, Str
         .filter(|b| READ_ROLES.contains(&b.role))
         .map(|b| (b.role, format!("http://{}", b.addr)))
         .collect();
+    let maintenance = settings.conditions.scenario == llmmon_exporter::sim::Scenario::Maintenance;
     Ok(Demo {
         running,
         endpoints: Endpoints { roles },
+        announcements: demo_announcements(maintenance).await?,
     })
 }
 

@@ -140,7 +140,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         ));
     }
     let interval = Duration::from_secs_f64(args.interval);
-    let (endpoints, _demo, logs, mode): (_, _, Arc<dyn LogSource>, _) = if args.demo.demo {
+    let (endpoints, demo, logs, mode): (_, _, Arc<dyn LogSource>, _) = if args.demo.demo {
         let demo = endpoints::start_demo(&args.demo, interval)
             .await
             .map_err(|e| (Exit::Usage, e))?;
@@ -167,7 +167,10 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         (None, false) => Some(config.prometheus_url()),
         (None, true) => None,
     };
-    let announcements = (!args.demo.demo).then(|| config.announcements_url());
+    let announcements = match &demo {
+        Some(d) => Some(d.announcements.url.clone()),
+        None => Some(config.announcements_url()),
+    };
     llmmon::tui::run(endpoints, logs, prometheus, announcements, mode, interval)
         .await
         .map_err(|e| (Exit::Failure, format!("terminal error: {e}")))?;

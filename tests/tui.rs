@@ -3,6 +3,8 @@
 //! with insta; cell colours checked where colour means something; key handling tested on
 //! the app state.
 
+use std::sync::Arc;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use llmmon::scrape;
 use llmmon::status::RoleScrape;
@@ -29,7 +31,7 @@ const ROLES: [Role; 7] = [
     Role::Langfuse,
 ];
 
-fn scrapes(sim: &std::sync::Arc<Simulator>, t: f64, dead: Option<Role>) -> Vec<RoleScrape> {
+fn scrapes(sim: &Arc<Simulator>, t: f64, dead: Option<Role>) -> Vec<RoleScrape> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -45,7 +47,7 @@ fn scrapes(sim: &std::sync::Arc<Simulator>, t: f64, dead: Option<Role>) -> Vec<R
                 .block_on(sim.role_metrics(*role, t))
                 .map(|m| render(&m))
                 .map_err(|e| e.to_string());
-            (*role, url, text.and_then(|t| scrape::parse(&t)))
+            (*role, url, text.and_then(|t| scrape::parse(&t)).map(Arc::new))
         })
         .collect()
 }

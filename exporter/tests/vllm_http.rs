@@ -287,6 +287,7 @@ async fn models_appear_and_disappear_with_their_containers() {
         base_url: format!("{base}/{n}"),
         running,
         discovered: true,
+        model_hint: None,
     };
     let list = Arc::new(Mutex::new(vec![target(&all[0], true)]));
     let src = VllmHttpSource::new(
@@ -323,5 +324,21 @@ async fn models_appear_and_disappear_with_their_containers() {
         count(&src.instances().await.expect("answers")),
         1,
         "a removed container disappears"
+    );
+    // A container stopped before it was ever read is named from its command line.
+    let never_read = Target {
+        model_hint: Some("qwen3-32b".into()),
+        ..target("vllm-never-started", false)
+    };
+    list.lock().expect("lock").push(never_read);
+    let now = src.instances().await.expect("answers");
+    let cold = now
+        .iter()
+        .flatten()
+        .find(|i| i.container == "vllm-never-started")
+        .expect("listed");
+    assert_eq!(
+        (cold.state.as_str(), cold.model.as_str()),
+        ("stopped", "qwen3-32b")
     );
 }

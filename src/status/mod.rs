@@ -1,10 +1,12 @@
 //! `llmmon status`: one read of every exporter role, summarised as GPUs, containers, models,
 //! today's traffic and the problems worth a look.
 
+pub mod exposition;
 mod problems;
 mod render;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use llmmon_exporter::schema::*;
@@ -126,14 +128,15 @@ pub async fn gather(endpoints: &Endpoints, mode: &str) -> ServerStatus {
     summarise(results, mode)
 }
 
-/// One scrape of a role: where, and what came back (or why nothing did).
-pub type RoleScrape = (Role, String, Result<Scrape, String>);
+/// One scrape of a role: where, and what came back (or why nothing did). The scrape is
+/// shared with the parse cache, not copied: `llmmon top` hands over every role each refresh.
+pub type RoleScrape = (Role, String, Result<Arc<Scrape>, String>);
 
 /// Parses each exposition once: exporters render a new one per collection (every 30 s by
 /// default), so a 1 s refresh mostly fetches bytes it has already parsed.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    last: BTreeMap<Role, (String, Scrape)>,
+    last: BTreeMap<Role, (String, Arc<Scrape>)>,
 }
 
 /// Scrapes the roles `due` says are due, concurrently. Returns None when nothing changed
@@ -170,9 +173,9 @@ pub async fn scrape_all_cached(
             Ok(t) if cache.last.get(&role).is_some_and(|(old, _)| *old == t) => {}
             Ok(t) => {
                 changed = true;
-                match scrape::parse(&t) {
+                match exposition::parse(&t) {
                     Ok(parsed) => {
-                        cache.last.insert(role, (t, parsed));
+                        cache.last.insert(role, (t, Arc::new(parsed)));
                     }
                     Err(e) => {
                         errors.insert(role, e);
@@ -194,7 +197,7 @@ pub async fn scrape_all_cached(
                     None => cache
                         .last
                         .get(role)
-                        .map(|(_, s)| s.clone())
+                        .map(|(_, s)| Arc::clone(s))
                         .ok_or_else(|| "not fetched yet".to_owned()),
                 };
                 (*role, url.clone(), result)
@@ -206,7 +209,7 @@ pub async fn scrape_all_cached(
 /// Builds the summary from each role's scrape (or the reason it failed).
 pub fn summarise(results: Vec<RoleScrape>, mode: &str) -> ServerStatus {
     let mut sources = Vec::new();
-    let mut scrapes: BTreeMap<Role, Scrape> = BTreeMap::new();
+    let mut scrapes: BTreeMap<Role, Arc<Scrape>> = BTreeMap::new();
     for (role, url, result) in results {
         match result {
             Ok(s) => {
@@ -235,7 +238,7 @@ pub fn summarise(results: Vec<RoleScrape>, mode: &str) -> ServerStatus {
         }
     }
     let empty = Scrape::default();
-    let get = |r: Role| scrapes.get(&r).unwrap_or(&empty);
+    let get = |r: Role| scrapes.get(&r).map_or(&empty, |s| &**s);
     let scenario = scrapes
         .values()
         .flat_map(|s| s.series(SIM_SCENARIO.name))
@@ -245,11 +248,11 @@ pub fn summarise(results: Vec<RoleScrape>, mode: &str) -> ServerStatus {
         mode: mode.to_owned(),
         scenario,
         sources,
-        host: scrapes.get(&Role::Node).map(host),
+        host: scrapes.get(&Role::Node).map(|s| host(s)),
         gpus: gpus(get(Role::Gpu)),
         containers: containers(get(Role::Containers)),
         models: models(get(Role::Vllm), get(Role::Litellm)),
-        traffic: scrapes.get(&Role::Litellm).map(traffic),
+        traffic: scrapes.get(&Role::Litellm).map(|s| traffic(s)),
         problems: Vec::new(),
     };
     status.problems = problems::find(&status);

@@ -112,7 +112,11 @@ pub fn find(s: &ServerStatus) -> Vec<Problem> {
                 format!("model {} has {w:.0} requests waiting", m.model),
             );
         }
-        if let (Some(total), Some(failed)) = (m.requests_today, m.failed_today) {
+        // A stopped model's failed requests are its being stopped, reported above (and
+        // planned in maintenance, like the alert rules have it).
+        if let (Some(total), Some(failed), false) =
+            (m.requests_today, m.failed_today, m.state == "stopped")
+        {
             if total >= MIN_REQUESTS_FOR_RATIO && failed / total > ERROR_RATIO_CRITICAL {
                 push(
                     Severity::Critical,

@@ -98,16 +98,16 @@ fn container_usage(cadvisor: &Scrape) -> BTreeMap<String, ContainerUsage> {
 
 /// Builds one refresh from the roles' scrapes.
 pub fn snapshot(results: Vec<RoleScrape>, mode: &str, at: f64) -> Snapshot {
+    let empty = Scrape::default();
     let scrape_of = |role: Role| {
         results
             .iter()
             .find(|(r, _, _)| *r == role)
-            .and_then(|(_, _, s)| s.as_ref().ok())
-            .cloned()
-            .unwrap_or_default()
+            .and_then(|(_, _, s)| s.as_deref().ok())
+            .unwrap_or(&empty)
     };
-    let models = model_counters(&scrape_of(Role::Vllm));
-    let usage = container_usage(&scrape_of(Role::Cadvisor));
+    let models = model_counters(scrape_of(Role::Vllm));
+    let usage = container_usage(scrape_of(Role::Cadvisor));
     Snapshot {
         at,
         status: status::summarise(results, mode),

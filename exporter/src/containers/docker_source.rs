@@ -202,6 +202,28 @@ pub fn gpu_assignment(inspect: &ContainerInspectResponse) -> (bool, Vec<u32>) {
     (uses, gpus)
 }
 
+/// The model name vLLM serves under, from its arguments: `--served-model-name` (its first
+/// name), else the model given by `--model` or positionally after `serve`.
+pub fn served_model(args: &[String]) -> Option<String> {
+    let flag = |name: &str| {
+        args.windows(2)
+            .find(|w| w[0] == name)
+            .map(|w| w[1].clone())
+            .or_else(|| {
+                args.iter()
+                    .find_map(|a| a.strip_prefix(&format!("{name}=")).map(str::to_owned))
+            })
+    };
+    let positional = args
+        .windows(2)
+        .find(|w| w[0] == "serve" && !w[1].starts_with('-'))
+        .map(|w| w[1].clone());
+    flag("--served-model-name")
+        .or_else(|| flag("--model"))
+        .or(positional)
+        .filter(|m| !m.is_empty())
+}
+
 fn served_port(
     inspect: &ContainerInspectResponse,
     labels: &HashMap<String, String>,
@@ -303,6 +325,10 @@ pub fn reading_from_inspect(
         compose_project: labels.get("com.docker.compose.project").cloned(),
         compose_service: labels.get("com.docker.compose.service").cloned(),
         served_port: served_port(inspect, &labels, &image),
+        served_model: (image.contains("vllm")
+            || labels.get(VLLM_LABEL).is_some_and(|v| v == "true"))
+        .then(|| served_model(inspect.args.as_deref().unwrap_or_default()))
+        .flatten(),
         image,
         image_version,
         state: state
@@ -413,5 +439,34 @@ mod tests {
             Some(8005)
         );
         assert_eq!(served_port(&host_net, &HashMap::new(), "redis"), None);
+    }
+
+    #[test]
+    fn the_served_model_comes_from_the_command_line() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            served_model(&args(&[
+                "--model",
+                "meta-llama/Llama-3.3-70B-Instruct",
+                "--served-model-name",
+                "llama-3.3-70b",
+                "--port",
+                "8000"
+            ])),
+            Some("llama-3.3-70b".into())
+        );
+        assert_eq!(
+            served_model(&args(&[
+                "--model=Qwen/Qwen3-32B",
+                "--tensor-parallel-size",
+                "2"
+            ])),
+            Some("Qwen/Qwen3-32B".into())
+        );
+        assert_eq!(
+            served_model(&args(&["serve", "google/gemma-3-12b-it", "--port", "8000"])),
+            Some("google/gemma-3-12b-it".into())
+        );
+        assert_eq!(served_model(&args(&["--port", "8000"])), None);
     }
 }

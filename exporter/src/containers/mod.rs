@@ -63,6 +63,9 @@ pub struct ContainerReading {
     pub uses_gpu: bool,
     pub cuda_version: Option<String>,
     pub served_port: Option<u16>,
+    /// The model a vLLM container serves, from its command line (`--served-model-name`,
+    /// else `--model` / `vllm serve MODEL`): known even while it is stopped.
+    pub served_model: Option<String>,
     pub crash_looping: bool,
 }
 

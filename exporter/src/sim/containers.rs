@@ -103,6 +103,7 @@ fn vllm_container(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> ContainerReading
         uses_gpu: true,
         cuda_version: Some(cuda_of(spec.vllm_version).to_owned()),
         served_port: Some(spec.host_port),
+        served_model: Some(spec.model.clone()),
         crash_looping: crash && tr.crash_restarts(t) >= CRASH_LOOP_RESTARTS,
     }
 }
@@ -170,6 +171,7 @@ fn service_container(tr: &Traffic<'_>, s: &ServiceSpec, c: &Conditions) -> Conta
         uses_gpu: false,
         cuda_version: None,
         served_port: None,
+        served_model: None,
         crash_looping: false,
     }
 }

@@ -21,6 +21,8 @@ pub struct Target {
     /// Whether a container engine vouches for it (a refused connection then means "still
     /// loading", not "gone").
     pub discovered: bool,
+    /// The model its container says it serves (command line), for when it does not answer.
+    pub model_hint: Option<String>,
 }
 
 #[async_trait]
@@ -47,6 +49,7 @@ impl Discovery for StaticTargets {
                     base_url: url,
                     running: true,
                     discovered: false,
+                    model_hint: None,
                 }
             })
             .collect())
@@ -88,6 +91,7 @@ impl Discovery for ContainerDiscovery {
                     name: c.name,
                     base_url,
                     discovered: true,
+                    model_hint: c.served_model,
                 })
             })
             .collect())

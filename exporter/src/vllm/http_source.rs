@@ -54,7 +54,10 @@ impl VllmHttpSource {
     }
 
     fn without_engine(&self, t: &Target, state: &str) -> VllmInstance {
-        let (model, version) = self.remembered(&t.name);
+        let (mut model, version) = self.remembered(&t.name);
+        if model.is_empty() {
+            model = t.model_hint.clone().unwrap_or_default();
+        }
         VllmInstance {
             container: t.name.clone(),
             model,
