@@ -87,10 +87,13 @@ impl Simulator {
                 traffic_driven: s.traffic_driven,
             };
         }
-        // vLLM containers: the API server and scheduler on the host, the model on the GPU.
+        // vLLM containers: the API server and scheduler on the host (busier with more
+        // traffic), one worker process per GPU of the tensor-parallel group.
+        let spec = self.fleet.vllm.iter().find(|v| v.container == name);
+        let (share, gpus) = spec.map_or((0.1, 1.0), |v| (v.traffic_share, v.gpus.len() as f64));
         Profile {
-            cpu_cores: 1.2,
-            memory_bytes: 18.0 * GIB,
+            cpu_cores: 0.4 + 8.0 * share + 0.3 * gpus,
+            memory_bytes: (12.0 + 3.0 * gpus) * GIB,
             traffic_driven: true,
         }
     }
