@@ -229,6 +229,14 @@ enum Refusal {
     Invalid(Vec<FieldError>),
 }
 
+/// The answer to a write: `ok` of its result, or why it did not happen.
+fn reply<T>(result: Result<T, CommitError<Refusal>>, ok: impl FnOnce(T) -> Response) -> Response {
+    match result {
+        Ok(v) => ok(v),
+        Err(e) => refused(e),
+    }
+}
+
 fn refused(e: CommitError<Refusal>) -> Response {
     match e {
         CommitError::Refused(Refusal::NotFound(id)) => {
@@ -318,10 +326,7 @@ async fn update(
             ))
         })
         .await;
-    match result {
-        Ok(a) => json_answer(StatusCode::OK, &public(&a)),
-        Err(e) => refused(e),
-    }
+    reply(result, |a| json_answer(StatusCode::OK, &public(&a)))
 }
 
 async fn expire(
@@ -356,10 +361,7 @@ async fn expire(
             ))
         })
         .await;
-    match result {
-        Ok(a) => json_answer(StatusCode::OK, &public(&a)),
-        Err(e) => refused(e),
-    }
+    reply(result, |a| json_answer(StatusCode::OK, &public(&a)))
 }
 
 // ------------------------------------------------------------------------ status
@@ -414,10 +416,7 @@ async fn status_set(
     let result = app
         .commit(move |_| Ok::<_, Refusal>((vec![Event::Status { status: st.clone() }], st)))
         .await;
-    match result {
-        Ok(st) => json_answer(StatusCode::OK, &json!(st)),
-        Err(e) => refused(e),
-    }
+    reply(result, |st| json_answer(StatusCode::OK, &json!(st)))
 }
 
 async fn status_clear(
@@ -500,10 +499,7 @@ async fn subscribe(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
             ))
         })
         .await;
-    match result {
-        Ok(sub) => json_answer(StatusCode::CREATED, &json!(sub)),
-        Err(e) => refused(e),
-    }
+    reply(result, |sub| json_answer(StatusCode::CREATED, &json!(sub)))
 }
 
 async fn unsubscribe(
