@@ -96,6 +96,9 @@ impl Docker {
         if out.status.success() {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
+        if args.first().is_some_and(|a| a == "compose") && compose_missing(&out.stderr) {
+            return Err(COMPOSE_MISSING.to_owned());
+        }
         Err(format!(
             "`{}` failed: {}",
             subcommand(args),
@@ -169,6 +172,18 @@ impl Docker {
         services.sort();
         Ok(services)
     }
+}
+
+/// What to do when the Compose v2 plugin is not installed.
+pub const COMPOSE_MISSING: &str = "Docker Compose v2 is missing (`docker compose` is not a \
+     docker command here): install the docker-compose-plugin package (`sudo apt-get install \
+     docker-compose-plugin`)";
+
+/// Whether `docker compose …` failed because the CLI has no `compose` command: without the
+/// plugin, docker reads `compose` as an image-less argument and trips on the first flag.
+fn compose_missing(stderr: &[u8]) -> bool {
+    let e = String::from_utf8_lossy(stderr);
+    e.contains("is not a docker command") || e.contains("unknown shorthand flag")
 }
 
 /// The arguments of `docker compose -f … ARGS`.
@@ -379,6 +394,15 @@ fn keys(v: &serde_yaml::Value) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_docker_cli_without_the_compose_plugin_is_recognised() {
+        // What Debian's docker.io CLI without the plugin prints for `docker compose -f …`.
+        assert!(compose_missing(b"unknown shorthand flag: 'f' in -f\nSee 'docker --help'."));
+        assert!(compose_missing(b"docker: 'compose' is not a docker command."));
+        assert!(!compose_missing(b"no such service: grafana"));
+    }
+
     use super::*;
 
     const LINE: &str = r#"{"Command":"\"/bin/prometheus\"","CreatedAt":"2025-01-01","ExitCode":0,"Health":"healthy","ID":"abc","Image":"prom/prometheus:v3.5.0","Labels":"","LocalVolumes":"1","Mounts":"","Name":"llmmon-prometheus-1","Names":"llmmon-prometheus-1","Networks":"llmmon-monitoring","Ports":"127.0.0.1:23001->9090/tcp","Project":"llmmon","Publishers":[{"URL":"127.0.0.1","TargetPort":9090,"PublishedPort":23001,"Protocol":"tcp"}],"RunningFor":"2 hours ago","Service":"prometheus","Size":"0B","State":"running","Status":"Up 2 hours (healthy)"}"#;

@@ -131,13 +131,7 @@ async fn compose_version(docker: &Docker, mock: bool) -> Option<String> {
         .await;
     let text = match out {
         Ok(t) => t,
-        Err(_) => {
-            return Some(
-                "Docker Compose v2 is missing (`docker compose version` failed): install the \
-                 docker-compose-plugin package (`sudo apt-get install docker-compose-plugin`)"
-                    .to_owned(),
-            )
-        }
+        Err(_) => return Some(super::compose::COMPOSE_MISSING.to_owned()),
     };
     let version = text.trim().trim_start_matches('v');
     let need = if mock { MIN_COMPOSE_MOCK } else { MIN_COMPOSE };
