@@ -47,7 +47,11 @@ fn scrapes(sim: &Arc<Simulator>, t: f64, dead: Option<Role>) -> Vec<RoleScrape> 
                 .block_on(sim.role_metrics(*role, t))
                 .map(|m| render(&m))
                 .map_err(|e| e.to_string());
-            (*role, url, text.and_then(|t| scrape::parse(&t)).map(Arc::new))
+            (
+                *role,
+                url,
+                text.and_then(|t| scrape::parse(&t)).map(Arc::new),
+            )
         })
         .collect()
 }

@@ -12,8 +12,6 @@ use crate::rules::{recording as rec, Config};
 
 pub fn dashboard() -> Dashboard {
     let cfg = Config::default();
-    let cpu = s::NODE_CPU_SECONDS.name;
-    let idle = cfg.cpu_idle_modes;
     let fs = cfg.fs_selector;
     let fs_used = format!(
         "1 - {}{{{fs}}} / {}{{{fs}}}",
@@ -56,15 +54,11 @@ pub fn dashboard() -> Dashboard {
         ]),
         row("CPU", vec![
             heatmap("CPU busy per core", "percentunit").size(12, 9)
-                .desc("Each row is one core; a hot row is a core a single-threaded process (tokeniser, exporter) pins.")
-                .q(prom(format!(
-                    "1 - sum by (cpu) (rate({cpu}{{mode=~\"{idle}\"}}[$__rate_interval])) / sum by (cpu) (rate({cpu}[$__rate_interval]))"
-                ), "{{cpu}}")),
+                .desc("Each row is one core; a hot row is a core a single-threaded process (tokeniser, exporter) pins. 5-minute windows (recording rule).")
+                .q(prom(rec::host_cpu_core_utilisation(&cfg), "{{cpu}}")),
             timeseries("CPU time by mode", "percentunit").size(12, 9).stacked().range(0.0, 1.0)
-                .desc("Share of all cores per mode; iowait points at the disks, steal at the hypervisor.")
-                .q(prom(format!(
-                    "sum by (mode) (rate({cpu}{{mode!=\"idle\"}}[$__rate_interval])) / scalar(count({cpu}{{mode=\"idle\"}}))"
-                ), "{{mode}}"))
+                .desc("Share of all cores per mode; iowait points at the disks, steal at the hypervisor. 5-minute windows (recording rule).")
+                .q(prom(format!("sum by (mode) ({}{{mode!=\"idle\"}})", rec::host_cpu_mode_ratio(&cfg)), "{{mode}}"))
                 .thresholds(crit(t::HOST_CPU_CRITICAL_RATIO)),
         ]),
         row("Memory", vec![

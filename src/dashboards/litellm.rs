@@ -33,6 +33,7 @@ pub fn dashboard() -> Dashboard {
     ];
     let requests = s::LITELLM_PROXY_REQUESTS.name;
     let failed = s::LITELLM_PROXY_FAILED.name;
+    let latency = rec::litellm_request_latency(&cfg);
     d.rows = vec![
         row("Availability", vec![
             stat("Proxy ready", "none").size(4, 6)
@@ -77,13 +78,13 @@ pub fn dashboard() -> Dashboard {
         ]),
         row("Response times", vec![
             heatmap("Response time histogram", "s").size(12, 8)
-                .desc("Requests per latency bucket over time (LiteLLM's total latency histogram).")
-                .q(prom(format!("sum by (le) (increase({}_bucket{{{REQUESTED}}}[$__rate_interval]))", s::LITELLM_REQUEST_LATENCY.name), "{{le}}"))
+                .desc("Requests per second in each latency bucket over time (LiteLLM's total latency histogram, 5-minute rates per model from a recording rule, summed over the selected models).")
+                .q(prom(format!("sum by (le) ({}{{{REQUESTED}}})", latency.buckets_rate()), "{{le}}"))
                 .option("calculate", json!(false)).option("yAxis", json!({"unit": "s"})),
             timeseries("p95 response time per model", "s").size(12, 8)
-                .desc("95th percentile of the proxy's total latency per public model name, and of time to first token per upstream model (LiteLLM labels that one by upstream name only, so the model filter does not apply to it).")
-                .q(prom(format!("histogram_quantile(0.95, sum by (requested_model, le) (rate({}_bucket{{{REQUESTED}}}[$__rate_interval])))", s::LITELLM_REQUEST_LATENCY.name), "{{requested_model}} total"))
-                .q(prom(format!("histogram_quantile(0.95, sum by (model, le) (rate({}_bucket[$__rate_interval])))", s::LITELLM_TTFT.name), "{{model}} first token"))
+                .desc("95th percentile of the proxy's total latency per public model name, and of time to first token per upstream model (LiteLLM labels that one by upstream name only, so the model filter does not apply to it). Over 5-minute windows (recording rules): each point is the 5 minutes before it.")
+                .q(prom(format!("{}{{{REQUESTED}}}", latency.quantile(rec::P95)), "{{requested_model}} total"))
+                .q(prom(rec::litellm_ttft(&cfg).quantile(rec::P95), "{{model}} first token"))
                 .alert("ResponseTimeHigh"),
         ]),
         row("Errors and queue", vec![

@@ -42,49 +42,18 @@ pub fn per_model(def: &MetricDef) -> String {
     )
 }
 
-fn quantile(q: f64, def: &MetricDef) -> String {
-    format!(
-        "histogram_quantile({q}, sum by (model, le) (rate({}_bucket{{{MODEL}}}[$__rate_interval])))",
-        def.name
-    )
-}
-
-/// The recording rule of a histogram's per-model bucket rates over `window`, as
-/// `src/rules/recording.rs` names it (its name functions for these are private; the test
-/// that every metric is a schema family or a recording rule catches a rename).
-fn bucket_rule(def: &MetricDef, window: &str) -> String {
-    format!("model_le:{}_bucket:rate{window}", def.name)
-}
-
-/// Where a latency panel reads its percentiles.
-enum Percentiles {
-    /// p50 / p99 from the recorded bucket rates over `window`, p95 from its own rule:
-    /// cheap over 30 days.
-    Recorded { window: String, p95: String },
-    /// p50 / p95 from the raw buckets (no recording rule yet; p99 left out to halve the
-    /// cost over long ranges).
-    Raw,
-}
-
-fn latency(title: &str, def: &MetricDef, source: Percentiles, what: &str) -> Panel {
-    let p = timeseries(title, "s").size(8, 8).desc(what);
-    match source {
-        Percentiles::Recorded { window, p95 } => {
-            let buckets = format!("{}{{{MODEL}}}", bucket_rule(def, &window));
+/// A latency panel: the percentiles `src/rules/recording.rs` records per model for one
+/// histogram, one series per model and percentile (the raw buckets hold one series per
+/// container and bucket, too many to read over 30 days).
+fn latency(title: &str, l: rec::Latency, what: &str) -> Panel {
+    l.quantiles
+        .iter()
+        .fold(timeseries(title, "s").size(8, 8).desc(what), |p, q| {
             p.q(prom(
-                format!("histogram_quantile(0.5, {buckets})"),
-                "{{model}} p50",
+                format!("{}{{{MODEL}}}", l.quantile(*q)),
+                &format!("{{{{model}}}} {}", q.name),
             ))
-            .q(prom(format!("{p95}{{{MODEL}}}"), "{{model}} p95"))
-            .q(prom(
-                format!("histogram_quantile(0.99, {buckets})"),
-                "{{model}} p99",
-            ))
-        }
-        Percentiles::Raw => p
-            .q(prom(quantile(0.5, def), "{{model}} p50"))
-            .q(prom(quantile(0.95, def), "{{model}} p95")),
-    }
+        })
 }
 
 pub fn dashboard() -> Dashboard {
@@ -136,11 +105,11 @@ pub fn dashboard() -> Dashboard {
                 .q(prom(per_model(&s::GPU_CONTAINER_UTILIZATION), "{{model}}")),
         ]),
         row("Latency", vec![
-            latency("Time to first token", &s::VLLM_TTFT, Percentiles::Recorded { window: cfg.rate_window.to_owned(), p95: rec::ttft_p95(&cfg) }, "Prefill plus queueing, what a user waits before text appears (5-minute recording rules)."),
-            latency("Inter-token latency", &s::VLLM_ITL, Percentiles::Raw, "Time between generated tokens (decode speed as users feel it); p50 and p95."),
-            latency("End-to-end latency", &s::VLLM_E2E, Percentiles::Recorded { window: cfg.latency_window.to_owned(), p95: rec::e2e_p95(&cfg) }, "Whole request, queue to last token, over the alert's 15-minute window (recording rules; the p95 is the alert's own).")
+            latency("Time to first token", rec::vllm_ttft(&cfg), "Prefill plus queueing, what a user waits before text appears. p50, p95 and p99 over 5-minute windows (recording rules): each point is the 5 minutes before it, so a 30-day view samples the windows rather than averaging them."),
+            latency("Inter-token latency", rec::vllm_inter_token(&cfg), "Time between generated tokens (decode speed as users feel it); p50, p95 and p99 over 5-minute windows (recording rules)."),
+            latency("End-to-end latency", rec::vllm_e2e(&cfg), "Whole request, queue to last token; p50, p95 and p99 over the alert's 15-minute window (recording rules; the p95 is the one ResponseTimeHigh compares).")
                 .alert("ResponseTimeHigh"),
-            latency("Queue time", &s::VLLM_QUEUE_TIME, Percentiles::Raw, "Time requests waited before the scheduler took them; p50 and p95."),
+            latency("Queue time", rec::vllm_queue_time(&cfg), "Time requests waited before the scheduler took them; p50, p95 and p99 over 5-minute windows (recording rules)."),
         ]),
         row("Throughput", vec![
             timeseries("Requests per second", "reqps").size(8, 8)

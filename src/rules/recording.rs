@@ -1,6 +1,10 @@
 //! Recording rules: every expensive or repeated query of the alerts and dashboards, named
 //! `level:metric:operations` with the window in the operations. The name functions here
-//! are what alerts and (later) dashboards use, so a name is spelled once.
+//! are what alerts and dashboards use, so a name is spelled once.
+//!
+//! Dashboards read these over 30 days, where a query's cost grows with the number of
+//! series it reads: so latency panels read recorded percentiles (one series per model)
+//! rather than histogram buckets (one per container, bucket and LiteLLM key).
 
 use llmmon_exporter::schema::{self as s, MetricDef};
 
@@ -21,6 +25,24 @@ pub fn gpu_memory_used_ratio() -> String {
 pub fn host_cpu_utilisation(cfg: &Config) -> String {
     format!(
         "instance:{}_utilisation:rate{}",
+        stem(&s::NODE_CPU_SECONDS, "_seconds"),
+        cfg.rate_window
+    )
+}
+
+/// Busy share of each core over the rate window (the per-core heatmap).
+pub fn host_cpu_core_utilisation(cfg: &Config) -> String {
+    format!(
+        "instance_cpu:{}_utilisation:rate{}",
+        stem(&s::NODE_CPU_SECONDS, "_seconds"),
+        cfg.rate_window
+    )
+}
+
+/// Share of all CPU time spent in each mode over the rate window (all modes sum to 1).
+pub fn host_cpu_mode_ratio(cfg: &Config) -> String {
+    format!(
+        "instance_mode:{}:ratio_rate{}",
         stem(&s::NODE_CPU_SECONDS, "_seconds"),
         cfg.rate_window
     )
@@ -78,17 +100,132 @@ pub fn request_error_ratio(cfg: &Config) -> String {
     )
 }
 
-fn e2e_buckets_rate(cfg: &Config) -> String {
-    format!(
-        "model_le:{}_bucket:rate{}",
-        s::VLLM_E2E.name,
-        cfg.latency_window
-    )
+/// A percentile recorded for a latency histogram: `p95` in the rule name, 0.95 in
+/// `histogram_quantile`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantile {
+    pub name: &'static str,
+    pub q: f64,
 }
 
-/// p95 end-to-end request latency per model over the latency window.
+pub const P50: Quantile = Quantile {
+    name: "p50",
+    q: 0.5,
+};
+pub const P95: Quantile = Quantile {
+    name: "p95",
+    q: 0.95,
+};
+pub const P99: Quantile = Quantile {
+    name: "p99",
+    q: 0.99,
+};
+/// The percentiles a latency panel draws.
+pub const PERCENTILES: &[Quantile] = &[P50, P95, P99];
+
+/// A latency histogram whose bucket rates and percentiles are recorded per `by` label over
+/// `window`: `<by>_le:<family>_bucket:rate<window>` and `<by>:<family>:<pNN>_rate<window>`.
+/// A dashboard reads the percentiles (one series per model) and, for heatmaps, the bucket
+/// rates, never the raw buckets, whose series carry every container, key and team.
+#[derive(Debug, Clone, Copy)]
+pub struct Latency {
+    pub def: &'static MetricDef,
+    /// The one label the rates are summed by (`model`, `requested_model`).
+    pub by: &'static str,
+    pub window: &'static str,
+    /// The percentiles recorded.
+    pub quantiles: &'static [Quantile],
+}
+
+impl Latency {
+    /// Bucket rates per `by` and `le`.
+    pub fn buckets_rate(&self) -> String {
+        format!(
+            "{}_le:{}_bucket:rate{}",
+            self.by, self.def.name, self.window
+        )
+    }
+
+    /// One recorded percentile per `by`.
+    pub fn quantile(&self, q: Quantile) -> String {
+        format!(
+            "{}:{}:{}_rate{}",
+            self.by, self.def.name, q.name, self.window
+        )
+    }
+
+    /// The bucket-rate rule, then one rule per percentile reading it.
+    fn rules(&self) -> Vec<Recording> {
+        let mut out = vec![rule(
+            self.buckets_rate(),
+            format!(
+                "sum by ({}, le) (rate({}_bucket[{}]))",
+                self.by, self.def.name, self.window
+            ),
+        )];
+        out.extend(self.quantiles.iter().map(|q| {
+            rule(
+                self.quantile(*q),
+                format!("histogram_quantile({}, {})", q.q, self.buckets_rate()),
+            )
+        }));
+        out
+    }
+}
+
+/// vLLM time to first token per model, over the rate window.
+pub fn vllm_ttft(cfg: &Config) -> Latency {
+    vllm_latency(&s::VLLM_TTFT, cfg.rate_window)
+}
+
+/// vLLM time between generated tokens per model, over the rate window.
+pub fn vllm_inter_token(cfg: &Config) -> Latency {
+    vllm_latency(&s::VLLM_ITL, cfg.rate_window)
+}
+
+/// vLLM end-to-end request latency per model, over the latency alert's window.
+pub fn vllm_e2e(cfg: &Config) -> Latency {
+    vllm_latency(&s::VLLM_E2E, cfg.latency_window)
+}
+
+/// vLLM time in the scheduler's queue per model, over the rate window.
+pub fn vllm_queue_time(cfg: &Config) -> Latency {
+    vllm_latency(&s::VLLM_QUEUE_TIME, cfg.rate_window)
+}
+
+fn vllm_latency(def: &'static MetricDef, window: &'static str) -> Latency {
+    Latency {
+        def,
+        by: "model",
+        window,
+        quantiles: PERCENTILES,
+    }
+}
+
+/// LiteLLM's total request latency per public model name (`requested_model`); the p95 is
+/// what its dashboard draws.
+pub fn litellm_request_latency(cfg: &Config) -> Latency {
+    Latency {
+        def: &s::LITELLM_REQUEST_LATENCY,
+        by: "requested_model",
+        window: cfg.rate_window,
+        quantiles: &[P95],
+    }
+}
+
+/// LiteLLM's time to first token per upstream model (LiteLLM labels it with nothing else).
+pub fn litellm_ttft(cfg: &Config) -> Latency {
+    Latency {
+        def: &s::LITELLM_TTFT,
+        by: "model",
+        window: cfg.rate_window,
+        quantiles: &[P95],
+    }
+}
+
+/// p95 end-to-end request latency per model over the latency window (the alert's).
 pub fn e2e_p95(cfg: &Config) -> String {
-    format!("model:{}:p95_rate{}", s::VLLM_E2E.name, cfg.latency_window)
+    vllm_e2e(cfg).quantile(P95)
 }
 
 /// Successful requests per model within the latency window (the traffic guard).
@@ -98,19 +235,6 @@ pub fn e2e_count_increase(cfg: &Config) -> String {
         s::VLLM_E2E.name,
         cfg.latency_window
     )
-}
-
-fn ttft_buckets_rate(cfg: &Config) -> String {
-    format!(
-        "model_le:{}_bucket:rate{}",
-        s::VLLM_TTFT.name,
-        cfg.rate_window
-    )
-}
-
-/// p95 time to first token per model.
-pub fn ttft_p95(cfg: &Config) -> String {
-    format!("model:{}:p95_rate{}", s::VLLM_TTFT.name, cfg.rate_window)
 }
 
 /// Generated tokens per second per model.
@@ -140,6 +264,12 @@ fn rule(record: String, expr: String) -> Recording {
     Recording { record, expr }
 }
 
+/// The rules of several latency histograms, one after the other.
+fn latency_rules(families: &[Latency]) -> Vec<Recording> {
+    families.iter().flat_map(Latency::rules).collect()
+}
+
+/// Every recording rule, grouped by what it is about.
 pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
     let w = cfg.rate_window;
     let lw = cfg.latency_window;
@@ -157,6 +287,21 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                         "1 - (\n  sum without (cpu, mode) (rate({cpu}{{mode=~\"{idle}\"}}[{w}]))\n/\n  sum without (cpu, mode) (rate({cpu}[{w}]))\n)",
                         cpu = s::NODE_CPU_SECONDS.name,
                         idle = cfg.cpu_idle_modes
+                    ),
+                ),
+                rule(
+                    host_cpu_core_utilisation(cfg),
+                    format!(
+                        "1 - (\n  sum without (mode) (rate({cpu}{{mode=~\"{idle}\"}}[{w}]))\n/\n  sum without (mode) (rate({cpu}[{w}]))\n)",
+                        cpu = s::NODE_CPU_SECONDS.name,
+                        idle = cfg.cpu_idle_modes
+                    ),
+                ),
+                rule(
+                    host_cpu_mode_ratio(cfg),
+                    format!(
+                        "sum without (cpu) (rate({cpu}[{w}]))\n/ ignoring (mode) group_left ()\nsum without (cpu, mode) (rate({cpu}[{w}]))",
+                        cpu = s::NODE_CPU_SECONDS.name
                     ),
                 ),
                 rule(
@@ -202,7 +347,8 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
         },
         Group {
             name: "llmmon-vllm.rules",
-            rules: vec![
+            rules: [
+                vec![
                 rule(
                     request_success_rate(cfg),
                     format!(
@@ -228,24 +374,8 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                     ),
                 ),
                 rule(
-                    e2e_buckets_rate(cfg),
-                    format!("sum by (model, le) (rate({}_bucket[{lw}]))", s::VLLM_E2E.name),
-                ),
-                rule(
-                    e2e_p95(cfg),
-                    format!("histogram_quantile(0.95, {})", e2e_buckets_rate(cfg)),
-                ),
-                rule(
                     e2e_count_increase(cfg),
                     format!("sum by (model) (increase({}_count[{lw}]))", s::VLLM_E2E.name),
-                ),
-                rule(
-                    ttft_buckets_rate(cfg),
-                    format!("sum by (model, le) (rate({}_bucket[{w}]))", s::VLLM_TTFT.name),
-                ),
-                rule(
-                    ttft_p95(cfg),
-                    format!("histogram_quantile(0.95, {})", ttft_buckets_rate(cfg)),
                 ),
                 rule(
                     generation_tokens_rate(cfg),
@@ -261,18 +391,30 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                         s::VLLM_PROMPT_TOKENS.name
                     ),
                 ),
-            ],
+                ],
+                latency_rules(&[
+                    vllm_ttft(cfg),
+                    vllm_inter_token(cfg),
+                    vllm_e2e(cfg),
+                    vllm_queue_time(cfg),
+                ]),
+            ]
+            .concat(),
         },
         Group {
             name: "llmmon-litellm.rules",
-            rules: vec![rule(
-                key_budget_ratio(),
-                format!(
-                    "{} / {}",
-                    s::LITELLM_KEY_SPEND.name,
-                    s::LITELLM_KEY_BUDGET.name
-                ),
-            )],
+            rules: [
+                vec![rule(
+                    key_budget_ratio(),
+                    format!(
+                        "{} / {}",
+                        s::LITELLM_KEY_SPEND.name,
+                        s::LITELLM_KEY_BUDGET.name
+                    ),
+                )],
+                latency_rules(&[litellm_request_latency(cfg), litellm_ttft(cfg)]),
+            ]
+            .concat(),
         },
     ]
 }

@@ -398,8 +398,12 @@ mod tests {
     #[test]
     fn a_docker_cli_without_the_compose_plugin_is_recognised() {
         // What Debian's docker.io CLI without the plugin prints for `docker compose -f …`.
-        assert!(compose_missing(b"unknown shorthand flag: 'f' in -f\nSee 'docker --help'."));
-        assert!(compose_missing(b"docker: 'compose' is not a docker command."));
+        assert!(compose_missing(
+            b"unknown shorthand flag: 'f' in -f\nSee 'docker --help'."
+        ));
+        assert!(compose_missing(
+            b"docker: 'compose' is not a docker command."
+        ));
         assert!(!compose_missing(b"no such service: grafana"));
     }
 

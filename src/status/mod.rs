@@ -1,7 +1,6 @@
 //! `llmmon status`: one read of every exporter role, summarised as GPUs, containers, models,
 //! today's traffic and the problems worth a look.
 
-pub mod exposition;
 mod problems;
 mod render;
 
@@ -173,7 +172,7 @@ pub async fn scrape_all_cached(
             Ok(t) if cache.last.get(&role).is_some_and(|(old, _)| *old == t) => {}
             Ok(t) => {
                 changed = true;
-                match exposition::parse(&t) {
+                match crate::scrape::parse(&t) {
                     Ok(parsed) => {
                         cache.last.insert(role, (t, Arc::new(parsed)));
                     }

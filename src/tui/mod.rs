@@ -33,6 +33,10 @@ const SLOW_ROLES_EVERY: u64 = 5;
 /// Lines fetched per log refresh.
 const LOG_TAIL: usize = 200;
 
+/// Refreshes between two tries of a log source that failed (Docker absent or down): the
+/// error stays on screen, and the logs come back within this many refreshes of it healing.
+const LOG_RETRY_EVERY: u32 = 10;
+
 /// Messages from the collection tasks to the UI loop.
 pub enum Update {
     Snapshot(Box<data::Snapshot>),
@@ -164,7 +168,8 @@ fn spawn_collector(
     });
 }
 
-/// Tails the followed container's logs each `interval`.
+/// Tails the followed container's logs each `interval`; nothing while no container is
+/// followed, and only every `LOG_RETRY_EVERY`th interval while the source keeps failing.
 fn spawn_logs(
     source: Arc<dyn LogSource>,
     interval: Duration,
@@ -173,18 +178,30 @@ fn spawn_logs(
 ) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut since = llmmon_exporter::sim::now() - 300.0;
         let mut current: Option<String> = None;
         let mut last_error: Option<String> = None;
+        // Intervals left before the next try of a failing source.
+        let mut backoff: u32 = 0;
         loop {
             tick.tick().await;
             let want = follow.borrow().clone();
             if want != current {
                 current = want.clone();
                 since = llmmon_exporter::sim::now() - 300.0;
+                backoff = 0;
             }
             let Some(name) = want else { continue };
-            let update = match source.tail(&name, since, LOG_TAIL).await {
+            if backoff > 0 {
+                backoff -= 1;
+                continue;
+            }
+            let result = source.tail(&name, since, LOG_TAIL).await;
+            if result.is_err() {
+                backoff = LOG_RETRY_EVERY - 1;
+            }
+            let update = match result {
                 // Nothing new: nothing to draw.
                 Ok(lines) if lines.is_empty() && last_error.is_none() => continue,
                 Ok(lines) => {
@@ -279,4 +296,81 @@ pub async fn run(
         terminal.draw(|f| view::draw(f, &app))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+
+    use super::*;
+
+    /// A log source that counts its calls and fails or answers one line each time.
+    struct Counting {
+        calls: AtomicUsize,
+        fail: bool,
+    }
+
+    #[async_trait]
+    impl LogSource for Counting {
+        async fn tail(&self, _: &str, since: f64, _: usize) -> Result<Vec<logs::Line>, String> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.fail {
+                return Err("Docker socket /var/run/docker.sock does not exist".to_owned());
+            }
+            Ok(vec![logs::Line {
+                ts: since + 1.0,
+                level: "info".to_owned(),
+                line: "ready".to_owned(),
+            }])
+        }
+    }
+
+    const TICK: Duration = Duration::from_millis(10);
+
+    /// Runs the log task for `ticks` intervals following `follow`; returns the calls made
+    /// and the updates sent.
+    async fn run_logs(fail: bool, follow: Option<&str>, ticks: u32) -> (usize, Vec<Update>) {
+        let source = Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+            fail,
+        });
+        let (_follow_tx, follow_rx) = tokio::sync::watch::channel(follow.map(str::to_owned));
+        let (tx, mut rx) = mpsc::channel(1024);
+        spawn_logs(source.clone(), TICK, follow_rx, tx);
+        tokio::time::sleep(TICK * ticks).await;
+        let mut updates = Vec::new();
+        while let Ok(u) = rx.try_recv() {
+            updates.push(u);
+        }
+        (source.calls.load(Ordering::SeqCst), updates)
+    }
+
+    #[tokio::test]
+    async fn no_log_reads_while_no_container_is_followed() {
+        let (calls, updates) = run_logs(false, None, 20).await;
+        assert_eq!(calls, 0);
+        assert!(updates.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_followed_container_is_read_every_interval() {
+        let (calls, updates) = run_logs(false, Some("vllm-llama"), 20).await;
+        assert!(calls >= 10, "{calls} reads in 20 intervals");
+        assert!(updates
+            .iter()
+            .all(|u| matches!(u, Update::Logs(c, _) if c == "vllm-llama")));
+    }
+
+    #[tokio::test]
+    async fn a_failing_source_is_retried_every_tenth_interval_and_reported_once() {
+        let (calls, updates) = run_logs(true, Some("vllm-llama"), 25).await;
+        assert!(
+            (1..=4).contains(&calls),
+            "{calls} reads in 25 intervals of a failing source"
+        );
+        assert_eq!(updates.len(), 1, "the same error is sent once");
+        assert!(matches!(&updates[0], Update::LogError(e) if e.contains("docker.sock")));
+    }
 }

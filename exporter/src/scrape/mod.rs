@@ -74,8 +74,16 @@ impl Scrape {
     }
 }
 
-/// Parses Prometheus text format 0.0.4.
+pub mod fast;
+
+/// Parses Prometheus text format 0.0.4: the everyday shape in one fast pass ([`fast`]),
+/// anything else with the full grammar; the result is the same either way.
 pub fn parse(text: &str) -> Result<Scrape, String> {
+    fast::parse_common(text).map_or_else(|| parse_full(text), Ok)
+}
+
+/// Parses Prometheus text format 0.0.4 with the full grammar (`openmetrics-parser`).
+pub fn parse_full(text: &str) -> Result<Scrape, String> {
     let exposition = openmetrics_parser::prometheus::parse_prometheus(text)
         .map_err(|e| format!("cannot parse exposition: {e:?}"))?;
     let mut families = HashMap::new();
