@@ -298,11 +298,14 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
     .expect("paths");
     config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] =
         serde_yaml::to_value(vec![format!("127.0.0.1:{}", am.port)]).expect("target");
+    let simulator = running.simulator.clone().expect("sim mode has a simulator");
+    support::add_litellm_proxy(&mut config, simulator).await;
     let prom = Prometheus::start(&serde_yaml::to_string(&config).expect("YAML")).await;
 
-    // Every target up and every rule evaluated, without an error.
+    // Every target up (the roles and LiteLLM's own /metrics) and every rule evaluated,
+    // without an error.
     let up = wait_for(Duration::from_secs(20), || async {
-        (prom.query("up == 1").await.len() == Role::ALL.len()).then_some(())
+        (prom.query("up == 1").await.len() == Role::ALL.len() + 1).then_some(())
     })
     .await;
     assert!(up.is_some(), "targets: {:?}", prom.query("up").await);

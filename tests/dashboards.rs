@@ -13,7 +13,7 @@ use std::time::Duration;
 use llmmon::dashboards::{self, docs, logql, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::sim::{self, Conditions, Fault, Scenario};
+use llmmon_exporter::sim::{Conditions, Fault, Scenario};
 use llmmon_exporter::{schema, service, Role, SourceMode};
 use serde_json::Value;
 use support::announcements::Announcements;
@@ -491,8 +491,6 @@ async fn prometheus_on_the_simulator(
         .collect();
     let models: Vec<&str> = models.iter().map(String::as_str).collect();
     let announcements = Announcements::seeded(&models).await;
-    let app = sim::upstreams::router(simulator, sim::wall_clock());
-    let upstreams = support::serve(app).await;
     let rules_dir = tempfile::tempdir().expect("temp dir");
     let cfg = Config::default();
     std::fs::write(
@@ -509,18 +507,16 @@ async fn prometheus_on_the_simulator(
     let mut doc: serde_yaml::Value =
         serde_yaml::from_str(&local_prometheus_config(&addrs, "1s")).expect("YAML");
     doc["rule_files"] = vec![format!("{}/*.yml", rules_dir.path().display())].into();
-    let proxy: serde_yaml::Value = serde_yaml::from_str(&format!(
-        "job_name: litellm-proxy\nmetrics_path: /litellm/metrics\nstatic_configs:\n  - targets: [\"{upstreams}\"]\n"
-    ))
-    .expect("job");
+    support::add_litellm_proxy(&mut doc, simulator).await;
     let announcements_job: serde_yaml::Value = serde_yaml::from_str(&format!(
         "job_name: announcements\nstatic_configs:\n  - targets: [\"{}\"]\n",
         announcements.addr
     ))
     .expect("job");
-    let jobs = doc["scrape_configs"].as_sequence_mut().expect("jobs");
-    jobs.push(proxy);
-    jobs.push(announcements_job);
+    doc["scrape_configs"]
+        .as_sequence_mut()
+        .expect("jobs")
+        .push(announcements_job);
     let prom = Prometheus::start(&serde_yaml::to_string(&doc).expect("YAML")).await;
     let ready = wait_for(Duration::from_secs(60), || {
         let prom = &prom;

@@ -89,6 +89,24 @@ pub fn local_prometheus_config(addrs: &[(Role, SocketAddr)], interval: &str) -> 
     serde_yaml::to_string(&doc).expect("serialise YAML")
 }
 
+/// Adds the stack's `litellm-proxy` job to a Prometheus config, scraping LiteLLM's own
+/// `/metrics` as `simulator`'s upstreams serve it (started here on a loopback port).
+pub async fn add_litellm_proxy(
+    config: &mut serde_yaml::Value,
+    simulator: std::sync::Arc<llmmon_exporter::sim::Simulator>,
+) {
+    use llmmon_exporter::sim;
+    let upstreams = serve(sim::upstreams::router(simulator, sim::wall_clock())).await;
+    let job: serde_yaml::Value = serde_yaml::from_str(&format!(
+        "job_name: litellm-proxy\nmetrics_path: /litellm/metrics\nstatic_configs:\n  - targets: [\"{upstreams}\"]\n"
+    ))
+    .expect("job");
+    config["scrape_configs"]
+        .as_sequence_mut()
+        .expect("scrape_configs")
+        .push(job);
+}
+
 /// Serves `app` on a free loopback port for the rest of the test; its address.
 pub async fn serve(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
