@@ -44,13 +44,11 @@ pub fn containers(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
     for (i, c) in list.iter().enumerate() {
         if c.class != last_class {
             last_class = &c.class;
-            let label = if c.class == "gpu" {
-                "── GPU containers"
-            } else {
-                "── non-GPU containers"
-            };
+            // Short enough for the name column of the narrowest layout.
+            let count = list.iter().filter(|x| x.class == c.class).count();
+            let group = if c.class == "gpu" { "GPU" } else { "non-GPU" };
             rows.push(Row::new([Cell::from(Span::styled(
-                label,
+                format!("── {group} ({count})"),
                 p.fg(Color::Cyan),
             ))]));
         }
