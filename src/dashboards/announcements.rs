@@ -21,6 +21,7 @@ pub fn dashboard() -> Dashboard {
     d.tags.push("end-users");
     d.tags.push("announcements");
     d.time_from = "now-7d";
+    d.variables = super::catalog::public_urls();
     d.annotations = vec![(
         "Announcements",
         format!("{active}{{kind=~\"maintenance|deprecation|endpoint_change\"}} == 1"),
@@ -78,7 +79,8 @@ pub fn dashboard() -> Dashboard {
                     s::ANNOUNCEMENT_START.name
                 ), "{{kind}} {{title}} {{severity}}"))
                 .option("sortBy", json!([{"displayName": "Value", "desc": true}])),
-            tablep("Models served now", "none").size(24, 6)
+            super::catalog::feeds_panel().size(8, 6),
+            tablep("Models served now", "none").size(16, 6)
                 .desc("Served models and their vLLM versions, measured (not announced).")
                 .q(table(s::VLLM_INFO.name, "{{model}} {{vllm_version}}")),
         ]),

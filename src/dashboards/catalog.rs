@@ -13,6 +13,37 @@ use super::{row, uid, url, Audience, Dashboard, Folder};
 /// (Grafana: Dashboard settings → Variables → endpoint).
 pub const DEFAULT_ENDPOINT: &str = "http://llm-server:4000/v1";
 
+/// The announcements service as users reach it (variable `announcements`, set likewise).
+pub const DEFAULT_ANNOUNCEMENTS: &str = "http://llm-server:23004";
+
+/// The subscription panel: the feeds of the announcements service.
+pub fn feeds_panel() -> super::panel::Panel {
+    text(
+        "Subscribe to announcements",
+        "Maintenance windows, deprecations, new models and status changes as a feed:\n\n\
+         - [JSON Feed](${announcements}/feed.json)\n\
+         - [RSS](${announcements}/feed.rss)\n\
+         - [Atom](${announcements}/feed.atom)\n\n\
+         As JSON for scripts: `${announcements}/api/announcements` (current), \
+         `${announcements}/api/status` (status per service).",
+    )
+    .desc("Feeds of the announcements service, for feed readers and chat integrations.")
+}
+
+/// The dashboard variables that say where users reach the services.
+pub fn public_urls() -> Vec<Variable> {
+    vec![
+        Variable::Constant {
+            name: "endpoint",
+            value: DEFAULT_ENDPOINT,
+        },
+        Variable::Constant {
+            name: "announcements",
+            value: DEFAULT_ANNOUNCEMENTS,
+        },
+    ]
+}
+
 pub fn dashboard() -> Dashboard {
     let healthy = s::LITELLM_DEPLOYMENT_HEALTHY.name;
     let mut d = Dashboard::new(
@@ -25,10 +56,7 @@ pub fn dashboard() -> Dashboard {
     d.purpose = "For the server's users: the models you can call, at which endpoint, whether they are up, their context length, quotas and deprecations.";
     d.tags.push("end-users");
     d.tags.push("catalog");
-    d.variables = vec![Variable::Constant {
-        name: "endpoint",
-        value: DEFAULT_ENDPOINT,
-    }];
+    d.variables = public_urls();
     d.rows = vec![
         row("Models", vec![
             text("How to call a model", "OpenAI-compatible endpoint: **${endpoint}**\n\nUse the model name from the table below, with your key:\n\n```\ncurl ${endpoint}/chat/completions -H \"Authorization: Bearer $KEY\" \\\n  -d '{\"model\": \"<model>\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}'\n```")
@@ -62,10 +90,11 @@ pub fn dashboard() -> Dashboard {
                 .q(instant(format!("sum by (model) ({})", s::LITELLM_DAILY_REQUESTS.name), "{{model}}")),
         ]),
         row("Deprecations", vec![
-            tablep("Deprecations and retirements", "dateTimeAsIso").size(24, 8)
+            tablep("Deprecations and retirements", "dateTimeAsIso").size(16, 8)
                 .desc("Models being deprecated, with the date they stop being served (announcements service).")
                 .q(table(format!("{}{{event=~\"deprecated|retired\"}}", s::MODEL_LIFECYCLE.name), "{{model}} {{event}}"))
                 .link("Announcements", &url(uid::ANNOUNCEMENTS)),
+            feeds_panel().size(8, 8),
         ]),
     ];
     d
