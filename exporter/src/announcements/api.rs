@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
 use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -131,6 +133,17 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
     }
 }
 
+/// A request carrying the write token: handlers that take it answer 401 / 403 otherwise.
+struct Writer;
+
+impl FromRequestParts<Arc<App>> for Writer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        authorize(app, &parts.headers).map(|()| Writer)
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -247,10 +260,7 @@ fn refused(e: CommitError<Refusal>) -> Response {
     }
 }
 
-async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn create(State(app): State<Arc<App>>, _: Writer, body: Bytes) -> Response {
     let draft: Draft = match parse(&body) {
         Ok(d) => d,
         Err(r) => return r,
@@ -295,12 +305,9 @@ async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) ->
 async fn update(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    _: Writer,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -329,14 +336,7 @@ async fn update(
     reply(result, |a| json_answer(StatusCode::OK, &public(&a)))
 }
 
-async fn expire(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn expire(State(app): State<Arc<App>>, Path(id): Path<String>, _: Writer) -> Response {
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -384,12 +384,9 @@ struct StatusBody {
 async fn status_set(
     State(app): State<Arc<App>>,
     Path(service): Path<String>,
-    headers: HeaderMap,
+    _: Writer,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
     if !super::model::valid_name(&service) {
         return invalid(&[FieldError {
             field: "service",
@@ -422,11 +419,8 @@ async fn status_set(
 async fn status_clear(
     State(app): State<Arc<App>>,
     Path(service): Path<String>,
-    headers: HeaderMap,
+    _: Writer,
 ) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
     let result = app
         .commit(move |s| {
             if !s.statuses.contains_key(&service) {
@@ -453,11 +447,8 @@ struct SubscribeBody {
     url: String,
 }
 
-async fn subscriptions(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+async fn subscriptions(State(app): State<Arc<App>>, _: Writer) -> Response {
     // Webhook URLs may carry credentials: listing them needs the token too.
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
     match app.state().await {
         Ok(s) => {
             let list: Vec<&Subscription> = s.subscriptions.values().collect();
@@ -467,10 +458,7 @@ async fn subscriptions(State(app): State<Arc<App>>, headers: HeaderMap) -> Respo
     }
 }
 
-async fn subscribe(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn subscribe(State(app): State<Arc<App>>, _: Writer, body: Bytes) -> Response {
     let b: SubscribeBody = match parse(&body) {
         Ok(b) => b,
         Err(r) => return r,
@@ -502,14 +490,7 @@ async fn subscribe(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     reply(result, |sub| json_answer(StatusCode::CREATED, &json!(sub)))
 }
 
-async fn unsubscribe(
-    State(app): State<Arc<App>>,
-    Path(id): Path<u64>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = authorize(&app, &headers) {
-        return r;
-    }
+async fn unsubscribe(State(app): State<Arc<App>>, Path(id): Path<u64>, _: Writer) -> Response {
     let result = app
         .commit(move |s| {
             if !s.subscriptions.contains_key(&id) {
