@@ -99,14 +99,8 @@ pub fn lifecycle(state: &State) -> BTreeMap<(String, &'static str), DateTime<Utc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::announcements::model::{Draft, Priority};
+    use crate::announcements::model::{at, Draft, Priority};
     use crate::announcements::store::Event;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
 
     #[test]
     fn active_upcoming_and_ended_announcements_and_lifecycle_dates() {
