@@ -58,7 +58,7 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l json -d 'Print JSO
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -s v -l verbose -d 'More detail on stderr (-v: what is run and fetched; -vv: debug)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -s V -l version -d 'Print version'
-complete -c llmmon -n "__fish_llmmon_using_subcommand logs" -l since -d 'Lines from this time: RFC 3339 (2024-05-01T12:00:00Z), Unix seconds, or an age (10m, 2h, 3d)' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand logs" -l since -d 'Lines from this time: RFC 3339 (2024-05-01T12:00:00Z), Unix seconds, or an age (10m, 2h, 3d). What Docker no longer holds comes from Loki' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand logs" -l until -d 'Lines up to this time (same forms as --since)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand logs" -s n -l tail -d 'Only the last N lines of each container (after --grep and --level)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand logs" -l grep -d 'Only lines matching this regular expression' -r

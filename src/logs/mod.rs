@@ -1,5 +1,6 @@
 //! `llmmon logs CONTAINER...`: container logs, live from the Docker API and history from
-//! Loki (automatically for containers that are gone, or with `--loki`). Several containers
+//! Loki (automatically for containers that are gone and for the part of `--since` older
+//! than what Docker still holds, or with `--loki`). Several containers
 //! (or a Compose service's containers) are interleaved by time; `--follow` keeps printing
 //! until the containers stop or Ctrl-C. Lines can be filtered by regex and level, and
 //! printed as JSON.
@@ -39,7 +40,7 @@ pub struct LogsArgs {
     #[arg(short, long)]
     pub follow: bool,
     /// Lines from this time: RFC 3339 (2024-05-01T12:00:00Z), Unix seconds, or an age (10m,
-    /// 2h, 3d).
+    /// 2h, 3d). What Docker no longer holds comes from Loki.
     #[arg(long, value_name = "TIME", value_parser = time::parse_arg)]
     pub since: Option<Nanos>,
     /// Lines up to this time (same forms as --since).

@@ -17,6 +17,10 @@ use super::time::Nanos;
 /// How often `--follow` asks Loki for new lines.
 pub const LOKI_POLL: Duration = Duration::from_secs(1);
 
+/// How much earlier than Docker's oldest line `--since` must reach before Loki is asked for
+/// the older part (Docker rotates logs away; a recreated container starts afresh).
+pub const OLDER_THAN_DOCKER: Nanos = 60 * super::time::SECOND;
+
 /// What is read and from where.
 pub struct Reader {
     /// None with `--loki`.
@@ -68,7 +72,10 @@ impl Reader {
                     follow: false,
                 };
                 let stream = self.docker()?.entries(c, &opts).await?;
-                stream.try_collect::<Vec<Entry>>().await?
+                let recent = stream.try_collect::<Vec<Entry>>().await?;
+                let mut older = self.older_than_docker(c, &recent).await;
+                older.extend(recent);
+                older
             }
             Target::Loki(sel) => {
                 let q = loki::logql(sel, &self.filter);
@@ -86,6 +93,32 @@ impl Reader {
             entries: keep_last(shown, self.tail),
             newest,
         })
+    }
+
+    /// With `--since` before the oldest line Docker still has (rotated away, or the
+    /// container recreated under the same name), that older part from Loki. Loki is optional
+    /// here: when it does not answer, Docker's lines are all there is.
+    async fn older_than_docker(
+        &self,
+        c: &super::docker::Container,
+        recent: &[Entry],
+    ) -> Vec<Entry> {
+        let Some(since) = self.since else {
+            return Vec::new();
+        };
+        let oldest = recent.iter().map(|e| e.time).min().unwrap_or(self.end);
+        let enough = self.tail.is_some_and(|n| recent.len() >= n) && self.filter.passes_all();
+        if enough || oldest - since <= OLDER_THAN_DOCKER {
+            return Vec::new();
+        }
+        let q = loki::logql(&loki::Selector::Container(c.name.clone()), &self.filter);
+        match self.loki.history(&q, since, oldest, self.tail).await {
+            Ok(lines) => lines.into_iter().filter(|e| e.time < oldest).collect(),
+            Err(e) => {
+                tracing::info!(container = %c.name, error = %e, "no older lines from Loki");
+                Vec::new()
+            }
+        }
     }
 
     /// New lines of `target` after its history (`newest`, else `--since`, else `end`).
