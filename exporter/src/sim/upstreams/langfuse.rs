@@ -6,23 +6,28 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{check_auth, refused, Upstreams};
+use super::{refused, Authorized, Credentials, Upstreams};
 use crate::langfuse::{LangfuseReading, QUANTILES};
 use crate::sim::llm::LANGFUSE_VERSION;
 
 /// The service's own check: Basic credentials, else its 401.
-fn rejected(headers: &HeaderMap) -> Option<Response> {
-    check_auth(
-        headers,
-        "Basic ",
-        || json!({"message": "Invalid credentials. Confirm that you've configured the correct host."}),
-    )
+/// The proxy's credentials check, as the handlers' extractor.
+pub struct LangfuseKey;
+
+impl Credentials for LangfuseKey {
+    const SCHEME: &'static str = "Basic ";
+
+    fn refusal() -> Value {
+        json!({"message": "Invalid credentials. Confirm that you've configured the correct host."})
+    }
 }
+
+type Auth = Authorized<LangfuseKey>;
 
 fn reading(up: &Upstreams) -> Option<LangfuseReading> {
     up.sim.langfuse_reading((up.clock)()).ok()
@@ -48,12 +53,9 @@ fn dims(q: &Value) -> Vec<String> {
 
 pub async fn metrics(
     State(up): State<Upstreams>,
-    headers: HeaderMap,
+    _: Auth,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refusal) = rejected(&headers) {
-        return refusal;
-    }
     let Some(r) = reading(&up) else {
         return refused();
     };
@@ -137,12 +139,9 @@ fn samples(quantiles: [f64; 3], n: usize) -> Vec<f64> {
 
 pub async fn scores(
     State(up): State<Upstreams>,
-    headers: HeaderMap,
+    _: Auth,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refusal) = rejected(&headers) {
-        return refusal;
-    }
     let Some(r) = reading(&up) else {
         return refused();
     };

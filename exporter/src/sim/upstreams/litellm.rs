@@ -5,24 +5,29 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::pytext::{OwnedLabels, PyText};
-use super::{check_auth, Upstreams};
+use super::{Authorized, Credentials, Upstreams};
 use crate::litellm::LitellmReading;
 use crate::sim::signal::hash;
 
 /// The service's own check: Bearer sk- credentials, else its 401.
-fn rejected(headers: &HeaderMap) -> Option<Response> {
-    check_auth(
-        headers,
-        "Bearer sk-",
-        || json!({"error": {"message": "Authentication Error, No api key passed in.", "type": "auth_error", "param": "None", "code": "401"}}),
-    )
+/// The proxy's credentials check, as the handlers' extractor.
+pub struct LitellmKey;
+
+impl Credentials for LitellmKey {
+    const SCHEME: &'static str = "Bearer sk-";
+
+    fn refusal() -> Value {
+        json!({"error": {"message": "Authentication Error, No api key passed in.", "type": "auth_error", "param": "None", "code": "401"}})
+    }
 }
+
+type Auth = Authorized<LitellmKey>;
 
 fn reading(up: &Upstreams) -> (LitellmReading, f64) {
     let t = (up.clock)();
@@ -48,10 +53,7 @@ pub async fn readiness(State(up): State<Upstreams>) -> Response {
     .into_response()
 }
 
-pub async fn model_info(State(up): State<Upstreams>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = rejected(&headers) {
-        return refusal;
-    }
+pub async fn model_info(State(up): State<Upstreams>, _: Auth) -> Response {
     let (r, _) = reading(&up);
     let data: Vec<Value> = r
         .catalog
@@ -76,10 +78,7 @@ pub async fn model_info(State(up): State<Upstreams>, headers: HeaderMap) -> Resp
     Json(json!({ "data": data })).into_response()
 }
 
-pub async fn health_latest(State(up): State<Upstreams>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = rejected(&headers) {
-        return refusal;
-    }
+pub async fn health_latest(State(up): State<Upstreams>, _: Auth) -> Response {
     let (r, t) = reading(&up);
     let checked = chrono::DateTime::from_timestamp((t - t % 300.0) as i64, 0)
         .unwrap_or_default()
@@ -101,10 +100,7 @@ pub async fn health_latest(State(up): State<Upstreams>, headers: HeaderMap) -> R
     Json(json!({ "latest_health_checks": checks, "total_models": r.catalog.len() })).into_response()
 }
 
-pub async fn daily_activity(State(up): State<Upstreams>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = rejected(&headers) {
-        return refusal;
-    }
+pub async fn daily_activity(State(up): State<Upstreams>, _: Auth) -> Response {
     let (r, t) = reading(&up);
     let metrics = |ok: f64, failed: f64, prompt: f64, completion: f64, spend: f64| {
         json!({
@@ -146,12 +142,9 @@ pub async fn daily_activity(State(up): State<Upstreams>, headers: HeaderMap) -> 
 
 pub async fn key_list(
     State(up): State<Upstreams>,
-    headers: HeaderMap,
+    _: Auth,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refusal) = rejected(&headers) {
-        return refusal;
-    }
     let (r, _) = reading(&up);
     let size: usize = params
         .get("size")

@@ -38,16 +38,35 @@ pub(crate) fn refused() -> Response {
 
 /// The 401 a real service gives (with `refusal` as body) when a request's `Authorization`
 /// header does not use `scheme`; None lets the request through.
-pub(crate) fn check_auth(
-    headers: &axum::http::HeaderMap,
-    scheme: &str,
-    refusal: fn() -> serde_json::Value,
-) -> Option<Response> {
-    let ok = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(scheme));
-    (!ok).then(|| (StatusCode::UNAUTHORIZED, Json(refusal())).into_response())
+/// How a simulated service checks credentials: the `Authorization` prefix it wants, and
+/// the body of its 401.
+pub trait Credentials {
+    const SCHEME: &'static str;
+    fn refusal() -> serde_json::Value;
+}
+
+/// A request carrying credentials of the form `C` wants (extractor; the service's own 401
+/// otherwise). Only the form is checked, as the tests set their own keys.
+pub struct Authorized<C>(std::marker::PhantomData<C>);
+
+impl<C: Credentials> axum::extract::FromRequestParts<Upstreams> for Authorized<C> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &Upstreams,
+    ) -> Result<Self, Response> {
+        let ok = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(C::SCHEME));
+        if ok {
+            Ok(Self(std::marker::PhantomData))
+        } else {
+            Err((StatusCode::UNAUTHORIZED, Json(C::refusal())).into_response())
+        }
+    }
 }
 
 /// State of the upstream handlers: the simulator and the clock they answer at.
@@ -215,5 +234,61 @@ async fn hf_index(
     match spec_by_hf(&up.sim, &org, &name) {
         Some(spec) => Json(vllm::hf_index_json(spec)).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn status(path: &str, auth: Option<&str>) -> (StatusCode, String) {
+        let sim = Simulator::new(1, 1, crate::sim::Conditions::default(), crate::sim::now());
+        let mut req = Request::get(path);
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let resp = router(sim, crate::sim::wall_clock())
+            .oneshot(req.body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_admin_apis_want_credentials_of_their_own_form() {
+        let (s, body) = status("/litellm/model/info", None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(body.contains("auth_error"), "{body}");
+        assert_eq!(
+            status("/litellm/model/info", Some("Basic abc")).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            status("/litellm/model/info", Some("Bearer sk-test"))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let (s, body) = status("/langfuse/api/public/v2/scores", Some("Bearer sk-x")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(body.contains("Invalid credentials"), "{body}");
+        assert_eq!(
+            status("/langfuse/api/public/v2/scores", Some("Basic cGs6c2s="))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        // Health needs no credentials.
+        assert_eq!(
+            status("/langfuse/api/public/health", None).await.0,
+            StatusCode::OK
+        );
     }
 }
