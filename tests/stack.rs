@@ -15,6 +15,8 @@ use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use llmmon_exporter::announcements::model::{Draft, Health, Kind, ServiceStatus};
+use llmmon_exporter::announcements::store::{Event, State, Store};
 use serde_json::{json, Value};
 use support::{free_port, require, wait_for, wait_ready, Proc, Prometheus};
 
@@ -906,6 +908,58 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Two announcements, a status set by hand and a subscription, written through the
+/// announcements service's own store into `dir`; the state they make.
+fn announce_into(dir: &std::path::Path) -> State {
+    let store = Store::open(dir).expect("store");
+    let now = chrono::Utc::now();
+    let drafts = [
+        Draft {
+            title: Some("GPU 3 swap".into()),
+            kind: Some(Kind::Maintenance),
+            starts_at: Some(now),
+            ..Draft::default()
+        },
+        Draft {
+            title: Some("llama-2 goes".into()),
+            kind: Some(Kind::Deprecation),
+            models: Some(vec!["llama-2-70b".into()]),
+            ..Draft::default()
+        },
+    ];
+    for d in drafts {
+        store
+            .commit(|s| {
+                let a = d
+                    .create(s.next_announcement_id(), now, "ops")
+                    .map_err(|_| ())?;
+                Ok::<_, ()>((vec![Event::Put { announcement: a }], ()))
+            })
+            .map_err(|_| "commit")
+            .expect("commit");
+    }
+    store
+        .commit(|_| {
+            Ok::<_, ()>((
+                vec![Event::Status {
+                    status: ServiceStatus {
+                        service: "litellm".into(),
+                        status: Health::Degraded,
+                        note: "slow".into(),
+                        source: "manual".into(),
+                        updated_at: now,
+                    },
+                }],
+                (),
+            ))
+        })
+        .map_err(|_| "commit")
+        .expect("commit");
+    let state = store.state().expect("state");
+    assert_eq!(state.announcements.len(), 2);
+    state
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_then_backup_wipe_restore_loses_nothing() {
     let bed = Bed::new();
@@ -917,16 +971,10 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
     std::fs::create_dir_all(&backups).expect("mkdir");
     bed.configure(&prom_url, &grafana_url, &backups, 2);
 
+    // The announcements store as the service writes it (its real store, in its volume).
+    let announced = announce_into(&bed.volume("announcements-data"));
     // The other volumes, with data.
-    let feed = "{\"id\":\"a1\",\"kind\":\"maintenance\",\"title\":\"GPU 3 swap\"}\n\
-                {\"id\":\"a2\",\"kind\":\"deprecation\",\"title\":\"llama-2 goes\"}\n";
     for (vol, file, data) in [
-        (
-            "announcements-data",
-            "announcements.jsonl",
-            feed.as_bytes().to_vec(),
-        ),
-        ("announcements-data", "subscriptions.json", b"[]".to_vec()),
         (
             "grafana-data",
             "grafana.db",
@@ -1228,10 +1276,14 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
         "{log:?}"
     );
 
-    // Volumes byte for byte.
+    // Volumes byte for byte, and the announcements store reads back the same.
     for (vol, files) in &before {
         assert_eq!(&tree(&bed.volume(vol)), files, "volume {vol}");
     }
+    let restored = Store::open(&bed.volume("announcements-data"))
+        .and_then(|s| s.state())
+        .expect("restored store opens");
+    assert_eq!(restored, announced);
     // .env: values back, the password not blanked, the key still blank.
     let env = std::fs::read_to_string(bed.stack.join(".env")).expect("env");
     assert!(
