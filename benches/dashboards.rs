@@ -93,37 +93,6 @@ async fn write_history(sim: &Arc<Simulator>, path: &Path, from: f64, to: f64, st
     steps
 }
 
-/// An expression with every recording rule replaced by its definition, so that it can be
-/// evaluated over raw history.
-fn inline(expr: &str, recorded: &BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut word = String::new();
-    let mut quoted = false;
-    let flush = |word: &mut String, out: &mut String| {
-        match recorded.get(word.as_str()) {
-            Some(def) => out.push_str(&format!("({})", inline(def, recorded))),
-            None => out.push_str(word),
-        }
-        word.clear();
-    };
-    for c in expr.chars() {
-        if quoted {
-            out.push(c);
-            quoted = c != '"';
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
-            word.push(c);
-            continue;
-        }
-        flush(&mut word, &mut out);
-        quoted = c == '"';
-        out.push(c);
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
 /// Rate windows shorter than two history steps widened to two steps, so that each holds
 /// two samples (a 5 m rule over 5-minute history would be empty; the cost is the same).
 fn widen(expr: &str, step: f64) -> String {
@@ -152,7 +121,10 @@ async fn write_rule_history(
         let body: serde_json::Value = client
             .get(format!("{url}/api/v1/query_range"))
             .query(&[
-                ("query", widen(&inline(expr, recorded), step).as_str()),
+                (
+                    "query",
+                    widen(&rules::inline_recorded(expr, recorded), step).as_str(),
+                ),
                 ("start", &from.to_string()),
                 ("end", &to.to_string()),
                 ("step", &step.to_string()),

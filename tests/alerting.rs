@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use llmmon::rules;
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::exposition::render as render_exposition;
 use llmmon_exporter::sim::{self, Conditions, Fault, Scenario, Simulator};
@@ -557,41 +558,6 @@ async fn history(
     out
 }
 
-/// An alert expression with every recording rule replaced by its definition, so that it
-/// can be evaluated on backfilled raw series (recording rules do not run over the past).
-fn inline(expr: &str, recorded: &std::collections::BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut word = String::new();
-    let mut quote: Option<char> = None;
-    let flush = |word: &mut String, out: &mut String| {
-        match recorded.get(word.as_str()) {
-            Some(def) => out.push_str(&format!("({})", inline(def, recorded))),
-            None => out.push_str(word),
-        }
-        word.clear();
-    };
-    for c in expr.chars() {
-        if let Some(q) = quote {
-            out.push(c);
-            if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
-            word.push(c);
-            continue;
-        }
-        flush(&mut word, &mut out);
-        if c == '"' || c == '\'' {
-            quote = Some(c);
-        }
-        out.push(c);
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_hour_of_history_holds_the_error_alert_in_an_error_burst_and_no_alert_in_normal() {
     let started = Instant::now();
@@ -663,7 +629,7 @@ async fn an_hour_of_history_holds_the_error_alert_in_an_error_burst_and_no_alert
         .map(|r| {
             (
                 r["alert"].as_str().expect("alert").to_owned(),
-                inline(r["expr"].as_str().expect("expr"), &recorded),
+                rules::inline_recorded(r["expr"].as_str().expect("expr"), &recorded),
             )
         })
         .filter(|(_, e)| !e.contains(" offset "))
@@ -711,17 +677,4 @@ async fn an_hour_of_history_holds_the_error_alert_in_an_error_burst_and_no_alert
         "the error burst raised other alerts: {held:#?}"
     );
     println!("backfill: {:?}, models: {held:?}", started.elapsed());
-}
-
-#[test]
-fn inlining_replaces_recording_rules_by_their_definitions_outside_strings() {
-    let recorded = [
-        ("a:b:rate5m".to_owned(), "sum(rate(b[5m]))".to_owned()),
-        ("a:c:ratio".to_owned(), "a:b:rate5m / 2".to_owned()),
-    ]
-    .into();
-    assert_eq!(
-        inline(r#"a:c:ratio > 1 and on (m) x{s="a:b:rate5m"}"#, &recorded),
-        r#"((sum(rate(b[5m]))) / 2) > 1 and on (m) x{s="a:b:rate5m"}"#
-    );
 }

@@ -113,9 +113,65 @@ pub fn percent(x: f64) -> String {
     format!("{} %", num((x * 1000.0).round() / 10.0))
 }
 
+/// `expr` with every recording rule named in `recorded` (name → expression) replaced by its
+/// definition, recursively, outside quoted strings: the expression evaluated over raw
+/// history, where recording rules never ran (backfills).
+pub fn inline_recorded(
+    expr: &str,
+    recorded: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let flush = |word: &mut String, out: &mut String| {
+        match recorded.get(word.as_str()) {
+            Some(def) => out.push_str(&format!("({})", inline_recorded(def, recorded))),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in expr.chars() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+            continue;
+        }
+        flush(&mut word, &mut out);
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+        }
+        out.push(c);
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inlining_replaces_recording_rules_by_their_definitions_outside_strings() {
+        let recorded = [
+            ("a:b:rate5m".to_owned(), "sum(rate(b[5m]))".to_owned()),
+            ("a:c:ratio".to_owned(), "a:b:rate5m / 2".to_owned()),
+        ]
+        .into();
+        assert_eq!(
+            inline_recorded(r#"a:c:ratio > 1 and on (m) x{s="a:b:rate5m"}"#, &recorded),
+            r#"((sum(rate(b[5m]))) / 2) > 1 and on (m) x{s="a:b:rate5m"}"#
+        );
+        assert_eq!(
+            inline_recorded("x{s='a:b:rate5m'} + a:b:rate5m", &recorded),
+            "x{s='a:b:rate5m'} + (sum(rate(b[5m])))"
+        );
+    }
 
     #[test]
     fn runbook_links_follow_the_alert_name() {
