@@ -82,15 +82,8 @@ pub struct Demo {
 
 /// The demo's announcements service; stops and deletes its store when dropped.
 pub struct DemoAnnouncements {
-    pub url: String,
-    stop: tokio_util::sync::CancellationToken,
+    pub service: llmmon_exporter::announcements::Local,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for DemoAnnouncements {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
 }
 
 /// Starts the announcements service for the demo. In the maintenance scenario it holds the
@@ -98,12 +91,12 @@ impl Drop for DemoAnnouncements {
 async fn demo_announcements(maintenance: bool) -> Result<DemoAnnouncements, String> {
     use llmmon_exporter::announcements::model::{Draft, Kind, Priority};
     use llmmon_exporter::announcements::store::Event;
-    use llmmon_exporter::announcements::{self, App, Config};
+    use llmmon_exporter::announcements::{Config, Local};
 
     let dir = tempfile::tempdir().map_err(|e| format!("demo announcements store: {e}"))?;
     let data = dir.path().display().to_string();
     let cfg = Config::from_env(|k| (k == "LLMMON_DATA_DIR").then(|| data.clone()))?;
-    let app = App::open(cfg).map_err(|e| e.to_string())?;
+    let service = Local::start(cfg).await?;
     if maintenance {
         let now = chrono::Utc::now();
         let draft = Draft {
@@ -114,29 +107,18 @@ async fn demo_announcements(maintenance: bool) -> Result<DemoAnnouncements, Stri
             ends_at: Some(now + chrono::Duration::hours(2)),
             ..Draft::default()
         };
-        app.commit(move |s| {
-            let a = draft
-                .create(s.next_announcement_id(), now, "demo")
-                .map_err(|e| format!("{e:?}"))?;
-            Ok::<_, String>((vec![Event::Put { announcement: a }], ()))
-        })
-        .await
-        .map_err(|_| "cannot write the demo announcement".to_owned())?;
+        service
+            .app
+            .commit(move |s| {
+                let a = draft
+                    .create(s.next_announcement_id(), now, "demo")
+                    .map_err(|e| format!("{e:?}"))?;
+                Ok::<_, String>((vec![Event::Put { announcement: a }], ()))
+            })
+            .await
+            .map_err(|_| "cannot write the demo announcement".to_owned())?;
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("demo announcements: {e}"))?;
-    let url = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    let stop = tokio_util::sync::CancellationToken::new();
-    tokio::spawn(announcements::serve(app, listener, stop.clone()));
-    Ok(DemoAnnouncements {
-        url,
-        stop,
-        _dir: dir,
-    })
+    Ok(DemoAnnouncements { service, _dir: dir })
 }
 
 /// Starts every role on the simulator on loopback ephemeral ports, collecting every

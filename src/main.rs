@@ -168,7 +168,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         (None, true) => None,
     };
     let announcements = match &demo {
-        Some(d) => Some(d.announcements.url.clone()),
+        Some(d) => Some(d.announcements.service.url()),
         None => Some(config.announcements_url()),
     };
     llmmon::tui::run(endpoints, logs, prometheus, announcements, mode, interval)

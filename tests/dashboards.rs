@@ -510,7 +510,7 @@ async fn prometheus_on_the_simulator(
     support::add_litellm_proxy(&mut doc, simulator).await;
     let announcements_job: serde_yaml::Value = serde_yaml::from_str(&format!(
         "job_name: announcements\nstatic_configs:\n  - targets: [\"{}\"]\n",
-        announcements.addr
+        announcements.service.addr
     ))
     .expect("job");
     doc["scrape_configs"]

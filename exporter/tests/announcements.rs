@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
-use llmmon_exporter::announcements::{self, App, Config};
+use llmmon_exporter::announcements::{Config, Local};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "test-token-0123456789";
@@ -33,26 +33,8 @@ fn config(dir: &Path, env: &[(&str, &str)]) -> Config {
         .expect("valid config")
 }
 
-struct Service {
-    url: String,
-    stop: tokio_util::sync::CancellationToken,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-async fn start(cfg: Config) -> Service {
-    let app = App::open(cfg).expect("store opens");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let stop = tokio_util::sync::CancellationToken::new();
-    tokio::spawn(announcements::serve(app, listener, stop.clone()));
-    Service { url, stop }
+async fn start(cfg: Config) -> Local {
+    Local::start(cfg).await.expect("the service starts")
 }
 
 /// A local HTTP receiver recording (path, authorization, body) of each POST.
@@ -136,7 +118,7 @@ fn maintenance() -> Value {
 async fn create_get_list_update_and_expire() {
     let dir = tempfile::tempdir().expect("tmp");
     let svc = start(config(dir.path(), &[])).await;
-    let api = format!("{}/api/announcements", svc.url);
+    let api = format!("{}/api/announcements", svc.url());
 
     let r = client()
         .post(&api)
@@ -204,7 +186,7 @@ async fn create_get_list_update_and_expire() {
 async fn writes_need_the_token_and_bad_input_gets_a_clear_4xx() {
     let dir = tempfile::tempdir().expect("tmp");
     let svc = start(config(dir.path(), &[])).await;
-    let api = format!("{}/api/announcements", svc.url);
+    let api = format!("{}/api/announcements", svc.url());
 
     let r = client()
         .post(&api)
@@ -220,10 +202,15 @@ async fn writes_need_the_token_and_bad_input_gets_a_clear_4xx() {
         !body.to_string().contains(TOKEN),
         "the token is never echoed"
     );
-    let (s, _) = post_json(&format!("{}/api/status/litellm", svc.url), None, &json!({})).await;
+    let (s, _) = post_json(
+        &format!("{}/api/status/litellm", svc.url()),
+        None,
+        &json!({}),
+    )
+    .await;
     assert_eq!(s, 405, "status is set with PUT");
     let r = client()
-        .put(format!("{}/api/status/litellm", svc.url))
+        .put(format!("{}/api/status/litellm", svc.url()))
         .json(&json!({"status": "down"}))
         .send()
         .await
@@ -281,7 +268,7 @@ async fn writes_need_the_token_and_bad_input_gets_a_clear_4xx() {
     let ro_dir = tempfile::tempdir().expect("tmp");
     let ro = start(config(ro_dir.path(), &[("LLMMON_ANNOUNCEMENTS_TOKEN", "")])).await;
     let (s, body) = post_json(
-        &format!("{}/api/announcements", ro.url),
+        &format!("{}/api/announcements", ro.url()),
         Some(TOKEN),
         &maintenance(),
     )
@@ -301,7 +288,7 @@ async fn fifty_concurrent_writes_over_two_services_on_one_store_are_all_kept() {
     let posts = (0..50).map(|i| {
         let url = format!(
             "{}/api/announcements",
-            if i % 2 == 0 { &a.url } else { &b.url }
+            if i % 2 == 0 { a.url() } else { b.url() }
         );
         async move {
             post_json(&url, Some(TOKEN), &json!({"title": format!("note {i}")}))
@@ -312,7 +299,7 @@ async fn fifty_concurrent_writes_over_two_services_on_one_store_are_all_kept() {
     let codes = futures_util::future::join_all(posts).await;
     assert!(codes.iter().all(|c| *c == 201), "{codes:?}");
     for svc in [&a, &b] {
-        let (_, all) = get_json(&format!("{}/api/announcements?state=all", svc.url)).await;
+        let (_, all) = get_json(&format!("{}/api/announcements?state=all", svc.url())).await;
         let list = all["announcements"].as_array().expect("list");
         let mut ids: Vec<u64> = list.iter().filter_map(|x| x["id"].as_u64()).collect();
         ids.sort_unstable();
@@ -418,7 +405,7 @@ async fn announcements_survive_a_restart_of_the_service() {
 async fn feeds_parse_as_json_feed_rss_and_atom_and_escape_everything() {
     let dir = tempfile::tempdir().expect("tmp");
     let svc = start(config(dir.path(), &[])).await;
-    let api = format!("{}/api/announcements", svc.url);
+    let api = format!("{}/api/announcements", svc.url());
     let (s, _) = post_json(&api, Some(TOKEN), &maintenance()).await;
     assert_eq!(s, 201);
     let (s, _) = post_json(
@@ -430,7 +417,7 @@ async fn feeds_parse_as_json_feed_rss_and_atom_and_escape_everything() {
     assert_eq!(s, 201);
 
     let r = client()
-        .get(format!("{}/feed.json", svc.url))
+        .get(format!("{}/feed.json", svc.url()))
         .send()
         .await
         .expect("feed");
@@ -458,7 +445,7 @@ async fn feeds_parse_as_json_feed_rss_and_atom_and_escape_everything() {
         );
     }
 
-    let rss = get_text(&format!("{}/feed.rss", svc.url)).await;
+    let rss = get_text(&format!("{}/feed.rss", svc.url())).await;
     let doc = roxmltree::Document::parse(&rss).expect("RSS is well-formed XML");
     let root = doc.root_element();
     assert_eq!(
@@ -496,7 +483,7 @@ async fn feeds_parse_as_json_feed_rss_and_atom_and_escape_everything() {
         assert!(!text("title").contains('<'), "{}", text("title"));
     }
 
-    let atom = get_text(&format!("{}/feed.atom", svc.url)).await;
+    let atom = get_text(&format!("{}/feed.atom", svc.url())).await;
     let doc = roxmltree::Document::parse(&atom).expect("Atom is well-formed XML");
     let feed = doc.root_element();
     assert_eq!(
@@ -535,13 +522,13 @@ async fn feeds_parse_as_json_feed_rss_and_atom_and_escape_everything() {
         "/api/announcements/2",
         "/api/announcements?state=all",
     ] {
-        let raw = get_text(&format!("{}{path}", svc.url)).await;
+        let raw = get_text(&format!("{}{path}", svc.url())).await;
         assert!(
             !raw.contains("<script") && !raw.contains("<img"),
             "{path}: {raw}"
         );
     }
-    let metrics = get_text(&format!("{}/metrics", svc.url)).await;
+    let metrics = get_text(&format!("{}/metrics", svc.url())).await;
     assert!(!metrics.contains('<'), "{metrics}");
     assert!(metrics.contains("title=\"Hi alert('x')\""), "{metrics}");
 }
@@ -562,24 +549,24 @@ async fn publishing_reaches_webhooks_and_grafana_and_nothing_else_does() {
     ))
     .await;
     let (s, sub) = post_json(
-        &format!("{}/api/subscriptions", svc.url),
+        &format!("{}/api/subscriptions", svc.url()),
         Some(TOKEN),
         &json!({"url": format!("{hooks}/subscribed")}),
     )
     .await;
     assert_eq!((s, sub["id"].as_u64()), (201, Some(1)));
     let (s, bad) = post_json(
-        &format!("{}/api/subscriptions", svc.url),
+        &format!("{}/api/subscriptions", svc.url()),
         Some(TOKEN),
         &json!({"url": "file:///etc/passwd"}),
     )
     .await;
     assert_eq!(s, 422, "{bad}");
-    let (s, _) = get_json(&format!("{}/api/subscriptions", svc.url)).await;
+    let (s, _) = get_json(&format!("{}/api/subscriptions", svc.url())).await;
     assert_eq!(s, 401, "subscriber URLs are not public");
 
     let (s, _) = post_json(
-        &format!("{}/api/announcements", svc.url),
+        &format!("{}/api/announcements", svc.url()),
         Some(TOKEN),
         &maintenance(),
     )
@@ -614,7 +601,7 @@ async fn publishing_reaches_webhooks_and_grafana_and_nothing_else_does() {
         .contains(&json!("maintenance")));
     // An update is not a publication.
     let r = client()
-        .patch(format!("{}/api/announcements/1", svc.url))
+        .patch(format!("{}/api/announcements/1", svc.url()))
         .bearer_auth(TOKEN)
         .json(&json!({"body": "later"}))
         .send()
@@ -658,7 +645,7 @@ async fn status_is_derived_from_prometheus_unless_set_by_hand() {
     .await;
     let mut services = Value::Null;
     for _ in 0..50 {
-        services = get_json(&format!("{}/api/status", svc.url)).await.1["services"].clone();
+        services = get_json(&format!("{}/api/status", svc.url())).await.1["services"].clone();
         if services.as_array().is_some_and(|s| s.len() == 3) {
             break;
         }
@@ -687,16 +674,16 @@ async fn status_is_derived_from_prometheus_unless_set_by_hand() {
         ]
     );
     let r = client()
-        .put(format!("{}/api/status/llama", svc.url))
+        .put(format!("{}/api/status/llama", svc.url()))
         .bearer_auth(TOKEN)
         .json(&json!({"status": "down", "note": "pulled for a security fix"}))
         .send()
         .await
         .expect("put");
     assert_eq!(r.status(), 200);
-    let (_, st) = get_json(&format!("{}/api/status", svc.url)).await;
+    let (_, st) = get_json(&format!("{}/api/status", svc.url())).await;
     assert!(by(&st["services"]).contains(&own("llama", "down", "manual")));
-    let metrics = get_text(&format!("{}/metrics", svc.url)).await;
+    let metrics = get_text(&format!("{}/metrics", svc.url())).await;
     assert!(
         metrics.contains(
             "llm_monitor_service_status{service=\"llama\",status=\"down\",source=\"manual\"} 1"
@@ -708,12 +695,12 @@ async fn status_is_derived_from_prometheus_unless_set_by_hand() {
         "{metrics}"
     );
     let r = client()
-        .delete(format!("{}/api/status/llama", svc.url))
+        .delete(format!("{}/api/status/llama", svc.url()))
         .bearer_auth(TOKEN)
         .send()
         .await
         .expect("delete");
     assert_eq!(r.status(), 204);
-    let (_, st) = get_json(&format!("{}/api/status", svc.url)).await;
+    let (_, st) = get_json(&format!("{}/api/status", svc.url())).await;
     assert!(by(&st["services"]).contains(&own("llama", "operational", "derived")));
 }

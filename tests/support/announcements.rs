@@ -4,26 +4,20 @@
 
 #![allow(dead_code, reason = "used by some test crates only")]
 
-use llmmon_exporter::announcements::{self, App, Config};
+use llmmon_exporter::announcements::{Config, Local};
 use serde_json::json;
 
 pub const TOKEN: &str = "seeded-test-token-0123456789";
 
+/// The service and its store, both gone when dropped.
 pub struct Announcements {
-    pub addr: std::net::SocketAddr,
-    stop: tokio_util::sync::CancellationToken,
+    pub service: Local,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Announcements {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
 }
 
 impl Announcements {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.service.url()
     }
 
     /// A service with an empty store; writes need [`TOKEN`].
@@ -36,21 +30,8 @@ impl Announcements {
             _ => None,
         })
         .expect("config");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let stop = tokio_util::sync::CancellationToken::new();
-        tokio::spawn(announcements::serve(
-            App::open(cfg).expect("store"),
-            listener,
-            stop.clone(),
-        ));
-        Self {
-            addr,
-            stop,
-            _dir: dir,
-        }
+        let service = Local::start(cfg).await.expect("announcements service");
+        Self { service, _dir: dir }
     }
 
     /// A service holding what a running deployment would (see the module doc).

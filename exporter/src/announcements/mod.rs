@@ -203,6 +203,37 @@ impl App {
     }
 }
 
+/// The service on a free loopback port, serving until dropped (the demo, tests).
+pub struct Local {
+    pub addr: std::net::SocketAddr,
+    pub app: Arc<App>,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl Local {
+    /// Opens the store `cfg` names and serves it on 127.0.0.1.
+    pub async fn start(cfg: Config) -> Result<Self, String> {
+        let app = App::open(cfg).map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("announcements: cannot listen on loopback: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(serve(app.clone(), listener, stop.clone()));
+        Ok(Self { addr, app, stop })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
 /// Serves the API on `listener` until `stop`.
 pub async fn serve(
     app: Arc<App>,
