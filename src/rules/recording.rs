@@ -269,6 +269,19 @@ fn latency_rules(families: &[Latency]) -> Vec<Recording> {
     families.iter().flat_map(Latency::rules).collect()
 }
 
+/// CPU busy share summed `without (...)` those labels: a ratio of two rates over the same
+/// window, right even while the window is only partly filled (Prometheus divides a rate by
+/// the whole window, so `1 - rate(idle)` would read a CPU that has just started being
+/// scraped as fully busy).
+fn cpu_busy_share(cfg: &Config, without: &str) -> String {
+    format!(
+        "1 - (\n  sum without ({without}) (rate({cpu}{{mode=~\"{idle}\"}}[{w}]))\n/\n  sum without ({without}) (rate({cpu}[{w}]))\n)",
+        cpu = s::NODE_CPU_SECONDS.name,
+        idle = cfg.cpu_idle_modes,
+        w = cfg.rate_window,
+    )
+}
+
 /// Every recording rule, grouped by what it is about.
 pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
     let w = cfg.rate_window;
@@ -277,26 +290,8 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
         Group {
             name: "llmmon-host.rules",
             rules: vec![
-                // Busy share as a ratio of two rates over the same window: right even
-                // while the window is only partly filled (Prometheus divides a rate by
-                // the whole window, so `1 - rate(idle)` would read a CPU that has just
-                // started being scraped as fully busy).
-                rule(
-                    host_cpu_utilisation(cfg),
-                    format!(
-                        "1 - (\n  sum without (cpu, mode) (rate({cpu}{{mode=~\"{idle}\"}}[{w}]))\n/\n  sum without (cpu, mode) (rate({cpu}[{w}]))\n)",
-                        cpu = s::NODE_CPU_SECONDS.name,
-                        idle = cfg.cpu_idle_modes
-                    ),
-                ),
-                rule(
-                    host_cpu_core_utilisation(cfg),
-                    format!(
-                        "1 - (\n  sum without (mode) (rate({cpu}{{mode=~\"{idle}\"}}[{w}]))\n/\n  sum without (mode) (rate({cpu}[{w}]))\n)",
-                        cpu = s::NODE_CPU_SECONDS.name,
-                        idle = cfg.cpu_idle_modes
-                    ),
-                ),
+                rule(host_cpu_utilisation(cfg), cpu_busy_share(cfg, "cpu, mode")),
+                rule(host_cpu_core_utilisation(cfg), cpu_busy_share(cfg, "mode")),
                 rule(
                     host_cpu_mode_ratio(cfg),
                     format!(
