@@ -28,7 +28,15 @@ use super::{feeds, metrics, notify, App};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn router(app: Arc<App>) -> Router {
+    let mut feeds_routes = Router::new();
+    for (path, format) in feeds::Format::PATHS {
+        feeds_routes = feeds_routes.route(
+            path,
+            get(move |State(app): State<Arc<App>>| async move { feed(&app, format).await }),
+        );
+    }
     Router::new()
+        .merge(feeds_routes)
         .route("/api/announcements", get(list).post(create))
         .route(
             "/api/announcements/{id}",
@@ -45,9 +53,6 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/subscriptions/{id}",
             axum::routing::delete(unsubscribe),
         )
-        .route("/feed.json", get(feed_json))
-        .route("/feed.rss", get(feed_rss))
-        .route("/feed.atom", get(feed_atom))
         .route("/metrics", get(metrics_page))
         .route("/health", get(|| async { "ok\n" }))
         .route("/ready", get(ready))
@@ -507,41 +512,13 @@ async fn unsubscribe(State(app): State<Arc<App>>, Path(id): Path<u64>, _: Writer
 
 // ------------------------------------------------------------------------ feeds, metrics
 
-async fn feed_json(State(app): State<Arc<App>>) -> Response {
+async fn feed(app: &App, format: feeds::Format) -> Response {
     match app.state().await {
-        Ok(s) => {
-            let v = feeds::json_feed(&s, &app.cfg.public_url);
-            let mut r = json_answer(StatusCode::OK, &v);
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                header::HeaderValue::from_static("application/feed+json"),
-            );
-            r
-        }
-        Err(e) => store_failed(e),
-    }
-}
-
-fn xml(content_type: &'static str, body: String) -> Response {
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
-}
-
-async fn feed_rss(State(app): State<Arc<App>>) -> Response {
-    match app.state().await {
-        Ok(s) => xml(
-            "application/rss+xml; charset=utf-8",
-            feeds::rss(&s, &app.cfg.public_url, Utc::now()),
-        ),
-        Err(e) => store_failed(e),
-    }
-}
-
-async fn feed_atom(State(app): State<Arc<App>>) -> Response {
-    match app.state().await {
-        Ok(s) => xml(
-            "application/atom+xml; charset=utf-8",
-            feeds::atom(&s, &app.cfg.public_url, Utc::now()),
-        ),
+        Ok(s) => (
+            [(header::CONTENT_TYPE, format.content_type())],
+            format.render(&s, &app.cfg.public_url, Utc::now()),
+        )
+            .into_response(),
         Err(e) => store_failed(e),
     }
 }

@@ -71,6 +71,40 @@ fn updated(state: &State, now: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
+/// The three feed formats served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Rss,
+    Atom,
+}
+
+impl Format {
+    /// Where each is served.
+    pub const PATHS: [(&'static str, Format); 3] = [
+        ("/feed.json", Format::Json),
+        ("/feed.rss", Format::Rss),
+        ("/feed.atom", Format::Atom),
+    ];
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/feed+json",
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Atom => "application/atom+xml; charset=utf-8",
+        }
+    }
+
+    /// The feed of `state` in this format (JSON with `<`, `>`, `&` escaped).
+    pub fn render(self, state: &State, base: &str, now: DateTime<Utc>) -> String {
+        match self {
+            Format::Json => super::text::json_safe(json_feed(state, base).to_string()),
+            Format::Rss => rss(state, base, now),
+            Format::Atom => atom(state, base, now),
+        }
+    }
+}
+
 /// JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>).
 pub fn json_feed(state: &State, base: &str) -> serde_json::Value {
     let items: Vec<serde_json::Value> = items(state)
