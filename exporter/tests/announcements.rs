@@ -3,6 +3,8 @@
 //! real binary, feeds that parse as what they claim, webhook and Grafana delivery, status
 //! set by hand or derived from a Prometheus, and no HTML or script coming back unescaped.
 
+mod support;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -59,13 +61,7 @@ async fn receiver() -> (String, Arc<Mutex<Vec<(String, String, Value)>>>) {
             }
         },
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = support::serve(app).await;
     (url, seen)
 }
 
@@ -349,10 +345,7 @@ async fn wait_up(url: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn announcements_survive_a_restart_of_the_service() {
     let dir = tempfile::tempdir().expect("tmp");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    let port = support::closed_port();
     let url = format!("http://127.0.0.1:{port}");
     let mut child = spawn_binary(dir.path(), port);
     wait_up(&url).await;
@@ -630,13 +623,7 @@ async fn status_is_derived_from_prometheus_unless_set_by_hand() {
             axum::Json(json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let prom_url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, prom).await;
-    });
+    let prom_url = support::serve(prom).await;
     let dir = tempfile::tempdir().expect("tmp");
     let svc = start(config(
         dir.path(),

@@ -4,6 +4,8 @@
 //! /api/public/v2/metrics), and a v2 server (only the legacy /api/public/metrics/daily).
 //! The normalised output is compared exactly with golden files; faults are checked too.
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
@@ -113,13 +115,7 @@ async fn start(server: Server) -> (Fake, String) {
         forced: Arc::new(AtomicU16::new(0)),
     };
     let app = Router::new().fallback(handle).with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let base = support::serve(app).await;
     (fake, base)
 }
 
@@ -245,11 +241,7 @@ async fn garbage_and_server_errors_are_reported_and_refused_connections_too() {
     );
     fake.forced.store(0, Ordering::SeqCst);
     assert!(src.read().await.is_ok(), "recovers");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = support::closed_port();
     let gone = source(&format!("http://127.0.0.1:{port}"), "pk-lf-t");
     assert!(matches!(
         gone.read().await,

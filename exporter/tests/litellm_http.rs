@@ -4,6 +4,8 @@
 //! output exactly, that plain `/health` (which calls every model) is never requested, and
 //! the faults.
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -95,13 +97,7 @@ async fn start(version: &'static str) -> (Fake, String) {
         plain_health_calls: Arc::new(AtomicUsize::new(0)),
     };
     let app = Router::new().fallback(handle).with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let base = support::serve(app).await;
     (fake, base)
 }
 
@@ -208,11 +204,7 @@ async fn server_errors_garbage_and_refusals_are_reported_and_it_recovers() {
     );
     fake.forced.store(0, Ordering::SeqCst);
     assert!(src.read().await.is_ok());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = support::closed_port();
     assert!(matches!(
         source(&format!("http://127.0.0.1:{port}"), MASTER_KEY)
             .read()

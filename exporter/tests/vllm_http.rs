@@ -4,6 +4,8 @@
 //! answer 500, garbage, a truncated or huge exposition, bad JSON. The role must stay up, mark
 //! that one target down, and recover.
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -115,13 +117,7 @@ async fn fake_fleet() -> (Fake, String) {
     let app = Router::new()
         .route("/{name}/{*rest}", get(serve))
         .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let base = support::serve(app).await;
     (fake, base)
 }
 
@@ -244,11 +240,7 @@ async fn a_wrong_api_key_is_reported_as_unauthorized_without_the_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_refused_is_a_down_target_and_the_role_keeps_serving() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = support::closed_port();
     let collector = VllmCollector {
         source: Arc::new(source(
             vec![format!("http://127.0.0.1:{port}")],
