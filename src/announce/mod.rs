@@ -2,8 +2,8 @@
 //! the announcements service's API (`announcements` in the config, port 23004). Writes use
 //! the bearer token from `LLMMON_ANNOUNCEMENTS_TOKEN`.
 
-mod client;
-mod render;
+pub(crate) mod client;
+pub(crate) mod render;
 mod when;
 
 use clap::{Args, Subcommand};

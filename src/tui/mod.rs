@@ -52,14 +52,12 @@ pub enum Update {
 /// Reads the critical announcements in force now and then (as often as Prometheus).
 fn spawn_announcements(url: String, tx: mpsc::Sender<Update>) {
     tokio::spawn(async move {
-        let client = reqwest::Client::new();
+        let client = crate::announce::client::Client::new(&url);
         let mut tick = tokio::time::interval(PROMETHEUS_EVERY);
         loop {
             tick.tick().await;
             // Unreachable or not deployed: nothing to show, which is not an error here.
-            let titles = critical_announcements(&client, &url)
-                .await
-                .unwrap_or_default();
+            let titles = critical_announcements(&client).await.unwrap_or_default();
             if tx.send(Update::Announcements(titles)).await.is_err() {
                 break;
             }
@@ -67,23 +65,17 @@ fn spawn_announcements(url: String, tx: mpsc::Sender<Update>) {
     });
 }
 
-async fn critical_announcements(client: &reqwest::Client, url: &str) -> Option<Vec<String>> {
-    let v: serde_json::Value = client
-        .get(format!("{url}/api/announcements"))
-        .query(&[("state", "active"), ("priority", "critical")])
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .ok()?
-        .json()
-        .await
-        .ok()?;
+async fn critical_announcements(client: &crate::announce::client::Client) -> Option<Vec<String>> {
+    let query = [
+        ("state", "active".to_owned()),
+        ("priority", "critical".to_owned()),
+    ];
+    let v = client.get("/api/announcements", &query).await.ok()?;
     Some(
         v["announcements"]
             .as_array()?
             .iter()
-            .filter_map(|a| a["title"].as_str())
-            .map(llmmon_exporter::announcements::text::plain)
+            .map(crate::announce::render::title)
             .collect(),
     )
 }
