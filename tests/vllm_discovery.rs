@@ -31,9 +31,7 @@ fn vllm_files(dir: &std::path::Path) -> String {
         .expect("a 0.8.5 instance in the fleet");
     let spec = sim
         .fleet()
-        .vllm
-        .iter()
-        .find(|v| v.container == inst.container)
+        .vllm_spec(&inst.container)
         .expect("spec")
         .clone();
     let stats = inst.stats.clone().expect("stats");

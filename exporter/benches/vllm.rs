@@ -50,12 +50,7 @@ async fn main() {
         .vllm_instances(T)
         .into_iter()
         .filter_map(|i| {
-            let spec = sim
-                .fleet()
-                .vllm
-                .iter()
-                .find(|v| v.container == i.container)?
-                .clone();
+            let spec = sim.fleet().vllm_spec(&i.container)?.clone();
             let stats = i.stats.clone()?;
             Some((
                 i.container.clone(),

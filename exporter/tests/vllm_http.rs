@@ -101,9 +101,7 @@ async fn fake_fleet() -> (Fake, String) {
     for inst in sim.vllm_instances(T) {
         let spec = sim
             .fleet()
-            .vllm
-            .iter()
-            .find(|v| v.container == inst.container)
+            .vllm_spec(&inst.container)
             .expect("spec")
             .clone();
         let stats = inst.stats.clone().expect("normal scenario: all serve");

@@ -89,7 +89,7 @@ impl Simulator {
         }
         // vLLM containers: the API server and scheduler on the host (busier with more
         // traffic), one worker process per GPU of the tensor-parallel group.
-        let spec = self.fleet.vllm.iter().find(|v| v.container == name);
+        let spec = self.fleet.vllm_spec(name);
         let (share, gpus) = spec.map_or((0.1, 1.0), |v| (v.traffic_share, v.gpus.len() as f64));
         Profile {
             cpu_cores: 0.4 + 8.0 * share + 0.3 * gpus,

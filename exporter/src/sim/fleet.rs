@@ -292,6 +292,11 @@ const KEYS: &[KeyRow] = &[
 ];
 
 impl Fleet {
+    /// The vLLM instance running in `container`.
+    pub fn vllm_spec(&self, container: &str) -> Option<&VllmSpec> {
+        self.vllm.iter().find(|v| v.container == container)
+    }
+
     /// The reference fleet (scale 1) or `scale` copies of it on one host.
     pub fn build(seed: u64, scale: u32) -> Self {
         let scale = scale.max(1);

@@ -46,7 +46,7 @@ impl Simulator {
 
     /// The last `limit` lines a container printed in (from, to]; None for an unknown name.
     pub fn logs(&self, container: &str, from: f64, to: f64, limit: usize) -> Option<Vec<LogLine>> {
-        let vllm = self.fleet.vllm.iter().find(|v| v.container == container);
+        let vllm = self.fleet.vllm_spec(container);
         let service = self
             .fleet
             .services

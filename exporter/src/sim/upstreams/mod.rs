@@ -150,12 +150,7 @@ fn listening(
     container: &str,
 ) -> Option<(crate::sim::fleet::VllmSpec, crate::vllm::VllmInstance)> {
     let (sim, t) = (&up.sim, (up.clock)());
-    let spec = sim
-        .fleet()
-        .vllm
-        .iter()
-        .find(|v| v.container == container)?
-        .clone();
+    let spec = sim.fleet().vllm_spec(container)?.clone();
     let inst = sim
         .vllm_instances(t)
         .into_iter()
