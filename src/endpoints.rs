@@ -76,8 +76,6 @@ impl Endpoints {
 pub struct Demo {
     pub running: Running,
     pub endpoints: Endpoints,
-    /// An announcements service on a loopback port (store in a temporary directory).
-    pub announcements: DemoAnnouncements,
 }
 
 /// The demo's announcements service; stops and deletes its store when dropped.
@@ -86,9 +84,15 @@ pub struct DemoAnnouncements {
     _dir: tempfile::TempDir,
 }
 
-/// Starts the announcements service for the demo. In the maintenance scenario it holds the
-/// critical maintenance announcement such a night would have.
-async fn demo_announcements(maintenance: bool) -> Result<DemoAnnouncements, String> {
+/// Starts the announcements service for `top --demo`. In the maintenance scenario it holds
+/// the critical maintenance announcement such a night would have.
+pub async fn start_demo_announcements(args: &DemoArgs) -> Result<DemoAnnouncements, String> {
+    let maintenance = args
+        .scenario
+        .as_deref()
+        .map(str::parse::<llmmon_exporter::sim::Scenario>)
+        .transpose()?
+        == Some(llmmon_exporter::sim::Scenario::Maintenance);
     use llmmon_exporter::announcements::model::{Draft, Kind, Priority};
     use llmmon_exporter::announcements::store::Event;
     use llmmon_exporter::announcements::{Config, Local};
@@ -143,11 +147,9 @@ pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, Str
         .filter(|b| READ_ROLES.contains(&b.role))
         .map(|b| (b.role, format!("http://{}", b.addr)))
         .collect();
-    let maintenance = settings.conditions.scenario == llmmon_exporter::sim::Scenario::Maintenance;
     Ok(Demo {
         running,
         endpoints: Endpoints { roles },
-        announcements: demo_announcements(maintenance).await?,
     })
 }
 

@@ -144,6 +144,9 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         let demo = endpoints::start_demo(&args.demo, interval)
             .await
             .map_err(|e| (Exit::Usage, e))?;
+        let announcements = endpoints::start_demo_announcements(&args.demo)
+            .await
+            .map_err(|e| (Exit::Failure, e))?;
         let containers = demo
             .endpoints
             .url(llmmon_exporter::Role::Containers)
@@ -153,7 +156,12 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
             base_url: containers,
             client: reqwest::Client::new(),
         });
-        (demo.endpoints.clone(), Some(demo), logs, "demo")
+        (
+            demo.endpoints.clone(),
+            Some((demo, announcements)),
+            logs,
+            "demo",
+        )
     } else {
         let e = Endpoints::from_args(&args.endpoints, &ctx.config.host)
             .map_err(|e| (Exit::Usage, e))?;
@@ -168,7 +176,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         (None, true) => None,
     };
     let announcements = match &demo {
-        Some(d) => Some(d.announcements.service.url()),
+        Some((_, a)) => Some(a.service.url()),
         None => Some(config.announcements_url()),
     };
     llmmon::tui::run(endpoints, logs, prometheus, announcements, mode, interval)
