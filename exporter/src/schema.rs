@@ -72,6 +72,10 @@ families! {
         "Unix time of the last successful collection from this source";
     COLLECT_FAILURES = Counter "llm_monitor_exporter_collect_failures_total" ["source"]
         "Collections from this source that failed or timed out";
+    ENDPOINT_UP = Gauge "llm_monitor_exporter_endpoint_up" ["source", "endpoint"]
+        "1 when this upstream endpoint answered at the last collection, 0 when it failed or the upstream does not offer it (the kind is in llm_monitor_exporter_endpoint_error)";
+    ENDPOINT_ERROR = Gauge "llm_monitor_exporter_endpoint_error" ["source", "endpoint", "kind"]
+        "1 for the kind of the last failure of an upstream endpoint (unavailable, malformed, unauthorized, timeout, unsupported); absent while it answers";
     BUILD_INFO = Gauge "llm_monitor_exporter_build_info" ["version", "role", "mode"]
         "Exporter build and mode (real or sim); always 1";
     SIM_SCENARIO = Gauge "llm_monitor_sim_scenario_info" ["scenario"]
@@ -421,6 +425,8 @@ pub const EXPORTER_FAMILIES: &[&MetricDef] = &[
     &COLLECT_DURATION,
     &LAST_SUCCESS,
     &COLLECT_FAILURES,
+    &ENDPOINT_UP,
+    &ENDPOINT_ERROR,
     &BUILD_INFO,
 ];
 

@@ -7,7 +7,7 @@
 mod support;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use llmmon_exporter::exposition::render;
 use llmmon_exporter::langfuse::http_source::LangfuseHttpSource;
-use llmmon_exporter::langfuse::{render as render_langfuse, LangfuseSource};
+use llmmon_exporter::langfuse::{render as render_langfuse, LangfuseReading, LangfuseSource};
 use llmmon_exporter::sim::fixed_clock;
 use llmmon_exporter::source::SourceError;
 use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
@@ -39,6 +39,10 @@ struct Fake {
     server: Server,
     /// When not 0, every authenticated route answers this status.
     forced: Arc<AtomicU16>,
+    /// When not 0, the scores API answers this status.
+    scores_status: Arc<AtomicU16>,
+    /// When set, latency percentiles come back null.
+    null_latency: Arc<AtomicBool>,
 }
 
 fn fixture(name: &str) -> String {
@@ -90,6 +94,18 @@ async fn handle(State(f): State<Fake>, uri: Uri, headers: HeaderMap) -> Response
         }
     }
     let query = uri.query().unwrap_or_default();
+    let scores = f.scores_status.load(Ordering::SeqCst);
+    if path == "/api/public/v2/scores" && scores != 0 {
+        return (
+            StatusCode::from_u16(scores).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            json(r#"{"message":"Internal Server Error"}"#.to_owned()),
+        )
+            .into_response();
+    }
+    if f.null_latency.load(Ordering::SeqCst) && query.contains("timeToFirstToken") {
+        // A percentile row whose values ClickHouse could not compute.
+        return json(r#"{"data":[{"providedModelName":"qwen3-32b","p50_latency":null,"p95_latency":null,"p99_latency":null}]}"#.to_owned());
+    }
     match (f.server, path) {
         (Server::V3, "/api/public/metrics") if query.contains("userId") => {
             json(r#"{"data":[]}"#.to_owned())
@@ -113,6 +129,8 @@ async fn start(server: Server) -> (Fake, String) {
     let fake = Fake {
         server,
         forced: Arc::new(AtomicU16::new(0)),
+        scores_status: Arc::new(AtomicU16::new(0)),
+        null_latency: Arc::new(AtomicBool::new(false)),
     };
     let app = Router::new().fallback(handle).with_state(fake.clone());
     let base = support::serve(app).await;
@@ -197,12 +215,30 @@ async fn v3_rows_give_percentiles_in_seconds_and_v4_gives_users() {
     assert!(r.scores.iter().any(|s| s.name == "helpfulness"));
 }
 
+/// The error `endpoint` reported, if it failed.
+fn failure<'a>(r: &'a LangfuseReading, endpoint: &str) -> Option<&'a SourceError> {
+    r.endpoints
+        .0
+        .iter()
+        .find(|e| e.endpoint == endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} not reported: {:?}", r.endpoints))
+        .result
+        .as_ref()
+        .err()
+}
+
 #[tokio::test]
-async fn bad_credentials_are_unauthorized_and_never_echoed() {
+async fn bad_credentials_are_unauthorized_on_every_api_and_never_echoed() {
     let (_, base) = start(Server::V3).await;
-    let err = source(&base, "pk-lf-wrong").read().await.expect_err("401");
-    assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
-    assert!(!err.to_string().contains("sk-lf-t"));
+    let r = source(&base, "pk-lf-wrong")
+        .read()
+        .await
+        .expect("health answers without credentials: Langfuse is up");
+    for endpoint in ["metrics", "scores"] {
+        let err = failure(&r, endpoint).expect("401");
+        assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
+        assert!(!err.to_string().contains("sk-lf-t"));
+    }
 }
 
 #[tokio::test]
@@ -210,41 +246,71 @@ async fn a_429_is_honoured_until_retry_after_passes() {
     let (fake, base) = start(Server::V3).await;
     let src = source(&base, "pk-lf-t");
     fake.forced.store(429, Ordering::SeqCst);
-    let err = src.read().await.expect_err("rate limited");
+    let r = src.read().await.expect("health answers");
+    let err = failure(&r, "metrics").expect("rate limited");
     assert!(err.to_string().contains("120"), "{err}");
     fake.forced.store(0, Ordering::SeqCst);
-    let err = src
-        .read()
-        .await
-        .expect_err("still quiet: no request before Retry-After");
-    assert!(err.to_string().contains("rate limited"), "{err}");
+    let r = src.read().await.expect("health answers");
+    for endpoint in ["metrics", "scores"] {
+        let err = failure(&r, endpoint).expect("still quiet: no request before Retry-After");
+        assert!(err.to_string().contains("rate limited"), "{err}");
+    }
 }
 
 #[tokio::test]
-async fn garbage_and_server_errors_are_reported_and_refused_connections_too() {
+async fn garbage_and_server_errors_are_reported_per_api_and_refused_connections_fail_the_source() {
     let (fake, base) = start(Server::V3).await;
     let src = source(&base, "pk-lf-t");
-    fake.forced.store(500, Ordering::SeqCst);
-    assert!(matches!(src.read().await, Err(SourceError::Unavailable(_))));
-    fake.forced.store(200, Ordering::SeqCst);
-    assert!(matches!(src.read().await, Err(SourceError::Malformed(_))));
-    fake.forced.store(598, Ordering::SeqCst);
-    let slow = src.read().await;
-    assert!(
-        matches!(slow, Err(SourceError::Timeout(_))),
-        "slower than the timeout: {slow:?}"
-    );
-    fake.forced.store(597, Ordering::SeqCst);
-    assert!(
-        matches!(src.read().await, Err(SourceError::Malformed(_))),
-        "a huge body is refused"
-    );
+    let cases: [(u16, fn(&SourceError) -> bool, &str); 4] = [
+        (500, |e| matches!(e, SourceError::Unavailable(_)), "a 500"),
+        (200, |e| matches!(e, SourceError::Malformed(_)), "garbage"),
+        (598, |e| matches!(e, SourceError::Timeout(_)), "slower than the timeout"),
+        (597, |e| matches!(e, SourceError::Malformed(_)), "a huge body is refused"),
+    ];
+    for (status, expected, what) in cases {
+        fake.forced.store(status, Ordering::SeqCst);
+        let r = src.read().await.expect("health answers");
+        let err = failure(&r, "metrics").expect(what);
+        assert!(expected(err), "{what}: {err:?}");
+        assert!(r.daily_traces.is_none(), "{what}: no traces, not 0 traces");
+    }
     fake.forced.store(0, Ordering::SeqCst);
-    assert!(src.read().await.is_ok(), "recovers");
+    let r = src.read().await.expect("recovers");
+    assert!(r.endpoints.0.iter().all(|e| e.result.is_ok()), "{:?}", r.endpoints);
     let port = support::closed_port();
     let gone = source(&format!("http://127.0.0.1:{port}"), "pk-lf-t");
     assert!(matches!(
         gone.read().await,
         Err(SourceError::Unavailable(_))
     ));
+}
+
+#[tokio::test]
+async fn scores_failing_leave_the_traces_and_latency_exported() {
+    let (fake, base) = start(Server::V3).await;
+    fake.scores_status.store(500, Ordering::SeqCst);
+    let r = source(&base, "pk-lf-t").read().await.expect("reads");
+    assert!(matches!(failure(&r, "scores"), Some(SourceError::Unavailable(_))));
+    assert_eq!(failure(&r, "metrics"), None);
+    assert!(r.daily_traces.is_some_and(|t| t > 0.0));
+    assert!(r.models.iter().any(|m| m.latency_s[1].is_some()));
+    assert!(r.scores.is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_latency_quantile_is_absent_not_zero() {
+    let (fake, base) = start(Server::V3).await;
+    fake.null_latency.store(true, Ordering::SeqCst);
+    let r = source(&base, "pk-lf-t").read().await.expect("reads");
+    let q = r
+        .models
+        .iter()
+        .find(|m| m.model == "qwen3-32b")
+        .expect("model");
+    assert_eq!(q.latency_s, [None; 3], "null percentiles are no reading");
+    let text = render(&render_langfuse(&r));
+    assert!(
+        !text.contains("llm_monitor_langfuse_latency_seconds{model=\"qwen3-32b\""),
+        "{text}"
+    );
 }

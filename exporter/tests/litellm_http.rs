@@ -8,7 +8,7 @@ mod support;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use llmmon_exporter::exposition::render;
 use llmmon_exporter::litellm::http_source::LitellmHttpSource;
-use llmmon_exporter::litellm::{render as render_litellm, LitellmSource};
+use llmmon_exporter::litellm::{render as render_litellm, LitellmReading, LitellmSource};
 use llmmon_exporter::sim::fixed_clock;
 use llmmon_exporter::source::SourceError;
 use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
@@ -29,8 +29,33 @@ const MASTER_KEY: &str = "sk-master-test-7f3a";
 #[derive(Clone)]
 struct Fake {
     version: &'static str,
+    /// When not 0, every authenticated route answers this (see [`forced_answer`]).
     forced: Arc<AtomicU16>,
+    /// One path that answers a forced status while the others answer normally.
+    failing: Arc<Mutex<Option<(&'static str, u16)>>>,
     plain_health_calls: Arc<AtomicUsize>,
+}
+
+/// A forced answer: 200 garbage, 598 slower than the source's timeout, 597 larger than the
+/// transport reads, 400 LiteLLM's bad-request shape, anything else a bare status.
+async fn forced_answer(status: u16, f: &Fake) -> Response {
+    let json = |body: String| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    match status {
+        200 => "<!doctype html>".into_response(),
+        598 => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            json(fixture(f.version, "model_info.json"))
+        }
+        597 => json(format!("{{\"data\": [{}]}}", "{},".repeat(5_000_000))),
+        400 => (
+            StatusCode::BAD_REQUEST,
+            json(r#"{"error":{"message":"bad request","type":"bad_request_error","param":"None","code":"400"}}"#.into()),
+        )
+            .into_response(),
+        s => StatusCode::from_u16(s)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response(),
+    }
 }
 
 fn fixture(version: &str, name: &str) -> String {
@@ -56,21 +81,11 @@ async fn handle(State(f): State<Fake>, uri: Uri, headers: HeaderMap) -> Response
     {
         return (StatusCode::UNAUTHORIZED, json(r#"{"error":{"message":"Authentication Error, Invalid proxy server token passed.","type":"auth_error","param":"None","code":"401"}}"#.into())).into_response();
     }
-    match f.forced.load(Ordering::SeqCst) {
-        0 => {}
-        200 => return "<!doctype html>".into_response(),
-        // Slower than the source's timeout.
-        598 => {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            return json(fixture(f.version, "model_info.json"));
-        }
-        // Larger than the transport reads.
-        597 => return json(format!("{{\"data\": [{}]}}", "{},".repeat(5_000_000))),
-        s => {
-            return StatusCode::from_u16(s)
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-                .into_response()
-        }
+    let failing = *f.failing.lock().expect("lock");
+    match (f.forced.load(Ordering::SeqCst), failing) {
+        (0, Some((p, status))) if p == path => return forced_answer(status, &f).await,
+        (0, _) => {}
+        (status, _) => return forced_answer(status, &f).await,
     }
     match (f.version, path) {
         ("latest", "/health/readiness/details") => {
@@ -94,6 +109,7 @@ async fn start(version: &'static str) -> (Fake, String) {
     let fake = Fake {
         version,
         forced: Arc::new(AtomicU16::new(0)),
+        failing: Arc::new(Mutex::new(None)),
         plain_health_calls: Arc::new(AtomicUsize::new(0)),
     };
     let app = Router::new().fallback(handle).with_state(fake.clone());
@@ -165,45 +181,68 @@ async fn litellm_1_110_gives_its_version_only_in_the_readiness_details() {
     assert!(!r.catalog.is_empty());
 }
 
+/// The error `endpoint` reported, if it failed.
+fn failure<'a>(r: &'a LitellmReading, endpoint: &str) -> Option<&'a SourceError> {
+    r.endpoints
+        .0
+        .iter()
+        .find(|e| e.endpoint == endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} not reported: {:?}", r.endpoints))
+        .result
+        .as_ref()
+        .err()
+}
+
 #[tokio::test]
 async fn litellm_1_79_without_the_admin_endpoints_still_reports_the_proxy() {
     let (_, base) = start("v1.79.3").await;
     let r = source(&base, MASTER_KEY).read().await.expect("reads");
     assert!(r.ready);
     assert!(r.catalog.is_empty() && r.daily.is_empty() && r.keys.is_empty());
+    for endpoint in ["model_info", "daily_activity", "key_list"] {
+        let err = failure(&r, endpoint).expect("absent in 1.79");
+        assert!(
+            matches!(err, SourceError::Unsupported(m) if m.contains("not in this LiteLLM version")),
+            "{endpoint}: {err:?}"
+        );
+    }
 }
 
 #[tokio::test]
-async fn a_wrong_master_key_is_unauthorized_and_never_echoed() {
+async fn a_wrong_master_key_is_unauthorized_on_every_admin_endpoint_and_never_echoed() {
     let (_, base) = start("v1.80.0").await;
-    let err = source(&base, "sk-wrong-9999")
+    let r = source(&base, "sk-wrong-9999")
         .read()
         .await
-        .expect_err("401");
-    assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
-    assert!(!err.to_string().contains("sk-wrong-9999"));
+        .expect("readiness is public: the proxy answers");
+    assert!(r.ready);
+    for endpoint in ["model_info", "health_latest", "daily_activity", "key_list"] {
+        let err = failure(&r, endpoint).expect("401");
+        assert!(matches!(err, SourceError::Unauthorized(_)), "{endpoint}: {err:?}");
+        assert!(!err.to_string().contains("sk-wrong-9999"));
+    }
 }
 
 #[tokio::test]
 async fn server_errors_garbage_and_refusals_are_reported_and_it_recovers() {
     let (fake, base) = start("v1.80.0").await;
     let src = source(&base, MASTER_KEY);
-    fake.forced.store(500, Ordering::SeqCst);
-    assert!(matches!(src.read().await, Err(SourceError::Unavailable(_))));
-    fake.forced.store(200, Ordering::SeqCst);
-    assert!(matches!(src.read().await, Err(SourceError::Malformed(_))));
-    fake.forced.store(598, Ordering::SeqCst);
-    assert!(
-        matches!(src.read().await, Err(SourceError::Timeout(_))),
-        "slower than the timeout"
-    );
-    fake.forced.store(597, Ordering::SeqCst);
-    assert!(
-        matches!(src.read().await, Err(SourceError::Malformed(_))),
-        "a huge body is refused, not buffered"
-    );
+    let cases: [(u16, fn(&SourceError) -> bool, &str); 5] = [
+        (500, |e| matches!(e, SourceError::Unavailable(_)), "a 500"),
+        (400, |e| matches!(e, SourceError::Unavailable(_)), "a 400"),
+        (200, |e| matches!(e, SourceError::Malformed(_)), "garbage"),
+        (598, |e| matches!(e, SourceError::Timeout(_)), "slower than the timeout"),
+        (597, |e| matches!(e, SourceError::Malformed(_)), "a huge body is refused, not buffered"),
+    ];
+    for (status, expected, what) in cases {
+        fake.forced.store(status, Ordering::SeqCst);
+        let r = src.read().await.expect("readiness answers");
+        let err = failure(&r, "model_info").expect(what);
+        assert!(expected(err), "{what}: {err:?}");
+    }
     fake.forced.store(0, Ordering::SeqCst);
-    assert!(src.read().await.is_ok());
+    let r = src.read().await.expect("recovers");
+    assert!(r.endpoints.0.iter().all(|e| e.result.is_ok()), "{:?}", r.endpoints);
     let port = support::closed_port();
     assert!(matches!(
         source(&format!("http://127.0.0.1:{port}"), MASTER_KEY)
@@ -211,4 +250,40 @@ async fn server_errors_garbage_and_refusals_are_reported_and_it_recovers() {
             .await,
         Err(SourceError::Unavailable(_))
     ));
+}
+
+#[tokio::test]
+async fn one_failing_endpoint_leaves_every_other_endpoints_families_exported() {
+    let (fake, base) = start("v1.80.0").await;
+    let src = source(&base, MASTER_KEY);
+    let whole = src.read().await.expect("reads");
+    assert!(!whole.catalog.is_empty() && !whole.daily.is_empty() && !whole.keys.is_empty());
+    let paths = [
+        ("/model/info", "model_info"),
+        ("/health/latest", "health_latest"),
+        ("/user/daily/activity", "daily_activity"),
+        ("/key/list", "key_list"),
+    ];
+    for (path, endpoint) in paths {
+        for status in [500, 400, 598, 200] {
+            *fake.failing.lock().expect("lock") = Some((path, status));
+            let r = src.read().await.expect("readiness answers");
+            assert!(failure(&r, endpoint).is_some(), "{path} {status}");
+            for (_, other) in paths.iter().filter(|(p, _)| *p != path) {
+                assert_eq!(failure(&r, other), None, "{other} while {path} answers {status}");
+            }
+            // What the other endpoints answered is all there.
+            if endpoint != "model_info" {
+                assert_eq!(r.catalog.len(), whole.catalog.len(), "{path} {status}");
+            }
+            if endpoint != "key_list" {
+                assert_eq!(r.keys, whole.keys, "{path} {status}");
+            }
+            if endpoint != "daily_activity" && endpoint != "model_info" {
+                assert_eq!(r.daily, whole.daily, "{path} {status}");
+            }
+            let text = render(&render_litellm(&r));
+            assert!(text.contains("llm_monitor_litellm_ready 1"), "{path} {status}");
+        }
+    }
 }

@@ -122,7 +122,7 @@ fn normalised_output_matches_golden_files() {
             engine: if v0 { "v0" } else { "v1" }.into(),
             state: "ready".into(),
             stats: Some(stats),
-            meta: None,
+            ..VllmInstance::default()
         };
         let text = render(&render_vllm(&[inst]));
         let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

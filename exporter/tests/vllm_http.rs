@@ -22,7 +22,7 @@ use llmmon_exporter::source::{Collector, SourceError};
 use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
 use llmmon_exporter::vllm::discovery::{Discovery, StaticTargets, Target};
 use llmmon_exporter::vllm::http_source::VllmHttpSource;
-use llmmon_exporter::vllm::{VllmCollector, VllmSource};
+use llmmon_exporter::vllm::{VllmCollector, VllmInstance, VllmSource};
 
 const T: f64 = 1_795_615_200.0;
 const KEY: &str = "token-abc123";
@@ -37,6 +37,12 @@ enum Fault {
     Huge,
     BadModelsJson,
     DeadEngine,
+    /// Only `/v1/models` answers 500.
+    Models500,
+    /// Only `/v1/models` is slower than the timeout.
+    ModelsSlow,
+    /// Only `/version` answers garbage.
+    VersionGarbage,
 }
 
 /// Per instance: (metrics body, /v1/models body, fault).
@@ -64,11 +70,14 @@ async fn serve(
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if fault == Fault::Slow {
+    if fault == Fault::Slow || (fault == Fault::ModelsSlow && rest == "v1/models") {
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
     match (rest.as_str(), fault) {
-        (_, Fault::Status500) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        (_, Fault::Status500) | ("v1/models", Fault::Models500) => {
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        ("version", Fault::VersionGarbage) => "<html>".into_response(),
         ("health", Fault::DeadEngine) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         ("health", _) => StatusCode::OK.into_response(),
         ("version", _) => axum::Json(serde_json::json!({"version": "0.10.1.1"})).into_response(),
@@ -209,19 +218,44 @@ async fn every_fault_marks_only_its_target_down_and_it_recovers() {
     }
 }
 
+/// The instance `name` as read, with its endpoints.
+async fn instance(src: &VllmHttpSource, name: &str) -> VllmInstance {
+    src.instances()
+        .await
+        .expect("the source answers")
+        .into_iter()
+        .find_map(|r| r.ok().filter(|i| i.container.ends_with(name)))
+        .expect("instance read")
+}
+
+/// The error `endpoint` of an instance reported, if it failed.
+fn failure<'a>(i: &'a VllmInstance, endpoint: &str) -> Option<&'a SourceError> {
+    i.endpoints
+        .0
+        .iter()
+        .find(|e| e.endpoint == endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} not reported: {:?}", i.endpoints))
+        .result
+        .as_ref()
+        .err()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_dead_engine_is_unhealthy_and_bad_model_json_is_loading() {
+async fn a_dead_engine_is_unhealthy_and_bad_model_json_only_fails_the_models_endpoint() {
     let (fake, base) = fake_fleet().await;
     let name = names(&fake)[1].clone();
     let src = source(vec![format!("{base}/{name}")], Duration::from_secs(2));
     fake.set(&name, Fault::DeadEngine);
     assert_eq!(outcome(&src, &name).await.expect("still read"), "unhealthy");
     fake.set(&name, Fault::BadModelsJson);
-    assert_eq!(outcome(&src, &name).await.expect("still read"), "loading");
+    let i = instance(&src, &name).await;
+    assert_eq!(i.state, "ready", "health and metrics answer");
+    assert!(i.stats.is_some());
+    assert!(matches!(failure(&i, "models"), Some(SourceError::Malformed(_))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_api_key_is_reported_as_unauthorized_without_the_key() {
+async fn a_wrong_api_key_fails_only_the_models_endpoint_and_never_shows_the_key() {
     let (fake, base) = fake_fleet().await;
     let name = names(&fake)[2].clone();
     let src = VllmHttpSource::new(
@@ -231,9 +265,52 @@ async fn a_wrong_api_key_is_reported_as_unauthorized_without_the_key() {
         None,
         Duration::from_secs(2),
     );
-    let err = outcome(&src, &name).await.expect_err("401");
+    let i = instance(&src, &name).await;
+    assert_eq!(i.state, "ready", "/v1/models behind --api-key does not hide /metrics");
+    assert!(i.stats.as_ref().is_some_and(|s| s.running.is_some()));
+    assert!(!i.model.is_empty(), "the model name comes from the metrics");
+    let err = failure(&i, "models").expect("401");
     assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
     assert!(!err.to_string().contains("wrong-key-xyz"));
+    assert_eq!(failure(&i, "version"), None);
+    let collected = VllmCollector {
+        source: Arc::new(src),
+    }
+    .collect()
+    .await
+    .expect("collects");
+    let models = collected
+        .endpoints
+        .iter()
+        .find(|e| e.endpoint == "models")
+        .expect("reported");
+    assert!(
+        models.target.as_deref().is_some_and(|t| t.ends_with(&name)),
+        "{models:?}: the endpoint belongs to its instance"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_or_version_failing_leave_the_engine_metrics_exported() {
+    let (fake, base) = fake_fleet().await;
+    let name = names(&fake)[4].clone();
+    let src = source(vec![format!("{base}/{name}")], Duration::from_millis(800));
+    let whole = instance(&src, &name).await;
+    assert!(whole.meta.is_some());
+    for (fault, endpoint) in [
+        (Fault::Models500, "models"),
+        (Fault::ModelsSlow, "models"),
+        (Fault::VersionGarbage, "version"),
+    ] {
+        fake.set(&name, fault);
+        let i = instance(&src, &name).await;
+        assert!(failure(&i, endpoint).is_some(), "{fault:?}");
+        assert_eq!(i.stats, whole.stats, "{fault:?}: the engine's families stay");
+        assert_eq!(i.model, whole.model, "{fault:?}");
+        assert_eq!(i.state, "ready", "{fault:?}");
+    }
+    fake.set(&name, Fault::None);
+    assert!(instance(&src, &name).await.endpoints.0.iter().all(|e| e.result.is_ok()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

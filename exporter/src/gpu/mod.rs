@@ -217,6 +217,7 @@ impl Collector for GpuCollector {
         Ok(Collection {
             metrics: render(&inv),
             targets,
+            ..Collection::default()
         })
     }
 }

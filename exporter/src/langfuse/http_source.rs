@@ -7,6 +7,11 @@
 //! Query rows name metrics `<aggregation>_<measure>` (`count_count`, `sum_totalCost`,
 //! `p95_latency`); 64-bit numbers arrive as JSON strings; latencies are milliseconds.
 //! A `429` is honoured: no request goes out before its `Retry-After` has passed.
+//!
+//! `/api/public/health` says whether Langfuse answers (the role's `source_up`); the metrics
+//! API's totals (`metrics`), trace count (`traces`, v3), latency percentiles (`latency`),
+//! the per-user breakdown (`users`) and the scores API (`scores`) are each reported as `…_endpoint_up{source="langfuse",
+//! endpoint}`: scores or latency failing never zero the traces.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -17,7 +22,7 @@ use serde_json::{json, Value};
 
 use super::{LangfuseReading, LangfuseSource, ModelDay, ScoreDistribution, UserDay, QUANTILES};
 use crate::sim;
-use crate::source::SourceError;
+use crate::source::{Endpoints, SourceError};
 use crate::upstream::{Auth, Response, Transport};
 
 /// Most pages of scores read per collection (100 scores a page).
@@ -67,12 +72,22 @@ impl LangfuseHttpSource {
         self
     }
 
+    /// GET an API path. After a `429` nothing goes out before its `Retry-After` has passed:
+    /// the API answers "rate limited" without a request.
     async fn get(&self, path: &str) -> Result<Response, SourceError> {
+        let now = (self.clock)();
+        let quiet = *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner());
+        if now < quiet {
+            return Err(SourceError::Unavailable(format!(
+                "rate limited; retrying after {:.0} s",
+                quiet - now
+            )));
+        }
         let url = format!("{}{path}", self.base_url);
         let resp = self.transport.get(&url, &self.auth, self.timeout).await?;
         if resp.status == 429 {
             let wait = resp.retry_after.unwrap_or(60.0);
-            *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner()) = (self.clock)() + wait;
+            *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner()) = now + wait;
             return Err(SourceError::Unavailable(format!(
                 "rate limited; retrying after {wait:.0} s"
             )));
@@ -127,6 +142,17 @@ fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// A row's `p50` / `p95` / `p99` of a millisecond `measure`, in seconds; None where one is
+/// absent or null (absent is not zero).
+fn seconds(row: &Value, measure: &str) -> [Option<f64>; 3] {
+    QUANTILES.map(|(_, p)| {
+        let v = &row[format!("{p}_{measure}")];
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .map(|ms| ms / 1000.0)
+    })
+}
+
 /// A number that may come as a JSON number or a string (ClickHouse 64-bit integers).
 pub fn num(v: &Value) -> f64 {
     v.as_f64()
@@ -165,44 +191,51 @@ fn query_json(
 impl LangfuseSource for LangfuseHttpSource {
     async fn read(&self) -> Result<LangfuseReading, SourceError> {
         let now = (self.clock)();
-        let quiet = *self.quiet_until.lock().unwrap_or_else(|e| e.into_inner());
-        if now < quiet {
-            return Err(SourceError::Unavailable(format!(
-                "rate limited; retrying after {:.0} s",
-                quiet - now
-            )));
-        }
+        // Health is asked even while rate limited: it says whether Langfuse answers.
+        let url = format!("{}/api/public/health", self.base_url);
         let health = self
-            .get("/api/public/health")
+            .transport
+            .get(&url, &self.auth, self.timeout)
             .await?
             .ok("GET /api/public/health")?;
         let version = serde_json::from_slice::<Value>(&health.body)
             .ok()
             .and_then(|v| v["version"].as_str().map(str::to_owned));
         let day = (iso((now / 86_400.0).floor() * 86_400.0), iso(now));
-        let api = self.detect(&day).await?;
         let mut reading = LangfuseReading {
             version,
             ..LangfuseReading::default()
         };
-        if api == QueryApi::None {
-            self.read_legacy_daily(&mut reading, &day.0).await?;
-        } else {
-            self.read_queries(api, &mut reading, &day, now).await?;
+        let mut endpoints = Endpoints::default();
+        match self.detect(&day).await {
+            Ok(QueryApi::None) => {
+                let legacy = self.read_legacy_daily(&mut reading, &day.0).await;
+                endpoints.take("metrics", legacy);
+            }
+            Ok(api) => self.read_queries(api, &mut reading, &day, now, &mut endpoints).await,
+            Err(e) => {
+                endpoints.take("metrics", Err::<(), _>(e));
+            }
         }
-        reading.scores = self.read_scores(now - 3600.0).await?;
+        reading.scores = endpoints
+            .take("scores", self.read_scores(now - 3600.0).await)
+            .unwrap_or_default();
+        reading.endpoints = endpoints;
         Ok(reading)
     }
 }
 
 impl LangfuseHttpSource {
+    /// Today's totals (`metrics`), the last hour's latency (`latency`) and the users
+    /// (`users`), each query on its own.
     async fn read_queries(
         &self,
         api: QueryApi,
         r: &mut LangfuseReading,
         day: &(String, String),
         now: f64,
-    ) -> Result<(), SourceError> {
+        endpoints: &mut Endpoints,
+    ) {
         let generations =
             json!([{ "column": "type", "operator": "=", "value": "GENERATION", "type": "string" }]);
         let totals = query_json(
@@ -219,7 +252,8 @@ impl LangfuseHttpSource {
             &day.1,
         );
         let mut models: BTreeMap<String, ModelDay> = BTreeMap::new();
-        for row in self.query(api, &totals).await?.unwrap_or_default() {
+        let totals = endpoints.take("metrics", self.query(api, &totals).await);
+        for row in totals.iter().flatten().flatten() {
             let Some(name) = row["providedModelName"].as_str() else {
                 continue;
             };
@@ -249,20 +283,20 @@ impl LangfuseHttpSource {
             &hour.0,
             &hour.1,
         );
-        for row in self.query(api, &latency).await?.unwrap_or_default() {
+        let latency = endpoints.take("latency", self.query(api, &latency).await);
+        for row in latency.iter().flatten().flatten() {
             let Some(m) = row["providedModelName"]
                 .as_str()
                 .and_then(|n| models.get_mut(n))
             else {
                 continue;
             };
-            let ms = |measure: &str| {
-                QUANTILES.map(|(_, p)| num(&row[format!("{p}_{measure}")]) / 1000.0)
-            };
-            m.latency_s = Some(ms("latency"));
-            let ttft = ms("timeToFirstToken");
+            m.latency_s = seconds(row, "latency");
             // Embedding and rerank calls have no first token.
-            m.ttft_s = ttft.iter().any(|v| *v > 0.0).then_some(ttft);
+            let ttft = seconds(row, "timeToFirstToken");
+            if ttft.iter().flatten().any(|v| *v > 0.0) {
+                m.ttft_s = ttft;
+            }
         }
         r.models = models.into_values().collect();
         // v3 counts traces per user; v4 has no traces view, so generations stand in.
@@ -281,11 +315,11 @@ impl LangfuseHttpSource {
         );
         users["orderBy"] = json!([{ "field": "count_count", "direction": "desc" }]);
         users["config"] = json!({ "row_limit": USER_ROWS });
-        r.users = self
-            .query(api, &users)
-            .await?
-            .unwrap_or_default()
+        let users = endpoints.take("users", self.query(api, &users).await);
+        r.users = users
             .iter()
+            .flatten()
+            .flatten()
             .filter_map(|row| {
                 Some(UserDay {
                     user: row["userId"].as_str().filter(|u| !u.is_empty())?.to_owned(),
@@ -303,15 +337,15 @@ impl LangfuseHttpSource {
                 &day.0,
                 &day.1,
             );
-            self.query(api, &traces)
-                .await?
-                .unwrap_or_default()
-                .first()
-                .map_or(0.0, |row| num(&row["count_count"]))
+            let count = self.query(api, &traces).await.map(|rows| {
+                rows.unwrap_or_default()
+                    .first()
+                    .map_or(0.0, |row| num(&row["count_count"]))
+            });
+            endpoints.take("traces", count)
         } else {
-            r.users.iter().map(|u| u.traces).sum()
+            users.map(|_| r.users.iter().map(|u| u.traces).sum())
         };
-        Ok(())
     }
 
     async fn read_legacy_daily(
@@ -334,7 +368,7 @@ impl LangfuseHttpSource {
         else {
             return Ok(());
         };
-        r.daily_traces = num(&day["countTraces"]);
+        r.daily_traces = Some(num(&day["countTraces"]));
         let mut models: BTreeMap<String, ModelDay> = BTreeMap::new();
         // v3 may list a model twice: sum by model.
         for u in day["usage"].as_array().into_iter().flatten() {

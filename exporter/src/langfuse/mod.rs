@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::exposition::MetricSet;
 use crate::schema::*;
-use crate::source::{Collection, Collector, SourceError};
+use crate::source::{Collection, Collector, Endpoints, SourceError};
 use crate::topn::top_n_with_other;
 
 /// Users shown by name; the rest are summed as `other`.
@@ -27,9 +27,10 @@ pub struct ModelDay {
     pub output_tokens: f64,
     pub cost_usd: f64,
     pub error_observations: f64,
-    /// Latency at each of [`QUANTILES`]; None when the sample held no generation.
-    pub latency_s: Option<[f64; 3]>,
-    pub ttft_s: Option<[f64; 3]>,
+    /// Latency at each of [`QUANTILES`]; None where Langfuse gave none (no generation in
+    /// the sample, a percentile it did not compute): absent, never 0.
+    pub latency_s: [Option<f64>; 3],
+    pub ttft_s: [Option<f64>; 3],
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,10 +50,13 @@ pub struct ScoreDistribution {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LangfuseReading {
     pub version: Option<String>,
-    pub daily_traces: f64,
+    /// Traces today; None when the metrics API did not answer.
+    pub daily_traces: Option<f64>,
     pub models: Vec<ModelDay>,
     pub users: Vec<UserDay>,
     pub scores: Vec<ScoreDistribution>,
+    /// How each API beside health answered.
+    pub endpoints: Endpoints,
 }
 
 #[async_trait]
@@ -65,7 +69,7 @@ pub fn render(r: &LangfuseReading) -> MetricSet {
     if let Some(v) = &r.version {
         m.gauge(&LANGFUSE_INFO, &[v], 1.0);
     }
-    m.gauge(&LANGFUSE_DAILY_TRACES, &[], r.daily_traces);
+    m.gauge_opt(&LANGFUSE_DAILY_TRACES, &[], r.daily_traces);
     for d in &r.models {
         let model = [d.model.as_str()];
         m.gauge(&LANGFUSE_DAILY_OBSERVATIONS, &model, d.observations);
@@ -78,10 +82,8 @@ pub fn render(r: &LangfuseReading) -> MetricSet {
         m.gauge(&LANGFUSE_DAILY_COST, &model, d.cost_usd);
         m.gauge(&LANGFUSE_DAILY_ERRORS, &model, d.error_observations);
         for (def, values) in [(&LANGFUSE_LATENCY, d.latency_s), (&LANGFUSE_TTFT, d.ttft_s)] {
-            if let Some(values) = values {
-                for ((_, q), v) in QUANTILES.iter().zip(values) {
-                    m.gauge(def, &[&d.model, q], v);
-                }
+            for ((_, q), v) in QUANTILES.iter().zip(values) {
+                m.gauge_opt(def, &[&d.model, q], v);
             }
         }
     }
@@ -116,7 +118,9 @@ impl Collector for LangfuseCollector {
     }
 
     async fn collect(&self) -> Result<Collection, SourceError> {
-        Ok(render(&self.source.read().await?).into())
+        let mut reading = self.source.read().await?;
+        let endpoints = std::mem::take(&mut reading.endpoints);
+        Ok(Collection::with_endpoints(render(&reading), endpoints))
     }
 }
 

@@ -1,7 +1,14 @@
-//! The LiteLLM source over its admin API (bearer master key): `/health/readiness` (proxy up,
-//! version), `/model/info` (catalog), the cached deployment health (`/health/latest`; never
-//! plain `/health`, which calls every model), `/user/daily/activity` (today's usage per
-//! model) and `/key/list` (spend and limits per key, bounded pages).
+//! The LiteLLM source over its admin API (bearer master key). `/health/readiness` says
+//! whether the proxy answers (the role's `source_up`); every other endpoint is read on its
+//! own and reported as `…_endpoint_up{source="litellm", endpoint}`, so one that fails never
+//! hides what the others answered: `/health/readiness/details` (version from 1.84),
+//! `/model/info` (catalog), the cached deployment health (`/health/latest`; never plain
+//! `/health`, which calls every model) or, where that is absent, LiteLLM's own
+//! `litellm_deployment_state` from its `/metrics/`, `/user/daily/activity` (today's usage
+//! per model) and `/key/list` (spend and limits per key, bounded pages).
+//!
+//! A proxy without a database answers the database-backed endpoints with 500 (or 400
+//! `no_db_connection`): that is reported as *unsupported* with the reason, not as a failure.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,15 +19,116 @@ use serde_json::Value;
 
 use super::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading, LitellmSource};
 use crate::langfuse::http_source::num;
+use crate::schema::LITELLM_DEPLOYMENT_STATE;
 use crate::sim;
-use crate::source::SourceError;
-use crate::upstream::{Auth, Transport};
+use crate::source::{Endpoints, SourceError};
+use crate::upstream::{Auth, Response, Transport};
 
 /// Most pages of daily activity read per collection.
 pub const MAX_DAILY_PAGES: u32 = 10;
 /// Most pages of keys read per collection.
 pub const MAX_KEY_PAGES: u32 = 5;
 const KEY_PAGE_SIZE: u32 = 100;
+
+/// What operators are told when the proxy runs without a database.
+pub const NO_DATABASE: &str =
+    "LiteLLM has no database: usage, keys and health checks are not available";
+
+/// One admin endpoint: the name it is reported under, its path, and whether LiteLLM needs
+/// its database to answer it.
+#[derive(Debug, Clone, Copy)]
+struct Endpoint {
+    name: &'static str,
+    path: &'static str,
+    needs_db: bool,
+}
+
+const READINESS: Endpoint = Endpoint {
+    name: "readiness",
+    path: "/health/readiness",
+    needs_db: false,
+};
+const READINESS_DETAILS: Endpoint = Endpoint {
+    name: "readiness_details",
+    path: "/health/readiness/details",
+    needs_db: false,
+};
+const MODEL_INFO: Endpoint = Endpoint {
+    name: "model_info",
+    path: "/model/info",
+    needs_db: false,
+};
+const HEALTH_LATEST: Endpoint = Endpoint {
+    name: "health_latest",
+    path: "/health/latest",
+    needs_db: true,
+};
+/// From 1.84 `/metrics` redirects here and needs the key.
+const PROXY_METRICS: Endpoint = Endpoint {
+    name: "metrics",
+    path: "/metrics/",
+    needs_db: false,
+};
+const DAILY_ACTIVITY: Endpoint = Endpoint {
+    name: "daily_activity",
+    path: "/user/daily/activity",
+    needs_db: true,
+};
+const KEY_LIST: Endpoint = Endpoint {
+    name: "key_list",
+    path: "/key/list",
+    needs_db: true,
+};
+
+/// Whether an error body is LiteLLM saying it has no database (`Database not initialized`,
+/// `DB not connected`, `no_db_connection`, `Database not connected`).
+fn says_no_database(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]).to_ascii_lowercase();
+    [
+        "database not initialized",
+        "db not connected",
+        "no_db_connection",
+        "database not connected",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+}
+
+/// Whether an error body is an authentication failure, whatever its status code.
+fn says_unauthorized(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]).to_ascii_lowercase();
+    ["authentication error", "auth_error", "invalid proxy server token"]
+        .iter()
+        .any(|m| text.contains(m))
+}
+
+/// What a non-2xx answer of `ep` means. Reasons name the status and LiteLLM's condition,
+/// never the body (which may echo credentials).
+fn refusal(ep: Endpoint, resp: &Response) -> SourceError {
+    let what = format!("GET {}", ep.path);
+    if resp.status == 404 {
+        return SourceError::Unsupported(format!("{what}: not in this LiteLLM version (HTTP 404)"));
+    }
+    if says_no_database(&resp.body) {
+        return if ep.needs_db {
+            SourceError::Unsupported(NO_DATABASE.to_owned())
+        } else {
+            // Without a database only the master key is accepted: any other key gets
+            // `no_db_connection` even where no database is needed.
+            SourceError::Unauthorized(format!(
+                "{what}: HTTP {} (LiteLLM has no database, so only its master key is accepted: check LLMMON_LITELLM_MASTER_KEY)",
+                resp.status
+            ))
+        };
+    }
+    if matches!(resp.status, 401 | 403) || says_unauthorized(&resp.body) {
+        return SourceError::Unauthorized(format!(
+            "{what}: HTTP {} (check LLMMON_LITELLM_MASTER_KEY)",
+            resp.status
+        ));
+    }
+    SourceError::Unavailable(format!("{what}: HTTP {}", resp.status))
+}
 
 pub struct LitellmHttpSource {
     pub base_url: String,
@@ -53,18 +161,72 @@ impl LitellmHttpSource {
         self
     }
 
-    /// GET and parse JSON; `Ok(None)` for a 404 (an endpoint this version lacks).
-    async fn json(&self, path: &str) -> Result<Option<Value>, SourceError> {
-        let url = format!("{}{path}", self.base_url);
+    /// GET `ep` (with `query` appended), failing on anything but a 2xx.
+    async fn get(&self, ep: Endpoint, query: &str) -> Result<Response, SourceError> {
+        let url = format!("{}{}{query}", self.base_url, ep.path);
         let resp = self.transport.get(&url, &self.auth, self.timeout).await?;
-        if resp.status == 404 {
-            return Ok(None);
+        if resp.is_success() {
+            Ok(resp)
+        } else {
+            Err(refusal(ep, &resp))
         }
-        let what = format!("GET {}", path.split('?').next().unwrap_or(path));
-        let resp = resp.ok(&what)?;
+    }
+
+    /// GET `ep` and parse its JSON.
+    async fn json(&self, ep: Endpoint, query: &str) -> Result<Value, SourceError> {
+        let resp = self.get(ep, query).await?;
         serde_json::from_slice(&resp.body)
-            .map(Some)
-            .map_err(|e| SourceError::Malformed(format!("{what}: {e}")))
+            .map_err(|e| SourceError::Malformed(format!("GET {}: {e}", ep.path)))
+    }
+
+    /// Today's usage, every page (the endpoint pages over database rows, not days).
+    async fn daily_pages(&self, today: &str) -> Result<Value, SourceError> {
+        let mut results = Vec::new();
+        for page in 1..=MAX_DAILY_PAGES {
+            let q = format!("?start_date={today}&end_date={today}&page={page}&page_size=100");
+            let v = self.json(DAILY_ACTIVITY, &q).await?;
+            results.extend(v["results"].as_array().cloned().unwrap_or_default());
+            if !v["metadata"]["has_more"].as_bool().unwrap_or(false) {
+                break;
+            }
+        }
+        Ok(serde_json::json!({ "results": results }))
+    }
+
+    /// Every key, bounded pages.
+    async fn key_pages(&self) -> Result<Vec<KeyUsage>, SourceError> {
+        let mut keys = Vec::new();
+        for page in 1..=MAX_KEY_PAGES {
+            let q = format!("?return_full_object=true&page={page}&size={KEY_PAGE_SIZE}");
+            let v = self.json(KEY_LIST, &q).await?;
+            keys.extend(parse_keys(&v));
+            if num(&v["total_pages"]) <= f64::from(page) {
+                break;
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Deployment health: LiteLLM's cached checks, else its own `litellm_deployment_state`
+    /// (every version from 1.80 exports it, with or without a database).
+    async fn health(&self, endpoints: &mut Endpoints) -> BTreeMap<String, bool> {
+        let latest = self.json(HEALTH_LATEST, "").await.map(|v| parse_health(&v));
+        if let Some(h) = endpoints.take(HEALTH_LATEST.name, latest) {
+            if !h.is_empty() {
+                return h;
+            }
+        }
+        let states = match self.get(PROXY_METRICS, "").await {
+            Ok(resp) => resp.text().and_then(|t| {
+                crate::scrape::parse(t)
+                    .map(|s| parse_deployment_state(&s))
+                    .map_err(|e| SourceError::Malformed(format!("GET /metrics/: {e}")))
+            }),
+            Err(e) => Err(e),
+        };
+        endpoints
+            .take(PROXY_METRICS.name, states)
+            .unwrap_or_default()
     }
 }
 
@@ -189,74 +351,71 @@ pub fn parse_keys(v: &Value) -> Vec<KeyUsage> {
         .collect()
 }
 
+/// Deployment health from LiteLLM's own `litellm_deployment_state` (0 healthy, 1 partial
+/// outage, 2 complete outage), keyed by deployment id and by api_base; a partial outage
+/// counts as not healthy.
+pub fn parse_deployment_state(s: &crate::scrape::Scrape) -> BTreeMap<String, bool> {
+    let mut out = BTreeMap::new();
+    for series in s.series(LITELLM_DEPLOYMENT_STATE.name) {
+        let Some(v) = series.value.number() else {
+            continue;
+        };
+        let healthy = v == 0.0;
+        for key in [series.label("model_id"), series.label("api_base")] {
+            if !key.is_empty() {
+                out.insert(key.trim_end_matches('/').to_owned(), healthy);
+            }
+        }
+    }
+    out
+}
+
 #[async_trait]
 impl LitellmSource for LitellmHttpSource {
     async fn read(&self) -> Result<LitellmReading, SourceError> {
-        let readiness = self
-            .json("/health/readiness")
-            .await?
-            .ok_or_else(|| SourceError::Unavailable("GET /health/readiness: HTTP 404".into()))?;
+        // The proxy answers: the one request whose failure fails the source.
+        let readiness = self.json(READINESS, "").await?;
         let ready = matches!(readiness["status"].as_str(), Some("healthy" | "connected"));
+        let mut endpoints = Endpoints::default();
         let mut version = readiness["litellm_version"].as_str().map(str::to_owned);
         if version.is_none() {
             // From 1.84 the version moved to /health/readiness/details (behind the key).
-            if let Ok(Some(details)) = self.json("/health/readiness/details").await {
-                version = details["litellm_version"].as_str().map(str::to_owned);
-            }
+            let details = self.json(READINESS_DETAILS, "").await;
+            version = endpoints
+                .take(READINESS_DETAILS.name, details)
+                .and_then(|d| d["litellm_version"].as_str().map(str::to_owned));
         }
-        let mut catalog = parse_catalog(&self.json("/model/info").await?.unwrap_or_default());
-        if let Some(health) = self.json("/health/latest").await? {
-            let health = parse_health(&health);
-            for e in &mut catalog {
-                e.healthy = health
-                    .get(&e.id)
-                    .or_else(|| health.get(&e.api_base))
-                    .or_else(|| health.get(&e.litellm_model))
-                    .copied();
-            }
+        let info = self.json(MODEL_INFO, "").await;
+        let mut catalog = endpoints
+            .take(MODEL_INFO.name, info)
+            .map(|v| parse_catalog(&v))
+            .unwrap_or_default();
+        let health = self.health(&mut endpoints).await;
+        for e in &mut catalog {
+            e.healthy = health
+                .get(&e.id)
+                .or_else(|| health.get(&e.api_base))
+                .or_else(|| health.get(&e.litellm_model))
+                .copied();
         }
         let today = chrono::DateTime::from_timestamp((self.clock)() as i64, 0)
             .unwrap_or_default()
             .format("%Y-%m-%d")
             .to_string();
-        // The endpoint pages over database rows, not days: one day may span pages.
-        let mut daily_pages = Vec::new();
-        for page in 1..=MAX_DAILY_PAGES {
-            let path = format!("/user/daily/activity?start_date={today}&end_date={today}&page={page}&page_size=100");
-            let Some(v) = self.json(&path).await? else {
-                break;
-            };
-            let more = v["metadata"]["has_more"].as_bool().unwrap_or(false);
-            daily_pages.push(v);
-            if !more {
-                break;
-            }
-        }
-        let merged = serde_json::json!({
-            "results": daily_pages.iter().flat_map(|v| v["results"].as_array().cloned().unwrap_or_default()).collect::<Vec<_>>()
-        });
-        let daily = parse_daily(&merged, &today, &catalog);
-        let mut keys = Vec::new();
-        for page in 1..=MAX_KEY_PAGES {
-            let Some(v) = self
-                .json(&format!(
-                    "/key/list?return_full_object=true&page={page}&size={KEY_PAGE_SIZE}"
-                ))
-                .await?
-            else {
-                break;
-            };
-            keys.extend(parse_keys(&v));
-            if num(&v["total_pages"]) <= f64::from(page) {
-                break;
-            }
-        }
+        let daily = endpoints
+            .take(DAILY_ACTIVITY.name, self.daily_pages(&today).await)
+            .map(|v| parse_daily(&v, &today, &catalog))
+            .unwrap_or_default();
+        let keys = endpoints
+            .take(KEY_LIST.name, self.key_pages().await)
+            .unwrap_or_default();
         Ok(LitellmReading {
             version,
             ready,
             catalog,
             daily,
             keys,
+            endpoints,
         })
     }
 }

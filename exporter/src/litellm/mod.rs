@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::exposition::MetricSet;
 use crate::schema::*;
-use crate::source::{Collection, Collector, SourceError};
+use crate::source::{Collection, Collector, Endpoints, SourceError};
 use crate::topn::top_n_with_other;
 
 /// Keys shown by name; the rest are summed as `other`.
@@ -73,6 +73,8 @@ pub struct LitellmReading {
     pub catalog: Vec<CatalogEntry>,
     pub daily: Vec<DailyUsage>,
     pub keys: Vec<KeyUsage>,
+    /// How each admin endpoint beside readiness answered.
+    pub endpoints: Endpoints,
 }
 
 #[async_trait]
@@ -174,7 +176,9 @@ impl Collector for LitellmCollector {
     }
 
     async fn collect(&self) -> Result<Collection, SourceError> {
-        Ok(render(&self.source.read().await?).into())
+        let mut reading = self.source.read().await?;
+        let endpoints = std::mem::take(&mut reading.endpoints);
+        Ok(Collection::with_endpoints(render(&reading), endpoints))
     }
 }
 

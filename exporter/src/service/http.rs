@@ -57,6 +57,40 @@ struct SourceReport {
     failures: u64,
     last_success: Option<f64>,
     error: Option<String>,
+    /// Targets (vLLM instances, GPUs) and endpoints that failed, each with its reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parts: Vec<PartReport>,
+}
+
+/// One target or endpoint of a source in `/ready`.
+#[derive(Serialize)]
+struct PartReport {
+    source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    endpoint: Option<String>,
+    up: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn parts(s: &super::SourceState) -> Vec<PartReport> {
+    let targets = s.targets.iter().map(|t| PartReport {
+        source: format!("{}/{}", s.name, t.target),
+        endpoint: None,
+        up: t.result.is_ok(),
+        kind: None,
+        error: t.result.clone().err(),
+    });
+    let endpoints = s.endpoints.iter().map(|e| PartReport {
+        source: s.endpoint_source(e),
+        endpoint: Some(e.endpoint.clone()),
+        up: e.result.is_ok(),
+        kind: e.result.as_ref().err().map(|err| err.kind()),
+        error: e.result.as_ref().err().map(ToString::to_string),
+    });
+    targets.chain(endpoints).collect()
 }
 
 #[derive(Serialize)]
@@ -71,6 +105,7 @@ async fn ready(State(svc): State<Arc<RoleService>>) -> Response {
         .sources()
         .into_iter()
         .map(|s| SourceReport {
+            parts: parts(&s),
             source: s.name,
             up: s.up,
             collections: s.collections,

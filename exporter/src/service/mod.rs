@@ -16,9 +16,12 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Settings;
 use crate::exposition::{render, MetricSet};
 use crate::role::{Role, SourceMode};
-use crate::schema::{BUILD_INFO, COLLECT_DURATION, COLLECT_FAILURES, LAST_SUCCESS, SOURCE_UP};
+use crate::schema::{
+    BUILD_INFO, COLLECT_DURATION, COLLECT_FAILURES, ENDPOINT_ERROR, ENDPOINT_UP, LAST_SUCCESS,
+    SOURCE_UP,
+};
 use crate::sim::{self, Simulator};
-use crate::source::{Collector, SourceError, TargetStatus};
+use crate::source::{Collector, EndpointStatus, SourceError, TargetStatus};
 
 /// The latest outcome of one collector.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +34,18 @@ pub struct SourceState {
     pub last_success: Option<f64>,
     pub error: Option<String>,
     pub targets: Vec<TargetStatus>,
+    pub endpoints: Vec<EndpointStatus>,
     metrics: MetricSet,
+}
+
+impl SourceState {
+    /// The `source` label of an endpoint: this source, or `<source>/<target>`.
+    pub fn endpoint_source(&self, e: &EndpointStatus) -> String {
+        match &e.target {
+            Some(t) => format!("{}/{t}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -142,6 +156,8 @@ impl RoleService {
                     s.last_success = Some(sim::now());
                     s.metrics = c.metrics;
                     s.targets = c.targets;
+                    log_endpoint_changes(self.role, s, &c.endpoints);
+                    s.endpoints = c.endpoints;
                 }
                 Err(e) => {
                     tracing::warn!(role = %self.role, source = %s.name, error = %e, "collection failed");
@@ -151,6 +167,7 @@ impl RoleService {
                     // Stale numbers are worse than none: drop them until the source is back.
                     s.metrics = MetricSet::new();
                     s.targets.clear();
+                    s.endpoints.clear();
                 }
             }
         }
@@ -182,6 +199,13 @@ impl RoleService {
                     up(t.result.is_ok()),
                 );
             }
+            for e in &s.endpoints {
+                let source = s.endpoint_source(e);
+                m.gauge(&ENDPOINT_UP, &[&source, &e.endpoint], up(e.result.is_ok()));
+                if let Err(err) = &e.result {
+                    m.gauge(&ENDPOINT_ERROR, &[&source, &e.endpoint, err.kind()], 1.0);
+                }
+            }
             m.extend(s.metrics.clone());
         }
         if let Some(sim) = &self.simulator {
@@ -212,6 +236,30 @@ impl RoleService {
                     svc.collect_once(i, timeout).await;
                 }
             });
+        }
+    }
+}
+
+/// Logs each endpoint whose outcome changed since the last collection (a failing endpoint
+/// is named once when it starts failing and once when it is back, not at every collection).
+fn log_endpoint_changes(role: Role, s: &SourceState, now: &[EndpointStatus]) {
+    for e in now {
+        let before = s
+            .endpoints
+            .iter()
+            .find(|b| b.target == e.target && b.endpoint == e.endpoint);
+        if before.map(|b| &b.result) == Some(&e.result) {
+            continue;
+        }
+        let source = s.endpoint_source(e);
+        match &e.result {
+            Err(err) => {
+                tracing::warn!(%role, %source, endpoint = %e.endpoint, error = %err, "endpoint failed")
+            }
+            Ok(()) if before.is_some() => {
+                tracing::info!(%role, %source, endpoint = %e.endpoint, "endpoint answers again")
+            }
+            Ok(()) => {}
         }
     }
 }

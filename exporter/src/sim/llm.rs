@@ -95,6 +95,7 @@ fn instance(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> VllmInstance {
         stats,
         // /v1/models answers only once the model is loaded.
         meta: matches!(state, InstanceState::Ready | InstanceState::Unhealthy).then(|| meta(spec)),
+        ..VllmInstance::default()
     }
 }
 
@@ -168,6 +169,7 @@ fn litellm(tr: &Traffic<'_>, t: f64) -> LitellmReading {
         catalog,
         daily,
         keys,
+        ..LitellmReading::default()
     }
 }
 
@@ -193,8 +195,12 @@ fn langfuse(tr: &Traffic<'_>, t: f64) -> LangfuseReading {
             output_tokens: (ok * s.generation_tokens).floor(),
             cost_usd: cost(s, ok),
             error_observations: failed.floor(),
-            latency_s: serving.then(|| quantiles(e2e)),
-            ttft_s: (serving && s.generation_tokens > 0.0).then(|| quantiles(ttft)),
+            latency_s: if serving { quantiles(e2e).map(Some) } else { [None; 3] },
+            ttft_s: if serving && s.generation_tokens > 0.0 {
+                quantiles(ttft).map(Some)
+            } else {
+                [None; 3]
+            },
         });
     }
     let traces = (all_requests * 0.85).floor();
@@ -225,7 +231,7 @@ fn langfuse(tr: &Traffic<'_>, t: f64) -> LangfuseReading {
     };
     LangfuseReading {
         version: Some(LANGFUSE_VERSION.to_owned()),
-        daily_traces: traces,
+        daily_traces: Some(traces),
         models,
         users,
         scores: vec![
@@ -233,6 +239,7 @@ fn langfuse(tr: &Traffic<'_>, t: f64) -> LangfuseReading {
             score("correctness", 0.78 - quality_drop, 0.12),
             score("toxicity", 0.02, 0.03),
         ],
+        ..LangfuseReading::default()
     }
 }
 

@@ -1,6 +1,10 @@
 //! The vLLM source over HTTP: for every discovered or configured instance, concurrently and
 //! each within its own timeout, `/health`, `/metrics`, `/version` and `/v1/models`, then the
 //! version-independent reading ([`super::normalize`]) and model metadata ([`super::hf`]).
+//!
+//! `/health` and `/metrics` are the instance: without them it cannot be read. `/version` and
+//! `/v1/models` (behind `--api-key`) are endpoints of their own: one that fails is reported
+//! as `…_endpoint_up{source="vllm/<container>", endpoint}` 0 and never hides the metrics.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,8 +15,8 @@ use async_trait::async_trait;
 use super::discovery::{Discovery, Target};
 use super::hf::{parse_meta, HfFiles};
 use super::{normalize, VllmInstance, VllmSource};
-use crate::source::SourceError;
-use crate::upstream::{Auth, Transport};
+use crate::source::{Endpoints, SourceError};
+use crate::upstream::{Auth, Response, Transport};
 
 pub struct VllmHttpSource {
     pub discovery: Vec<Arc<dyn Discovery>>,
@@ -64,8 +68,7 @@ impl VllmHttpSource {
             vllm_version: version,
             engine: String::new(),
             state: state.to_owned(),
-            stats: None,
-            meta: None,
+            ..VllmInstance::default()
         }
     }
 
@@ -95,27 +98,16 @@ impl VllmHttpSource {
         };
         let metrics = metrics?.ok("GET /metrics")?;
         let scrape = crate::scrape::parse(metrics.text()?).map_err(SourceError::Malformed)?;
-        let version = match version {
-            Ok(r) if r.is_success() => serde_json::from_slice::<serde_json::Value>(&r.body)
-                .ok()
-                .and_then(|v| v["version"].as_str().map(str::to_owned)),
-            _ => None,
-        };
-        let card = match &models {
-            Ok(r) if r.status == 401 || r.status == 403 => {
-                return Err(SourceError::Unauthorized(format!(
-                    "GET /v1/models: HTTP {} (set the vLLM API key)",
-                    r.status
-                )))
-            }
-            Ok(r) if r.is_success() => serde_json::from_slice::<serde_json::Value>(&r.body)
-                .ok()
-                .and_then(|v| v["data"].get(0).cloned()),
-            _ => None,
-        };
-        let state = match (health.status, &card) {
-            (200..=299, Some(_)) => "ready",
-            (200..=299, None) => "loading",
+        let mut endpoints = Endpoints::default();
+        let version = endpoints
+            .take("version", json_of(version, "/version"))
+            .and_then(|v| v["version"].as_str().map(str::to_owned));
+        let models = endpoints.take("models", json_of(models, "/v1/models"));
+        let card = models.as_ref().and_then(|v| v["data"].get(0).cloned());
+        let state = match (health.status, &models, &card) {
+            // Models listed nothing yet: the engine is still loading.
+            (200..=299, Some(_), None) => "loading",
+            (200..=299, _, _) => "ready",
             _ => "unhealthy",
         };
         let names = normalize::models(&scrape);
@@ -165,8 +157,34 @@ impl VllmHttpSource {
             vllm_version,
             state: state.to_owned(),
             meta,
+            endpoints,
         })
     }
+}
+
+/// The JSON of an endpoint's answer, or why there is none.
+fn json_of(
+    resp: Result<Response, SourceError>,
+    path: &str,
+) -> Result<serde_json::Value, SourceError> {
+    let what = format!("GET {path}");
+    let resp = resp?;
+    match resp.status {
+        404 => {
+            return Err(SourceError::Unsupported(format!(
+                "{what}: not in this vLLM version (HTTP 404)"
+            )))
+        }
+        401 | 403 => {
+            return Err(SourceError::Unauthorized(format!(
+                "{what}: HTTP {} (vLLM runs with --api-key: set LLMMON_VLLM_API_KEY)",
+                resp.status
+            )))
+        }
+        _ => {}
+    }
+    let resp = resp.ok(&what)?;
+    serde_json::from_slice(&resp.body).map_err(|e| SourceError::Malformed(format!("{what}: {e}")))
 }
 
 #[async_trait]

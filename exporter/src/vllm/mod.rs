@@ -14,7 +14,7 @@ use async_trait::async_trait;
 
 use crate::exposition::MetricSet;
 use crate::schema::*;
-use crate::source::{Collection, Collector, SourceError, TargetStatus};
+use crate::source::{Collection, Collector, Endpoints, SourceError, TargetStatus};
 
 pub const STATES: [&str; 4] = ["loading", "ready", "unhealthy", "stopped"];
 
@@ -77,6 +77,8 @@ pub struct VllmInstance {
     pub state: String,
     pub stats: Option<EngineStats>,
     pub meta: Option<ModelMeta>,
+    /// How the instance's endpoints beside `/health` and `/metrics` answered.
+    pub endpoints: Endpoints,
 }
 
 /// Where instance readings come from.
@@ -176,9 +178,16 @@ impl Collector for VllmCollector {
         let results = self.source.instances().await?;
         let mut ok = Vec::new();
         let mut targets = Vec::new();
+        let mut endpoints = Vec::new();
         for r in results {
             match r {
-                Ok(i) => {
+                Ok(mut i) => {
+                    endpoints.extend(
+                        std::mem::take(&mut i.endpoints)
+                            .into_vec()
+                            .into_iter()
+                            .map(|e| e.of_target(&i.container)),
+                    );
                     targets.push(TargetStatus {
                         target: i.container.clone(),
                         result: Ok(()),
@@ -194,6 +203,7 @@ impl Collector for VllmCollector {
         Ok(Collection {
             metrics: render(&ok),
             targets,
+            endpoints,
         })
     }
 }
@@ -238,7 +248,7 @@ mod tests {
                 kv_cache_usage: Some(0.4),
                 ..EngineStats::default()
             }),
-            meta: None,
+            ..VllmInstance::default()
         };
         let m = render(&[i]);
         assert_eq!(

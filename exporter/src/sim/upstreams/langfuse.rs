@@ -74,7 +74,7 @@ pub async fn metrics(
     let dims: Vec<&str> = dims.iter().map(String::as_str).collect();
     let rows: Vec<Value> = match (view, dims.as_slice()) {
         ("observations", []) => vec![json!({"count_count": (r.models.iter().map(|m| m.observations).sum::<f64>()).to_string()})],
-        ("traces", []) => vec![json!({"count_count": r.daily_traces.to_string()})],
+        ("traces", []) => vec![json!({"count_count": r.daily_traces.unwrap_or_default().to_string()})],
         ("observations", ["providedModelName", "level"]) => r
             .models
             .iter()
@@ -92,12 +92,13 @@ pub async fn metrics(
         ("observations", ["providedModelName"]) => r
             .models
             .iter()
-            .filter(|m| m.latency_s.is_some())
+            .filter(|m| m.latency_s.iter().any(Option::is_some))
             .map(|m| {
                 let mut row = json!({"providedModelName": m.model});
+                let ms = |v: Option<f64>| v.map_or(0.0, |s| s * 1000.0);
                 for (i, (_, p)) in QUANTILES.iter().enumerate() {
-                    row[format!("{p}_latency")] = json!(m.latency_s.map_or(0.0, |l| l[i] * 1000.0));
-                    row[format!("{p}_timeToFirstToken")] = json!(m.ttft_s.map_or(0.0, |l| l[i] * 1000.0));
+                    row[format!("{p}_latency")] = json!(ms(m.latency_s[i]));
+                    row[format!("{p}_timeToFirstToken")] = json!(ms(m.ttft_s[i]));
                 }
                 row
             })
