@@ -417,6 +417,26 @@ fn monitoring(cfg: &Config) -> Group<Alert> {
                 ),
             ),
             alert(
+                "ExporterEndpointFailing",
+                Severity::Warning,
+                "ExporterEndpointFailing",
+                cfg.for_endpoint_failing,
+                format!(
+                    "{}{{kind!=\"unsupported\"}} == 1",
+                    s::ENDPOINT_ERROR.name
+                ),
+                "{{ $labels.source }} answers, but its {{ $labels.endpoint }} endpoint fails ({{ $labels.kind }})",
+                format!(
+                    "The {{{{ $labels.job }}}} exporter reaches {{{{ $labels.source }}}}, but its \
+                     {{{{ $labels.endpoint }}}} endpoint has failed ({{{{ $labels.kind }}}}) for \
+                     {}; the families it feeds are missing, the others are exported. An \
+                     endpoint the deployment does not offer (kind unsupported, such as LiteLLM \
+                     without a database) does not raise this. The reason is in the exporter's \
+                     /ready.",
+                    cfg.for_endpoint_failing
+                ),
+            ),
+            alert(
                 "ScrapeTargetDown",
                 Severity::Critical,
                 "ScrapeTargetDown",

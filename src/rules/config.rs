@@ -88,6 +88,8 @@ pub struct Config {
     pub for_container_unhealthy: &'static str,
     pub for_mount_missing: &'static str,
     pub for_source_down: &'static str,
+    /// An endpoint of a service that answers (LiteLLM's `/key/list`, a vLLM `/v1/models`).
+    pub for_endpoint_failing: &'static str,
     pub for_target_down: &'static str,
     pub for_deprecated_in_use: &'static str,
 
@@ -145,6 +147,7 @@ impl Default for Config {
             for_container_unhealthy: "5m",
             for_mount_missing: "5m",
             for_source_down: "5m",
+            for_endpoint_failing: "15m",
             for_target_down: "3m",
             for_deprecated_in_use: "15m",
 

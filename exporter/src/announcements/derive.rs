@@ -1,6 +1,8 @@
 //! Service status derived from Prometheus, for services nobody has set by hand: each model
 //! from vLLM's state (ready → operational, loading → degraded, otherwise down), LiteLLM and
-//! Langfuse from whether their exporter reaches them.
+//! Langfuse from whether their exporter reaches them (the role-level `source_up`, not every
+//! admin endpoint: a LiteLLM without a database is operational, its note says which data is
+//! unavailable).
 
 use std::collections::BTreeMap;
 
@@ -9,21 +11,55 @@ use chrono::{DateTime, Utc};
 use super::model::{Health, ServiceStatus};
 use crate::schema;
 
-/// The two instant queries behind derivation.
-pub fn queries() -> [String; 2] {
+/// The services whose status comes from their exporter (job and collector share the name).
+const SERVICES: &str = "litellm|langfuse";
+
+/// The instant queries behind derivation: vLLM state, whether each service answers, and the
+/// endpoints of each that do not.
+pub fn queries() -> [String; 3] {
     [
         format!("{} == 1", schema::VLLM_STATE.name),
         format!(
-            "min by (job) ({}{{job=~\"litellm|langfuse\"}})",
+            "min by (job) ({}{{job=~\"{SERVICES}\", source=~\"{SERVICES}\"}})",
             schema::SOURCE_UP.name
         ),
+        format!(
+            "{}{{job=~\"{SERVICES}\"}} == 1",
+            schema::ENDPOINT_ERROR.name
+        ),
     ]
+}
+
+/// The note of a service that answers: which of its data is unavailable, and why.
+fn service_note(job: &str, failing: &[serde_json::Value]) -> String {
+    let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for row in failing.iter().filter(|r| r["metric"]["job"].as_str() == Some(job)) {
+        if let (Some(endpoint), Some(kind)) = (
+            row["metric"]["endpoint"].as_str(),
+            row["metric"]["kind"].as_str(),
+        ) {
+            by_kind.entry(kind).or_default().push(endpoint);
+        }
+    }
+    if by_kind.is_empty() {
+        return "from its exporter".to_owned();
+    }
+    let parts: Vec<String> = by_kind
+        .into_iter()
+        .map(|(kind, mut endpoints)| {
+            endpoints.sort_unstable();
+            endpoints.dedup();
+            format!("{} ({kind})", endpoints.join(", "))
+        })
+        .collect();
+    format!("from its exporter; usage unavailable: {}", parts.join("; "))
 }
 
 /// Statuses from the answers (`data.result` of each query, in [`queries`] order).
 pub fn statuses(
     models: &[serde_json::Value],
     services: &[serde_json::Value],
+    failing: &[serde_json::Value],
     now: DateTime<Utc>,
 ) -> Vec<ServiceStatus> {
     let mut by_model: BTreeMap<String, Health> = BTreeMap::new();
@@ -54,12 +90,12 @@ pub fn statuses(
         ) else {
             continue;
         };
-        let status = if v >= 1.0 {
-            Health::Operational
+        let (status, note) = if v >= 1.0 {
+            (Health::Operational, service_note(job, failing))
         } else {
-            Health::Down
+            (Health::Down, "from its exporter".to_owned())
         };
-        out.push(derived(job.to_owned(), status, "from its exporter", now));
+        out.push(derived(job.to_owned(), status, &note, now));
     }
     out
 }
@@ -89,7 +125,7 @@ pub fn merge(
     all.into_values().collect()
 }
 
-/// Runs both queries against `prometheus`; the statuses, or why not.
+/// Runs the queries against `prometheus`; the statuses, or why not.
 pub async fn fetch(
     client: &reqwest::Client,
     prometheus: &str,
@@ -114,7 +150,7 @@ pub async fn fetch(
             .ok_or_else(|| "Prometheus answer without data.result".to_owned())?;
         answers.push(rows);
     }
-    Ok(statuses(&answers[0], &answers[1], now))
+    Ok(statuses(&answers[0], &answers[1], &answers[2], now))
 }
 
 #[cfg(test)]
@@ -135,7 +171,7 @@ mod tests {
             json!({"metric": {"job": "litellm"}, "value": [0, "1"]}),
             json!({"metric": {"job": "langfuse"}, "value": [0, "0"]}),
         ];
-        let got: Vec<(String, Health)> = statuses(&models, &services, now)
+        let got: Vec<(String, Health)> = statuses(&models, &services, &[], now)
             .into_iter()
             .map(|s| (s.service, s.status))
             .collect();
@@ -149,5 +185,29 @@ mod tests {
                 ("langfuse".to_owned(), Health::Down),
             ]
         );
+    }
+
+    #[test]
+    fn a_service_whose_admin_endpoints_fail_is_operational_and_says_what_is_unavailable() {
+        let services = [json!({"metric": {"job": "litellm"}, "value": [0, "1"]})];
+        let failing = [
+            json!({"metric": {"job": "litellm", "endpoint": "key_list", "kind": "unsupported"}, "value": [0, "1"]}),
+            json!({"metric": {"job": "litellm", "endpoint": "daily_activity", "kind": "unsupported"}, "value": [0, "1"]}),
+            json!({"metric": {"job": "langfuse", "endpoint": "scores", "kind": "unavailable"}, "value": [0, "1"]}),
+        ];
+        let got = statuses(&[], &services, &failing, Utc::now());
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].status, Health::Operational);
+        assert_eq!(
+            got[0].note,
+            "from its exporter; usage unavailable: daily_activity, key_list (unsupported)"
+        );
+    }
+
+    #[test]
+    fn derivation_reads_the_service_level_signal_not_every_endpoint() {
+        let [_, services, failing] = queries();
+        assert!(services.contains("source=~\"litellm|langfuse\""), "{services}");
+        assert!(failing.starts_with(schema::ENDPOINT_ERROR.name), "{failing}");
     }
 }
