@@ -348,8 +348,9 @@ impl Panel {
             Kind::BarGauge => {
                 json!({"reduceOptions": reduce, "displayMode": "gradient", "orientation": "horizontal", "showUnfilled": true})
             }
+            // No footer: Grafana 12.2 moved it into the field config, and none is the default.
             Kind::Table => {
-                json!({"showHeader": true, "cellHeight": "sm", "footer": {"show": false}})
+                json!({"showHeader": true, "cellHeight": "sm"})
             }
             Kind::Heatmap => {
                 json!({"calculate": false, "yAxis": {"axisPlacement": "left"}, "color": {"mode": "scheme", "scheme": "Oranges"}, "cellGap": 1, "tooltip": {"mode": "single", "yHistogram": false}, "legend": {"show": true}})
@@ -386,9 +387,9 @@ impl Panel {
                 .map(|s| json!({"color": s.color, "value": s.value}))
                 .collect()
         };
+        // (A heatmap colours its cells by options.color; "scheme" is no field colour mode.)
         let color = match self.kind {
             Kind::TimeSeries | Kind::PieChart => json!({"mode": "palette-classic"}),
-            Kind::Heatmap => json!({"mode": "scheme"}),
             _ if self.thresholds.is_empty() && self.mappings.is_empty() => {
                 json!({"mode": "fixed", "fixedColor": "blue"})
             }
