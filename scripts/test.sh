@@ -13,6 +13,8 @@ command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporte
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v tmux >/dev/null || need+=(tmux)
 command -v busybox >/dev/null || need+=(busybox-static)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]} (Debian packages the integration tests run)"
   if [ "$(id -u)" -ne 0 ]; then
@@ -22,6 +24,8 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# Grafana's published dashboard schema (@grafana/schema) and tsc, for tests/config_checks.rs.
+./scripts/grafana-schema.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
