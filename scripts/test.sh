@@ -13,6 +13,7 @@ command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporte
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v tmux >/dev/null || need+=(tmux)
 command -v busybox >/dev/null || need+=(busybox-static)
+command -v systemd-analyze >/dev/null || need+=(systemd)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
@@ -26,6 +27,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # Grafana's published dashboard schema (@grafana/schema) and tsc, for tests/config_checks.rs.
 ./scripts/grafana-schema.sh
+# The real LiteLLM proxy (PyPI litellm[proxy], pinned) for tests/litellm_proxy.rs.
+./scripts/litellm-venv.sh >/dev/null
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

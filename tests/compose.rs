@@ -782,30 +782,21 @@ fn the_systemd_unit_starts_the_production_stack_after_docker() {
     for f in files.split(':') {
         assert!(compose_dir().join(f).is_file(), "{f}");
     }
-    if let Some(analyze) = which("systemd-analyze") {
-        let dir = tempfile::tempdir().expect("tmp");
-        let copy = dir.path().join("llmmon-stack.service");
-        std::fs::copy(compose_dir().join("llmmon-stack.service"), &copy).expect("copy");
-        let out = Command::new(analyze)
-            .args(["verify", "--man=no"])
-            .arg(&copy)
-            .output()
-            .expect("systemd-analyze");
-        let text = String::from_utf8_lossy(&out.stderr);
-        // Only the unit's own syntax counts; docker.service may be absent on a test box.
-        assert!(
-            !text.contains("Unknown key") && !text.contains("Unknown section"),
-            "{text}"
-        );
-    }
-}
-
-fn which(bin: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(bin))
-            .find(|p| p.is_file())
-    })
+    let analyze = support::require("systemd-analyze", "systemd");
+    let dir = tempfile::tempdir().expect("tmp");
+    let copy = dir.path().join("llmmon-stack.service");
+    std::fs::copy(compose_dir().join("llmmon-stack.service"), &copy).expect("copy");
+    let out = Command::new(analyze)
+        .args(["verify", "--man=no"])
+        .arg(&copy)
+        .output()
+        .expect("systemd-analyze");
+    let text = String::from_utf8_lossy(&out.stderr);
+    // Only the unit's own syntax counts; docker.service may be absent on a test box.
+    assert!(
+        !text.contains("Unknown key") && !text.contains("Unknown section"),
+        "{text}"
+    );
 }
 
 #[test]

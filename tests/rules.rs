@@ -237,17 +237,6 @@ fn promtool_accepts_the_rule_files() {
     assert!(out.contains("SUCCESS"), "{out}");
 }
 
-#[test]
-fn promtool_accepts_the_shipped_prometheus_configs() {
-    for cfg in ["prometheus.local.yml", "prometheus.yml"] {
-        let out = promtool(&["check", "config", "--syntax-only", cfg], &prom_dir());
-        assert!(out.contains("SUCCESS"), "{cfg}: {out}");
-    }
-    // Without --syntax-only promtool also loads the rule files the config names.
-    let out = promtool(&["check", "config", "prometheus.local.yml"], &prom_dir());
-    assert!(out.contains("rules found"), "{out}");
-}
-
 fn test_files() -> Vec<PathBuf> {
     let dir = prom_dir().join("tests");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)

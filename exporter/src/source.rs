@@ -101,6 +101,14 @@ impl Endpoints {
     pub fn into_vec(self) -> Vec<EndpointStatus> {
         self.0
     }
+
+    /// How `endpoint` answered, when it was read.
+    pub fn get(&self, endpoint: &str) -> Option<&Result<(), SourceError>> {
+        self.0
+            .iter()
+            .find(|e| e.endpoint == endpoint)
+            .map(|e| &e.result)
+    }
 }
 
 /// Outcome of one target of a multi-target collector (vLLM instances, for example).

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use llmmon_exporter::exposition::render;
 use llmmon_exporter::langfuse::http_source::LangfuseHttpSource;
-use llmmon_exporter::langfuse::{render as render_langfuse, LangfuseReading, LangfuseSource};
+use llmmon_exporter::langfuse::{render as render_langfuse, LangfuseSource};
 use llmmon_exporter::sim::fixed_clock;
 use llmmon_exporter::source::SourceError;
 use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
@@ -215,18 +215,6 @@ async fn v3_rows_give_percentiles_in_seconds_and_v4_gives_users() {
     assert!(r.scores.iter().any(|s| s.name == "helpfulness"));
 }
 
-/// The error `endpoint` reported, if it failed.
-fn failure<'a>(r: &'a LangfuseReading, endpoint: &str) -> Option<&'a SourceError> {
-    r.endpoints
-        .0
-        .iter()
-        .find(|e| e.endpoint == endpoint)
-        .unwrap_or_else(|| panic!("{endpoint} not reported: {:?}", r.endpoints))
-        .result
-        .as_ref()
-        .err()
-}
-
 #[tokio::test]
 async fn bad_credentials_are_unauthorized_on_every_api_and_never_echoed() {
     let (_, base) = start(Server::V3).await;
@@ -235,7 +223,7 @@ async fn bad_credentials_are_unauthorized_on_every_api_and_never_echoed() {
         .await
         .expect("health answers without credentials: Langfuse is up");
     for endpoint in ["metrics", "scores"] {
-        let err = failure(&r, endpoint).expect("401");
+        let err = support::failure(&r.endpoints, endpoint).expect("401");
         assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
         assert!(!err.to_string().contains("sk-lf-t"));
     }
@@ -247,12 +235,13 @@ async fn a_429_is_honoured_until_retry_after_passes() {
     let src = source(&base, "pk-lf-t");
     fake.forced.store(429, Ordering::SeqCst);
     let r = src.read().await.expect("health answers");
-    let err = failure(&r, "metrics").expect("rate limited");
+    let err = support::failure(&r.endpoints, "metrics").expect("rate limited");
     assert!(err.to_string().contains("120"), "{err}");
     fake.forced.store(0, Ordering::SeqCst);
     let r = src.read().await.expect("health answers");
     for endpoint in ["metrics", "scores"] {
-        let err = failure(&r, endpoint).expect("still quiet: no request before Retry-After");
+        let err = support::failure(&r.endpoints, endpoint)
+            .expect("still quiet: no request before Retry-After");
         assert!(err.to_string().contains("rate limited"), "{err}");
     }
 }
@@ -261,22 +250,20 @@ async fn a_429_is_honoured_until_retry_after_passes() {
 async fn garbage_and_server_errors_are_reported_per_api_and_refused_connections_fail_the_source() {
     let (fake, base) = start(Server::V3).await;
     let src = source(&base, "pk-lf-t");
-    let cases: [(u16, fn(&SourceError) -> bool, &str); 4] = [
-        (500, |e| matches!(e, SourceError::Unavailable(_)), "a 500"),
-        (200, |e| matches!(e, SourceError::Malformed(_)), "garbage"),
-        (598, |e| matches!(e, SourceError::Timeout(_)), "slower than the timeout"),
-        (597, |e| matches!(e, SourceError::Malformed(_)), "a huge body is refused"),
-    ];
-    for (status, expected, what) in cases {
+    for support::Fault { status, kind, what } in support::FAULTS {
         fake.forced.store(status, Ordering::SeqCst);
         let r = src.read().await.expect("health answers");
-        let err = failure(&r, "metrics").expect(what);
-        assert!(expected(err), "{what}: {err:?}");
+        let err = support::failure(&r.endpoints, "metrics").expect(what);
+        assert_eq!(err.kind(), kind, "{what}: {err:?}");
         assert!(r.daily_traces.is_none(), "{what}: no traces, not 0 traces");
     }
     fake.forced.store(0, Ordering::SeqCst);
     let r = src.read().await.expect("recovers");
-    assert!(r.endpoints.0.iter().all(|e| e.result.is_ok()), "{:?}", r.endpoints);
+    assert!(
+        r.endpoints.0.iter().all(|e| e.result.is_ok()),
+        "{:?}",
+        r.endpoints
+    );
     let port = support::closed_port();
     let gone = source(&format!("http://127.0.0.1:{port}"), "pk-lf-t");
     assert!(matches!(
@@ -290,8 +277,11 @@ async fn scores_failing_leave_the_traces_and_latency_exported() {
     let (fake, base) = start(Server::V3).await;
     fake.scores_status.store(500, Ordering::SeqCst);
     let r = source(&base, "pk-lf-t").read().await.expect("reads");
-    assert!(matches!(failure(&r, "scores"), Some(SourceError::Unavailable(_))));
-    assert_eq!(failure(&r, "metrics"), None);
+    assert!(matches!(
+        support::failure(&r.endpoints, "scores"),
+        Some(SourceError::Unavailable(_))
+    ));
+    assert_eq!(support::failure(&r.endpoints, "metrics"), None);
     assert!(r.daily_traces.is_some_and(|t| t > 0.0));
     assert!(r.models.iter().any(|m| m.latency_s[1].is_some()));
     assert!(r.scores.is_empty());

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use llmmon_exporter::exposition::render;
 use llmmon_exporter::litellm::http_source::LitellmHttpSource;
-use llmmon_exporter::litellm::{render as render_litellm, LitellmReading, LitellmSource};
+use llmmon_exporter::litellm::{render as render_litellm, LitellmSource};
 use llmmon_exporter::sim::fixed_clock;
 use llmmon_exporter::source::SourceError;
 use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
@@ -181,18 +181,6 @@ async fn litellm_1_110_gives_its_version_only_in_the_readiness_details() {
     assert!(!r.catalog.is_empty());
 }
 
-/// The error `endpoint` reported, if it failed.
-fn failure<'a>(r: &'a LitellmReading, endpoint: &str) -> Option<&'a SourceError> {
-    r.endpoints
-        .0
-        .iter()
-        .find(|e| e.endpoint == endpoint)
-        .unwrap_or_else(|| panic!("{endpoint} not reported: {:?}", r.endpoints))
-        .result
-        .as_ref()
-        .err()
-}
-
 #[tokio::test]
 async fn litellm_1_79_without_the_admin_endpoints_still_reports_the_proxy() {
     let (_, base) = start("v1.79.3").await;
@@ -200,7 +188,7 @@ async fn litellm_1_79_without_the_admin_endpoints_still_reports_the_proxy() {
     assert!(r.ready);
     assert!(r.catalog.is_empty() && r.daily.is_empty() && r.keys.is_empty());
     for endpoint in ["model_info", "daily_activity", "key_list"] {
-        let err = failure(&r, endpoint).expect("absent in 1.79");
+        let err = support::failure(&r.endpoints, endpoint).expect("absent in 1.79");
         assert!(
             matches!(err, SourceError::Unsupported(m) if m.contains("not in this LiteLLM version")),
             "{endpoint}: {err:?}"
@@ -217,8 +205,11 @@ async fn a_wrong_master_key_is_unauthorized_on_every_admin_endpoint_and_never_ec
         .expect("readiness is public: the proxy answers");
     assert!(r.ready);
     for endpoint in ["model_info", "health_latest", "daily_activity", "key_list"] {
-        let err = failure(&r, endpoint).expect("401");
-        assert!(matches!(err, SourceError::Unauthorized(_)), "{endpoint}: {err:?}");
+        let err = support::failure(&r.endpoints, endpoint).expect("401");
+        assert!(
+            matches!(err, SourceError::Unauthorized(_)),
+            "{endpoint}: {err:?}"
+        );
         assert!(!err.to_string().contains("sk-wrong-9999"));
     }
 }
@@ -227,22 +218,19 @@ async fn a_wrong_master_key_is_unauthorized_on_every_admin_endpoint_and_never_ec
 async fn server_errors_garbage_and_refusals_are_reported_and_it_recovers() {
     let (fake, base) = start("v1.80.0").await;
     let src = source(&base, MASTER_KEY);
-    let cases: [(u16, fn(&SourceError) -> bool, &str); 5] = [
-        (500, |e| matches!(e, SourceError::Unavailable(_)), "a 500"),
-        (400, |e| matches!(e, SourceError::Unavailable(_)), "a 400"),
-        (200, |e| matches!(e, SourceError::Malformed(_)), "garbage"),
-        (598, |e| matches!(e, SourceError::Timeout(_)), "slower than the timeout"),
-        (597, |e| matches!(e, SourceError::Malformed(_)), "a huge body is refused, not buffered"),
-    ];
-    for (status, expected, what) in cases {
+    for support::Fault { status, kind, what } in support::FAULTS {
         fake.forced.store(status, Ordering::SeqCst);
         let r = src.read().await.expect("readiness answers");
-        let err = failure(&r, "model_info").expect(what);
-        assert!(expected(err), "{what}: {err:?}");
+        let err = support::failure(&r.endpoints, "model_info").expect(what);
+        assert_eq!(err.kind(), kind, "{what}: {err:?}");
     }
     fake.forced.store(0, Ordering::SeqCst);
     let r = src.read().await.expect("recovers");
-    assert!(r.endpoints.0.iter().all(|e| e.result.is_ok()), "{:?}", r.endpoints);
+    assert!(
+        r.endpoints.0.iter().all(|e| e.result.is_ok()),
+        "{:?}",
+        r.endpoints
+    );
     let port = support::closed_port();
     assert!(matches!(
         source(&format!("http://127.0.0.1:{port}"), MASTER_KEY)
@@ -268,9 +256,16 @@ async fn one_failing_endpoint_leaves_every_other_endpoints_families_exported() {
         for status in [500, 400, 598, 200] {
             *fake.failing.lock().expect("lock") = Some((path, status));
             let r = src.read().await.expect("readiness answers");
-            assert!(failure(&r, endpoint).is_some(), "{path} {status}");
+            assert!(
+                support::failure(&r.endpoints, endpoint).is_some(),
+                "{path} {status}"
+            );
             for (_, other) in paths.iter().filter(|(p, _)| *p != path) {
-                assert_eq!(failure(&r, other), None, "{other} while {path} answers {status}");
+                assert_eq!(
+                    support::failure(&r.endpoints, other),
+                    None,
+                    "{other} while {path} answers {status}"
+                );
             }
             // What the other endpoints answered is all there.
             if endpoint != "model_info" {
@@ -283,7 +278,10 @@ async fn one_failing_endpoint_leaves_every_other_endpoints_families_exported() {
                 assert_eq!(r.daily, whole.daily, "{path} {status}");
             }
             let text = render(&render_litellm(&r));
-            assert!(text.contains("llm_monitor_litellm_ready 1"), "{path} {status}");
+            assert!(
+                text.contains("llm_monitor_litellm_ready 1"),
+                "{path} {status}"
+            );
         }
     }
 }

@@ -146,11 +146,11 @@ fn latency(s: &Simulator) -> (f64, f64) {
     let m = r
         .models
         .iter()
-        .find(|m| m.latency_s.is_some())
+        .find(|m| m.latency_s[1].is_some())
         .expect("a serving model");
     (
-        m.latency_s.map_or(0.0, |q| q[1]),
-        m.ttft_s.map_or(0.0, |q| q[1]),
+        m.latency_s[1].unwrap_or_default(),
+        m.ttft_s[1].unwrap_or_default(),
     )
 }
 

@@ -228,18 +228,6 @@ async fn instance(src: &VllmHttpSource, name: &str) -> VllmInstance {
         .expect("instance read")
 }
 
-/// The error `endpoint` of an instance reported, if it failed.
-fn failure<'a>(i: &'a VllmInstance, endpoint: &str) -> Option<&'a SourceError> {
-    i.endpoints
-        .0
-        .iter()
-        .find(|e| e.endpoint == endpoint)
-        .unwrap_or_else(|| panic!("{endpoint} not reported: {:?}", i.endpoints))
-        .result
-        .as_ref()
-        .err()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_engine_is_unhealthy_and_bad_model_json_only_fails_the_models_endpoint() {
     let (fake, base) = fake_fleet().await;
@@ -251,7 +239,10 @@ async fn a_dead_engine_is_unhealthy_and_bad_model_json_only_fails_the_models_end
     let i = instance(&src, &name).await;
     assert_eq!(i.state, "ready", "health and metrics answer");
     assert!(i.stats.is_some());
-    assert!(matches!(failure(&i, "models"), Some(SourceError::Malformed(_))));
+    assert!(matches!(
+        support::failure(&i.endpoints, "models"),
+        Some(SourceError::Malformed(_))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,13 +257,16 @@ async fn a_wrong_api_key_fails_only_the_models_endpoint_and_never_shows_the_key(
         Duration::from_secs(2),
     );
     let i = instance(&src, &name).await;
-    assert_eq!(i.state, "ready", "/v1/models behind --api-key does not hide /metrics");
+    assert_eq!(
+        i.state, "ready",
+        "/v1/models behind --api-key does not hide /metrics"
+    );
     assert!(i.stats.as_ref().is_some_and(|s| s.running.is_some()));
     assert!(!i.model.is_empty(), "the model name comes from the metrics");
-    let err = failure(&i, "models").expect("401");
+    let err = support::failure(&i.endpoints, "models").expect("401");
     assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
     assert!(!err.to_string().contains("wrong-key-xyz"));
-    assert_eq!(failure(&i, "version"), None);
+    assert_eq!(support::failure(&i.endpoints, "version"), None);
     let collected = VllmCollector {
         source: Arc::new(src),
     }
@@ -304,13 +298,24 @@ async fn models_or_version_failing_leave_the_engine_metrics_exported() {
     ] {
         fake.set(&name, fault);
         let i = instance(&src, &name).await;
-        assert!(failure(&i, endpoint).is_some(), "{fault:?}");
-        assert_eq!(i.stats, whole.stats, "{fault:?}: the engine's families stay");
+        assert!(
+            support::failure(&i.endpoints, endpoint).is_some(),
+            "{fault:?}"
+        );
+        assert_eq!(
+            i.stats, whole.stats,
+            "{fault:?}: the engine's families stay"
+        );
         assert_eq!(i.model, whole.model, "{fault:?}");
         assert_eq!(i.state, "ready", "{fault:?}");
     }
     fake.set(&name, Fault::None);
-    assert!(instance(&src, &name).await.endpoints.0.iter().all(|e| e.result.is_ok()));
+    assert!(instance(&src, &name)
+        .await
+        .endpoints
+        .0
+        .iter()
+        .all(|e| e.result.is_ok()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -234,3 +234,5 @@ impl Prometheus {
 pub mod alertmanager;
 pub mod announcements;
 pub mod docker;
+pub mod litellm;
+pub mod openai_backend;

@@ -33,7 +33,10 @@ pub fn queries() -> [String; 3] {
 /// The note of a service that answers: which of its data is unavailable, and why.
 fn service_note(job: &str, failing: &[serde_json::Value]) -> String {
     let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for row in failing.iter().filter(|r| r["metric"]["job"].as_str() == Some(job)) {
+    for row in failing
+        .iter()
+        .filter(|r| r["metric"]["job"].as_str() == Some(job))
+    {
         if let (Some(endpoint), Some(kind)) = (
             row["metric"]["endpoint"].as_str(),
             row["metric"]["kind"].as_str(),
@@ -207,7 +210,13 @@ mod tests {
     #[test]
     fn derivation_reads_the_service_level_signal_not_every_endpoint() {
         let [_, services, failing] = queries();
-        assert!(services.contains("source=~\"litellm|langfuse\""), "{services}");
-        assert!(failing.starts_with(schema::ENDPOINT_ERROR.name), "{failing}");
+        assert!(
+            services.contains("source=~\"litellm|langfuse\""),
+            "{services}"
+        );
+        assert!(
+            failing.starts_with(schema::ENDPOINT_ERROR.name),
+            "{failing}"
+        );
     }
 }

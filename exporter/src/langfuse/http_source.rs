@@ -212,7 +212,10 @@ impl LangfuseSource for LangfuseHttpSource {
                 let legacy = self.read_legacy_daily(&mut reading, &day.0).await;
                 endpoints.take("metrics", legacy);
             }
-            Ok(api) => self.read_queries(api, &mut reading, &day, now, &mut endpoints).await,
+            Ok(api) => {
+                self.read_queries(api, &mut reading, &day, now, &mut endpoints)
+                    .await
+            }
             Err(e) => {
                 endpoints.take("metrics", Err::<(), _>(e));
             }

@@ -97,9 +97,13 @@ fn says_no_database(body: &[u8]) -> bool {
 /// Whether an error body is an authentication failure, whatever its status code.
 fn says_unauthorized(body: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&body[..body.len().min(4096)]).to_ascii_lowercase();
-    ["authentication error", "auth_error", "invalid proxy server token"]
-        .iter()
-        .any(|m| text.contains(m))
+    [
+        "authentication error",
+        "auth_error",
+        "invalid proxy server token",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
 }
 
 /// What a non-2xx answer of `ep` means. Reasons name the status and LiteLLM's condition,

@@ -24,3 +24,53 @@ pub fn closed_port() -> u16 {
         .expect("a free loopback port")
         .port()
 }
+
+/// The error `endpoint` reported, None when it answered; a panic when it was not read.
+pub fn failure<'a>(
+    endpoints: &'a llmmon_exporter::source::Endpoints,
+    endpoint: &str,
+) -> Option<&'a llmmon_exporter::source::SourceError> {
+    endpoints
+        .get(endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} not reported: {endpoints:?}"))
+        .as_ref()
+        .err()
+}
+
+/// A misbehaving answer the fake upstreams give on request, and the error kind it causes.
+pub struct Fault {
+    /// 200 garbage, 598 slower than the source's timeout, 597 larger than the transport
+    /// reads, anything else that status.
+    pub status: u16,
+    pub kind: &'static str,
+    pub what: &'static str,
+}
+
+/// Every fault each endpoint of an HTTP source is tried with.
+pub const FAULTS: [Fault; 5] = [
+    Fault {
+        status: 500,
+        kind: "unavailable",
+        what: "a 500",
+    },
+    Fault {
+        status: 400,
+        kind: "unavailable",
+        what: "a 400",
+    },
+    Fault {
+        status: 200,
+        kind: "malformed",
+        what: "garbage",
+    },
+    Fault {
+        status: 598,
+        kind: "timeout",
+        what: "slower than the timeout",
+    },
+    Fault {
+        status: 597,
+        kind: "malformed",
+        what: "a huge body is refused, not buffered",
+    },
+];
