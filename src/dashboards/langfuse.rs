@@ -4,7 +4,9 @@
 use llmmon_exporter::schema as s;
 use serde_json::json;
 
-use super::panel::{bargauge, heatmap, instant, pie, prom, stat, table, tablep, timeseries};
+use super::panel::{
+    bargauge, endpoints, heatmap, instant, pie, prom, stat, table, tablep, timeseries,
+};
 use super::variable::prom_label;
 use super::{row, uid, Dashboard, Folder};
 
@@ -38,6 +40,8 @@ pub fn dashboard() -> Dashboard {
                 .q(instant(s::LANGFUSE_ACTIVE_USERS.name, "")),
             stat("Cost today", "currencyUSD").size(6, 4).desc("Cost of today's generations, all models.")
                 .q(instant(format!("sum({})", s::LANGFUSE_DAILY_COST.name), "")),
+            endpoints("langfuse", "Each Langfuse API the exporter reads and whether it answers: metrics (today's totals), traces, latency, users, scores. One that fails leaves the others' panels filled; unauthorized: check the API keys; unsupported: this Langfuse version has no such API. Langfuse counts as up while /api/public/health answers.")
+                .size(24, 5),
         ]),
         row("Usage trends", vec![
             timeseries("Traces and observations", "short")

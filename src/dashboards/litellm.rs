@@ -6,7 +6,7 @@ use llmmon_exporter::thresholds as t;
 use serde_json::json;
 
 use super::panel::{
-    bargauge, crit, heatmap, instant, prom, stat, table, tablep, timeseries, warn_crit,
+    bargauge, crit, endpoints, heatmap, instant, prom, stat, table, tablep, timeseries, warn_crit,
 };
 use super::variable::{prom_label, Variable};
 use super::{row, uid, url, Dashboard, Folder};
@@ -14,6 +14,10 @@ use crate::rules::{recording as rec, Config};
 
 const MODEL: &str = "model=~\"$model\"";
 const REQUESTED: &str = "requested_model=~\"$model\"";
+/// Requests users sent: not Prometheus' own scrapes of `/metrics/` (refused without the key,
+/// LiteLLM counts each as a failed request with no model).
+const USER_REQUESTS: &str =
+    "requested_model=~\"$model\", requested_model!=\"\", route!~\"/metrics/?\"";
 
 pub fn dashboard() -> Dashboard {
     let cfg = Config::default();
@@ -48,6 +52,8 @@ pub fn dashboard() -> Dashboard {
                 .desc("LiteLLM's own view: 0 healthy, 1 partial outage, 2 complete outage.")
                 .q(table(s::LITELLM_DEPLOYMENT_STATE.name, "{{litellm_model_name}} {{api_base}}"))
                 .map(0.0, "healthy", "green").map(1.0, "partial outage", "orange").map(2.0, "outage", "red"),
+            endpoints("litellm", "Each LiteLLM admin endpoint the exporter reads and whether it answers. unsupported: the proxy does not offer it (without a database LiteLLM has no usage, keys or cached health checks: deployment health then comes from its own deployment state); unauthorized: check the master key; unavailable, timeout, malformed: a failure (alert ExporterEndpointFailing). The proxy counts as up while /health/readiness answers.")
+                .size(24, 6),
         ]),
         row("Catalog", vec![
             tablep("Model catalog", "none").size(24, 8)
@@ -90,11 +96,11 @@ pub fn dashboard() -> Dashboard {
         row("Errors and queue", vec![
             timeseries("Errors by type", "reqps").size(8, 8)
                 .desc("Failed requests per second by exception class and HTTP status.")
-                .q(prom(format!("sum by (exception_class, exception_status) (rate({failed}{{{REQUESTED}}}[$__rate_interval]))"), "{{exception_class}} {{exception_status}}")),
+                .q(prom(format!("sum by (exception_class, exception_status) (rate({failed}{{{USER_REQUESTS}}}[$__rate_interval]))"), "{{exception_class}} {{exception_status}}")),
             timeseries("Error ratio", "percentunit").size(8, 8)
                 .desc("Failed over all requests per model.")
                 .q(prom(format!(
-                    "sum by (requested_model) (rate({failed}{{{REQUESTED}}}[$__rate_interval])) / sum by (requested_model) (rate({requests}{{{REQUESTED}}}[$__rate_interval]))"
+                    "sum by (requested_model) (rate({failed}{{{USER_REQUESTS}}}[$__rate_interval])) / sum by (requested_model) (rate({requests}{{{USER_REQUESTS}}}[$__rate_interval]))"
                 ), "{{requested_model}}"))
                 .thresholds(crit(t::ERROR_RATIO_CRITICAL)).alert("RequestErrorRateCritical"),
             timeseries("Queue length (vLLM waiting)", "short").size(8, 8)

@@ -492,6 +492,21 @@ pub fn tablep(title: &str, unit: &'static str) -> Panel {
     Panel::new(Kind::Table, title, unit)
         .transform(json!({"id": "organize", "options": {"excludeByName": {"Time": true, "__name__": true, "job": true, "instance": true}}}))
 }
+/// Each endpoint a role reads from its service, and whether it answers (`answers`) or why not
+/// (the kind of `…_endpoint_error`: unsupported, unauthorized, unavailable, timeout,
+/// malformed), for the exporter job `job`.
+pub fn endpoints(job: &str, desc: &str) -> Panel {
+    use llmmon_exporter::schema as s;
+    let expr = format!(
+        "label_replace({up}{{job=\"{job}\"}} == 1, \"kind\", \"answers\", \"\", \"\")\nor on (source, endpoint) ({err}{{job=\"{job}\"}} == 1)",
+        up = s::ENDPOINT_UP.name,
+        err = s::ENDPOINT_ERROR.name
+    );
+    tablep("API endpoints", "none")
+        .desc(desc)
+        .q(table(expr, "{{source}} {{endpoint}} {{kind}}"))
+        .transform(json!({"id": "organize", "options": {"excludeByName": {"Value": true}}}))
+}
 pub fn heatmap(title: &str, unit: &'static str) -> Panel {
     Panel::new(Kind::Heatmap, title, unit)
 }
