@@ -202,6 +202,8 @@ families! {
         "Time a request spent in prefill";
     VLLM_DECODE_TIME = Histogram "llm_monitor_vllm_request_decode_time_seconds" ["container", "model", "vllm_version"]
         "Time a request spent in decode";
+    VLLM_RENDER_TIME = Histogram "llm_monitor_vllm_request_render_duration_seconds" ["container", "model", "vllm_version"]
+        "Time the API server spent rendering a request (chat template, tokenization) before it reached the engine's queue; vLLM 0.34 and later";
     MODEL_INFO = Gauge "llm_monitor_model_info" ["model", "hf_id", "type", "quantization", "dtype", "context_length"]
         "Served model metadata; type = llm, embedding, reranker; always 1";
     MODEL_PARAMETERS = Gauge "llm_monitor_model_parameters" ["model"]
@@ -493,6 +495,7 @@ pub const VLLM_FAMILIES: &[&MetricDef] = &[
     &VLLM_QUEUE_TIME,
     &VLLM_PREFILL_TIME,
     &VLLM_DECODE_TIME,
+    &VLLM_RENDER_TIME,
     &MODEL_INFO,
     &MODEL_PARAMETERS,
 ];

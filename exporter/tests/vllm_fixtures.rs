@@ -1,7 +1,8 @@
 //! Normalisation across vLLM versions, on real expositions of vLLM 0.6.3 (V0), 0.8.5 (early
-//! V1), 0.10.1 (after the KV-cache rename, old name still there) and a current release
-//! (tests/fixtures/upstream/vllm, provenance in each file's `# llmmon-fixture:` lines). Every
-//! version gives the same families; the normalised output is compared with golden files.
+//! V1), 0.10.1 (after the KV-cache rename, old name still there), 0.33.0 (`current`) and
+//! 0.34.0 (adds the API-server render histogram) (tests/fixtures/upstream/vllm, provenance in
+//! each file's `# llmmon-fixture:` lines). Every version gives the same core families; the
+//! normalised output is compared with golden files.
 
 use std::path::PathBuf;
 
@@ -9,19 +10,27 @@ use llmmon_exporter::exposition::render;
 use llmmon_exporter::scrape;
 use llmmon_exporter::vllm::{normalize, render as render_vllm, EngineStats, VllmInstance};
 
-const FIXTURES: [(&str, &str); 4] = [
+const FIXTURES: [(&str, &str); 5] = [
     ("v0.6.3.prom", "0.6.3"),
     ("v0.8.5.prom", "0.8.5"),
     ("v0.10.1.prom", "0.10.1"),
     ("current.prom", "current"),
+    ("v0.34.0.prom", "0.34.0"),
 ];
 
-fn read(file: &str) -> (EngineStats, bool, String) {
+fn fixture(file: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/upstream/vllm")
         .join(file);
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    let s = scrape::parse(&text).expect("a real vLLM exposition parses (colon names, histograms)");
+    std::fs::read_to_string(&path).expect("fixture")
+}
+
+fn read(file: &str) -> (EngineStats, bool, String) {
+    read_text(file, &fixture(file))
+}
+
+fn read_text(file: &str, text: &str) -> (EngineStats, bool, String) {
+    let s = scrape::parse(text).expect("a real vLLM exposition parses (colon names, histograms)");
     let models = normalize::models(&s);
     assert_eq!(models.len(), 1, "{file}: {models:?}");
     (
@@ -93,6 +102,75 @@ fn v0_only_series_exist_only_for_v0_and_prefix_counters_only_for_v1() {
             !v0,
             "{file}: prefix cache counters"
         );
+    }
+}
+
+#[test]
+fn only_0_34_has_the_render_stage_and_older_versions_leave_it_absent() {
+    for (file, _) in FIXTURES {
+        let (s, _, _) = read(file);
+        assert_eq!(
+            s.render_time.is_some(),
+            file == "v0.34.0.prom",
+            "{file}: render histogram present only where vLLM exposes it"
+        );
+    }
+    let (s, _, _) = read("v0.34.0.prom");
+    let render = s.render_time.expect("0.34 render histogram");
+    // vllm/renderers/metrics.py's own buckets, 0.1 ms to 10 s (+Inf dropped).
+    let bounds: Vec<f64> = render.buckets.iter().map(|b| b.0).collect();
+    assert_eq!(
+        bounds,
+        [
+            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            2.5, 5.0, 10.0
+        ]
+    );
+    assert_eq!(render.count, 3583);
+    assert!(
+        (render.sum - 14.345322304987624).abs() < 1e-9,
+        "{}",
+        render.sum
+    );
+    // Rendering happens before the engine sees a request: every rendered request counts,
+    // finished or still in flight, so there are more renders than finished requests.
+    let e2e = s.e2e_latency.expect("e2e").count;
+    assert_eq!(e2e, 3536);
+    assert!(render.count > e2e);
+}
+
+#[test]
+fn render_time_adds_up_the_request_types() {
+    // The fixture serves only chat; a server that also answers /v1/completions has a second
+    // child (same buckets, no engine label). Normalised, the two are one histogram.
+    let text = fixture("v0.34.0.prom");
+    let completion: String = text
+        .lines()
+        .filter(|l| l.starts_with("vllm:request_render_duration_seconds_"))
+        .filter(|l| !l.contains("_created"))
+        .map(|l| {
+            format!(
+                "{}\n",
+                l.replace("request_type=\"chat\"", "request_type=\"completion\"")
+            )
+        })
+        .collect();
+    assert!(!completion.is_empty());
+    let both = text.replacen(
+        "# HELP vllm:request_render_duration_seconds_created",
+        &format!("{completion}# HELP vllm:request_render_duration_seconds_created"),
+        1,
+    );
+    let (one, _, _) = read("v0.34.0.prom");
+    let (two, _, _) = read_text("v0.34.0.prom + completion", &both);
+    let (one, two) = (
+        one.render_time.expect("chat"),
+        two.render_time.expect("both"),
+    );
+    assert_eq!(two.count, 2 * one.count);
+    assert!((two.sum - 2.0 * one.sum).abs() < 1e-9);
+    for (a, b) in one.buckets.iter().zip(&two.buckets) {
+        assert_eq!((a.0, 2 * a.1), *b);
     }
 }
 

@@ -445,6 +445,7 @@ mod tests {
         // Newer vLLM bodies carry Python's summaries and counters typed without `_total`:
         // those go to the full parser.
         for (file, common) in [
+            ("vllm/v0.34.0.prom", false),
             ("vllm/current.prom", false),
             ("vllm/v0.10.1.prom", false),
             ("vllm/v0.8.5.prom", false),

@@ -1,10 +1,11 @@
 //! The simulated LLM services: vLLM engine statistics, LiteLLM's catalog and usage, and
 //! Langfuse analytics, all derived from the same per-instance traffic.
 
-use super::fleet::{VllmSpec, FLEET_EPOCH};
+use super::fleet::{ModelType, VllmSpec, FLEET_EPOCH};
 use super::scenario::{Fault, Scenario};
 use super::signal::{noise, LogNormal};
 use super::traffic::{InstanceState, Traffic};
+use super::upstreams::vllm::Generation;
 use super::Simulator;
 use crate::langfuse::{LangfuseReading, ModelDay, ScoreDistribution, UserDay, QUANTILES};
 use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading};
@@ -58,6 +59,10 @@ fn meta(spec: &VllmSpec) -> ModelMeta {
 fn instance(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> VllmInstance {
     let state = tr.state(spec, t);
     let v0 = spec.engine() == "v0";
+    // vLLM 0.34+ times rendering, and only for chat/completion requests (the pooling routes
+    // of embedding and reranker models never observe it).
+    let renders =
+        Generation::of(spec.vllm_version).render_duration && spec.model_type == ModelType::Llm;
     let stats = tr.stats(spec, t).map(|s| {
         let i = s.instant;
         let ok = s.requests_ok;
@@ -84,6 +89,7 @@ fn instance(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> VllmInstance {
             queue_time: Some(s.queue),
             prefill_time: Some(s.prefill),
             decode_time: Some(s.decode),
+            render_time: renders.then_some(s.render),
         }
     });
     VllmInstance {
@@ -195,7 +201,11 @@ fn langfuse(tr: &Traffic<'_>, t: f64) -> LangfuseReading {
             output_tokens: (ok * s.generation_tokens).floor(),
             cost_usd: cost(s, ok),
             error_observations: failed.floor(),
-            latency_s: if serving { quantiles(e2e).map(Some) } else { [None; 3] },
+            latency_s: if serving {
+                quantiles(e2e).map(Some)
+            } else {
+                [None; 3]
+            },
             ttft_s: if serving && s.generation_tokens > 0.0 {
                 quantiles(ttft).map(Some)
             } else {

@@ -22,6 +22,12 @@ pub const REQUEST_BUCKETS: &[f64] = &[
     480.0, 960.0, 1920.0, 7680.0,
 ];
 
+/// Buckets of vLLM 0.34's `request_render_duration_seconds` (vllm/renderers/metrics.py).
+pub const RENDER_BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
 /// Base names of models taken down by the maintenance scenario.
 pub const MAINTENANCE_STOPPED: &[&str] = &["qwen2.5-72b", "phi-4"];
 /// Base name of the model whose container crash-loops under `container_crash_loop`.
@@ -97,6 +103,9 @@ pub struct InstanceStats {
     pub queue: Cumulative,
     pub prefill: Cumulative,
     pub decode: Cumulative,
+    /// API-server rendering (chat template, tokenization) of each served request; only
+    /// vLLM 0.34+ exposes it.
+    pub render: Cumulative,
 }
 
 /// The traffic model over a fleet and a timeline.
@@ -275,6 +284,15 @@ pub fn ttft_dist(spec: &VllmSpec, c: &Conditions) -> LogNormal {
     }
 }
 
+/// Rendering time distribution under conditions c: a fixed part (request parsing, chat
+/// template) plus the tokenizer's per-token part, slowed a little by a busy API server.
+pub fn render_dist(spec: &VllmSpec, c: &Conditions) -> LogNormal {
+    LogNormal {
+        median: (0.001 + 0.9e-6 * spec.prompt_tokens) * c.latency_factor().sqrt(),
+        sigma: 0.35,
+    }
+}
+
 /// Sums request counts and histogram mass over stretches of time.
 #[derive(Default)]
 struct Accumulator {
@@ -283,7 +301,7 @@ struct Accumulator {
     prompt: f64,
     generated: f64,
     preempted: f64,
-    hists: [HistAcc; 6],
+    hists: [HistAcc; 7],
 }
 
 #[derive(Default, Clone)]
@@ -355,6 +373,7 @@ impl Accumulator {
             (REQUEST_BUCKETS, queue, ok),
             (REQUEST_BUCKETS, prefill, ok),
             (REQUEST_BUCKETS, decode, ok),
+            (RENDER_BUCKETS, render_dist(spec, c), ok),
         ];
         for (h, (bounds, dist, n)) in self.hists.iter_mut().zip(dists) {
             h.add(bounds, dist, n);
@@ -369,8 +388,9 @@ impl Accumulator {
             REQUEST_BUCKETS,
             REQUEST_BUCKETS,
             REQUEST_BUCKETS,
+            RENDER_BUCKETS,
         ];
-        let [ttft, itl, e2e, queue, prefill, decode] =
+        let [ttft, itl, e2e, queue, prefill, decode, render] =
             std::array::from_fn(|i| self.hists[i].finish(bounds[i]));
         InstanceStats {
             instant,
@@ -385,6 +405,7 @@ impl Accumulator {
             queue,
             prefill,
             decode,
+            render,
         }
     }
 }

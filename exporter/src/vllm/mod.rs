@@ -62,6 +62,9 @@ pub struct EngineStats {
     pub queue_time: Option<Histogram>,
     pub prefill_time: Option<Histogram>,
     pub decode_time: Option<Histogram>,
+    /// API-server rendering (chat template, tokenization) before the engine sees the
+    /// request, every request type together. vLLM 0.34+; absent before.
+    pub render_time: Option<Histogram>,
 }
 
 /// One vLLM instance.
@@ -155,6 +158,7 @@ fn render_stats(m: &mut MetricSet, l: [&str; 3], s: &EngineStats) {
         (&VLLM_QUEUE_TIME, &s.queue_time),
         (&VLLM_PREFILL_TIME, &s.prefill_time),
         (&VLLM_DECODE_TIME, &s.decode_time),
+        (&VLLM_RENDER_TIME, &s.render_time),
     ];
     for (def, h) in hists {
         if let Some(h) = h {

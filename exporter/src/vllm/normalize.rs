@@ -12,6 +12,10 @@
 //! - V0-only `num_requests_swapped`, `cpu_cache_usage_perc` (absent in V1: left absent).
 //! - `avg_{prompt,generation}_throughput_toks_per_s` (V0 gauges, removed early 2025) are
 //!   not mapped: throughput comes from the token counters.
+//! - `request_render_duration_seconds` (new in 0.34.0, API-server side): labelled
+//!   `model_name` and `request_type` (chat, completion) but no `engine`, and registered only
+//!   at the first rendered request; the request types are added up. Older versions do not
+//!   have it, nor does 0.34 before its first request: left absent, never 0.
 //!
 //! vLLM carries no error counter of its own; errors are the 4xx/5xx answers counted by the
 //! HTTP instrumentation (`http_requests_total{handler,status}`) on the OpenAI routes.
@@ -181,5 +185,6 @@ pub fn engine_stats(s: &Scrape, model: &str) -> EngineStats {
         ),
         prefill_time: histogram(s, &["vllm:request_prefill_time_seconds"], model),
         decode_time: histogram(s, &["vllm:request_decode_time_seconds"], model),
+        render_time: histogram(s, &["vllm:request_render_duration_seconds"], model),
     }
 }
