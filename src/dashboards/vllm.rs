@@ -110,6 +110,7 @@ pub fn dashboard() -> Dashboard {
             latency("End-to-end latency", rec::vllm_e2e(&cfg), "Whole request, queue to last token; p50, p95 and p99 over the alert's 15-minute window (recording rules; the p95 is the one ResponseTimeHigh compares).")
                 .alert("ResponseTimeHigh"),
             latency("Queue time", rec::vllm_queue_time(&cfg), "Time requests waited before the scheduler took them; p50, p95 and p99 over 5-minute windows (recording rules)."),
+            latency("Render time", rec::vllm_render_time(&cfg), "Chat templating, tokenization and multimodal preprocessing in the API server, before the request reaches the engine (vLLM 0.34 and later; older versions do not measure it, embedding and reranker requests never have it); p50, p95 and p99 over 5-minute windows (recording rules)."),
         ]),
         row("Throughput", vec![
             timeseries("Requests per second", "reqps").size(8, 8)

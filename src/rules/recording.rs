@@ -193,6 +193,12 @@ pub fn vllm_queue_time(cfg: &Config) -> Latency {
     vllm_latency(&s::VLLM_QUEUE_TIME, cfg.rate_window)
 }
 
+/// vLLM's render time (chat templating and tokenization, before the engine; 0.34 on) per
+/// model, over the rate window.
+pub fn vllm_render_time(cfg: &Config) -> Latency {
+    vllm_latency(&s::VLLM_RENDER_TIME, cfg.rate_window)
+}
+
 fn vllm_latency(def: &'static MetricDef, window: &'static str) -> Latency {
     Latency {
         def,
@@ -392,6 +398,7 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                     vllm_inter_token(cfg),
                     vllm_e2e(cfg),
                     vllm_queue_time(cfg),
+                    vllm_render_time(cfg),
                 ]),
             ]
             .concat(),
