@@ -1282,11 +1282,11 @@ _llmmon() {
             fi
             case "${prev}" in
                 --scenario)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "normal high_load degraded maintenance" -- "${cur}"))
                     return 0
                     ;;
                 --fault)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst" -- "${cur}"))
                     return 0
                     ;;
                 --host)
@@ -1324,11 +1324,11 @@ _llmmon() {
                     return 0
                     ;;
                 --scenario)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "normal high_load degraded maintenance" -- "${cur}"))
                     return 0
                     ;;
                 --fault)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst" -- "${cur}"))
                     return 0
                     ;;
                 --host)

@@ -36,8 +36,15 @@ complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "stack" -d 'Run and lo
 complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "announce" -d 'Publish and manage announcements for end users (maintenance, deprecations, status)'
 complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "config" -d 'Show the configuration in effect and where it came from'
 complete -c llmmon -n "__fish_llmmon_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r
-complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r -f -a "normal\t''
+high_load\t''
+degraded\t''
+maintenance\t''"
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r -f -a "gpu_overheat\t''
+container_crash_loop\t''
+model_load_failure\t''
+upstream_down\t''
+error_burst\t''"
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l host -d 'Host the exporter roles (and the stack) run on, each on its default port [default: `host` in the config, LLMMON_HOST, else 127.0.0.1]' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l exporter -d 'Override one role\'s base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F
@@ -48,8 +55,15 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s h -l help -d 'P
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s V -l version -d 'Print version'
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l interval -d 'Seconds between refreshes' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l prometheus -d 'Prometheus for history (sparklines, 5-minute rates and percentiles); by default the stack\'s on the exporters\' host (port 23001), none with --demo' -r
-complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r
-complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r -f -a "normal\t''
+high_load\t''
+degraded\t''
+maintenance\t''"
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r -f -a "gpu_overheat\t''
+container_crash_loop\t''
+model_load_failure\t''
+upstream_down\t''
+error_burst\t''"
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l host -d 'Host the exporter roles (and the stack) run on, each on its default port [default: `host` in the config, LLMMON_HOST, else 127.0.0.1]' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l exporter -d 'Override one role\'s base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::service::{self, Running};
-use llmmon_exporter::sim::Fault;
+use llmmon_exporter::sim::{Conditions, Fault};
 use llmmon_exporter::{Role, SourceMode};
 
 use crate::cli::{DemoArgs, EndpointArgs};
@@ -125,21 +125,44 @@ pub async fn start_demo_announcements(args: &DemoArgs) -> Result<DemoAnnouncemen
     Ok(DemoAnnouncements { service, _dir: dir })
 }
 
+/// Why the demo did not start: the scenario or a fault is unknown (bad arguments), or the
+/// in-process exporters could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DemoError {
+    #[error("{0}")]
+    BadArgs(String),
+    #[error("{0}")]
+    Start(String),
+}
+
+impl DemoArgs {
+    /// The simulator conditions these flags ask for.
+    pub fn conditions(&self) -> Result<Conditions, DemoError> {
+        let mut c = Conditions::default();
+        if let Some(s) = &self.scenario {
+            c.scenario = s.parse().map_err(DemoError::BadArgs)?;
+        }
+        for f in &self.faults {
+            c.faults
+                .insert(f.parse::<Fault>().map_err(DemoError::BadArgs)?);
+        }
+        Ok(c)
+    }
+}
+
 /// Starts every role on the simulator on loopback ephemeral ports, collecting every
-/// `interval`, and waits for the first collection.
-pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, String> {
+/// `interval`, and waits until each has finished a first collection (a source that a fault
+/// took down counts: the demo shows it down).
+pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, DemoError> {
     let mut settings = Settings::demo(interval);
-    if let Some(s) = &args.scenario {
-        settings.conditions.scenario = s.parse()?;
-    }
-    for f in &args.faults {
-        settings.conditions.faults.insert(f.parse::<Fault>()?);
-    }
+    settings.conditions = args.conditions()?;
     let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
         .await
-        .map_err(|e| e.to_string())?;
-    if !running.wait_ready(Duration::from_secs(10)).await {
-        return Err("the simulated exporters did not complete a first collection in 10 s".into());
+        .map_err(|e| DemoError::Start(e.to_string()))?;
+    if !running.wait_collected(Duration::from_secs(10)).await {
+        return Err(DemoError::Start(
+            "the simulated exporters did not finish a first collection in 10 s".into(),
+        ));
     }
     let roles = running
         .bound

@@ -16,7 +16,10 @@ use llmmon::{announce, logs, stack, status};
 const DEMO_INTERVAL: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     // The TUI owns the terminal: nothing may write to stderr under it.
     if !matches!(cli.command, Command::Top(_)) {
         init_logging(cli.global.verbose);
@@ -42,10 +45,39 @@ fn main() -> ExitCode {
     }
 }
 
+/// Help and version go out as clap prints them; a usage error as one line on stderr, with
+/// the possible values where clap lists them, and exit 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.use_stderr() {
+            Exit::Usage.into()
+        } else {
+            Exit::Success.into()
+        };
+    }
+    let text = e.render().to_string();
+    let line: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    eprintln!("llmmon: {}", line.join(" ").trim_start_matches("error: "));
+    Exit::Usage.into()
+}
+
 /// `-v` shows what llmmon runs and fetches, `-vv` debug detail; `LLMMON_LOG` overrides.
+/// Without `-v` the demo's in-process exporters keep quiet about sources a fault took down:
+/// the TUI and `status` show them.
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
+        0 => "warn,llmmon_exporter::service=error",
         1 => "llmmon=info,llmmon_exporter=info",
         _ => "llmmon=debug,llmmon_exporter=debug",
     };
@@ -54,7 +86,10 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         .without_time()
         .try_init();
 }
@@ -143,7 +178,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
     let (endpoints, demo, logs, mode): (_, _, Arc<dyn LogSource>, _) = if args.demo.demo {
         let demo = endpoints::start_demo(&args.demo, interval)
             .await
-            .map_err(|e| (Exit::Usage, e))?;
+            .map_err(demo_failure)?;
         let announcements = endpoints::start_demo_announcements(&args.demo)
             .await
             .map_err(|e| (Exit::Failure, e))?;
@@ -185,11 +220,19 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
     Ok(Exit::Success)
 }
 
+/// Exit 2 for an unknown scenario or fault, 1 when the in-process exporters fail.
+fn demo_failure(e: endpoints::DemoError) -> (Exit, String) {
+    match e {
+        endpoints::DemoError::BadArgs(m) => (Exit::Usage, m),
+        endpoints::DemoError::Start(m) => (Exit::Failure, m),
+    }
+}
+
 async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
     let (endpoints, _demo, mode) = if args.demo.demo {
         let demo = endpoints::start_demo(&args.demo, DEMO_INTERVAL)
             .await
-            .map_err(|e| (Exit::Usage, e))?;
+            .map_err(demo_failure)?;
         let e = demo.endpoints.clone();
         (e, Some(demo), "demo")
     } else {

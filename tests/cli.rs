@@ -76,8 +76,45 @@ fn a_bad_scenario_is_a_one_line_usage_error() {
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.contains("unknown scenario 'chaos'") && err.contains("high_load"),
+        err.contains("'chaos'") && err.contains("--scenario") && err.contains("high_load"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_bad_fault_is_a_one_line_usage_error_naming_the_faults() {
+    let o = llmmon(&["status", "--demo", "--fault", "meteor"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("'meteor'") && err.contains("upstream_down"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_documented_fault_is_shown_not_a_start_up_failure() {
+    let started = std::time::Instant::now();
+    let o = llmmon(&["status", "--demo", "--fault", "upstream_down"]);
+    let out = stdout(&o);
+    // Langfuse is down and one vLLM engine is dead: critical, not "bad arguments".
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "stdout: {out}\nstderr: {}",
+        stderr(&o)
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(out.contains("langfuse"), "{out}");
+    assert!(
+        !stderr(&o).contains("WARN") && !stderr(&o).contains('\u{1b}'),
+        "no log lines or colour codes: {}",
+        stderr(&o)
     );
 }
 

@@ -96,12 +96,16 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    // Colour only on a terminal: logs that reach Loki through Docker carry no escape codes.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LLMMON_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .init();
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,

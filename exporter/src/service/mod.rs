@@ -134,6 +134,11 @@ impl RoleService {
         self.sources().iter().any(|s| s.last_success.is_some())
     }
 
+    /// Whether every source has finished a first collection, successful or not.
+    pub fn has_collected(&self) -> bool {
+        self.sources().iter().all(|s| s.collections > 0)
+    }
+
     /// Runs one collection of collector `i` and publishes the result.
     pub async fn collect_once(&self, i: usize, timeout: Duration) {
         let collector = &self.collectors[i];
@@ -284,11 +289,22 @@ impl Running {
         self.bound.iter().find(|b| b.role == role).map(|b| b.addr)
     }
 
-    /// Waits until every role has completed its first collection (or `limit` passes).
+    /// Waits until every role has collected successfully once (or `limit` passes).
     pub async fn wait_ready(&self, limit: Duration) -> bool {
+        self.wait_until(limit, RoleService::is_ready).await
+    }
+
+    /// Waits until every source of every role has finished a first collection, successful
+    /// or not (a fault that takes a source down is something to look at, not a start-up
+    /// failure), or `limit` passes.
+    pub async fn wait_collected(&self, limit: Duration) -> bool {
+        self.wait_until(limit, RoleService::has_collected).await
+    }
+
+    async fn wait_until(&self, limit: Duration, done: fn(&RoleService) -> bool) -> bool {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
-            if self.services.iter().all(|s| s.is_ready()) {
+            if self.services.iter().all(|s| done(s)) {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
