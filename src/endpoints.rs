@@ -156,6 +156,10 @@ impl DemoArgs {
 pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, DemoError> {
     let mut settings = Settings::demo(interval);
     settings.conditions = args.conditions()?;
+    // A fault asked for has held since 00:00 UTC: what a one-shot `status` sees on a server
+    // where it is real (restarts counted, today's error ratio up), not a fault one second old.
+    let now = llmmon_exporter::sim::now();
+    settings.faults_since = Some(now - now.rem_euclid(86_400.0));
     let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
         .await
         .map_err(|e| DemoError::Start(e.to_string()))?;

@@ -70,6 +70,25 @@ fn critical_problems_exit_3_and_are_listed() {
 }
 
 #[test]
+fn a_one_shot_status_sees_a_crash_loop_and_an_error_burst() {
+    let o = llmmon(&["status", "--demo", "--fault", "container_crash_loop"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("critical container vllm-llama-3-1-8b is crash-looping"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("llama-3.1-8b failed"),
+        "one problem, not two: {out}"
+    );
+    let o = llmmon(&["status", "--demo", "--fault", "error_burst"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("failed 15.0 % of requests today"), "{out}");
+}
+
+#[test]
 fn a_bad_scenario_is_a_one_line_usage_error() {
     let o = llmmon(&["status", "--demo", "--scenario", "chaos"]);
     assert_eq!(o.status.code(), Some(2));

@@ -244,6 +244,9 @@ pub struct Settings {
     pub seed: u64,
     pub scale: u32,
     pub conditions: Conditions,
+    /// Unix time the initial faults began (None: when the roles start). The demo puts it at
+    /// 00:00 UTC, so a one-shot look finds a fault already going on, as on a real server.
+    pub faults_since: Option<f64>,
     pub listen: BTreeMap<Role, SocketAddr>,
     pub docker: DockerSourceConfig,
     pub proc_root: PathBuf,
@@ -402,6 +405,7 @@ impl RawSettings {
                 scenario: scenario.unwrap_or(Scenario::Normal),
                 faults,
             },
+            faults_since: None,
             listen,
             docker: DockerSourceConfig {
                 socket: self.docker.socket.clone(),
@@ -448,6 +452,7 @@ impl Settings {
             seed: 42,
             scale: 1,
             conditions: Conditions::default(),
+            faults_since: None,
             listen: Role::ALL
                 .iter()
                 .map(|r| (*r, SocketAddr::from(([127, 0, 0, 1], 0))))

@@ -113,10 +113,17 @@ pub fn find(s: &ServerStatus) -> Vec<Problem> {
             );
         }
         // A stopped model's failed requests are its being stopped, reported above (and
-        // planned in maintenance, like the alert rules have it).
-        if let (Some(total), Some(failed), false) =
-            (m.requests_today, m.failed_today, m.state == "stopped")
-        {
+        // planned in maintenance, like the alert rules have it); a crash-looping one's are
+        // its crash loop, reported with its container.
+        let crash_looping = s
+            .containers
+            .iter()
+            .any(|c| c.name == m.container && c.crash_looping);
+        if let (Some(total), Some(failed), false) = (
+            m.requests_today,
+            m.failed_today,
+            m.state == "stopped" || crash_looping,
+        ) {
             if total >= MIN_REQUESTS_FOR_RATIO && failed / total > ERROR_RATIO_CRITICAL {
                 push(
                     Severity::Critical,

@@ -331,7 +331,7 @@ pub async fn start(
             settings.seed,
             settings.scale,
             settings.conditions.clone(),
-            sim::now(),
+            settings.faults_since.unwrap_or_else(sim::now),
         )
     });
     let stop = CancellationToken::new();
