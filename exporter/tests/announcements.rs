@@ -170,8 +170,21 @@ async fn create_get_list_update_and_expire() {
     assert_eq!(two["priority"], "warning");
     assert_eq!(two["title"], "Qwen 3 is available", "untouched fields stay");
 
+    let (_, planned) = get_json(&format!("{api}/1")).await;
     let (s, expired) = post_json(&format!("{api}/1/expire"), Some(TOKEN), &json!({})).await;
     assert_eq!((s, expired["phase"].as_str()), (200, Some("ended")));
+    let ends = |v: &Value| {
+        v["ends_at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .expect("ends_at")
+    };
+    assert!(
+        ends(&expired) < ends(&planned) && ends(&expired) <= chrono::Utc::now(),
+        "an expired announcement ends when it was expired: {} (planned {})",
+        expired["ends_at"],
+        planned["ends_at"]
+    );
     let (_, current) = get_json(&api).await;
     assert_eq!(current["announcements"].as_array().map(Vec::len), Some(1));
     let (_, all) = get_json(&format!("{api}?state=all")).await;

@@ -356,6 +356,9 @@ async fn expire(State(app): State<Arc<App>>, Path(id): Path<String>, _: Writer) 
                 .ok_or(Refusal::NotFound(id))?;
             if a.expired_at.is_none() {
                 a.expired_at = Some(now);
+                // It ends now: the API, the feeds and `announce list` show when it really
+                // ended, not the end it was planned with.
+                a.ends_at = Some(a.ends_at.map_or(now, |e| e.min(now)));
                 a.updated_at = now;
             }
             Ok((
