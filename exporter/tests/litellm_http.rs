@@ -16,7 +16,7 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use llmmon_exporter::exposition::render;
-use llmmon_exporter::litellm::http_source::LitellmHttpSource;
+use llmmon_exporter::litellm::http_source::{LitellmHttpSource, NO_DATABASE};
 use llmmon_exporter::litellm::{render as render_litellm, LitellmSource};
 use llmmon_exporter::sim::fixed_clock;
 use llmmon_exporter::source::SourceError;
@@ -284,4 +284,95 @@ async fn one_failing_endpoint_leaves_every_other_endpoints_families_exported() {
             );
         }
     }
+}
+
+/// A LiteLLM 1.108.7 without a database, answering with what the real proxy answered
+/// (`tests/fixtures/upstream/litellm/v1.108.7-nodb`, captured): each path and key state
+/// maps to the captured file `<endpoint>_<master_key|wrong_key|no_key>_<status>.json`.
+async fn captured_nodb(uri: Uri, headers: HeaderMap) -> Response {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/upstream/litellm/v1.108.7-nodb");
+    let key = match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => "no_key",
+        Some(v) if v == format!("Bearer {MASTER_KEY}") => "master_key",
+        Some(_) => "wrong_key",
+    };
+    let stem = match uri.path() {
+        "/metrics/" if key == "master_key" => {
+            let text = std::fs::read_to_string(dir.join("metrics_after_traffic.prom"))
+                .expect("captured exposition");
+            return text.into_response();
+        }
+        "/metrics/" => "metrics",
+        p => &p.trim_start_matches('/').replace('/', "_"),
+    };
+    let prefix = format!("{stem}_{key}_");
+    let file = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with(&prefix) && n.ends_with(".json"));
+    let Some(file) = file else {
+        return (StatusCode::NOT_FOUND, r#"{"detail":"Not Found"}"#).into_response();
+    };
+    let status: u16 = file[prefix.len()..file.len() - 5]
+        .parse()
+        .expect("status in name");
+    let body = std::fs::read_to_string(dir.join(&file)).expect("fixture");
+    (
+        StatusCode::from_u16(status).expect("status"),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+#[tokio::test]
+async fn litellm_1_108_without_a_database_is_up_with_its_catalog_and_deployment_state() {
+    let base = support::serve(Router::new().fallback(captured_nodb)).await;
+    let r = source(&base, MASTER_KEY).read().await.expect("reads");
+    assert!(r.ready, "readiness answers healthy with db: Not connected");
+    assert_eq!(r.version.as_deref(), Some("1.108.7"));
+    let health: Vec<(&str, Option<bool>)> = r
+        .catalog
+        .iter()
+        .map(|e| (e.model_name.as_str(), e.healthy))
+        .collect();
+    assert_eq!(
+        health,
+        [
+            ("chat-ok", Some(true)),
+            ("embed-ok", Some(true)),
+            ("chat-broken", Some(false))
+        ],
+        "deployment health from litellm_deployment_state (1 = partial outage is not healthy)"
+    );
+    for endpoint in ["health_latest", "daily_activity", "key_list"] {
+        let err = support::failure(&r.endpoints, endpoint).expect("no database");
+        assert_eq!(
+            err,
+            &SourceError::Unsupported(NO_DATABASE.to_owned()),
+            "{endpoint}"
+        );
+    }
+    assert_eq!(support::failure(&r.endpoints, "model_info"), None);
+    assert_eq!(support::failure(&r.endpoints, "metrics"), None);
+}
+
+#[tokio::test]
+async fn litellm_without_a_database_names_a_key_that_is_not_the_master_key() {
+    let base = support::serve(Router::new().fallback(captured_nodb)).await;
+    let r = source(&base, "sk-virtual-key-1")
+        .read()
+        .await
+        .expect("reads");
+    let err = support::failure(&r.endpoints, "model_info").expect("400 no_db_connection");
+    assert!(
+        matches!(err, SourceError::Unauthorized(m) if m.contains("only its master key")),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("sk-virtual-key-1"));
 }

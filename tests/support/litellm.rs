@@ -106,6 +106,7 @@ impl Litellm {
             .env_remove("DATABASE_URL")
             .env("LITELLM_LOG", "ERROR")
             .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            .env("HF_HUB_OFFLINE", "1")
             .env("NO_PROXY", "127.0.0.1,localhost")
             .env("HOME", dir.path())
             .current_dir(dir.path())
