@@ -198,15 +198,19 @@ async fn each_langfuse_generation_normalises_to_the_same_families() {
     }
 }
 
+/// The fixtures' qwen3-32b row.
+fn qwen(r: &llmmon_exporter::langfuse::LangfuseReading) -> &llmmon_exporter::langfuse::ModelDay {
+    r.models
+        .iter()
+        .find(|m| m.model == "qwen3-32b")
+        .expect("qwen3-32b in the fixtures")
+}
+
 #[tokio::test]
 async fn v3_rows_give_percentiles_in_seconds_and_v4_gives_users() {
     let (_, base) = start(Server::V3).await;
     let r = source(&base, "pk-lf-t").read().await.expect("reads");
-    let q = r
-        .models
-        .iter()
-        .find(|m| m.model == "qwen3-32b")
-        .expect("model");
+    let q = qwen(&r);
     assert!(q.cost_usd > 0.0);
     let (_, base) = start(Server::V4).await;
     let r = source(&base, "pk-lf-t").read().await.expect("reads");
@@ -292,11 +296,7 @@ async fn a_missing_latency_quantile_is_absent_not_zero() {
     let (fake, base) = start(Server::V3).await;
     fake.null_latency.store(true, Ordering::SeqCst);
     let r = source(&base, "pk-lf-t").read().await.expect("reads");
-    let q = r
-        .models
-        .iter()
-        .find(|m| m.model == "qwen3-32b")
-        .expect("model");
+    let q = qwen(&r);
     assert_eq!(q.latency_s, [None; 3], "null percentiles are no reading");
     let text = render(&render_langfuse(&r));
     assert!(

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use super::{free_port, wait_for, Proc};
+use super::{free_port, Proc};
 
 /// The version `scripts/litellm-venv.sh` pins.
 pub const VERSION: &str = "1.108.7";
@@ -123,21 +123,10 @@ impl Litellm {
             _proc: Proc(child),
             _dir: dir,
         };
-        let client = reqwest::Client::new();
         let url = format!("{}/health/readiness", proxy.url);
-        let ready = wait_for(Duration::from_secs(120), || {
-            let (c, u) = (client.clone(), url.clone());
-            async move {
-                c.get(u)
-                    .send()
-                    .await
-                    .ok()
-                    .filter(|r| r.status().is_success())
-            }
-        })
-        .await;
+        let ready = super::wait_ok(&url, Duration::from_secs(120)).await;
         assert!(
-            ready.is_some(),
+            ready,
             "LiteLLM {VERSION} did not become ready in 120 s; its log:\n{}",
             proxy.log_tail()
         );

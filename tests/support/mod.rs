@@ -155,20 +155,25 @@ pub fn launch(
 /// Waits (`limit` at most) until `<base>/-/ready` answers 2xx, as Prometheus and
 /// Alertmanager do once started.
 pub async fn wait_ready(base: &str, what: &str, limit: Duration) {
+    let ready = wait_ok(&format!("{base}/-/ready"), limit).await;
+    assert!(ready, "{what} did not become ready in {limit:?}");
+}
+
+/// Whether `url` answered 2xx within `limit`.
+pub async fn wait_ok(url: &str, limit: Duration) -> bool {
     let client = reqwest::Client::new();
-    let url = format!("{base}/-/ready");
-    let ready = wait_for(limit, || {
-        let (c, u) = (client.clone(), url.clone());
+    wait_for(limit, || {
+        let c = client.clone();
         async move {
-            c.get(u)
+            c.get(url)
                 .send()
                 .await
                 .ok()
                 .filter(|r| r.status().is_success())
         }
     })
-    .await;
-    assert!(ready.is_some(), "{what} did not become ready in {limit:?}");
+    .await
+    .is_some()
 }
 
 impl Prometheus {

@@ -43,42 +43,23 @@ struct Endpoint {
     needs_db: bool,
 }
 
-const READINESS: Endpoint = Endpoint {
-    name: "readiness",
-    path: "/health/readiness",
-    needs_db: false,
-};
-const READINESS_DETAILS: Endpoint = Endpoint {
-    name: "readiness_details",
-    path: "/health/readiness/details",
-    needs_db: false,
-};
-const MODEL_INFO: Endpoint = Endpoint {
-    name: "model_info",
-    path: "/model/info",
-    needs_db: false,
-};
-const HEALTH_LATEST: Endpoint = Endpoint {
-    name: "health_latest",
-    path: "/health/latest",
-    needs_db: true,
-};
+const fn endpoint(name: &'static str, path: &'static str, needs_db: bool) -> Endpoint {
+    Endpoint {
+        name,
+        path,
+        needs_db,
+    }
+}
+
+const READINESS: Endpoint = endpoint("readiness", "/health/readiness", false);
+const READINESS_DETAILS: Endpoint =
+    endpoint("readiness_details", "/health/readiness/details", false);
+const MODEL_INFO: Endpoint = endpoint("model_info", "/model/info", false);
+const HEALTH_LATEST: Endpoint = endpoint("health_latest", "/health/latest", true);
 /// From 1.84 `/metrics` redirects here and needs the key.
-const PROXY_METRICS: Endpoint = Endpoint {
-    name: "metrics",
-    path: "/metrics/",
-    needs_db: false,
-};
-const DAILY_ACTIVITY: Endpoint = Endpoint {
-    name: "daily_activity",
-    path: "/user/daily/activity",
-    needs_db: true,
-};
-const KEY_LIST: Endpoint = Endpoint {
-    name: "key_list",
-    path: "/key/list",
-    needs_db: true,
-};
+const PROXY_METRICS: Endpoint = endpoint("metrics", "/metrics/", false);
+const DAILY_ACTIVITY: Endpoint = endpoint("daily_activity", "/user/daily/activity", true);
+const KEY_LIST: Endpoint = endpoint("key_list", "/key/list", true);
 
 /// Whether an error body is LiteLLM saying it has no database (`Database not initialized`,
 /// `DB not connected`, `no_db_connection`, `Database not connected`).
