@@ -419,6 +419,8 @@ families! {
         "1 for a service's current published status (operational, degraded, down; source = manual or derived)";
     MODEL_LIFECYCLE = Gauge "llm_monitor_model_lifecycle_timestamp_seconds" ["model", "event"]
         "Unix time of a model lifecycle event announced (event = available, deprecated, retired)";
+    ANNOUNCEMENT_STORE_DROPPED = Counter "llm_monitor_announcement_store_dropped_bytes_total" ["reason"]
+        "Bytes of the announcements store this process left out of its state: reason=torn a record cut short at the end of the file (a writer killed mid-write, never acknowledged; cut off and copied to announcements.jsonl.dropped), reason=unparseable a line that does not parse (skipped, left in the file)";
 }
 
 /// Families every role emits about itself.
@@ -617,6 +619,7 @@ pub const ANNOUNCEMENT_FAMILIES: &[&MetricDef] = &[
     &ANNOUNCEMENT_END,
     &SERVICE_STATUS,
     &MODEL_LIFECYCLE,
+    &ANNOUNCEMENT_STORE_DROPPED,
 ];
 
 /// Every family of every role, for checks that a dashboard or rule names a real metric.

@@ -57,6 +57,12 @@ pub fn render(
             t.timestamp() as f64,
         );
     }
+    for (reason, bytes) in [
+        ("torn", state.torn_bytes),
+        ("unparseable", state.unparseable_bytes),
+    ] {
+        set.counter(&schema::ANNOUNCEMENT_STORE_DROPPED, &[reason], bytes as f64);
+    }
     for (source, up) in sources {
         set.gauge(&schema::SOURCE_UP, &[source], if *up { 1.0 } else { 0.0 });
     }
