@@ -598,6 +598,58 @@ fn the_mock_overlay_needs_no_gpu_no_docker_socket_and_no_llm_service() {
 }
 
 #[test]
+fn every_service_on_the_exporter_image_builds_it_from_the_repository_dockerfile() {
+    // Nothing publishes the image: a fresh server builds it, so each service that runs it
+    // (whichever overlay) carries `build:` beside the tag the build produces.
+    let exporter_image = merged(&[])["gpu-exporter"]["image"].clone();
+    assert_eq!(
+        exporter_image.as_str(),
+        Some("ghcr.io/llmmon/llmmon-exporter:0.1.0")
+    );
+    for overlays in &VARIANTS[..3] {
+        let svcs = merged(overlays);
+        let on_image: Vec<&str> = svcs
+            .iter()
+            .filter(|(_, s)| s["image"] == exporter_image)
+            .filter_map(|(k, _)| k.as_str())
+            .collect();
+        let want = if overlays.is_empty() || overlays[0] != "docker-compose.mock.yml" {
+            6
+        } else {
+            // The node / cAdvisor / dcgm stand-ins and sim-upstreams too.
+            10
+        };
+        assert_eq!(on_image.len(), want, "{overlays:?}: {on_image:?}");
+        for name in on_image {
+            let build = &svcs[name]["build"];
+            assert_eq!(build["context"].as_str(), Some(".."), "{name} {overlays:?}");
+            let dockerfile = compose_dir()
+                .join("..")
+                .join(build["dockerfile"].as_str().expect("dockerfile"));
+            assert!(dockerfile.is_file(), "{name}: {}", dockerfile.display());
+        }
+    }
+    // The Dockerfile builds the binary those services run.
+    let dockerfile = std::fs::read_to_string(compose_dir().join("../Dockerfile")).expect("read");
+    assert!(dockerfile.contains("ENTRYPOINT [\"/usr/local/bin/llmmon-exporter\"]"));
+}
+
+#[test]
+fn the_guides_never_pull_the_image_that_is_built() {
+    // `docker compose pull` fails on an image no registry has; --ignore-buildable skips it.
+    let root = compose_dir().join("..");
+    for doc in ["README.md", "docs/operations.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).expect("read");
+        for line in text
+            .lines()
+            .filter(|l| l.contains("docker compose") && l.contains(" pull"))
+        {
+            assert!(line.contains("--ignore-buildable"), "{doc}: {line}");
+        }
+    }
+}
+
+#[test]
 fn the_dev_overlay_builds_every_exporter_role_from_this_checkout() {
     let svcs = merged(&["docker-compose.dev.yml"]);
     for (name, _) in ROLES {

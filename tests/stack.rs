@@ -48,12 +48,21 @@ compose)
   case "$1" in
   version) echo "2.29.1";;
   ls) echo "[{\"Name\":\"llmmon\",\"Status\":\"running(15)\",\"ConfigFiles\":\"$F/docker-compose.yml,$F/docker-compose.prod.yml\"}]";;
-  config) cat "$F/services";;
+  config) if [ "$2" = "--format" ]; then cat "$F/config.json"; else cat "$F/services"; fi;;
   ps)
     n=$(( $(cat "$F/ps-count" 2>/dev/null || echo 0) + 1 )); echo $n > "$F/ps-count"
     if [ -e "$F/ps-$n" ]; then cat "$F/ps-$n"; else cat "$F/ps"; fi;;
   esac
   exit 0;;
+image)
+  # docker image inspect --format {{.Id}} NAME: present when listed in $F/images.
+  img="${@: -1}"
+  if grep -qxF "$img" "$F/images" 2>/dev/null; then echo "sha256:0123456789abcdef"; exit 0; fi
+  echo "Error response from daemon: No such image: $img" >&2
+  exit 1;;
+buildx)
+  [ -e "$F/no-buildx" ] && { echo "docker: 'buildx' is not a docker command." >&2; exit 1; }
+  echo "github.com/docker/buildx 0.20.1 0.20.1"; exit 0;;
 run)
   shift; ep=""; maps=()
   while [ $# -gt 0 ]; do
@@ -111,6 +120,10 @@ impl Bed {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         }
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose");
+        // The stack directory is compose/ of a checkout: the exporter's build context (..)
+        // holds the Dockerfile.
+        std::fs::copy(shipped.join("../Dockerfile"), tmp.path().join("Dockerfile"))
+            .expect("copy Dockerfile");
         for f in [
             "docker-compose.yml",
             "docker-compose.prod.yml",
@@ -148,6 +161,8 @@ impl Bed {
         bed.write_env(PASSWORD);
         let services = bed.services();
         std::fs::write(bed.fake.join("services"), services.join("\n") + "\n").expect("services");
+        std::fs::write(bed.fake.join("config.json"), bed.config_json().to_string())
+            .expect("config.json");
         bed.set_ps("ps", &services, &[]);
         bed.configure(
             "http://127.0.0.1:9",
@@ -171,6 +186,40 @@ impl Bed {
             .collect();
         names.sort();
         names
+    }
+
+    /// What `docker compose config --format json` answers for the shipped files (the mock
+    /// overlay's services included; the fake answers the same for either overlay): each
+    /// service's image with its default, `build:` with the context made absolute as Compose
+    /// makes it.
+    fn config_json(&self) -> Value {
+        let mut services = serde_json::Map::new();
+        for file in ["docker-compose.yml", "docker-compose.mock.yml"] {
+            let text = std::fs::read_to_string(self.stack.join(file)).expect("read");
+            let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
+            for (name, svc) in doc["services"].as_mapping().expect("services") {
+                let name = name.as_str().expect("name").to_owned();
+                let entry = services.entry(name).or_insert_with(|| json!({}));
+                if let Some(image) = svc["image"].as_str() {
+                    // `${VAR:-default}` as Compose resolves it without VAR set.
+                    let image = match image.split_once(":-") {
+                        Some((_, rest)) => rest.trim_end_matches('}').to_owned(),
+                        None => image.to_owned(),
+                    };
+                    entry["image"] = json!(image);
+                }
+                if svc["build"].is_mapping() {
+                    let context = self
+                        .stack
+                        .join(svc["build"]["context"].as_str().expect("context"));
+                    entry["build"] = json!({
+                        "context": context.canonicalize().expect("context exists"),
+                        "dockerfile": svc["build"]["dockerfile"],
+                    });
+                }
+            }
+        }
+        json!({"name": "llmmon", "services": services})
     }
 
     fn write_env(&self, password: &str) {
@@ -308,6 +357,19 @@ async fn up_dry_run_prints_the_commands_and_runs_nothing() {
         lines[0].starts_with("cd ") && lines[0].ends_with("/stack"),
         "{out}"
     );
+    // The exporter image: looked up, and built only when absent.
+    assert!(
+        lines.contains(
+            &"docker image inspect --format '{{.Id}}' ghcr.io/llmmon/llmmon-exporter:0.1.0"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines.contains(
+            &"docker compose -f docker-compose.yml -f docker-compose.prod.yml --profile dcgm build announcements  # only when not present"
+        ),
+        "{out}"
+    );
     assert!(bed.log("docker").is_empty(), "dry run ran docker");
 
     let o = bed.run(&["stack", "up", "--dry-run", "--mock"]).await;
@@ -365,6 +427,110 @@ async fn up_checks_starts_waits_for_health_and_prints_the_urls() {
     assert!(
         out.contains(&grafana) && out.contains(&announcements),
         "{out}"
+    );
+}
+
+#[tokio::test]
+async fn up_builds_the_exporter_image_when_it_is_absent_and_only_then() {
+    let bed = Bed::new();
+    let image = "ghcr.io/llmmon/llmmon-exporter:0.1.0";
+    let dockerfile = bed
+        .stack
+        .parent()
+        .expect("parent")
+        .canonicalize()
+        .expect("canonical")
+        .join("Dockerfile");
+    let up = [
+        "stack",
+        "up",
+        "--mock",
+        "--min-free-gib",
+        "0",
+        "--timeout",
+        "30",
+    ];
+    let o = bed.run(&up).await;
+    assert_eq!(code(&o), Some(0), "{}", context(&o));
+    let out = text(&o.stdout);
+    let said = format!(
+        "preflight: exporter image {image} not present: building it from {} (takes a few minutes)",
+        dockerfile.display()
+    );
+    assert!(out.lines().any(|l| l == said), "{said} in {out}");
+    let log = bed.log("docker");
+    let compose = "compose -f docker-compose.yml -f docker-compose.mock.yml";
+    let at = |l: &str| log.iter().position(|x| x == l);
+    let inspect = at(&format!("image inspect --format {{{{.Id}}}} {image}"));
+    let build = at(&format!("{compose} build announcements"));
+    let started = at(&format!("{compose} up -d --remove-orphans"));
+    assert!(inspect.is_some() && build.is_some(), "{log:?}");
+    assert!(inspect < build && build < started, "{log:?}");
+    assert_eq!(
+        log.iter().filter(|l| l.contains(" build ")).count(),
+        1,
+        "one build for the one image every exporter service shares: {log:?}"
+    );
+
+    // Present: said so, and nothing is built.
+    std::fs::write(bed.fake.join("images"), format!("{image}\n")).expect("images");
+    std::fs::remove_file(bed.fake.join("docker.log")).expect("rm log");
+    let o = bed.run(&up).await;
+    assert_eq!(code(&o), Some(0), "{}", context(&o));
+    let out = text(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l == format!("preflight: exporter image {image} present")),
+        "{out}"
+    );
+    assert!(
+        !bed.log("docker").iter().any(|l| l.contains(" build ")),
+        "{:?}",
+        bed.log("docker")
+    );
+    // --build rebuilds a present image (an upgrade).
+    let o = bed.run(&[&up[..], &["--build"]].concat()).await;
+    assert_eq!(code(&o), Some(0), "{}", context(&o));
+    assert!(
+        bed.log("docker")
+            .contains(&format!("{compose} build announcements")),
+        "{:?}",
+        bed.log("docker")
+    );
+
+    // Absent and no Dockerfile to build it from, or no buildx: refused before anything starts.
+    std::fs::remove_file(bed.fake.join("images")).expect("rm images");
+    std::fs::remove_file(&dockerfile).expect("rm Dockerfile");
+    std::fs::remove_file(bed.fake.join("docker.log")).expect("rm log");
+    let o = bed.run(&up).await;
+    assert_eq!(code(&o), Some(1), "{}", context(&o));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "preflight: exporter image {image} is not present and cannot be built: no Dockerfile at {}",
+            dockerfile.display()
+        )),
+        "{err}"
+    );
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("Dockerfile"),
+        &dockerfile,
+    )
+    .expect("copy");
+    bed.flag("no-buildx");
+    let o = bed.run(&up).await;
+    assert_eq!(code(&o), Some(1), "{}", context(&o));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("no buildx plugin") && err.contains("apt-get install docker-buildx"),
+        "{err}"
+    );
+    assert!(
+        !bed.log("docker")
+            .iter()
+            .any(|l| l.contains(" up ") || l.contains(" build ")),
+        "{:?}",
+        bed.log("docker")
     );
 }
 

@@ -160,6 +160,49 @@ impl Docker {
         parse_ps(&out)
     }
 
+    /// The services of the project that Compose builds (`build:`), with their image as
+    /// Compose resolves it (`config --format json`: overlays, profiles, `.env` and the
+    /// environment applied), sorted by service.
+    pub async fn built(&self, project: &Project) -> Result<Vec<Built>, String> {
+        let out = self
+            .compose(project, &["config", "--format", "json"])
+            .await?;
+        parse_built(&out, &self.dir)
+    }
+
+    /// Whether the engine has `image` (`docker image inspect`).
+    pub async fn has_image(&self, image: &str) -> bool {
+        let args = ["image", "inspect", "--format", "{{.Id}}", image].map(String::from);
+        self.output(&args)
+            .await
+            .is_ok_and(|o| o.status.success() && !o.stdout.is_empty())
+    }
+
+    /// `docker ARGS` with its output on this terminal (long-running builds show progress);
+    /// Ok when it succeeded.
+    pub async fn run_visible(&self, args: &[String]) -> Result<(), String> {
+        if self.log {
+            tracing::info!("running: {}", shell_line(&docker_line(args)));
+        }
+        let mut cmd = tokio::process::Command::new("docker");
+        cmd.args(args)
+            .current_dir(&self.dir)
+            .kill_on_drop(true)
+            .stdin(std::process::Stdio::null());
+        if let Some(host) = &self.docker_host {
+            cmd.env("DOCKER_HOST", host);
+        }
+        let status = cmd
+            .status()
+            .await
+            .map_err(|e| format!("cannot run docker: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{}` failed ({status})", subcommand(args)))
+        }
+    }
+
     /// The services the project's files and profiles enable (`config --services`).
     pub async fn services(&self, project: &Project) -> Result<Vec<String>, String> {
         let out = self.compose(project, &["config", "--services"]).await?;
@@ -172,6 +215,164 @@ impl Docker {
         services.sort();
         Ok(services)
     }
+}
+
+/// A service Compose builds from a Dockerfile, as `docker compose config` resolves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Built {
+    pub service: String,
+    /// The tag the build produces (`image:`).
+    pub image: String,
+    /// The Dockerfile, resolved against the build context.
+    pub dockerfile: PathBuf,
+}
+
+/// The services with `build:` in `docker compose config --format json`, sorted by name.
+pub fn parse_built(out: &str, dir: &Path) -> Result<Vec<Built>, String> {
+    let doc: serde_json::Value = serde_json::from_str(out.trim())
+        .map_err(|e| format!("unexpected `docker compose config` output: {e}"))?;
+    let mut built: Vec<Built> = doc["services"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, svc)| {
+            let build = svc.get("build").filter(|b| !b.is_null())?;
+            // Short syntax (`build: ../`) is a string; the long one a mapping.
+            let context = build
+                .as_str()
+                .or_else(|| build["context"].as_str())
+                .unwrap_or(".");
+            let dockerfile = build["dockerfile"].as_str().unwrap_or("Dockerfile");
+            let context = dir.join(context);
+            Some(Built {
+                service: name.clone(),
+                image: svc["image"]
+                    .as_str()
+                    .map(String::from)
+                    // Compose names an untagged build <project>-<service>.
+                    .unwrap_or_else(|| format!("{PROJECT}-{name}")),
+                dockerfile: context.join(dockerfile),
+            })
+        })
+        .collect();
+    built.sort_by(|a, b| a.service.cmp(&b.service));
+    Ok(built)
+}
+
+/// One `${NAME…}` of a compose file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    /// `:-` / `-` default, `:?` / `?` message, or nothing.
+    pub modifier: Modifier,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modifier {
+    None,
+    /// `${NAME:-default}` (`empty_counts`) or `${NAME-default}`.
+    Default {
+        value: String,
+        empty_counts: bool,
+    },
+    /// `${NAME:?message}` (unset or empty is an error) or `${NAME?message}` (unset is).
+    Required {
+        message: String,
+        empty_counts: bool,
+    },
+}
+
+/// Every `${…}` in a compose file's text, in order (`$$` is a literal dollar).
+pub fn variables(text: &str) -> Vec<Variable> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        rest = &rest[i..];
+        if let Some(r) = rest.strip_prefix("$$") {
+            rest = r;
+            continue;
+        }
+        let Some(r) = rest.strip_prefix("${") else {
+            rest = &rest[1..];
+            continue;
+        };
+        let Some(end) = r.find('}') else { break };
+        let expr = &r[..end];
+        rest = &r[end + 1..];
+        let name_end = expr
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(expr.len());
+        let (name, op) = expr.split_at(name_end);
+        let (empty_counts, op) = match op.strip_prefix(':') {
+            Some(o) => (true, o),
+            None => (false, op),
+        };
+        let modifier = if let Some(v) = op.strip_prefix('-') {
+            Modifier::Default {
+                value: v.to_owned(),
+                empty_counts,
+            }
+        } else if let Some(m) = op.strip_prefix('?') {
+            Modifier::Required {
+                message: m.to_owned(),
+                empty_counts,
+            }
+        } else {
+            Modifier::None
+        };
+        out.push(Variable {
+            name: name.to_owned(),
+            modifier,
+        });
+    }
+    out
+}
+
+/// `s` with `${NAME}` / `${NAME:-default}` / `${NAME-default}` resolved by `lookup` (None:
+/// unset), as Compose interpolates a value; a required variable that is missing stays as
+/// written. For what `--dry-run` shows; the real commands leave interpolation to Compose.
+pub fn interpolate(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if let Some(r) = rest.strip_prefix("$$") {
+            out.push('$');
+            rest = r;
+            continue;
+        }
+        let Some(end) = rest.find('}').filter(|_| rest.starts_with("${")) else {
+            out.push('$');
+            rest = &rest[1..];
+            continue;
+        };
+        let whole = &rest[..=end];
+        let v = variables(whole).pop();
+        rest = &rest[end + 1..];
+        let Some(v) = v else {
+            out.push_str(whole);
+            continue;
+        };
+        let value = lookup(&v.name);
+        let resolved = match &v.modifier {
+            Modifier::None => value.unwrap_or_default(),
+            Modifier::Default {
+                value: default,
+                empty_counts,
+            } => match value {
+                Some(x) if !(*empty_counts && x.is_empty()) => x,
+                _ => default.clone(),
+            },
+            Modifier::Required { empty_counts, .. } => match value {
+                Some(x) if !(*empty_counts && x.is_empty()) => x,
+                _ => whole.to_owned(),
+            },
+        };
+        out.push_str(&resolved);
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What to do when the Compose v2 plugin is not installed.
@@ -346,6 +547,13 @@ impl ComposeFile {
         self.doc["services"].get(name).is_some()
     }
 
+    /// Whether a service carries `build:` in this file.
+    pub fn builds(&self, service: &str) -> bool {
+        self.doc["services"][service]
+            .get("build")
+            .is_some_and(|b| !b.is_null())
+    }
+
     /// A service's image as written (may hold `${VAR:-default}`).
     pub fn image(&self, service: &str) -> Option<String> {
         self.doc["services"][service]["image"]
@@ -446,6 +654,58 @@ mod tests {
     }
 
     #[test]
+    fn variables_and_their_interpolation_follow_compose() {
+        let text = "a: ${A:-x} $${NOT} ${B?need B} ${C:?set C} ${D-y} ${E}";
+        let vars = variables(text);
+        let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["A", "B", "C", "D", "E"]);
+        assert_eq!(
+            vars[1].modifier,
+            Modifier::Required {
+                message: "need B".into(),
+                empty_counts: false
+            }
+        );
+        assert_eq!(
+            vars[2].modifier,
+            Modifier::Required {
+                message: "set C".into(),
+                empty_counts: true
+            }
+        );
+        let env = |k: &str| match k {
+            "A" | "D" => Some(String::new()),
+            "E" => Some("e".to_owned()),
+            _ => None,
+        };
+        assert_eq!(
+            interpolate("${A:-x}|${D-y}|${E}|$${E}|${F:-z}|${C:?c}", &env),
+            "x||e|${E}|z|${C:?c}"
+        );
+    }
+
+    #[test]
+    fn built_services_come_from_compose_config_json() {
+        // The shape of `docker compose config --format json` (context made absolute).
+        let out = r#"{"name":"llmmon","services":{
+            "prometheus":{"image":"prom/prometheus:v3.5.0"},
+            "vllm-exporter":{"build":{"context":"/opt/llmmon","dockerfile":"Dockerfile"},"image":"ghcr.io/llmmon/llmmon-exporter:0.1.0"},
+            "gpu-exporter":{"build":{"context":"/opt/llmmon","dockerfile":"Dockerfile"},"image":"ghcr.io/llmmon/llmmon-exporter:0.1.0"},
+            "tool":{"build":{"context":"tool"}}}}"#;
+        let built = parse_built(out, Path::new("/opt/llmmon/compose")).expect("parses");
+        let names: Vec<&str> = built.iter().map(|b| b.service.as_str()).collect();
+        assert_eq!(names, ["gpu-exporter", "tool", "vllm-exporter"]);
+        assert_eq!(built[0].image, "ghcr.io/llmmon/llmmon-exporter:0.1.0");
+        assert_eq!(built[0].dockerfile, Path::new("/opt/llmmon/Dockerfile"));
+        assert_eq!(built[1].image, "llmmon-tool");
+        assert_eq!(
+            built[1].dockerfile,
+            Path::new("/opt/llmmon/compose/tool/Dockerfile")
+        );
+        assert!(parse_built("nope", Path::new("/")).is_err());
+    }
+
+    #[test]
     fn the_shipped_compose_file_is_understood() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose");
         let f = ComposeFile::load(&dir).expect("shipped compose file");
@@ -456,5 +716,6 @@ mod tests {
         assert!(f
             .image("prometheus")
             .is_some_and(|i| i.starts_with("prom/prometheus:")));
+        assert!(f.builds("gpu-exporter") && !f.builds("prometheus"));
     }
 }

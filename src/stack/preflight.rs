@@ -4,7 +4,7 @@
 use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
 
-use super::compose::{ComposeFile, Docker, Project};
+use super::compose::{Built, ComposeFile, Docker, Project};
 use super::envfile::EnvFile;
 
 /// Free space the stack needs on Docker's data root, in GiB. Derived for 30 days of the
@@ -66,9 +66,108 @@ pub fn bind_address(env: Option<&EnvFile>) -> String {
         .unwrap_or_else(|| "127.0.0.1".to_owned())
 }
 
-/// Runs every check; the failures, each one line naming the fix.
-pub async fn check(docker: &Docker, plan: &Plan) -> Vec<String> {
+/// An image the project builds from a Dockerfile (the exporter's), and whether the engine
+/// already has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub image: String,
+    /// The service whose build makes it (the first by name; the others share the tag).
+    pub service: String,
+    pub dockerfile: PathBuf,
+    pub present: bool,
+}
+
+impl Image {
+    /// What the preflight says about it.
+    pub fn line(&self) -> String {
+        if self.present {
+            format!("exporter image {} present", self.image)
+        } else {
+            format!(
+                "exporter image {} not present: building it from {} (takes a few minutes)",
+                self.image,
+                self.dockerfile.display()
+            )
+        }
+    }
+}
+
+/// What the preflight found: the failures (each one line naming the fix) and the images
+/// `up` has or must build.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub failures: Vec<String>,
+    pub images: Vec<Image>,
+}
+
+/// One entry per image the project builds, from its services with `build:`.
+pub fn images_of(built: &[Built], present: impl Fn(&str) -> bool) -> Vec<Image> {
+    let mut images: Vec<Image> = Vec::new();
+    for b in built {
+        if images.iter().any(|i| i.image == b.image) {
+            continue;
+        }
+        images.push(Image {
+            image: b.image.clone(),
+            service: b.service.clone(),
+            dockerfile: b.dockerfile.clone(),
+            present: present(&b.image),
+        });
+    }
+    images
+}
+
+/// The images the project builds: present or not, and a failure for each that is missing
+/// and cannot be built here.
+async fn images(docker: &Docker, project: &Project) -> (Vec<Image>, Vec<String>) {
+    let built = match docker.built(project).await {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![format!("cannot read the stack's images: {e}")],
+            )
+        }
+    };
+    let mut present = Vec::new();
+    for b in &built {
+        if !present.iter().any(|(i, _): &(String, bool)| *i == b.image) {
+            present.push((b.image.clone(), docker.has_image(&b.image).await));
+        }
+    }
+    let images = images_of(&built, |i| present.iter().any(|(p, yes)| p == i && *yes));
     let mut failures = Vec::new();
+    for i in images.iter().filter(|i| !i.present) {
+        if !i.dockerfile.is_file() {
+            failures.push(format!(
+                "exporter image {} is not present and cannot be built: no Dockerfile at {}; \
+                 run the stack from a checkout of the repository (stack.dir = <checkout>/compose) \
+                 or load the image first (`docker load -i llmmon-exporter.tar`)",
+                i.image,
+                i.dockerfile.display()
+            ));
+        }
+    }
+    if images.iter().any(|i| !i.present) && failures.is_empty() {
+        let buildx = docker
+            .docker(&["buildx", "version"].map(String::from))
+            .await;
+        if buildx.is_err() {
+            failures.push(
+                "the exporter image must be built and Docker has no buildx plugin (Compose builds \
+                 with it): `sudo apt-get install docker-buildx` (Ubuntu) or \
+                 docker-buildx-plugin (Docker's repository)"
+                    .to_owned(),
+            );
+        }
+    }
+    (images, failures)
+}
+
+/// Runs every check: the failures, each one line naming the fix, and the images to build.
+pub async fn check(docker: &Docker, plan: &Plan) -> Report {
+    let mut failures = Vec::new();
+    let mut built = Vec::new();
     let dir = docker.dir();
     let info = docker
         .docker(&["info", "--format", "{{json .}}"].map(String::from))
@@ -98,7 +197,14 @@ pub async fn check(docker: &Docker, plan: &Plan) -> Vec<String> {
         }
     }
     if info.is_some() {
-        failures.extend(compose_version(docker, plan.mock).await);
+        match compose_version(docker, plan.mock).await {
+            Some(f) => failures.push(f),
+            None => {
+                let (images, why) = images(docker, &plan.project).await;
+                built = images;
+                failures.extend(why);
+            }
+        }
     }
     let compose = ComposeFile::load(dir);
     if let Err(e) = &compose {
@@ -122,7 +228,10 @@ pub async fn check(docker: &Docker, plan: &Plan) -> Vec<String> {
         .map(PathBuf::from)
         .filter(|p| p.is_dir());
     failures.extend(disk(root.as_deref().unwrap_or(dir), plan.min_free_gib));
-    failures
+    Report {
+        failures,
+        images: built,
+    }
 }
 
 async fn compose_version(docker: &Docker, mock: bool) -> Option<String> {
@@ -305,6 +414,29 @@ mod tests {
         assert_eq!(port(None, "nope"), None);
         assert_eq!(bind_address(Some(&env)), "10.0.0.5");
         assert_eq!(bind_address(None), "127.0.0.1");
+    }
+
+    #[test]
+    fn each_built_image_is_checked_once_and_named_with_its_dockerfile() {
+        let b = |service: &str, image: &str| Built {
+            service: service.into(),
+            image: image.into(),
+            dockerfile: PathBuf::from("/opt/llmmon/Dockerfile"),
+        };
+        let built = [
+            b("announcements", "ex:1"),
+            b("gpu-exporter", "ex:1"),
+            b("tool", "tool:2"),
+        ];
+        let images = images_of(&built, |i| i == "tool:2");
+        assert_eq!(images.len(), 2);
+        assert_eq!(images[0].service, "announcements");
+        assert!(!images[0].present && images[1].present);
+        assert_eq!(
+            images[0].line(),
+            "exporter image ex:1 not present: building it from /opt/llmmon/Dockerfile (takes a few minutes)"
+        );
+        assert_eq!(images[1].line(), "exporter image tool:2 present");
     }
 
     #[test]

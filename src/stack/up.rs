@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::compose::{
-    compose_args, docker_line, shell_line, ComposeFile, Docker, Overlay, Project,
+    compose_args, docker_line, interpolate, shell_line, ComposeFile, Docker, Overlay, Project,
 };
 use super::envfile::EnvFile;
 use super::preflight::{self, Plan};
@@ -20,6 +20,10 @@ pub struct UpArgs {
     /// Enable a Compose profile, e.g. `dcgm` for NVIDIA's dcgm-exporter (repeatable).
     #[arg(long, value_name = "NAME")]
     pub profile: Vec<String>,
+    /// Build the exporter image even when it is present (after `git pull`: an existing
+    /// tag is never rebuilt otherwise).
+    #[arg(long)]
+    pub build: bool,
     /// Print the commands that would run, and run nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -44,7 +48,10 @@ pub async fn run(args: &UpArgs, docker: &Docker) -> CmdResult {
     let project = Project::new(Overlay::from_mock(args.mock), &args.profile);
     let up = compose_args(&project, &["up", "-d", "--remove-orphans"]);
     if args.dry_run {
-        print!("{}", dry_run(docker, &project, &up, args.timeout));
+        print!(
+            "{}",
+            dry_run(docker, &project, &up, args.timeout, args.build)
+        );
         return Ok(Exit::Success);
     }
     let plan = Plan {
@@ -52,9 +59,10 @@ pub async fn run(args: &UpArgs, docker: &Docker) -> CmdResult {
         mock: args.mock,
         min_free_gib: args.min_free_gib,
     };
-    let failures = preflight::check(docker, &plan).await;
+    let report = preflight::check(docker, &plan).await;
+    let failures = &report.failures;
     if !failures.is_empty() {
-        for f in &failures {
+        for f in failures {
             eprintln!("preflight: {f}");
         }
         return Err((
@@ -65,6 +73,16 @@ pub async fn run(args: &UpArgs, docker: &Docker) -> CmdResult {
                 if failures.len() == 1 { "" } else { "s" }
             ),
         ));
+    }
+    for image in &report.images {
+        println!("preflight: {}", image.line());
+    }
+    for image in report.images.iter().filter(|i| !i.present || args.build) {
+        docker
+            .run_visible(&compose_args(&project, &["build", &image.service]))
+            .await
+            .map_err(|e| (Exit::Failure, format!("building {}: {e}", image.image)))?;
+        println!("built {}", image.image);
     }
     let expected = docker.services(&project).await.map_err(fail)?;
     println!(
@@ -108,19 +126,61 @@ fn public_host(env: Option<&EnvFile>) -> String {
 }
 
 /// What `up --dry-run` prints: every command, in order, runnable in a shell.
-fn dry_run(docker: &Docker, project: &Project, up: &[String], timeout: u64) -> String {
+fn dry_run(
+    docker: &Docker,
+    project: &Project,
+    up: &[String],
+    timeout: u64,
+    args_build: bool,
+) -> String {
     let line = |args: &[String]| shell_line(&docker_line(args));
     let compose = |args: &[&str]| line(&compose_args(project, args));
-    [
+    let mut lines = vec![
         format!("cd {}", shell_line(&[docker.dir().display().to_string()])),
         "# preflight: engine, NVIDIA runtime, Compose v2, ports, .env, free space".to_owned(),
         line(&["info", "--format", "{{json .}}"].map(String::from)),
         line(&["compose", "version", "--short"].map(String::from)),
+    ];
+    lines.extend(image_lines(docker, project, args_build));
+    lines.extend([
         compose(&["config", "--services"]),
         line(up),
         format!("# every 2 s until every service is healthy ({timeout} s at most):"),
         compose(&["ps", "--all", "--format", "json"]),
+    ]);
+    lines.join("\n") + "\n"
+}
+
+/// The image check and build of `--dry-run`: the image as `.env` (or the environment)
+/// names it in the base file, built when `docker image inspect` does not find it.
+fn image_lines(docker: &Docker, project: &Project, always: bool) -> Vec<String> {
+    let line = |args: &[String]| shell_line(&docker_line(args));
+    let compose = |args: &[&str]| line(&compose_args(project, args));
+    let Ok(file) = ComposeFile::load(docker.dir()) else {
+        return Vec::new();
+    };
+    let env = EnvFile::read(&docker.dir().join(".env")).ok().flatten();
+    let lookup = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| env.as_ref().and_then(|e| e.get(name)))
+    };
+    let Some(service) = file.services().into_iter().find(|s| file.builds(s)) else {
+        return Vec::new();
+    };
+    let image = file
+        .image(&service)
+        .map(|i| interpolate(&i, &lookup))
+        .unwrap_or_default();
+    vec![
+        "# the exporter image: built from the repository's Dockerfile when it is not present"
+            .to_owned(),
+        compose(&["config", "--format", "json"]),
+        line(&["image", "inspect", "--format", "{{.Id}}", &image].map(String::from)),
+        if always {
+            compose(&["build", &service])
+        } else {
+            format!("{}  # only when not present", compose(&["build", &service]))
+        },
     ]
-    .join("\n")
-        + "\n"
 }
