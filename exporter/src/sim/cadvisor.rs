@@ -1,7 +1,9 @@
 //! The simulated cAdvisor: CPU, memory and network per running container under cAdvisor's
 //! own names and labels (`id`, `image`, `name`), consistent with the container view.
 
+use super::scenario::Conditions;
 use super::signal::{noise, DailyRate};
+use super::traffic::{self, Traffic};
 use super::Simulator;
 use crate::exposition::MetricSet;
 use crate::schema::*;
@@ -21,6 +23,11 @@ impl Simulator {
     pub fn cadvisor_metrics(&self, t: f64) -> MetricSet {
         let readings = self.container_readings(t);
         let tl = self.timeline();
+        let tr = Traffic {
+            seed: self.seed,
+            fleet: &self.fleet,
+            timeline: &tl,
+        };
         let mut m = MetricSet::new();
         for c in readings.iter().filter(|c| c.state == "running") {
             let profile = self.profile(&c.name);
@@ -28,6 +35,13 @@ impl Simulator {
             let image = format!("{}:{}", c.image, c.image_version);
             let labels = [id.as_str(), image.as_str(), c.name.as_str()];
             let start = c.started_at.unwrap_or(t);
+            // The counters integrate over the timeline from the container's first start, at
+            // the share of each piece it ran, so a restart or a stop never sets them back.
+            let vllm = self.fleet.vllm_spec(&c.name);
+            let (from, up): (f64, &dyn Fn(&Conditions) -> f64) = match vllm {
+                Some(spec) => (tr.origin(spec), &move |cond| traffic::up_share(spec, cond)),
+                None => (start, &|_| 1.0),
+            };
             let rate = |factor: f64| {
                 let f = if profile.traffic_driven { factor } else { 1.0 };
                 DailyRate {
@@ -36,8 +50,8 @@ impl Simulator {
                 }
             };
             let cpu: f64 = tl
-                .pieces(start, t)
-                .map(|(a, b, cond)| rate(cond.traffic_factor()).integral(a, b))
+                .pieces(from, t)
+                .map(|(a, b, cond)| up(cond) * rate(cond.traffic_factor()).integral(a, b))
                 .sum();
             m.counter(&CADVISOR_CPU, &["total", &id, &image, &c.name], cpu);
             let mem = profile.memory_bytes * (1.0 + 0.05 * noise(self.seed, &c.name, t, 90.0));
@@ -50,7 +64,7 @@ impl Simulator {
                 2_000.0
             };
             let net: f64 = tl
-                .pieces(start, t)
+                .pieces(from, t)
                 .map(|(a, b, cond)| {
                     DailyRate {
                         base: bps,
@@ -58,6 +72,7 @@ impl Simulator {
                     }
                     .integral(a, b)
                         * cond.traffic_factor()
+                        * up(cond)
                 })
                 .sum();
             let net_labels = [id.as_str(), image.as_str(), "eth0", c.name.as_str()];

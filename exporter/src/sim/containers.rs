@@ -58,8 +58,13 @@ fn vllm_container(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> ContainerReading
     let c = &tr.timeline.at(t).conditions;
     let crash =
         c.has(Fault::ContainerCrashLoop) && traffic::base_model(spec) == traffic::CRASH_LOOP_MODEL;
-    let restarts =
-        hash(tr.seed, &spec.container, 1) % 3 + if crash { tr.crash_restarts(t) } else { 0 };
+    // Docker's count keeps the crash loop's restarts after the fault ends (it only resets
+    // when the container is recreated, which the simulator never does).
+    let restarts = if traffic::base_model(spec) == traffic::CRASH_LOOP_MODEL {
+        tr.crash_restarts_total(t)
+    } else {
+        0
+    } + hash(tr.seed, &spec.container, 1) % 3;
     let (docker_state, exit_code) = match state {
         InstanceState::Stopped if crash => ("restarting", 1),
         InstanceState::Stopped => ("exited", 0),

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::fleet::{GpuSpec, FLEET_EPOCH};
+use super::fleet::{GpuSpec, VllmSpec, FLEET_EPOCH};
 use super::scenario::Fault;
 use super::signal::{hash, noise};
-use super::traffic::{InstanceState, Traffic};
+use super::traffic::{dead_under, serves, up_share, InstanceState, Traffic};
 use super::{now, Simulator};
 use crate::gpu::{GpuInventory, GpuProcess, GpuReading, GpuSource};
 use crate::source::SourceError;
@@ -43,13 +43,33 @@ impl Simulator {
     }
 }
 
+/// Seconds of full load an instance put on each of its GPUs over [a, b]: 5 % while its
+/// container runs, plus 90 % of the busy time of the requests it served (Little's law over
+/// its batch capacity).
+fn instance_work(tr: &Traffic<'_>, spec: &VllmSpec, a: f64, b: f64) -> f64 {
+    tr.timeline
+        .pieces(a, b)
+        .map(|(lo, hi, cond)| {
+            let mut work = 0.05 * up_share(spec, cond) * (hi - lo);
+            if serves(spec, cond) && !dead_under(spec, cond) {
+                let n =
+                    tr.total_rate().integral(lo, hi) * spec.traffic_share * cond.traffic_factor();
+                let service = Traffic::e2e_dist(spec, cond).mean() / (2.0 * spec.capacity);
+                work += 0.9 * n * service;
+            }
+            work
+        })
+        .sum()
+}
+
 fn gpu_reading(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> GpuReading {
     let c = &tr.timeline.at(t).conditions;
     let overheat = c.has(Fault::GpuOverheat) && g.index % 8 == OVERHEAT_GPU;
     let total = g.memory_total_bytes;
     let mut processes = Vec::new();
     let mut busy_sum = 0.0;
-    let mut energy = IDLE_WATTS * (t - tr.fleet.host.boot_time).max(0.0);
+    let boot = tr.fleet.host.boot_time;
+    let mut energy = IDLE_WATTS * (t - boot).max(0.0);
     for spec in tr.fleet.vllm_on_gpu(g.index) {
         let state = tr.state(spec, t);
         if state == InstanceState::Stopped {
@@ -68,10 +88,12 @@ fn gpu_reading(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> GpuReading {
             memory_bytes: Some((total as f64 * spec.gpu_memory_fraction * share) as u64),
             sm_utilization: Some(busy),
         });
-        let since = tr.started_at(spec, t).max(FLEET_EPOCH);
-        let (ok, failed) = tr.requests_between(spec, since, t);
-        let service = tr.latency(spec, t).0.mean() / (2.0 * spec.capacity);
-        energy += LOAD_WATTS * (0.05 * (t - since) + 0.9 * (ok + failed) * service);
+    }
+    // Energy integrates power over the timeline, piece by piece, so it only grows: idle power
+    // since boot, plus for each instance placed on the GPU a little while its container runs
+    // and the work of the requests its engine served, each at the latency of its own time.
+    for spec in tr.fleet.vllm_on_gpu(g.index) {
+        energy += LOAD_WATTS * instance_work(tr, spec, tr.origin(spec).max(boot), t);
     }
     let util = busy_sum.min(1.0);
     let used = RESERVED_BYTES + processes.iter().filter_map(|p| p.memory_bytes).sum::<u64>();

@@ -113,10 +113,6 @@ impl Simulator {
             m.gauge(&NODE_FS_AVAIL, &labels, (size - used - reserved).max(0.0));
         }
 
-        let traffic: f64 = tl
-            .pieces(boot, t)
-            .map(|(a, b, cond)| cond.traffic_factor() * (b - a))
-            .sum();
         for (dev, read_bps, write_bps) in [("nvme0n1", 2.0e6, 6.0e6), ("nvme1n1", 9.0e6, 1.5e6)] {
             let read = DailyRate {
                 base: read_bps,
@@ -139,17 +135,21 @@ impl Simulator {
             ("docker0", 0.8e6, 0.8e6),
             ("lo", 0.4e6, 0.4e6),
         ] {
-            let share = traffic / (t - boot).max(1.0);
-            let rx = DailyRate {
-                base: rx_bps * share,
-                amplitude: rx_bps * share,
-            }
-            .integral(boot, t);
-            let tx = DailyRate {
-                base: tx_bps * share,
-                amplitude: tx_bps * share,
-            }
-            .integral(boot, t);
+            // Each piece of the timeline at its own traffic factor, so a quieter scenario
+            // slows the counters down instead of winding them back.
+            let bytes = |bps: f64| -> f64 {
+                tl.pieces(boot, t)
+                    .map(|(a, b, cond)| {
+                        DailyRate {
+                            base: bps,
+                            amplitude: bps,
+                        }
+                        .integral(a, b)
+                            * cond.traffic_factor()
+                    })
+                    .sum()
+            };
+            let (rx, tx) = (bytes(rx_bps), bytes(tx_bps));
             m.counter(&NODE_NET_RX, &[dev], rx.floor());
             m.counter(&NODE_NET_TX, &[dev], tx.floor());
         }

@@ -27,6 +27,14 @@ impl Simulator {
         self.with_traffic(|tr| tr.fleet.vllm.iter().map(|s| instance(tr, s, t)).collect())
     }
 
+    /// One vLLM instance at time t, by container name.
+    pub fn vllm_instance(&self, container: &str, t: f64) -> Option<VllmInstance> {
+        self.with_traffic(|tr| {
+            let spec = tr.fleet.vllm.iter().find(|s| s.container == container)?;
+            Some(instance(tr, spec, t))
+        })
+    }
+
     /// LiteLLM's admin view at time t.
     pub fn litellm_reading(&self, t: f64) -> LitellmReading {
         self.with_traffic(|tr| litellm(tr, t))
@@ -270,9 +278,10 @@ pub struct ProxyTotals {
     pub prompt_tokens: f64,
     pub completion_tokens: f64,
     pub spend: f64,
-    /// Latency shapes of normal operation (the proxy's histograms keep that shape).
-    pub e2e: LogNormal,
-    pub ttft: LogNormal,
+    /// The requests LiteLLM got an answer for in each piece of the timeline since it
+    /// started, with the latency distributions (end to end, first token) of that piece: its
+    /// histograms integrate them piece by piece.
+    pub answered: Vec<(f64, LogNormal, LogNormal)>,
 }
 
 impl Simulator {
@@ -283,8 +292,16 @@ impl Simulator {
                 .vllm
                 .iter()
                 .map(|s| {
-                    let (ok, failed) = tr.requests_between(s, LITELLM_STARTED, t);
-                    let normal = crate::sim::Conditions::default();
+                    let (mut ok, mut failed) = (0.0, 0.0);
+                    let mut answered = Vec::new();
+                    for (o, f, cond) in tr.request_pieces(s, LITELLM_STARTED, t) {
+                        ok += o;
+                        failed += f;
+                        if o > 0.0 {
+                            let e2e = Traffic::e2e_dist(s, cond);
+                            answered.push((o, e2e, super::traffic::ttft_dist(s, cond)));
+                        }
+                    }
                     ProxyTotals {
                         model: s.model.clone(),
                         upstream_model: s.hf_id.to_owned(),
@@ -300,8 +317,7 @@ impl Simulator {
                         prompt_tokens: (ok * s.prompt_tokens).floor(),
                         completion_tokens: (ok * s.generation_tokens).floor(),
                         spend: cost(s, ok),
-                        e2e: Traffic::e2e_dist(s, &normal),
-                        ttft: super::traffic::ttft_dist(s, &normal),
+                        answered,
                     }
                 })
                 .collect()

@@ -229,6 +229,38 @@ impl Timeline {
         self.since(t, |c| c.has(fault))
     }
 
+    /// The unbroken stretches of time up to `t` during which `holds` was true, each as
+    /// (start, end), the last one ending at `t` if it still holds then.
+    pub fn stretches(
+        &self,
+        t: f64,
+        holds: impl Fn(&Conditions) -> bool,
+    ) -> impl Iterator<Item = (f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        let mut open: Option<f64> = None;
+        for (i, s) in self.segments.iter().enumerate() {
+            if s.start > t {
+                break;
+            }
+            let end = self.segments.get(i + 1).map_or(t, |n| n.start.min(t));
+            match (holds(&s.conditions), open) {
+                (true, None) => open = Some(s.start),
+                (false, Some(a)) => {
+                    out.push((a, s.start));
+                    open = None;
+                }
+                _ => {}
+            }
+            if end >= t {
+                break;
+            }
+        }
+        if let Some(a) = open {
+            out.push((a, t));
+        }
+        out.into_iter().filter(|(a, b)| a < b)
+    }
+
     /// Since when `holds` has been true without a break, if it holds at time `t`
     /// (negative infinity when it always has).
     pub fn since(&self, t: f64, holds: impl Fn(&Conditions) -> bool) -> Option<f64> {
@@ -308,5 +340,32 @@ mod tests {
         assert_eq!(tl.fault_since(Fault::GpuOverheat, 15.0), Some(10.0));
         assert_eq!(tl.fault_since(Fault::GpuOverheat, 25.0), None);
         assert_eq!(tl.fault_since(Fault::GpuOverheat, 35.0), Some(30.0));
+    }
+
+    #[test]
+    fn stretches_span_the_switches_that_keep_the_condition() {
+        let mut tl = Timeline::new(cond(Scenario::Normal), 0.0);
+        let mut faulty = cond(Scenario::Normal);
+        faulty.faults.insert(Fault::ContainerCrashLoop);
+        let mut busy_faulty = faulty.clone();
+        busy_faulty.scenario = Scenario::HighLoad;
+        tl.switch(10.0, faulty.clone());
+        tl.switch(20.0, busy_faulty);
+        tl.switch(30.0, cond(Scenario::Normal));
+        tl.switch(40.0, faulty);
+        let on = |c: &Conditions| c.has(Fault::ContainerCrashLoop);
+        assert_eq!(
+            tl.stretches(45.0, on).collect::<Vec<_>>(),
+            vec![(10.0, 30.0), (40.0, 45.0)]
+        );
+        assert_eq!(
+            tl.stretches(25.0, on).collect::<Vec<_>>(),
+            vec![(10.0, 25.0)]
+        );
+        assert_eq!(
+            tl.stretches(35.0, on).collect::<Vec<_>>(),
+            vec![(10.0, 30.0)]
+        );
+        assert_eq!(tl.stretches(5.0, on).count(), 0);
     }
 }

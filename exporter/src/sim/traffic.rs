@@ -165,6 +165,13 @@ impl Traffic<'_> {
         }
     }
 
+    /// When the instance's container was first started: its counters (vLLM's, cAdvisor's)
+    /// count from here, and stay where they were while it is stopped.
+    pub fn origin(&self, spec: &VllmSpec) -> f64 {
+        super::fleet::FLEET_EPOCH
+            + 3600.0 * (super::signal::hash(self.seed, &spec.container, 0) % (24 * 20)) as f64
+    }
+
     /// When the instance's container last started.
     pub fn started_at(&self, spec: &VllmSpec, t: f64) -> f64 {
         let c = &self.timeline.at(t).conditions;
@@ -177,13 +184,22 @@ impl Traffic<'_> {
                 return since;
             }
         }
-        let base = super::fleet::FLEET_EPOCH
-            + 3600.0 * (super::signal::hash(self.seed, &spec.container, 0) % (24 * 20)) as f64;
+        let base = self.origin(spec);
         let up_since = self.timeline.since(t, |c| !stopped_by(spec, c));
         match up_since {
             Some(s) if s.is_finite() => s.max(base),
             _ => base,
         }
+    }
+
+    /// Docker's restart count from crash loops: every full cycle of every stretch of
+    /// `container_crash_loop` up to time t (it does not fall when the fault ends).
+    pub fn crash_restarts_total(&self, t: f64) -> u64 {
+        self.timeline
+            .stretches(t, |c| c.has(Fault::ContainerCrashLoop))
+            .filter(|(a, _)| a.is_finite())
+            .map(|(a, b)| ((b - a) / CRASH_CYCLE_S).floor() as u64)
+            .sum()
     }
 
     /// Requests per second routed to the instance at time t.
@@ -230,38 +246,43 @@ impl Traffic<'_> {
         })
     }
 
-    /// Instant and cumulative statistics, or None while the engine serves nothing.
+    /// Instant and cumulative statistics, or None while the engine serves nothing. The
+    /// counters integrate, piece by piece of the timeline, what the engine handled since its
+    /// container first started: nothing while it is stopped, loading or crash-looping.
     pub fn stats(&self, spec: &VllmSpec, t: f64) -> Option<InstanceStats> {
         let instant = self.instant(spec, t)?;
-        let start = self.started_at(spec, t);
         let mut acc = Accumulator::default();
-        for (a, b, cond) in self.timeline.pieces(start, t) {
-            let n = self.total_rate().integral(a, b) * spec.traffic_share * cond.traffic_factor();
-            let err = if dead_under(spec, cond) {
-                1.0
-            } else {
-                cond.error_ratio()
-            };
-            acc.add(spec, cond, n * (1.0 - err), n * err);
+        for (ok, failed, cond) in self.request_pieces(spec, self.origin(spec), t) {
+            if serves(spec, cond) {
+                acc.add(spec, cond, ok, failed);
+            }
         }
         Some(acc.finish(instant))
     }
 
+    /// Requests routed to the instance in each piece of [a, b] of the timeline: (served,
+    /// failed, conditions). While the instance is down every request routed to it fails.
+    pub fn request_pieces<'s>(
+        &'s self,
+        spec: &'s VllmSpec,
+        a: f64,
+        b: f64,
+    ) -> impl Iterator<Item = (f64, f64, &'s Conditions)> + 's {
+        self.timeline.pieces(a, b).map(move |(lo, hi, cond)| {
+            let n = self.total_rate().integral(lo, hi) * spec.traffic_share * cond.traffic_factor();
+            let err = if !serves(spec, cond) || dead_under(spec, cond) {
+                1.0
+            } else {
+                cond.error_ratio()
+            };
+            (n * (1.0 - err), n * err, cond)
+        })
+    }
+
     /// Requests served and failed by the instance in [a, b] (for daily usage views).
     pub fn requests_between(&self, spec: &VllmSpec, a: f64, b: f64) -> (f64, f64) {
-        let mut ok = 0.0;
-        let mut failed = 0.0;
-        for (lo, hi, cond) in self.timeline.pieces(a, b) {
-            let n = self.total_rate().integral(lo, hi) * spec.traffic_share * cond.traffic_factor();
-            let down = stopped_by(spec, cond)
-                || dead_under(spec, cond)
-                || (cond.has(Fault::ModelLoadFailure) && is(spec, LOAD_FAILURE_MODEL))
-                || (cond.has(Fault::ContainerCrashLoop) && is(spec, CRASH_LOOP_MODEL));
-            let err = if down { 1.0 } else { cond.error_ratio() };
-            ok += n * (1.0 - err);
-            failed += n * err;
-        }
-        (ok, failed)
+        self.request_pieces(spec, a, b)
+            .fold((0.0, 0.0), |(ok, failed), (o, f, _)| (ok + o, failed + f))
     }
 
     /// Latency distributions (e2e, ttft) under the conditions at time t.
@@ -271,7 +292,28 @@ impl Traffic<'_> {
     }
 }
 
-fn dead_under(spec: &VllmSpec, c: &Conditions) -> bool {
+/// Whether the engine takes requests under conditions c (it may still fail them all when its
+/// engine is dead): not while stopped, crash-looping or stuck loading its model.
+pub fn serves(spec: &VllmSpec, c: &Conditions) -> bool {
+    let crash_looping = c.has(Fault::ContainerCrashLoop) && is(spec, CRASH_LOOP_MODEL);
+    let stuck_loading = c.has(Fault::ModelLoadFailure) && is(spec, LOAD_FAILURE_MODEL);
+    !(stopped_by(spec, c) || crash_looping || stuck_loading)
+}
+
+/// Share of the time under conditions c that the container runs: none while stopped, the
+/// running part of each cycle while it crash-loops, all of it otherwise.
+pub fn up_share(spec: &VllmSpec, c: &Conditions) -> f64 {
+    if stopped_by(spec, c) {
+        0.0
+    } else if c.has(Fault::ContainerCrashLoop) && is(spec, CRASH_LOOP_MODEL) {
+        CRASH_RUN_S / CRASH_CYCLE_S
+    } else {
+        1.0
+    }
+}
+
+/// Whether the engine is dead (every request fails) under conditions c.
+pub fn dead_under(spec: &VllmSpec, c: &Conditions) -> bool {
     (c.has(Fault::UpstreamDown) && is(spec, UPSTREAM_DOWN_MODEL))
         || (c.scenario == Scenario::Degraded && is(spec, DEGRADED_MODEL))
 }
@@ -304,39 +346,55 @@ struct Accumulator {
     hists: [HistAcc; 7],
 }
 
-#[derive(Default, Clone)]
-struct HistAcc {
+/// Histogram mass integrated over stretches of time: per bucket *interval* (between two
+/// bounds, the last one up to +Inf), the requests that fell into it. Each interval only
+/// grows, so the published counts (whole requests per interval, summed up to each bound) are
+/// cumulative in every scrape, and from one scrape to a later one no bucket grows more than
+/// a higher one; `+Inf` is the sum of all intervals, so it equals the count.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct HistAcc {
     mass: Vec<f64>,
     sum: f64,
-    count: f64,
 }
 
 impl HistAcc {
-    fn add(&mut self, bounds: &[f64], dist: LogNormal, n: f64) {
-        if self.mass.is_empty() {
-            self.mass = vec![0.0; bounds.len()];
+    /// Adds `n` observations drawn from `dist`.
+    pub fn add(&mut self, bounds: &[f64], dist: LogNormal, n: f64) {
+        if n <= 0.0 {
+            return;
         }
+        if self.mass.is_empty() {
+            self.mass = vec![0.0; bounds.len() + 1];
+        }
+        // A running maximum keeps every interval's share non-negative even where the CDF's
+        // approximation wobbles.
+        let mut below = 0.0_f64;
         for (m, le) in self.mass.iter_mut().zip(bounds) {
-            *m += n * dist.cdf(*le);
+            let upto = dist.cdf(*le).clamp(below, 1.0);
+            *m += n * (upto - below);
+            below = upto;
+        }
+        if let Some(last) = self.mass.last_mut() {
+            *last += n * (1.0 - below);
         }
         self.sum += n * dist.mean();
-        self.count += n;
     }
 
-    fn finish(&self, bounds: &[f64]) -> Cumulative {
-        let mass = if self.mass.is_empty() {
-            vec![0.0; bounds.len()]
-        } else {
-            self.mass.clone()
-        };
+    pub fn finish(&self, bounds: &[f64]) -> Cumulative {
+        let whole = |k: usize| self.mass.get(k).map_or(0, |m| m.floor() as u64);
+        let mut upto = 0;
+        let buckets = bounds
+            .iter()
+            .enumerate()
+            .map(|(k, le)| {
+                upto += whole(k);
+                (*le, upto)
+            })
+            .collect();
         Cumulative {
-            buckets: bounds
-                .iter()
-                .zip(mass)
-                .map(|(le, m)| (*le, m.floor() as u64))
-                .collect(),
+            buckets,
             sum: self.sum,
-            count: self.count.floor() as u64,
+            count: upto + whole(bounds.len()),
         }
     }
 }
@@ -407,5 +465,51 @@ impl Accumulator {
             decode,
             render,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_intervals_keep_buckets_cumulative_and_growing_in_step() {
+        let bounds = [0.5, 1.0, 2.0];
+        let dist = LogNormal {
+            median: 0.9,
+            sigma: 0.6,
+        };
+        let mut acc = HistAcc::default();
+        let mut last: Option<Cumulative> = None;
+        for _ in 0..400 {
+            acc.add(&bounds, dist, 0.37);
+            let h = acc.finish(&bounds);
+            let counts: Vec<u64> = h.buckets.iter().map(|b| b.1).chain([h.count]).collect();
+            assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+            if let Some(prev) = &last {
+                let before: Vec<u64> = prev
+                    .buckets
+                    .iter()
+                    .map(|b| b.1)
+                    .chain([prev.count])
+                    .collect();
+                let grew: Vec<u64> = counts.iter().zip(&before).map(|(a, b)| a - b).collect();
+                assert!(
+                    grew.windows(2).all(|w| w[0] <= w[1]),
+                    "{before:?} -> {counts:?}"
+                );
+                assert!(h.sum >= prev.sum);
+            }
+            last = Some(h);
+        }
+        // Whole requests lag the mass by less than one per interval.
+        let h = last.expect("filled");
+        let n = 400.0 * 0.37;
+        assert!(
+            h.count as f64 <= n && h.count as f64 > n - 4.0,
+            "{}",
+            h.count
+        );
+        assert!((h.sum - n * dist.mean()).abs() < 1e-6);
     }
 }

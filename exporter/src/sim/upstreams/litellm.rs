@@ -13,7 +13,8 @@ use serde_json::{json, Map, Value};
 use super::pytext::{OwnedLabels, PyText};
 use super::{Authorized, Credentials, Upstreams};
 use crate::litellm::LitellmReading;
-use crate::sim::signal::hash;
+use crate::sim::signal::{hash, LogNormal};
+use crate::sim::traffic::HistAcc;
 
 /// The service's own check: Bearer sk- credentials, else its 401.
 /// The proxy's credentials check, as the handlers' extractor.
@@ -190,15 +191,18 @@ const LATENCY_BUCKETS: [f64; 35] = [
 /// Each route's traffic is split over this many of the busiest keys.
 const KEYS_PER_ROUTE: usize = 3;
 
-fn histogram(dist: crate::sim::signal::LogNormal, n: f64) -> crate::vllm::Histogram {
-    crate::vllm::Histogram {
-        buckets: LATENCY_BUCKETS
-            .iter()
-            .map(|le| (*le, (n * dist.cdf(*le)).floor() as u64))
-            .collect(),
-        sum: n * dist.mean(),
-        count: n.floor() as u64,
+/// One key's share of a route's latency histogram: the answered requests of each piece of
+/// the timeline at that piece's latency (`pick` chooses end to end or first token).
+fn histogram(
+    answered: &[(f64, LogNormal, LogNormal)],
+    share: f64,
+    pick: fn(&(f64, LogNormal, LogNormal)) -> LogNormal,
+) -> crate::vllm::Histogram {
+    let mut acc = HistAcc::default();
+    for piece in answered {
+        acc.add(&LATENCY_BUCKETS, pick(piece), piece.0 * share);
     }
+    acc.finish(&LATENCY_BUCKETS)
 }
 
 /// Labels LiteLLM puts on its per-request families, sorted as it writes them.
@@ -243,7 +247,6 @@ pub async fn metrics(State(up): State<Upstreams>) -> Response {
                 labels(&all)
             };
             let user = [("user", "default_user_id"), ("user_email", "None")];
-            let ok = (r.ok * share).floor();
             let route = [("requested_model", r.model.as_str()), ("route", r.route)];
             requests.push((
                 with(
@@ -269,9 +272,9 @@ pub async fn metrics(State(up): State<Upstreams>) -> Response {
             let model = ("model", r.upstream_model.as_str());
             latency.push((
                 with(&[model, route[0], user[0]], false),
-                histogram(r.e2e, ok),
+                histogram(&r.answered, share, |p| p.1),
             ));
-            ttft.push((with(&[model], true), histogram(r.ttft, ok)));
+            ttft.push((with(&[model], true), histogram(&r.answered, share, |p| p.2)));
             let tokens = with(&[model, route[0], user[0], user[1]], false);
             total.push((
                 tokens.clone(),

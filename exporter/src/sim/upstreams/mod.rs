@@ -151,10 +151,7 @@ fn listening(
 ) -> Option<(crate::sim::fleet::VllmSpec, crate::vllm::VllmInstance)> {
     let (sim, t) = (&up.sim, (up.clock)());
     let spec = sim.fleet().vllm_spec(container)?.clone();
-    let inst = sim
-        .vllm_instances(t)
-        .into_iter()
-        .find(|i| i.container == container)?;
+    let inst = sim.vllm_instance(container, t)?;
     // Loading or stopped: the API server does not listen yet (or any more).
     matches!(inst.state.as_str(), "ready" | "unhealthy").then_some((spec, inst))
 }

@@ -34,25 +34,37 @@ fn float(v: f64) -> String {
     format!("{v:?}")
 }
 
-fn labels(l: Labels<'_>, extra: Option<(&str, &str)>) -> String {
-    let parts: Vec<String> = l
-        .iter()
-        .copied()
-        .chain(extra)
-        .map(|(k, v)| {
-            format!(
-                "{k}=\"{}\"",
-                v.replace('\\', "\\\\")
-                    .replace('"', "\\\"")
-                    .replace('\n', "\\n")
-            )
-        })
-        .collect();
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("{{{}}}", parts.join(","))
+/// `k="v",…` with Python's escapes, without the braces.
+fn label_body(l: Labels<'_>) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in l.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(
+            out,
+            "{k}=\"{}\"",
+            v.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+        );
     }
+    out
+}
+
+/// `{…}` from a label body and one more label (written as is), or nothing when both are
+/// empty.
+fn braces(body: &str, extra: Option<(&str, &str)>) -> String {
+    match (body.is_empty(), extra) {
+        (true, None) => String::new(),
+        (true, Some((k, v))) => format!("{{{k}=\"{v}\"}}"),
+        (false, None) => format!("{{{body}}}"),
+        (false, Some((k, v))) => format!("{{{body},{k}=\"{v}\"}}"),
+    }
+}
+
+fn labels(l: Labels<'_>, extra: Option<(&str, &str)>) -> String {
+    braces(&label_body(l), extra)
 }
 
 impl PyText {
@@ -103,27 +115,25 @@ impl PyText {
         }
         self.header(name, help, "histogram");
         for (l, h) in samples {
+            // The labels are escaped once per series, not once per bucket.
+            let body = label_body(l);
+            let sep = if body.is_empty() { "" } else { "," };
             for (le, c) in &h.buckets {
                 let _ = writeln!(
                     self.out,
-                    "{name}_bucket{} {}",
-                    labels(l, Some(("le", &float(*le)))),
+                    "{name}_bucket{{{body}{sep}le=\"{}\"}} {}",
+                    float(*le),
                     float(*c as f64)
                 );
             }
             let _ = writeln!(
                 self.out,
-                "{name}_bucket{} {}",
-                labels(l, Some(("le", "+Inf"))),
+                "{name}_bucket{{{body}{sep}le=\"+Inf\"}} {}",
                 float(h.count as f64)
             );
-            let _ = writeln!(
-                self.out,
-                "{name}_count{} {}",
-                labels(l, None),
-                float(h.count as f64)
-            );
-            let _ = writeln!(self.out, "{name}_sum{} {}", labels(l, None), float(h.sum));
+            let plain = braces(&body, None);
+            let _ = writeln!(self.out, "{name}_count{plain} {}", float(h.count as f64));
+            let _ = writeln!(self.out, "{name}_sum{plain} {}", float(h.sum));
         }
         self.header(&format!("{name}_created"), help, "gauge");
         for (l, _) in samples {
