@@ -1,7 +1,8 @@
-//! `llmmon top` drawn with ratatui's TestBackend at 80×24 and 160×48 for the normal,
-//! high_load and degraded scenarios, a dead exporter, one GPU and eight, snapshot-tested
-//! with insta; cell colours checked where colour means something; key handling tested on
-//! the app state.
+//! `llmmon top` drawn with ratatui's TestBackend at 80×24 and 160×48 (the normal scenario
+//! also at 120×40 and 200×60) for the normal, high_load and degraded scenarios, a dead
+//! exporter, one GPU and eight, snapshot-tested with insta; cell colours checked where
+//! colour means something; key handling, scrolling and the help box tested on the app
+//! state and the drawn screen.
 
 use std::sync::Arc;
 
@@ -69,7 +70,11 @@ fn app_for(scenario: Scenario, faults: &[Fault], dead: Option<Role>, colour: boo
     );
     let mut app = App::new(colour);
     for t in [T - 30.0, T] {
-        app.on_snapshot(data::snapshot(scrapes(&sim, t, dead), "demo", t));
+        let mut s = data::snapshot(scrapes(&sim, t, dead), "demo", t);
+        // The demo's exporters label the scenario (`llm_monitor_sim_scenario_info`); the
+        // header shows it.
+        s.status.scenario = Some(scenario.as_str().to_owned());
+        app.on_snapshot(s);
     }
     let container = app.log_container.clone().expect("a container to follow");
     let lines = sim
@@ -104,15 +109,28 @@ fn text(term: &Terminal<TestBackend>) -> String {
     out
 }
 
-fn snapshot(name: &str, app: &App) {
-    for (w, h) in [(80, 24), (160, 48)] {
+/// The sizes every state is drawn at.
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snapshot_at(name: &str, app: &App, sizes: &[(u16, u16)]) {
+    for &(w, h) in sizes {
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(&draw(app, w, h)));
     }
 }
 
+fn snapshot(name: &str, app: &App) {
+    snapshot_at(name, app, &SIZES);
+}
+
 #[test]
 fn normal_scenario() {
-    snapshot("normal", &app_for(Scenario::Normal, &[], None, false));
+    // The normal fleet also at the sizes where the layout changes: 120×40 is the smallest
+    // that shows the three panes together, 200×60 a large terminal.
+    snapshot_at(
+        "normal",
+        &app_for(Scenario::Normal, &[], None, false),
+        &[(80, 24), (120, 40), (160, 48), (200, 60)],
+    );
 }
 
 #[test]
@@ -210,7 +228,16 @@ fn keys_map_to_actions_and_filter_mode_takes_text() {
         Some(Action::FilterChar('q')),
         "q is text while filtering"
     );
-    assert_eq!(action_for(key(KeyCode::Esc), true), Some(Action::EndFilter));
+    assert_eq!(
+        action_for(key(KeyCode::Enter), true),
+        Some(Action::EndFilter)
+    );
+    assert_eq!(action_for(key(KeyCode::Esc), true), Some(Action::Back));
+    assert_eq!(
+        action_for(key(KeyCode::Esc), false),
+        Some(Action::Back),
+        "esc never quits"
+    );
 }
 
 #[test]
@@ -305,5 +332,379 @@ fn critical_announcements_lead_the_problems_line_and_firing_alerts_follow() {
         buf[(2, 1)].fg,
         Color::Magenta,
         "the announcement stands out"
+    );
+}
+
+// ── Issue 18: scrolling, Esc, the help box, column widths, the grid, tiles ──────────────
+
+/// Presses a key as the UI loop does: through the key map into `update`.
+fn press(app: &mut App, code: KeyCode) {
+    if let Some(a) = action_for(key(code), app.filtering) {
+        app.update(a);
+    }
+}
+
+/// Whether a row holding `needle` is drawn reversed there (the selection).
+fn is_selected_row(term: &Terminal<TestBackend>, needle: &str) -> bool {
+    text(term).lines().enumerate().any(|(y, line)| {
+        line.find(needle).is_some_and(|i| {
+            let x = line[..i].chars().count() as u16;
+            term.backend().buffer()[(x, y as u16)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+    })
+}
+
+/// A container's name as the narrowest name column shows it (its first 10 characters).
+fn shown_name(name: &str) -> String {
+    name.chars().take(10).collect()
+}
+
+#[test]
+fn the_selection_stays_on_screen_after_moving_past_the_bottom_at_80x24() {
+    let mut app = app_for(Scenario::Normal, &[], None, false);
+    draw(&app, 80, 24);
+    for _ in 0..30 {
+        press(&mut app, KeyCode::Down);
+    }
+    let selected = app.containers()[30].name.clone();
+    let term = draw(&app, 80, 24);
+    assert!(
+        is_selected_row(&term, &shown_name(&selected)),
+        "{selected} is selected and on screen:\n{}",
+        text(&term)
+    );
+}
+
+#[test]
+fn esc_closes_the_help_box_then_the_filter_and_never_quits() {
+    let mut app = app_for(Scenario::Normal, &[], None, false);
+    press(&mut app, KeyCode::Char('?'));
+    assert!(app.help);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.help, "esc closes the help box");
+    assert!(!app.quit, "esc does not quit from the help box");
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::Char('l'));
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        !app.filtering && app.filter.is_empty(),
+        "esc cancels the filter"
+    );
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.filter, "x", "enter keeps the filter");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.filter.is_empty(), "esc clears a kept filter");
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit, "esc with nothing to close does nothing");
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q quits");
+}
+
+#[test]
+fn the_help_box_shows_its_last_line_at_80x24() {
+    let mut app = app_for(Scenario::Normal, &[], None, false);
+    press(&mut app, KeyCode::Char('?'));
+    let screen = text(&draw(&app, 80, 24));
+    let last = screen
+        .lines()
+        .find(|l| l.contains("ctrl-c"))
+        .unwrap_or_else(|| panic!("the quit line is shown:\n{screen}"));
+    assert!(last.contains("quit"), "{last}");
+}
+
+#[test]
+fn state_words_and_numbers_are_whole_at_120x40() {
+    let app = app_for(
+        Scenario::Degraded,
+        &[Fault::ContainerCrashLoop],
+        None,
+        false,
+    );
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains(" healthy "), "{screen}");
+    assert!(screen.contains("CRASHLOOP"), "{screen}");
+    for stub in [" heal ", " CRAS ", " unhe ", " runn "] {
+        assert!(!screen.contains(stub), "{stub:?} is a cut word:\n{screen}");
+    }
+    let cut = regex::Regex::new(r"\d\.[ │]").expect("regex");
+    assert!(
+        !cut.is_match(&screen),
+        "a number ends in a dot ({:?}):\n{screen}",
+        cut.find(&screen).map(|m| m.as_str())
+    );
+}
+
+#[test]
+fn the_header_shows_every_exporters_mark_at_120x40() {
+    let app = app_for(Scenario::Normal, &[], None, false);
+    let screen = text(&draw(&app, 120, 40));
+    let header = screen.lines().next().expect("header");
+    for role in ROLES {
+        assert!(header.contains(&format!("{role}✓")), "{role}: {header}");
+    }
+}
+
+#[test]
+fn eight_gpus_at_120_columns_lay_out_four_by_two() {
+    let app = app_for(Scenario::Normal, &[], None, false);
+    let screen = text(&draw(&app, 120, 40));
+    let rows: Vec<&str> = screen.lines().collect();
+    let first = rows
+        .iter()
+        .position(|l| l.contains("GPU 0"))
+        .expect("GPU 0");
+    let top = rows[first];
+    let bottom = rows[first + 6];
+    for i in 0..4 {
+        assert!(top.contains(&format!("GPU {i} ")), "{screen}");
+        assert!(bottom.contains(&format!("GPU {} ", i + 4)), "{screen}");
+    }
+    assert!(!top.contains("GPU 4 "), "four in the first row:\n{screen}");
+}
+
+/// The lines of the tile titled `GPU {index}` (inside its border).
+fn tile(screen: &str, index: usize) -> Vec<String> {
+    let rows: Vec<&str> = screen.lines().collect();
+    let title = format!("┌ GPU {index} ");
+    let y = rows
+        .iter()
+        .position(|l| l.contains(&title))
+        .expect("tile on screen");
+    let chars: Vec<char> = rows[y].chars().collect();
+    let x = rows[y][..rows[y].find(&title).unwrap_or(0)].chars().count();
+    let w = chars[x + 1..].iter().position(|c| *c == '┐').unwrap_or(0);
+    rows[y + 1..y + 5]
+        .iter()
+        .map(|l| l.chars().skip(x + 1).take(w).collect::<String>())
+        .collect()
+}
+
+#[test]
+fn a_tile_says_how_many_more_containers_hold_memory_on_its_gpu() {
+    let app = app_for(Scenario::Normal, &[], None, false);
+    let gpus = &app.latest().expect("data").status.gpus;
+    let (i, g) = gpus
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, g)| g.containers.len())
+        .expect("a GPU");
+    assert!(g.containers.len() >= 3, "a GPU shared by several: {g:?}");
+    for (w, h) in [(80, 24), (120, 40), (160, 48)] {
+        let screen = text(&draw(&app, w, h));
+        let who = tile(&screen, i).last().cloned().unwrap_or_default();
+        let who = who.trim_end();
+        let (names, more) = who.rsplit_once(" +").unwrap_or((who, "0"));
+        let more: usize = more.parse().unwrap_or_else(|_| panic!("{who:?}"));
+        let shown = names.split(',').count();
+        assert!(
+            more > 0 && shown + more == g.containers.len(),
+            "{w}×{h}: {who:?} for {:?}",
+            g.containers
+        );
+    }
+}
+
+/// The normal fleet on a terminal of `w`×`h`, as the UI loop tells the app its size.
+fn sized(w: u16, h: u16) -> App {
+    let mut app = app_for(Scenario::Normal, &[], None, false);
+    app.update(Action::Resize(w, h));
+    app
+}
+
+fn selected_name(app: &App) -> String {
+    app.containers()[app.container_scroll.selected].name.clone()
+}
+
+#[test]
+fn page_down_end_home_and_page_up_keep_the_selection_on_screen() {
+    let mut app = sized(80, 24);
+    let n = app.containers().len();
+    // 80×24: 10 rows under the grid, 7 of them for containers.
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.container_scroll.selected, 7, "a page is the rows shown");
+    let term = draw(&app, 80, 24);
+    assert!(
+        is_selected_row(&term, &shown_name(&selected_name(&app))),
+        "{}",
+        text(&term)
+    );
+
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.container_scroll.selected, n - 1);
+    let term = draw(&app, 80, 24);
+    let screen = text(&term);
+    assert!(
+        is_selected_row(&term, &shown_name(&selected_name(&app))),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("── non-GPU ("),
+        "the group's heading stays pinned above its rows:\n{screen}"
+    );
+
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(app.container_scroll.selected, n - 1 - 7);
+    let term = draw(&app, 80, 24);
+    assert!(
+        is_selected_row(&term, &shown_name(&selected_name(&app))),
+        "{}",
+        text(&term)
+    );
+
+    press(&mut app, KeyCode::Home);
+    assert_eq!(app.container_scroll, Default::default());
+    let screen = text(&draw(&app, 80, 24));
+    assert!(screen.contains("── GPU ("), "{screen}");
+}
+
+#[test]
+fn moving_up_inside_the_window_does_not_scroll() {
+    let mut app = sized(80, 24);
+    press(&mut app, KeyCode::End);
+    let offset = app.container_scroll.offset;
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Up);
+    }
+    assert_eq!(app.container_scroll.offset, offset, "the view stays put");
+    let term = draw(&app, 80, 24);
+    assert!(
+        is_selected_row(&term, &shown_name(&selected_name(&app))),
+        "{}",
+        text(&term)
+    );
+}
+
+#[test]
+fn enter_follows_the_row_that_is_selected_on_screen() {
+    let mut app = sized(80, 24);
+    for _ in 0..30 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    let name = selected_name(&app);
+    assert!(is_selected_row(&draw(&app, 80, 24), &shown_name(&name)));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.log_container.as_deref(), Some(name.as_str()));
+    assert_eq!(app.focus, Pane::Logs);
+}
+
+#[test]
+fn the_selection_survives_a_refresh_that_reorders_the_list() {
+    let mut app = sized(80, 24);
+    press(&mut app, KeyCode::End);
+    let name = selected_name(&app);
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(
+        selected_name(&app),
+        name,
+        "sorting keeps the selected container"
+    );
+}
+
+#[test]
+fn the_traffic_table_scrolls_with_its_selection() {
+    let mut app = sized(80, 24);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Models);
+    let models: Vec<String> = app
+        .latest()
+        .expect("data")
+        .status
+        .models
+        .iter()
+        .map(|m| m.model.clone())
+        .collect();
+    assert!(models.len() > 7, "more models than rows at 80×24");
+    press(&mut app, KeyCode::End);
+    let last = models.last().expect("a model");
+    let term = draw(&app, 80, 24);
+    assert!(is_selected_row(&term, last), "{}", text(&term));
+    let first_row = |screen: &str| {
+        screen
+            .lines()
+            .any(|l| l.starts_with(&format!("│{} ", models[0])) && l.contains("ready"))
+    };
+    assert!(!first_row(&text(&term)), "scrolled:\n{}", text(&term));
+    press(&mut app, KeyCode::Home);
+    let term = draw(&app, 80, 24);
+    assert!(first_row(&text(&term)), "{}", text(&term));
+}
+
+#[test]
+fn the_logs_scroll_back_and_end_follows_again() {
+    let mut app = sized(80, 24);
+    app.focus = Pane::Logs;
+    let newest = app.logs.last().expect("log lines").line.clone();
+    let newest: String = newest.chars().take(40).collect();
+    assert!(text(&draw(&app, 80, 24)).contains(&newest));
+    press(&mut app, KeyCode::PageUp);
+    let screen = text(&draw(&app, 80, 24));
+    assert!(
+        app.log_back > 0 && screen.contains("lines back"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(&newest),
+        "the newest line is out of view:\n{screen}"
+    );
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.log_back, 0);
+    assert!(text(&draw(&app, 80, 24)).contains(&newest));
+}
+
+#[test]
+fn the_help_box_lists_every_key_and_scrolls_on_a_tiny_screen() {
+    let mut app = sized(80, 24);
+    press(&mut app, KeyCode::Char('?'));
+    let screen = text(&draw(&app, 80, 24));
+    for k in [
+        "tab / shift-tab",
+        "PgUp / PgDn",
+        "Home / End",
+        "esc",
+        "q  or  ctrl-c",
+    ] {
+        assert!(screen.contains(k), "{k}:\n{screen}");
+    }
+    assert!(!screen.contains("more "), "fits at 80×24:\n{screen}");
+
+    app.update(Action::Resize(60, 10));
+    let screen = text(&draw(&app, 60, 10));
+    assert!(
+        screen.contains("↓ more") && !screen.contains("ctrl-c"),
+        "{screen}"
+    );
+    press(&mut app, KeyCode::End);
+    let screen = text(&draw(&app, 60, 10));
+    assert!(
+        screen.contains("ctrl-c") && screen.contains("↑ more"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn many_gpus_on_a_small_screen_end_in_a_tile_that_counts_the_rest() {
+    let mut app = App::new(false);
+    let sim = Simulator::new(42, 1, Conditions::default(), T);
+    let mut s: Snapshot = data::snapshot(scrapes(&sim, T, None), "demo", T);
+    let eight = s.status.gpus.clone();
+    for k in 1..4 {
+        s.status.gpus.extend(eight.iter().cloned().map(|mut g| {
+            g.index = format!("{}", g.index.parse::<usize>().unwrap_or(0) + 8 * k);
+            g
+        }));
+    }
+    app.on_snapshot(s);
+    let screen = text(&draw(&app, 80, 24));
+    assert!(
+        screen.contains("+25 GPUs") && screen.contains("GPU 7–31"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Containers"),
+        "the panes keep their room:\n{screen}"
     );
 }

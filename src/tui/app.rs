@@ -3,8 +3,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use ratatui::layout::Rect;
+
 use super::data::{History, Snapshot};
+use super::layout;
 use super::logs::Line as LogLine;
+use super::scroll::{self, Entry, Scroll};
 use crate::status::ContainerStatus;
 
 /// Log lines kept for the selected container.
@@ -58,15 +62,26 @@ pub enum Action {
     FocusPrev,
     Up,
     Down,
-    /// Follow the selected container's logs.
+    /// A pane's height of rows up or down.
+    PageUp,
+    PageDown,
+    /// The first or last row (in the logs: the oldest line, or back to following).
+    Home,
+    End,
+    /// Follow the selected container's (or model's container's) logs.
     Open,
     StartFilter,
     FilterChar(char),
     FilterBackspace,
+    /// Keeps the filter and stops typing.
     EndFilter,
+    /// `Esc`: closes the help box, else cancels or clears the filter, else nothing.
+    Back,
     CycleSort,
     TogglePause,
     ToggleHelp,
+    /// The terminal's size, so a page is the rows a pane shows.
+    Resize(u16, u16),
 }
 
 /// Everything the screen shows.
@@ -74,7 +89,16 @@ pub enum Action {
 pub struct App {
     pub history: History,
     pub focus: Pane,
-    pub selected: usize,
+    /// Selection and scroll of the containers table.
+    pub container_scroll: Scroll,
+    /// Selection and scroll of the LLM traffic table.
+    pub model_scroll: Scroll,
+    /// Log lines scrolled back from the newest (0: following new lines).
+    pub log_back: usize,
+    /// Lines the help box is scrolled by, on a screen too small for it.
+    pub help_scroll: usize,
+    /// The terminal's columns and rows.
+    pub size: (u16, u16),
     pub filter: String,
     pub filtering: bool,
     pub sort: Sort,
@@ -97,25 +121,41 @@ pub struct App {
     pub announcements: Vec<String>,
 }
 
-/// The key map: keyboard first, the same keys as htop-like tools.
+/// The key map: keyboard first, the same keys as htop-like tools. Only `q` and `ctrl-c`
+/// quit; `Esc` closes what is open.
 pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
+    let moves = match key.code {
+        KeyCode::Up => Some(Action::Up),
+        KeyCode::Down => Some(Action::Down),
+        KeyCode::PageUp => Some(Action::PageUp),
+        KeyCode::PageDown => Some(Action::PageDown),
+        KeyCode::Home => Some(Action::Home),
+        KeyCode::End => Some(Action::End),
+        KeyCode::Esc => Some(Action::Back),
+        _ => None,
+    };
+    if moves.is_some() {
+        return moves;
+    }
     if filtering {
         return match key.code {
-            KeyCode::Enter | KeyCode::Esc => Some(Action::EndFilter),
+            KeyCode::Enter => Some(Action::EndFilter),
             KeyCode::Backspace => Some(Action::FilterBackspace),
             KeyCode::Char(c) => Some(Action::FilterChar(c)),
             _ => None,
         };
     }
     Some(match key.code {
-        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
+        KeyCode::Char('q') => Action::Quit,
         KeyCode::Tab => Action::FocusNext,
         KeyCode::BackTab => Action::FocusPrev,
-        KeyCode::Up | KeyCode::Char('k') => Action::Up,
-        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Char('k') => Action::Up,
+        KeyCode::Char('j') => Action::Down,
+        KeyCode::Char('g') => Action::Home,
+        KeyCode::Char('G') => Action::End,
         KeyCode::Enter => Action::Open,
         KeyCode::Char('/') => Action::StartFilter,
         KeyCode::Char('s') => Action::CycleSort,
@@ -213,31 +253,159 @@ impl App {
             .collect()
     }
 
+    /// Display rows of the containers table: a heading before each class's group.
+    pub fn container_rows(&self) -> Vec<Entry> {
+        let classes: Vec<&str> = self.containers().iter().map(|c| c.class.as_str()).collect();
+        scroll::grouped(&classes)
+    }
+
+    fn models_len(&self) -> usize {
+        self.latest().map_or(0, |s| s.status.models.len())
+    }
+
+    /// Where each pane is on the terminal as it is now.
+    pub fn areas(&self) -> layout::Areas {
+        layout::areas(Rect::new(0, 0, self.size.0, self.size.1), self)
+    }
+
+    fn selected_container(&self) -> Option<String> {
+        let list = self.containers();
+        list.get(self.container_scroll.selected)
+            .map(|c| c.name.clone())
+    }
+
+    /// Selects `name` again after the list changed order or content.
+    fn reselect(&mut self, name: Option<String>) {
+        let Some(name) = name else { return };
+        if let Some(i) = self.containers().iter().position(|c| c.name == name) {
+            self.container_scroll.selected = i;
+        }
+    }
+
+    /// Keeps each table's selection on screen and the log and help scrolls in range.
+    fn reveal(&mut self) {
+        let areas = self.areas();
+        let rows = self.container_rows();
+        self.container_scroll
+            .reveal(&rows, layout::table_rows(areas.containers));
+        let models = scroll::flat(self.models_len());
+        self.model_scroll
+            .reveal(&models, layout::table_rows(areas.models));
+        let back = self
+            .visible_logs()
+            .len()
+            .saturating_sub(layout::log_rows(areas.logs).max(1));
+        self.log_back = self.log_back.min(back);
+        self.help_scroll = self.help_scroll.min(super::view::help_overflow(self.size));
+    }
+
     /// A new refresh arrives (ignored while paused).
     pub fn on_snapshot(&mut self, s: Snapshot) {
         if self.paused {
             return;
         }
         self.error = None;
+        let selected = self.selected_container();
         self.history.push(s);
         if self.log_container.is_none() {
             // Follow the first GPU container until the user picks one.
             self.log_container = self.containers().first().map(|c| c.name.clone());
         }
-        let n = self.containers().len();
-        self.selected = self.selected.min(n.saturating_sub(1));
+        self.reselect(selected);
+        self.reveal();
     }
 
-    /// New log lines for the followed container (ignored while paused).
+    /// New log lines for the followed container (ignored while paused). Scrolled back, the
+    /// view stays on the same lines as new ones arrive.
     pub fn on_logs(&mut self, container: &str, lines: Vec<LogLine>) {
         if self.paused || self.log_container.as_deref() != Some(container) {
             return;
         }
         self.log_error = None;
         let last = self.logs.last().map_or(f64::MIN, |l| l.ts);
+        let before = self.logs.len();
         self.logs.extend(lines.into_iter().filter(|l| l.ts > last));
+        if self.log_back > 0 {
+            self.log_back += self.logs.len() - before;
+        }
         let excess = self.logs.len().saturating_sub(MAX_LOG_LINES);
         self.logs.drain(..excess);
+        self.reveal();
+    }
+
+    /// The pane that arrow keys move in: the containers table while the GPUs have focus.
+    fn moving_pane(&self) -> Pane {
+        match self.focus {
+            Pane::Gpus => Pane::Containers,
+            other => other,
+        }
+    }
+
+    /// Rows a page moves in the moving pane (at least one).
+    fn page(&self) -> usize {
+        let areas = self.areas();
+        let rows = match self.moving_pane() {
+            Pane::Models => layout::table_rows(areas.models),
+            Pane::Logs => layout::log_rows(areas.logs),
+            _ => layout::table_rows(areas.containers),
+        };
+        rows.max(1)
+    }
+
+    /// Up / down / page / home / end in the help box, a table, or the log tail.
+    fn move_by(&mut self, action: &Action) {
+        let page = self.page() as isize;
+        let delta: isize = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::Home => isize::MIN / 2,
+            _ => isize::MAX / 2,
+        };
+        if self.help {
+            self.help_scroll = self.help_scroll.saturating_add_signed(delta);
+            return;
+        }
+        match self.moving_pane() {
+            // Up in the logs goes back in time.
+            Pane::Logs => self.log_back = self.log_back.saturating_add_signed(-delta),
+            Pane::Models => self.model_scroll.step(delta, self.models_len()),
+            _ => self.container_scroll.step(delta, self.containers().len()),
+        }
+    }
+
+    /// Follows the logs of the selected container, or of the selected model's container.
+    fn open(&mut self) {
+        let name = match self.moving_pane() {
+            Pane::Models => self.latest().and_then(|s| {
+                s.status
+                    .models
+                    .get(self.model_scroll.selected)
+                    .map(|m| m.container.clone())
+            }),
+            Pane::Containers => self.selected_container(),
+            _ => None,
+        };
+        let Some(name) = name else { return };
+        if self.log_container.as_deref() != Some(&name) {
+            self.logs.clear();
+            self.log_container = Some(name);
+        }
+        self.focus = Pane::Logs;
+        self.log_back = 0;
+        self.filter.clear();
+    }
+
+    /// Esc: the innermost thing open closes; with nothing open, nothing happens.
+    fn back(&mut self) {
+        if self.help {
+            self.help = false;
+        } else if self.filtering || !self.filter.is_empty() {
+            self.filtering = false;
+            self.filter.clear();
+            self.container_scroll.home();
+        }
     }
 
     pub fn update(&mut self, action: Action) {
@@ -256,22 +424,13 @@ impl App {
                 };
                 self.focus = Pane::ORDER[j];
             }
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => {
-                let n = self.containers().len();
-                self.selected = (self.selected + 1).min(n.saturating_sub(1));
-            }
-            Action::Open => {
-                if let Some(c) = self.containers().get(self.selected) {
-                    let name = c.name.clone();
-                    if self.log_container.as_deref() != Some(&name) {
-                        self.logs.clear();
-                        self.log_container = Some(name);
-                    }
-                    self.focus = Pane::Logs;
-                    self.filter.clear();
-                }
-            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Home
+            | Action::End => self.move_by(&action),
+            Action::Open => self.open(),
             Action::StartFilter => {
                 self.filtering = true;
                 self.filter.clear();
@@ -281,18 +440,27 @@ impl App {
                 self.filter.pop();
             }
             Action::EndFilter => self.filtering = false,
+            Action::Back => self.back(),
             Action::CycleSort => {
+                let selected = self.selected_container();
                 self.sort = match self.sort {
                     Sort::Name => Sort::State,
                     Sort::State => Sort::Restarts,
                     Sort::Restarts => Sort::Name,
-                }
+                };
+                self.reselect(selected);
             }
             Action::TogglePause => self.paused = !self.paused,
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                self.help_scroll = 0;
+            }
+            Action::Resize(w, h) => self.size = (w, h),
         }
         if matches!(action, Action::FilterChar(_) | Action::FilterBackspace) {
-            self.selected = 0;
+            self.container_scroll.home();
+            self.log_back = 0;
         }
+        self.reveal();
     }
 }

@@ -4,8 +4,10 @@
 
 pub mod app;
 pub mod data;
+pub mod layout;
 pub mod logs;
 pub mod prometheus;
+pub mod scroll;
 pub mod view;
 
 use std::io::{self, Stdout};
@@ -251,6 +253,8 @@ pub async fn run(
         Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
     let mut app = App::new(colour);
+    let size = terminal.size()?;
+    app.update(app::Action::Resize(size.width, size.height));
     let mut events = EventStream::new();
     terminal.draw(|f| view::draw(f, &app))?;
     loop {
@@ -261,8 +265,9 @@ pub async fn run(
                         app.update(a);
                     }
                 }
-                Some(Ok(Event::Resize(_, _))) => {
+                Some(Ok(Event::Resize(w, h))) => {
                     terminal.autoresize()?;
+                    app.update(app::Action::Resize(w, h));
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),

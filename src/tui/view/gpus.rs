@@ -1,6 +1,7 @@
 //! The GPU grid: a tile per GPU with utilisation and its sparkline, memory on the GPU's
 //! real scale, temperature coloured at 75 / 85 °C, power against its limit, and the
-//! containers holding memory on it.
+//! containers holding memory on it (`+N` for those that do not fit). Tiles are laid out
+//! by [`crate::tui::layout::grid`].
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
@@ -8,29 +9,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 use ratatui::Frame;
 
+use super::columns::{clip, width};
 use super::{block, Palette};
 use crate::tui::app::{App, Pane};
+use crate::tui::layout::{Grid, TILE_H};
 
-const TILE_W: u16 = 20;
-const TILE_H: u16 = 6;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-fn columns(n: usize, width: u16) -> usize {
-    let fit = (width / TILE_W).max(1) as usize;
-    fit.min(n.max(1)).min(8)
-}
-
-/// Rows of the screen the grid takes.
-pub fn rows_needed(app: &App, width: u16) -> u16 {
-    let n = app.latest().map_or(0, |s| s.status.gpus.len());
-    if n == 0 {
-        return 3;
-    }
-    let cols = columns(n, width);
-    n.div_ceil(cols) as u16 * TILE_H
-}
-
-pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
+pub fn draw(f: &mut Frame<'_>, area: Rect, shape: Grid, app: &App, p: Palette) {
     let Some(s) = app.latest() else {
         f.render_widget(
             Paragraph::new("no GPU data yet").block(block("GPUs", false, p)),
@@ -39,7 +25,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
         return;
     };
     let gpus = &s.status.gpus;
-    if gpus.is_empty() {
+    if gpus.is_empty() || shape.cols == 0 {
         let why = if s
             .status
             .sources
@@ -58,18 +44,83 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
         );
         return;
     }
-    let cols = columns(gpus.len(), area.width);
-    let rows = gpus.len().div_ceil(cols);
-    let row_areas = Layout::vertical(vec![Constraint::Length(TILE_H); rows]).split(area);
+    let row_areas = Layout::vertical(vec![Constraint::Length(TILE_H); shape.rows]).split(area);
     for (r, row_area) in row_areas.iter().enumerate() {
-        let tiles =
-            Layout::horizontal(vec![Constraint::Ratio(1, cols as u32); cols]).split(*row_area);
+        let tiles = Layout::horizontal(vec![Constraint::Ratio(1, shape.cols as u32); shape.cols])
+            .split(*row_area);
         for (c, tile) in tiles.iter().enumerate() {
-            if let Some(g) = gpus.get(r * cols + c) {
-                draw_tile(f, *tile, app, g, p);
+            let i = r * shape.cols + c;
+            if i < shape.shown {
+                draw_tile(f, *tile, app, &gpus[i], p);
+            } else if i == shape.shown && i < gpus.len() {
+                draw_rest(f, *tile, &gpus[i..], app, p);
             }
         }
     }
+}
+
+/// The containers on a GPU in `w` cells: as many names as fit, then `+N` for the others.
+fn who(names: &[&str], w: u16) -> String {
+    if names.is_empty() {
+        return "idle".to_owned();
+    }
+    let more = |shown: usize| {
+        let rest = names.len() - shown;
+        if rest > 0 {
+            format!(" +{rest}")
+        } else {
+            String::new()
+        }
+    };
+    for shown in (1..=names.len()).rev() {
+        let s = format!("{}{}", names[..shown].join(","), more(shown));
+        if width(&s) <= w {
+            return s;
+        }
+    }
+    // Not even the first name fits whole: it is cut, and the count still shown.
+    let tail = more(1);
+    format!("{}{tail}", clip(names[0], w.saturating_sub(width(&tail))))
+}
+
+/// The last tile when the screen has no room for every GPU: how many more, and their
+/// hottest and busiest.
+fn draw_rest(
+    f: &mut Frame<'_>,
+    area: Rect,
+    rest: &[crate::status::GpuStatus],
+    app: &App,
+    p: Palette,
+) {
+    let title = format!("+{} GPUs", rest.len());
+    let hottest = rest
+        .iter()
+        .filter_map(|g| g.temperature_celsius)
+        .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
+    let busiest = rest
+        .iter()
+        .filter_map(|g| g.utilization)
+        .fold(None, |m: Option<f64>, u| Some(m.map_or(u, |m| m.max(u))));
+    let first = rest.first().map_or("", |g| g.index.as_str());
+    let last = rest.last().map_or("", |g| g.index.as_str());
+    let lines = vec![
+        Line::from(format!("GPU {first}–{last}")),
+        Line::from(Span::styled(
+            format!(
+                "hottest {}",
+                hottest.map_or("—".into(), |t| format!("{t:.0}°C"))
+            ),
+            p.temperature(hottest),
+        )),
+        Line::from(format!(
+            "busiest {}",
+            busiest.map_or("—".into(), |u| format!("{:.0}%", u * 100.0))
+        )),
+    ];
+    f.render_widget(
+        Paragraph::new(lines).block(block(&title, app.focus == Pane::Gpus, p)),
+        area,
+    );
 }
 
 fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuStatus, p: Palette) {
@@ -123,15 +174,12 @@ fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuSta
         (Some(w), None) => format!("{w:.0}W"),
         _ => "—".into(),
     };
-    let who = if g.containers.is_empty() {
-        "idle".to_owned()
-    } else {
-        g.containers
-            .iter()
-            .map(|c| c.trim_start_matches("vllm-"))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
+    let names: Vec<&str> = g
+        .containers
+        .iter()
+        .map(|c| c.trim_start_matches("vllm-"))
+        .collect();
+    let who = who(&names, rest.width);
     let lines = vec![
         Line::from(mem),
         Line::from(vec![
@@ -142,4 +190,26 @@ fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuSta
         Line::from(Span::styled(who, p.fg(Color::Gray))),
     ];
     f.render_widget(Paragraph::new(lines), rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::who;
+
+    #[test]
+    fn a_tile_lists_the_names_that_fit_and_counts_the_rest() {
+        let names = [
+            "bge-m3",
+            "bge-reranker-v2-m3",
+            "gemma-3-12b",
+            "llama-3-1-8b",
+        ];
+        assert_eq!(who(&names, 18), "bge-m3 +3");
+        assert_eq!(who(&names, 28), "bge-m3,bge-reranker-v2-m3 +2");
+        assert_eq!(who(&names, 60), names.join(","));
+        assert_eq!(who(&names[..1], 18), "bge-m3");
+        assert_eq!(who(&["mistral-small-3-1-24b"], 18), "mistral-small-3-1…");
+        assert_eq!(who(&["mistral-small-3-1-24b", "phi-4"], 10), "mistra… +1");
+        assert_eq!(who(&[], 18), "idle");
+    }
 }

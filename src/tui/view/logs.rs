@@ -1,5 +1,5 @@
 //! The log pane: the tail of the followed container, level-coloured, filterable, following
-//! the newest line unless paused.
+//! the newest line unless paused or scrolled back (↑ / PgUp; End follows again).
 
 use ratatui::layout::Rect;
 use ratatui::style::Color;
@@ -20,6 +20,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
     if app.paused {
         title.push_str(" (paused)");
     }
+    if app.log_back > 0 {
+        title.push_str(&format!(" ↑{} lines back, End follows", app.log_back));
+    }
     let b = block(&title, focused, p);
     let height = b.inner(area).height as usize;
     let lines: Vec<Line<'_>> = match &app.log_error {
@@ -29,9 +32,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
         ))],
         None => {
             let visible = app.visible_logs();
-            let skip = visible.len().saturating_sub(height);
+            let end = visible.len().saturating_sub(app.log_back);
+            let skip = end.saturating_sub(height);
             visible
                 .into_iter()
+                .take(end)
                 .skip(skip)
                 .map(|l| {
                     let style = match l.level.as_str() {

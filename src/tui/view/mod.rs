@@ -1,21 +1,25 @@
 //! Drawing `llmmon top`: a pure function of [`App`] onto a frame. No I/O, no waiting.
 //!
-//! Layout: a header line, a problems line, the GPU grid, then the panes. On a tall window
-//! containers and LLM traffic sit side by side above the logs; on a small one (80×24) the
-//! focused pane takes the space below the grid.
+//! Layout ([`crate::tui::layout`]): a header line, a problems line, the GPU grid, then the
+//! panes. On a large window containers and LLM traffic sit side by side above the logs; on
+//! a small one (80×24) the focused pane takes the space below the grid.
 
+mod columns;
+mod containers;
+mod fmt;
 mod gpus;
+mod header;
+mod help;
 mod logs;
-mod tables;
+mod traffic;
 
-use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
-use super::app::{App, Pane};
-use crate::status::Severity;
+use super::app::App;
+use super::layout;
 
 /// Styles that honour NO_COLOR and stay within the 16 basic colours.
 #[derive(Debug, Clone, Copy)]
@@ -62,186 +66,29 @@ pub fn block(title: &str, focused: bool, p: Palette) -> Block<'_> {
         .title(Span::styled(format!(" {title} "), p.focus(focused)))
 }
 
+/// Lines of the help box that do not fit a screen of this size (what it scrolls by).
+pub fn help_overflow(screen: (u16, u16)) -> usize {
+    help::overflow(screen)
+}
+
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame<'_>, app: &App) {
     let p = Palette { colour: app.colour };
     let area = f.area();
-    let gpu_rows = gpus::rows_needed(app, area.width);
-    let [header, problems, grid, rest] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(gpu_rows),
-        Constraint::Min(3),
-    ])
-    .areas(area);
-    f.render_widget(header_line(app, p), header);
-    f.render_widget(problems_line(app, p), problems);
-    gpus::draw(f, grid, app, p);
-    if rest.height >= 20 && rest.width >= 120 {
-        let [top, bottom] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(top);
-        tables::containers(f, left, app, p);
-        tables::models(f, right, app, p);
-        logs::draw(f, bottom, app, p);
-    } else {
-        let pane = match app.focus {
-            Pane::Gpus | Pane::Containers => Pane::Containers,
-            other => other,
-        };
-        match pane {
-            Pane::Models => tables::models(f, rest, app, p),
-            Pane::Logs => logs::draw(f, rest, app, p),
-            _ => tables::containers(f, rest, app, p),
-        }
+    let a = layout::areas(area, app);
+    f.render_widget(header::header_line(app, p, a.header.width), a.header);
+    f.render_widget(header::problems_line(app, p), a.problems);
+    gpus::draw(f, a.grid, a.grid_shape, app, p);
+    if let Some(r) = a.containers {
+        containers::draw(f, r, app, p);
+    }
+    if let Some(r) = a.models {
+        traffic::draw(f, r, app, p);
+    }
+    if let Some(r) = a.logs {
+        logs::draw(f, r, app, p);
     }
     if app.help {
-        help(f, area, p);
+        help::draw(f, area, app.help_scroll, p);
     }
-}
-
-fn fmt_duration(s: f64) -> String {
-    let s = s.max(0.0) as u64;
-    match s {
-        0..=3599 => format!("{}m", s / 60),
-        3600..=86_399 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
-    }
-}
-
-fn header_line(app: &App, p: Palette) -> Paragraph<'static> {
-    let mut spans = vec![Span::styled("llmmon top ", p.bold())];
-    match app.latest() {
-        None => spans.push(Span::raw("— waiting for the first data…")),
-        Some(s) => {
-            let st = &s.status;
-            if let Some(h) = &st.host {
-                spans.push(Span::raw(format!(
-                    "{}  up {}  load {}  mem {:.0}/{:.0} GiB  ",
-                    h.hostname,
-                    h.uptime_seconds.map_or("—".into(), fmt_duration),
-                    h.load1.map_or("—".into(), |l| format!("{l:.1}")),
-                    h.memory_used_bytes.unwrap_or(0.0) / 1073741824.0,
-                    h.memory_total_bytes.unwrap_or(0.0) / 1073741824.0,
-                )));
-            }
-            if let Some(sc) = &st.scenario {
-                spans.push(Span::styled(format!("[demo: {sc}] "), p.fg(Color::Magenta)));
-            }
-            for src in &st.sources {
-                let (mark, colour) = if !src.reachable {
-                    ("✗", Color::Red)
-                } else if src.failing.is_empty() {
-                    ("✓", Color::Green)
-                } else {
-                    ("!", Color::Yellow)
-                };
-                spans.push(Span::styled(format!("{}{mark} ", src.role), p.fg(colour)));
-            }
-            if let Some(e) = &app.prom_error {
-                spans.push(Span::styled(
-                    format!("prometheus✗ ({e}) "),
-                    p.fg(Color::Yellow),
-                ));
-            } else if app.prom.is_some() {
-                spans.push(Span::styled("prometheus✓ ", p.fg(Color::Green)));
-            }
-            if app.paused {
-                spans.push(Span::styled(
-                    "PAUSED ",
-                    p.fg(Color::Yellow).add_modifier(Modifier::BOLD),
-                ));
-            }
-        }
-    }
-    if let Some(e) = &app.error {
-        spans.push(Span::styled(format!("stale: {e}"), p.fg(Color::Red)));
-    }
-    Paragraph::new(Line::from(spans))
-}
-
-/// Critical announcements first, then what is wrong: problems the exporters show and,
-/// with Prometheus, the alerts firing there.
-fn problems_line(app: &App, p: Palette) -> Paragraph<'static> {
-    let Some(s) = app.latest() else {
-        return Paragraph::new("");
-    };
-    let mut spans = Vec::new();
-    if !app.announcements.is_empty() {
-        spans.push(Span::styled(
-            format!("⚑ {} ", app.announcements.join(" · ")),
-            p.fg(Color::Magenta).add_modifier(Modifier::BOLD),
-        ));
-    }
-    let firing = app
-        .prom
-        .as_ref()
-        .map(|h| h.firing.as_slice())
-        .unwrap_or_default();
-    let tail = (!firing.is_empty()).then(|| {
-        Span::styled(
-            format!(" · firing: {}", firing.join(", ")),
-            p.fg(Color::Red),
-        )
-    });
-    let problems = &s.status.problems;
-    if problems.is_empty() {
-        spans.push(Span::styled("✓ no problems", p.fg(Color::Green)));
-        spans.extend(tail);
-        return Paragraph::new(Line::from(spans));
-    }
-    let critical = problems
-        .iter()
-        .filter(|x| x.severity == Severity::Critical)
-        .count();
-    let colour = if critical > 0 {
-        Color::Red
-    } else {
-        Color::Yellow
-    };
-    let text = problems
-        .iter()
-        .map(|x| x.message.clone())
-        .collect::<Vec<_>>()
-        .join(" · ");
-    spans.push(Span::styled(
-        format!(
-            "✖ {critical} critical, {} warning: ",
-            problems.len() - critical
-        ),
-        p.fg(colour).add_modifier(Modifier::BOLD),
-    ));
-    spans.push(Span::styled(text, p.fg(colour)));
-    spans.extend(tail);
-    Paragraph::new(Line::from(spans))
-}
-
-fn help(f: &mut Frame<'_>, area: Rect, p: Palette) {
-    let text = vec![
-        Line::from(Span::styled("Keys", p.bold())),
-        Line::from("tab / shift-tab   next / previous pane"),
-        Line::from("↑ ↓  or  k j      move in the container list"),
-        Line::from("enter             follow the selected container's logs"),
-        Line::from("/                 filter (containers, or log lines in the logs pane)"),
-        Line::from("s                 sort containers: name, state, restarts"),
-        Line::from("p                 pause / resume updates"),
-        Line::from("?                 this help"),
-        Line::from("q  or  ctrl-c     quit"),
-    ];
-    let w = 60.min(area.width);
-    let h = (text.len() as u16 + 2).min(area.height);
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(text)
-            .block(block("help", true, p))
-            .wrap(Wrap { trim: false }),
-        r,
-    );
 }
