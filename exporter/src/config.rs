@@ -33,6 +33,10 @@ pub const SECTIONS: [&str; 9] = [
 /// Shortest collection interval accepted (the simulator in `llmmon top --demo` uses 1 s).
 pub const MIN_INTERVAL_S: f64 = 1.0;
 
+/// Longest interval or timeout accepted (a day): anything longer is a typo, and `inf` or
+/// 1e20 s would not fit a `Duration`.
+pub const MAX_SECONDS: f64 = 86_400.0;
+
 /// The file as written, before validation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -289,9 +293,9 @@ impl RawSettings {
         let mut problems = Vec::new();
         let c = &self.collect;
         // Written so that NaN fails too.
-        if c.interval_s.is_nan() || c.interval_s < MIN_INTERVAL_S {
+        if c.interval_s.is_nan() || !(MIN_INTERVAL_S..=MAX_SECONDS).contains(&c.interval_s) {
             problems.push(format!(
-                "collect.interval_s = {} (must be at least {MIN_INTERVAL_S})",
+                "collect.interval_s = {} (must be {MIN_INTERVAL_S} to {MAX_SECONDS})",
                 c.interval_s
             ));
         }
@@ -374,8 +378,10 @@ impl RawSettings {
             ("litellm.timeout_s", self.litellm.timeout_s),
             ("langfuse.timeout_s", self.langfuse.timeout_s),
         ] {
-            if t.is_nan() || t <= 0.0 {
-                problems.push(format!("{what} = {t} (must be above 0)"));
+            if t.is_nan() || t <= 0.0 || t > MAX_SECONDS {
+                problems.push(format!(
+                    "{what} = {t} (must be above 0, at most {MAX_SECONDS})"
+                ));
             }
         }
         let mut listen = BTreeMap::new();

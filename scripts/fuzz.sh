@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Long fuzz run: the property-based targets of exporter/tests/fuzz.rs and tests/fuzz_cli.rs
+# with many inputs each, in release mode, one target at a time, each under a wall-clock
+# limit (a hang fails the run). Prints "fuzz <target>: <n> inputs in <s> s (<rate>/s)".
+#
+#   scripts/fuzz.sh                 # 1 000 000 inputs per target
+#   CASES=100000 scripts/fuzz.sh    # fewer
+#   FUZZ_SEED=42 scripts/fuzz.sh    # replay one seed (random otherwise)
+#   LIMIT_S=3600 scripts/fuzz.sh    # wall-clock limit per target (default 7200 s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CASES="${CASES:-1000000}"
+LIMIT_S="${LIMIT_S:-7200}"
+export CARGO_TERM_QUIET=true
+
+cargo test --release -p llmmon-exporter --test fuzz --no-run
+cargo test --release -p llmmon --test fuzz_cli --no-run
+
+# target (test function), package, test file, inputs (the slower targets get a tenth when
+# CASES is the default: see docs/reliability.md for their rates).
+run() {
+  local test=$1 pkg=$2 file=$3 n=$4
+  echo "== $test ($n inputs, limit ${LIMIT_S}s)" >&2
+  if ! PROPTEST_CASES="$n" timeout "$LIMIT_S" \
+      cargo test --release -p "$pkg" --test "$file" -- --exact "$test" --nocapture --test-threads 1 \
+      2>&1 | grep -E '^fuzz |panicked|minimal failing|^test result' ; then
+    echo "FAILED or timed out: $test" >&2
+    return 1
+  fi
+}
+
+status=0
+for t in fast_reader_and_full_parser_agree exposition_readers_survive_arbitrary_text \
+         vllm_normalisation_takes_any_exposition vllm_source_reads_anything_and_its_output_parses_again \
+         litellm_payload_readers_take_any_json langfuse_source_reads_anything_and_its_output_parses_again \
+         announcement_text_is_always_safe announcement_validator_takes_any_draft \
+         configuration_takes_any_toml; do
+  run "$t" llmmon-exporter fuzz "$CASES" || status=1
+done
+# figment::Jail makes a directory per input: far slower, so a tenth.
+run configuration_takes_any_environment llmmon-exporter fuzz "$((CASES / 10))" || status=1
+for t in since_parsing_takes_any_text ages_count_back_exactly written_times_read_back; do
+  run "$t" llmmon fuzz_cli "$CASES" || status=1
+done
+exit $status
