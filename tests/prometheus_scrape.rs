@@ -62,11 +62,18 @@ async fn prometheus_scrapes_every_role_and_finds_every_family_with_its_labels() 
                 .collect();
             labels_of.entry(name).or_default().insert(labels);
         }
+        // The roles that read several endpoints of a service report each; the error family
+        // appears only while one fails.
+        let endpoints: &[&MetricDef] = match role {
+            Role::Vllm | Role::Litellm | Role::Langfuse => &[&schema::ENDPOINT_UP],
+            _ => &[],
+        };
         let families = role
             .families()
             .iter()
             .chain(schema::EXPORTER_FAMILIES)
-            .chain(schema::SIM_FAMILIES);
+            .chain(schema::SIM_FAMILIES)
+            .chain(endpoints);
         for def in families {
             let name = series_name(def);
             if ABSENT_ON_H200.contains(def) {

@@ -429,10 +429,12 @@ pub const EXPORTER_FAMILIES: &[&MetricDef] = &[
     &COLLECT_DURATION,
     &LAST_SUCCESS,
     &COLLECT_FAILURES,
-    &ENDPOINT_UP,
-    &ENDPOINT_ERROR,
     &BUILD_INFO,
 ];
+
+/// Families of the roles that read several endpoints of one service (vLLM, LiteLLM,
+/// Langfuse); `…_endpoint_error` only while an endpoint fails.
+pub const ENDPOINT_FAMILIES: &[&MetricDef] = &[&ENDPOINT_UP, &ENDPOINT_ERROR];
 
 /// Families a role emits only when its source is the simulator.
 pub const SIM_FAMILIES: &[&MetricDef] = &[&SIM_SCENARIO, &SIM_FAULT_ACTIVE];
@@ -626,6 +628,7 @@ pub const ANNOUNCEMENT_FAMILIES: &[&MetricDef] = &[
 pub fn all_families() -> impl Iterator<Item = &'static MetricDef> {
     [
         EXPORTER_FAMILIES,
+        ENDPOINT_FAMILIES,
         SIM_FAMILIES,
         GPU_FAMILIES,
         CONTAINER_FAMILIES,
