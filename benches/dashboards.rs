@@ -19,17 +19,15 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 use llmmon::dashboards::{self, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
-use llmmon_exporter::exposition::render;
+use llmmon_exporter::config::RawSettings;
+use llmmon_exporter::history::{self, History};
 use llmmon_exporter::sim::{self, Conditions, Simulator};
-use llmmon_exporter::Role;
 use support::{require, Prometheus};
-use tower::ServiceExt;
 
 fn env_or(name: &str, default: f64) -> f64 {
     std::env::var(name)
@@ -38,59 +36,17 @@ fn env_or(name: &str, default: f64) -> f64 {
         .unwrap_or(default)
 }
 
-/// Appends one exposition's samples at time `t`, with the target labels a scrape adds.
-fn append(out: &mut impl Write, text: &str, job: &str, t: f64) {
-    let target = format!("job=\"{job}\",instance=\"backfill:1\"");
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
-        let Some((series, value)) = line.rsplit_once(' ') else {
-            continue;
-        };
-        let series = match series.split_once('{') {
-            Some((name, labels)) if labels.starts_with('}') => format!("{name}{{{target}}}"),
-            Some((name, labels)) => format!("{name}{{{target},{labels}"),
-            None => format!("{series}{{{target}}}"),
-        };
-        writeln!(out, "{series} {value} {t}").expect("write history");
-    }
-}
-
-/// LiteLLM's own /metrics as the simulator serves it at time `t`.
-async fn litellm_proxy(sim: &Arc<Simulator>, t: f64) -> String {
-    let app = sim::upstreams::router(sim.clone(), sim::fixed_clock(t));
-    let resp = app
-        .oneshot(
-            axum::http::Request::get("/litellm/metrics")
-                .body(axum::body::Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("router answers");
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// Writes the simulator's history from `from` to `to` (exclusive) as OpenMetrics.
-async fn write_history(sim: &Arc<Simulator>, path: &Path, from: f64, to: f64, step: f64) -> usize {
+/// Writes the simulator's history from `from` to `to` (exclusive) as OpenMetrics: every
+/// mock-stack target as the stack's Prometheus labels it (`llmmon_exporter::history`, what
+/// `llmmon-exporter history` writes).
+async fn write_history(history: &History, path: &Path, from: f64, to: f64, step: f64) -> usize {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create history"));
-    let mut t = from;
-    let mut steps = 0;
-    while t < to {
-        for role in Role::ALL {
-            if let Ok(set) = sim.role_metrics(role, t).await {
-                append(&mut out, &render(&set), role.as_str(), t);
-            }
-        }
-        append(&mut out, &litellm_proxy(sim, t).await, "litellm-proxy", t);
-        t += step;
-        steps += 1;
-    }
-    writeln!(out, "# EOF").expect("write");
-    steps
+    history
+        .write_range(from, to, step, &mut out)
+        .await
+        .expect("write history");
+    out.flush().expect("flush history");
+    history::instants(from, to, step).count()
 }
 
 /// Rate windows shorter than two history steps widened to two steps, so that each holds
@@ -365,20 +321,22 @@ async fn main() {
         let _ = std::fs::remove_dir_all(&raw);
         // One day at a time: a day of history is about 400 MB of OpenMetrics.
         let sim = Simulator::new(42, 1, Conditions::default(), start);
-        let history = dir.join("history.om");
+        let settings = RawSettings::default().validate().expect("default settings");
+        let history = History::new(sim, &settings);
+        let file = dir.join("history.om");
         let (mut steps, mut size, mut gen_s, mut blocks_s) = (0, 0, 0.0, 0.0);
         let mut day = start;
         while day < end {
             let began = Instant::now();
-            steps += write_history(&sim, &history, day, (day + 86_400.0).min(end), step).await;
-            size += std::fs::metadata(&history).map(|m| m.len()).unwrap_or(0);
+            steps += write_history(&history, &file, day, (day + 86_400.0).min(end), step).await;
+            size += std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
             gen_s += began.elapsed().as_secs_f64();
             let began = Instant::now();
-            blocks(&promtool, &history, &raw);
+            blocks(&promtool, &file, &raw);
             blocks_s += began.elapsed().as_secs_f64();
             day += 86_400.0;
         }
-        let _ = std::fs::remove_file(&history);
+        let _ = std::fs::remove_file(&file);
         std::fs::write(raw.join("done"), format!("{start} {end} {step}")).expect("mark");
         summary = format!(
             "{steps} points per series, {} MB of OpenMetrics, written in {gen_s:.0} s; raw blocks {blocks_s:.0} s",

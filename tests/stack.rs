@@ -49,6 +49,9 @@ compose)
   version) echo "2.29.1";;
   ls) echo "[{\"Name\":\"llmmon\",\"Status\":\"running(15)\",\"ConfigFiles\":\"$F/docker-compose.yml,$F/docker-compose.prod.yml\"}]";;
   config) if [ "$2" = "--format" ]; then cat "$F/config.json"; else cat "$F/services"; fi;;
+  restart)
+    # A test's real Prometheus standing in for the service: restarted on the same port.
+    if [ "$2" = prometheus ] && [ -x "$F/prometheus.sh" ]; then "$F/prometheus.sh" stop; "$F/prometheus.sh" start; fi;;
   ps)
     n=$(( $(cat "$F/ps-count" 2>/dev/null || echo 0) + 1 )); echo $n > "$F/ps-count"
     if [ -e "$F/ps-$n" ]; then cat "$F/ps-$n"; else cat "$F/ps"; fi;;
@@ -68,7 +71,7 @@ run)
   while [ $# -gt 0 ]; do
     case "$1" in
     --rm) shift;;
-    --user) shift 2;;
+    --user|--network) shift 2;;
     --entrypoint) ep="$2"; shift 2;;
     -v) src="${2%%:*}"; rest="${2#*:}"; dst="${rest%%:*}"; shift 2
         case "$src" in llmmon_*) src="$F/volumes/${src#llmmon_}"; mkdir -p "$src";; esac
@@ -532,6 +535,241 @@ async fn up_builds_the_exporter_image_when_it_is_absent_and_only_then() {
         "{:?}",
         bed.log("docker")
     );
+}
+
+#[tokio::test]
+async fn up_backfill_dry_run_prints_the_plan_and_needs_mock() {
+    let bed = Bed::new();
+    let o = bed
+        .run(&["stack", "up", "--mock", "--backfill", "30d", "--dry-run"])
+        .await;
+    assert_eq!(code(&o), Some(0), "{}", context(&o));
+    let out = text(&o.stdout);
+    let compose = "docker compose -f docker-compose.yml -f docker-compose.mock.yml";
+    let lines: Vec<&str> = out.lines().collect();
+    let up = lines
+        .iter()
+        .position(|l| *l == format!("{compose} up -d --remove-orphans"))
+        .expect("up");
+    let plan = lines
+        .iter()
+        .position(|l| l.starts_with("# backfill: 30d of simulated history (scenario normal)"))
+        .expect("the backfill plan");
+    assert!(up < plan, "{out}");
+    assert!(
+        lines[plan].contains("the last 6h at 30 s and the older part at 300 s"),
+        "{out}"
+    );
+    let promtool = |what: &str| {
+        lines
+            .iter()
+            .filter(|l| {
+                l.starts_with("docker run --rm --network none -v ")
+                    && l.contains(":/backfill:ro -v llmmon_prometheus-data:/prometheus --entrypoint promtool prom/prometheus:v3.5.0 tsdb create-blocks-from openmetrics --max-block-duration=24h /backfill/")
+                    && l.contains(&format!("/backfill/{what}-"))
+                    && l.ends_with(".om /prometheus")
+            })
+            .count()
+    };
+    // 30 days cut at UTC midnights and 6 h before the end: 31 or 32 files.
+    let files = promtool("history");
+    assert!((31..=32).contains(&files), "{files} in {out}");
+    assert_eq!(promtool("rules"), files, "{out}");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| **l == format!("{compose} restart prometheus"))
+            .count(),
+        2,
+        "{out}"
+    );
+    assert!(
+        out.contains("recording rules, evaluated over the same span through http://127.0.0.1:9/api/v1/query_range"),
+        "{out}"
+    );
+    assert!(bed.log("docker").is_empty(), "dry run ran docker");
+
+    // Simulated history never goes into a production stack.
+    let o = bed
+        .run(&["stack", "up", "--backfill", "30d", "--dry-run"])
+        .await;
+    assert_eq!(code(&o), Some(2), "{}", context(&o));
+    assert!(text(&o.stderr).contains("--mock"), "{}", context(&o));
+}
+
+/// A real Prometheus standing for the stack's: its TSDB is the fake's prometheus-data
+/// volume, and the fake docker restarts it for `docker compose restart prometheus`.
+struct StackPrometheus {
+    script: PathBuf,
+    url: String,
+}
+
+impl StackPrometheus {
+    fn start(bed: &Bed) -> Self {
+        let bin = require("prometheus", "prometheus");
+        let port = free_port();
+        let conf = bed.fake.join("prometheus.yml");
+        std::fs::write(
+            &conf,
+            "global: {scrape_interval: 30s, evaluation_interval: 30s}\n",
+        )
+        .expect("config");
+        let data = bed.volume("prometheus-data");
+        std::fs::create_dir_all(&data).expect("mkdir");
+        let pid = bed.fake.join("prometheus.pid");
+        let script = bed.fake.join("prometheus.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/bash\ncase \"$1\" in\n\
+                 start) setsid {bin} --config.file={conf} --storage.tsdb.path={data} \
+                 --storage.tsdb.retention.time=3650d --web.listen-address=127.0.0.1:{port} \
+                 </dev/null >/dev/null 2>&1 & echo $! > {pid};;\n\
+                 stop) p=$(cat {pid}); kill $p; while kill -0 $p 2>/dev/null; do sleep 0.1; done;;\n\
+                 esac\n",
+                bin = bin.display(),
+                conf = conf.display(),
+                data = data.display(),
+                pid = pid.display(),
+            ),
+        )
+        .expect("script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let started = std::process::Command::new(&script)
+            .arg("start")
+            .status()
+            .expect("start prometheus");
+        assert!(started.success());
+        Self {
+            script,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    async fn query(&self, q: &str, time: f64) -> Vec<Value> {
+        let v = api(&format!(
+            "{}/api/v1/query?query={}&time={time}",
+            self.url,
+            urlencode(q)
+        ))
+        .await;
+        assert_eq!(v["status"], "success", "{q}: {v}");
+        v["data"]["result"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for StackPrometheus {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(&self.script)
+            .arg("stop")
+            .status();
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_backfill_fills_prometheus_with_history_and_recorded_series() {
+    let bed = Bed::new();
+    require("promtool", "prometheus");
+    let prom = StackPrometheus::start(&bed);
+    wait_ready(&prom.url, "prometheus", Duration::from_secs(30)).await;
+    bed.configure(&prom.url, "http://127.0.0.1:9", &bed.fake.join("out"), 14);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64();
+    let o = bed
+        .run(&[
+            "stack",
+            "up",
+            "--mock",
+            "--backfill",
+            "1h",
+            "--min-free-gib",
+            "0",
+            "--timeout",
+            "30",
+        ])
+        .await;
+    assert_eq!(code(&o), Some(0), "{}", context(&o));
+    let out = text(&o.stdout);
+    // An hour ending when the stack started: all at the scrape interval, 120 scrapes.
+    let end = (before / 30.0).floor() * 30.0;
+    assert!(
+        out.contains("backfill: 1h of history in ") && out.contains("backfill done: "),
+        "{out}"
+    );
+    let log = bed.log("docker");
+    let promtool: Vec<&String> = log
+        .iter()
+        .filter(|l| {
+            l.contains(
+                "--entrypoint promtool prom/prometheus:v3.5.0 tsdb create-blocks-from openmetrics",
+            )
+        })
+        .collect();
+    let history = promtool
+        .iter()
+        .filter(|l| l.contains("/backfill/history-"))
+        .count();
+    let rules = promtool
+        .iter()
+        .filter(|l| l.contains("/backfill/rules-"))
+        .count();
+    assert!((1..=2).contains(&history) && rules == history, "{log:?}");
+    let compose = "compose -f docker-compose.yml -f docker-compose.mock.yml";
+    let at = |l: &str| log.iter().position(|x| x == l);
+    let restart = format!("{compose} restart prometheus");
+    assert_eq!(log.iter().filter(|l| **l == restart).count(), 2, "{log:?}");
+    assert!(
+        at(&format!("{compose} up -d --remove-orphans")) < at(&restart),
+        "{log:?}"
+    );
+    // The scratch directory is gone.
+    let left: Vec<_> = std::fs::read_dir(&bed.stack)
+        .expect("ls")
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".llmmon-backfill-")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // Prometheus has every scrape of the hour, and the recorded series over it.
+    let count = |rows: Vec<Value>| {
+        rows.first()
+            .and_then(|r| r["value"][1].as_str())
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    let q = "count_over_time(up{job=\"vllm\",instance=\"vllm-exporter:9902\"}[1h])";
+    assert_eq!(count(prom.query(q, end - 1.0).await), Some(120.0), "{q}");
+    let q = "count_over_time(up{job=\"litellm-proxy\"}[1h])";
+    assert_eq!(count(prom.query(q, end - 1.0).await), Some(120.0), "{q}");
+    for rule in [
+        "instance:node_cpu_utilisation:rate5m",
+        "model:llm_monitor_vllm_time_to_first_token_seconds:p95_rate5m",
+        "requested_model:litellm_request_total_latency_metric:p95_rate5m",
+    ] {
+        let q = format!("max(count_over_time({rule}[1h]))");
+        let n = count(prom.query(&q, end - 1.0).await);
+        // Every instant but the first few, whose windows reach before the history.
+        assert!(
+            n.is_some_and(|n| (100.0..=120.0).contains(&n)),
+            "{q}: {n:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,8 +1,9 @@
 //! A collection's result as samples per schema family, and its rendering to the Prometheus
-//! text format (0.0.4) through prometheus-client's encoder.
+//! text format (0.0.4) or OpenMetrics 1.0.0 through prometheus-client's encoders.
 //!
 //! Collectors fill a [`MetricSet`]; the service renders it once per collection, so a scrape
-//! only copies bytes.
+//! only copies bytes. A scrape whose `Accept` asks for OpenMetrics ([`negotiate`]) gets the
+//! same samples as OpenMetrics ([`to_openmetrics`], equal to [`render_openmetrics`]).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -16,6 +17,10 @@ use crate::schema::{MetricDef, MetricKind};
 
 /// Content-Type of what [`render`] produces (Prometheus 3 insists on a valid one).
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+/// Content-Type of OpenMetrics 1.0.0 text ([`render_openmetrics`], [`to_openmetrics`]).
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// One observation value.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,6 +182,24 @@ impl MetricSet {
 
 /// Renders a set as Prometheus text format 0.0.4.
 pub fn render(set: &MetricSet) -> String {
+    let registry = registry(set);
+    let mut out = String::with_capacity(set.sample_count() * 96);
+    // Writing into a String cannot fail.
+    let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &registry);
+    out
+}
+
+/// Renders a set as OpenMetrics 1.0.0 text: counters as `<name>` families of `<name>_total`
+/// samples, `# EOF` at the end.
+pub fn render_openmetrics(set: &MetricSet) -> String {
+    let registry = registry(set);
+    let mut out = String::with_capacity(set.sample_count() * 96);
+    let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+    out
+}
+
+/// A registry holding the set (prometheus-client encodes registries).
+fn registry(set: &MetricSet) -> Registry {
     #[derive(Debug)]
     struct View<'a>(&'a MetricSet);
     // prometheus-client wants an owned 'static collector; the set is cloned once per
@@ -234,10 +257,123 @@ pub fn render(set: &MetricSet) -> String {
     }
     let mut registry = Registry::default();
     registry.register_collector(Box::new(Owned(set.clone())));
-    let mut out = String::with_capacity(set.sample_count() * 96);
-    // Writing into a String cannot fail.
-    let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &registry);
+    registry
+}
+
+/// The OpenMetrics 1.0.0 form of an exposition that [`render`] produced, for a scrape that
+/// asks for OpenMetrics: the service publishes one rendering per collection, and this turns
+/// it into what [`render_openmetrics`] gives for the same set (tested on every simulated
+/// role; bucket bounds keep the text format's spelling, `le="1"`, so a Prometheus 2 keeps
+/// its series). Counter families lose the `_total` their 0.0.4 metadata carries (the samples
+/// keep it), `untyped` becomes `unknown`, quotes in help texts are escaped as OpenMetrics'
+/// grammar requires (prometheus-client's encoder leaves them bare), and `# EOF` ends it.
+pub fn to_openmetrics(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').unwrap_or((rest, ""));
+            let kind = lines
+                .peek()
+                .and_then(|l| l.strip_prefix("# TYPE "))
+                .and_then(|t| t.split_once(' '))
+                .filter(|(n, _)| *n == name)
+                .map(|(_, k)| k);
+            let family = family_name(name, kind);
+            out.push_str("# HELP ");
+            out.push_str(family);
+            out.push(' ');
+            out.push_str(&help.replace('"', "\\\""));
+            out.push('\n');
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap_or((rest, ""));
+            out.push_str("# TYPE ");
+            out.push_str(family_name(name, Some(kind)));
+            out.push(' ');
+            out.push_str(if kind == "untyped" { "unknown" } else { kind });
+            out.push('\n');
+        } else if !line.is_empty() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str("# EOF\n");
     out
+}
+
+/// A family's OpenMetrics name: a counter's without `_total`.
+fn family_name<'a>(name: &'a str, kind: Option<&str>) -> &'a str {
+    match kind {
+        Some("counter") => name.strip_suffix("_total").unwrap_or(name),
+        _ => name,
+    }
+}
+
+/// The exposition format a scrape gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Prometheus text 0.0.4 ([`CONTENT_TYPE`]).
+    Text,
+    /// OpenMetrics text ([`OPENMETRICS_CONTENT_TYPE`], or version 0.0.1 when that is all
+    /// the client takes; the content is the same).
+    OpenMetrics { version: &'static str },
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Text => CONTENT_TYPE,
+            Format::OpenMetrics { version: "0.0.1" } => {
+                "application/openmetrics-text; version=0.0.1; charset=utf-8"
+            }
+            Format::OpenMetrics { .. } => OPENMETRICS_CONTENT_TYPE,
+        }
+    }
+}
+
+/// Picks the format an `Accept` header prefers: OpenMetrics when it lists
+/// `application/openmetrics-text` (version 1.0.0, 0.0.1 or none) at a quality no lower than
+/// the text format's (`text/plain`, `text/*`, `*/*`), as Prometheus' scrapes do; the text
+/// format otherwise, and without a header.
+pub fn negotiate(accept: Option<&str>) -> Format {
+    let Some(accept) = accept else {
+        return Format::Text;
+    };
+    let mut om: Option<(f64, &'static str)> = None;
+    let mut text = 0.0_f64;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let (mut q, mut version) = (1.0_f64, None);
+        for p in parts {
+            if let Some((k, v)) = p.split_once('=') {
+                let v = v.trim().trim_matches('"');
+                match k.trim().to_ascii_lowercase().as_str() {
+                    "q" => q = v.parse().unwrap_or(0.0),
+                    "version" => version = Some(v.to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        match media.as_str() {
+            "application/openmetrics-text" => {
+                let v = match version.as_deref() {
+                    None | Some("1.0.0") => "1.0.0",
+                    Some("0.0.1") => "0.0.1",
+                    Some(_) => continue,
+                };
+                if q > 0.0 && om.is_none_or(|(best, bv)| q > best || (q == best && v > bv)) {
+                    om = Some((q, v));
+                }
+            }
+            "text/plain" | "text/*" | "*/*" => text = text.max(q),
+            _ => {}
+        }
+    }
+    match om {
+        Some((q, version)) if q >= text => Format::OpenMetrics { version },
+        _ => Format::Text,
+    }
 }
 
 /// prometheus-client takes per-bucket counts and accumulates them itself.
@@ -293,6 +429,141 @@ mod tests {
         assert!(
             text.contains("llm_monitor_vllm_time_to_first_token_seconds_count{"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn openmetrics_from_the_text_rendering_equals_the_native_encoding() {
+        let mut set = MetricSet::new();
+        set.gauge(&GPU_UTILIZATION, &["0"], 0.5);
+        set.counter(&GPU_ENERGY, &["0"], 12.0);
+        set.histogram(
+            &VLLM_TTFT,
+            &["c", "m \"x\"", "0.6.3"],
+            vec![(0.1, 2), (1.0, 5)],
+            3.0,
+            6,
+        );
+        let om = to_openmetrics(&render(&set));
+        assert_eq!(canonical(&om), canonical(&render_openmetrics(&set)));
+        assert!(
+            om.contains("# TYPE llm_monitor_gpu_energy_joules counter\n"),
+            "{om}"
+        );
+        assert!(
+            om.contains("\nllm_monitor_gpu_energy_joules_total{gpu=\"0\"} 12.0\n"),
+            "{om}"
+        );
+        assert!(om.ends_with("\n# EOF\n"), "{om}");
+        // An OpenMetrics parser takes it, counters and histograms typed.
+        let parsed = openmetrics_parser::openmetrics::parse_openmetrics(&om).expect("valid");
+        let kinds: Vec<String> = [
+            "llm_monitor_gpu_energy_joules",
+            "llm_monitor_vllm_time_to_first_token_seconds",
+        ]
+        .iter()
+        .map(|n| format!("{:?}", parsed.families[*n].family_type))
+        .collect();
+        assert_eq!(kinds, ["Counter", "Histogram"]);
+    }
+
+    /// An OpenMetrics text as a sorted list of lines that ignores what the format leaves
+    /// free: the order of samples and of labels, and how `le` and values write a number.
+    pub(crate) fn canonical(om: &str) -> Vec<String> {
+        let mut lines: Vec<String> = om
+            .lines()
+            .map(|line| {
+                if line.starts_with('#') {
+                    // prometheus-client leaves quotes in help bare, which OpenMetrics'
+                    // grammar does not allow; to_openmetrics escapes them.
+                    return line.replace("\\\"", "\"");
+                }
+                let (series, value) = line.rsplit_once(' ').unwrap_or((line, ""));
+                let value = value
+                    .parse::<f64>()
+                    .map_or(value.to_owned(), |v| v.to_string());
+                let Some((name, labels)) = series.split_once('{') else {
+                    return format!("{series} {value}");
+                };
+                let mut pairs: Vec<String> = labels
+                    .trim_end_matches('}')
+                    .split("\",")
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        let (k, v) = p.split_once("=\"").unwrap_or((p, ""));
+                        let v = v.trim_end_matches('"');
+                        match (k, v.parse::<f64>()) {
+                            ("le", Ok(n)) => format!("{k}={n}"),
+                            _ => format!("{k}={v}"),
+                        }
+                    })
+                    .collect();
+                pairs.sort();
+                format!("{name}{{{}}} {value}", pairs.join(","))
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[tokio::test]
+    async fn every_simulated_role_converts_to_what_the_native_encoder_writes() {
+        // As a role serves: the simulator started now, read a minute later.
+        let t = crate::sim::now();
+        let sim = crate::sim::Simulator::new(42, 1, crate::sim::Conditions::default(), t);
+        for role in crate::role::Role::ALL {
+            let mut set = sim.role_metrics(role, t + 60.0).await.expect("metrics");
+            set.extend(sim.status_metrics(t + 60.0));
+            let om = to_openmetrics(&render(&set));
+            assert_eq!(
+                canonical(&om),
+                canonical(&render_openmetrics(&set)),
+                "{role}"
+            );
+            let parsed = openmetrics_parser::openmetrics::parse_openmetrics(&om)
+                .unwrap_or_else(|e| panic!("{role}: {e:?}"));
+            assert_eq!(parsed.families.len(), set.families().count(), "{role}");
+        }
+    }
+
+    #[test]
+    fn help_quotes_are_escaped_and_untyped_becomes_unknown() {
+        let text = "# HELP a_total say \"hi\"\n# TYPE a_total counter\na_total 1\n\
+                    # HELP b x\n# TYPE b untyped\nb 2\n";
+        assert_eq!(
+            to_openmetrics(text),
+            "# HELP a say \\\"hi\\\"\n# TYPE a counter\na_total 1\n# HELP b x\n# TYPE b unknown\nb 2\n# EOF\n"
+        );
+    }
+
+    #[test]
+    fn accept_headers_choose_the_format_as_prometheus_sends_them() {
+        let om = Format::OpenMetrics { version: "1.0.0" };
+        // Prometheus 2.42's scrape header, and Prometheus 3's default.
+        let p2 = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        let p3 = "application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+        assert_eq!(negotiate(Some(p2)), om);
+        assert_eq!(negotiate(Some(p3)), om);
+        assert_eq!(negotiate(Some("application/openmetrics-text")), om);
+        assert_eq!(
+            negotiate(Some("application/openmetrics-text; version=0.0.1")),
+            Format::OpenMetrics { version: "0.0.1" }
+        );
+        // Text when asked for, preferred, or nothing is said.
+        for accept in [
+            None,
+            Some("*/*"),
+            Some("text/plain;version=0.0.4"),
+            Some("text/plain;q=1,application/openmetrics-text;q=0.5"),
+            Some("application/openmetrics-text;q=0"),
+            Some("application/openmetrics-text;version=2.0.0"),
+            Some("application/json"),
+        ] {
+            assert_eq!(negotiate(accept), Format::Text, "{accept:?}");
+        }
+        assert_eq!(
+            om.content_type(),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
         );
     }
 

@@ -8,6 +8,7 @@ pub mod containers;
 pub mod docker;
 pub mod exposition;
 pub mod gpu;
+pub mod history;
 pub mod langfuse;
 pub mod litellm;
 pub mod role;

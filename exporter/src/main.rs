@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::builder::PossibleValue;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use llmmon_exporter::announcements;
 use llmmon_exporter::config::RawSettings;
+use llmmon_exporter::history::{self, History};
 use llmmon_exporter::service;
 use llmmon_exporter::{Role, SourceMode};
 
@@ -64,11 +65,65 @@ enum SourceArg {
 
 /// Prometheus exporter roles of llmmon, on real sources or the fleet simulator.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: Args,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write the simulator's past as OpenMetrics, for backfilling Prometheus.
+    ///
+    /// Every target of the mock stack (each exporter role and the simulated LiteLLM's own
+    /// /metrics), scraped at every step with the labels the stack's Prometheus gives it, one
+    /// file per UTC day, each ending in `# EOF`. Load them with
+    /// `promtool tsdb create-blocks-from openmetrics --max-block-duration=24h FILE DATA_DIR`
+    /// (printed at the end), or let `llmmon stack up --mock --backfill 30d` do it.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct HistoryArgs {
+    /// Days of history, ending at --end (fractions allowed).
+    #[arg(long, default_value_t = 30.0, value_name = "DAYS")]
+    days: f64,
+    /// Directory for the OpenMetrics files (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Time between samples (30s is the stack's scrape interval; 5m makes files a tenth
+    /// the size).
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = history::parse_duration)]
+    step: f64,
+    /// End of the history, Unix seconds (exclusive) [default: now].
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    end: Option<f64>,
+    /// Simulator seed [default: the configuration's, 42].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Simulator scenario (normal, high_load, degraded, maintenance).
+    #[arg(long)]
+    scenario: Option<String>,
+    /// Simulator fault to switch on (repeatable).
+    #[arg(long = "fault")]
+    faults: Vec<String>,
+    /// TOML configuration file (its [sim] section: seed, scale, scenario).
+    #[arg(long, env = "LLMMON_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 struct Args {
     /// Which role to serve.
-    #[arg(value_enum)]
-    role: Serve,
+    #[arg(value_enum, required = true)]
+    role: Option<Serve>,
     /// Where readings come from.
     #[arg(long, value_enum, default_value = "sim", env = "LLMMON_SOURCE")]
     source: SourceArg,
@@ -107,7 +162,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(colour)
         .init();
-    match run(Args::parse()) {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::History(h)) => run_history(h),
+        None => run(cli.serve),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("llmmon-exporter: {e}");
@@ -117,6 +177,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let Some(role) = args.role else {
+        anyhow::bail!("name a role to serve (see --help)");
+    };
     let mut raw = RawSettings::load(args.config.as_deref())?;
     if let Some(s) = args.scenario {
         raw.sim.scenario = s;
@@ -127,20 +190,20 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     raw.vllm.targets.extend(args.targets);
     if let Some(url) = args.url {
-        match args.role {
+        match role {
             Serve::One(Role::Litellm) => raw.litellm.url = url,
             Serve::One(Role::Langfuse) => raw.langfuse.url = url,
             _ => anyhow::bail!("--url is for the litellm and langfuse roles"),
         }
     }
-    if args.role == Serve::Announcements {
+    if role == Serve::Announcements {
         let addr = args
             .listen
             .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], announcements::PORT)));
         return serve_announcements(addr);
     }
     let mut settings = raw.validate()?;
-    let roles: Vec<Role> = match args.role {
+    let roles: Vec<Role> = match role {
         Serve::SimUpstreams => {
             let addr = args
                 .listen
@@ -174,6 +237,82 @@ fn run(args: Args) -> anyhow::Result<()> {
         running.stop.cancel();
         Ok(())
     })
+}
+
+/// `llmmon-exporter history`: the simulator's past, one OpenMetrics file per UTC day.
+fn run_history(args: HistoryArgs) -> anyhow::Result<()> {
+    if !(args.days.is_finite() && args.days > 0.0) {
+        anyhow::bail!("--days must be a positive number of days");
+    }
+    let mut raw = RawSettings::load(args.config.as_deref())?;
+    if let Some(seed) = args.seed {
+        raw.sim.seed = seed;
+    }
+    if let Some(s) = args.scenario {
+        raw.sim.scenario = s;
+    }
+    raw.sim.faults.extend(args.faults);
+    let settings = raw.validate()?;
+    let step = args.step;
+    let end = args
+        .end
+        .unwrap_or_else(|| (llmmon_exporter::sim::now() / step).floor() * step);
+    let start = end - args.days * history::DAY_S;
+    let sim = llmmon_exporter::sim::Simulator::new(
+        settings.seed,
+        settings.scale,
+        settings.conditions.clone(),
+        start,
+    );
+    let steps = history::instants(start, end, step).count();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let gen = History::new(sim, &settings);
+    // The size, from one scrape of every target, before committing the disk to it.
+    let mut first = Vec::new();
+    if let Some(t) = history::instants(start, end, step).next() {
+        rt.block_on(gen.write_at(t, &mut first))?;
+    }
+    eprintln!(
+        "llmmon-exporter: writing {} days of history ({steps} scrapes of {} targets, {step} s apart, seed {}, {}) to {}: about {}",
+        args.days,
+        history::TARGETS.len(),
+        settings.seed,
+        settings.conditions.scenario,
+        args.out.display(),
+        size_text((first.len() * steps) as u64)
+    );
+    let began = std::time::Instant::now();
+    let files = rt.block_on(gen.write_days(start, end, step, &args.out))?;
+    let bytes: u64 = files.iter().map(|f| f.bytes).sum();
+    let samples: u64 = files.iter().map(|f| f.samples).sum();
+    println!(
+        "wrote {} file{} ({samples} samples, {}) in {:.1} s to {}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        size_text(bytes),
+        began.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    let pattern = args.out.join("history-*.om");
+    let load = history::promtool_args("\"$f\"", "DATA_DIR").join(" ");
+    println!(
+        "load them into Prometheus's data directory DATA_DIR (running or stopped; a running \
+         Prometheus picks the blocks up within a minute):\n  for f in {}; do promtool {load} || break; done",
+        pattern.display()
+    );
+    Ok(())
+}
+
+/// `3.1 MB`, `13.3 GB`.
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
 }
 
 /// Default port of `llmmon-exporter sim-upstreams`.

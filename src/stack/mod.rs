@@ -8,6 +8,7 @@
 //! service, a scrape target down, or Prometheus unreachable.
 
 mod archive;
+mod backfill;
 mod backup;
 mod compose;
 mod envfile;
@@ -71,7 +72,7 @@ pub async fn run(args: StackArgs, ctx: &Context) -> CmdResult {
     let dir = args.dir.unwrap_or_else(|| ctx.config.stack.dir.clone());
     let docker = compose::Docker::new(&dir, &ctx.config.docker_host, ctx.verbose > 0);
     match args.command {
-        StackCommand::Up(a) => up::run(&a, &docker).await,
+        StackCommand::Up(a) => up::run(&a, &docker, ctx).await,
         StackCommand::Down => {
             let project = docker.project(None).await;
             docker

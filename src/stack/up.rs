@@ -4,19 +4,31 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::backfill;
 use super::compose::{
     compose_args, docker_line, interpolate, shell_line, ComposeFile, Docker, Overlay, Project,
 };
 use super::envfile::EnvFile;
 use super::preflight::{self, Plan};
 use super::{fail, health, usage};
+use crate::context::Context;
 use crate::exit::{CmdResult, Exit};
+use llmmon_exporter::history;
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
     /// Run every source on the fleet simulator (docker-compose.mock.yml): no GPU needed.
     #[arg(long)]
     pub mock: bool,
+    /// With --mock: fill Prometheus with this much simulated history (e.g. 30d) once the
+    /// stack is up, so the dashboards are full at the first look. The last 6 h are written
+    /// at the 30 s scrape interval, the rest at --backfill-step; recording rules too.
+    #[arg(long, requires = "mock", value_name = "DURATION", value_parser = history::parse_duration)]
+    pub backfill: Option<f64>,
+    /// Step of the backfill older than its last 6 h (30 days at 5m: about 13 GB of
+    /// OpenMetrics written and turned into blocks a day at a time, some 15 minutes).
+    #[arg(long, value_name = "DURATION", default_value = backfill::DEFAULT_STEP, value_parser = history::parse_duration)]
+    pub backfill_step: f64,
     /// Enable a Compose profile, e.g. `dcgm` for NVIDIA's dcgm-exporter (repeatable).
     #[arg(long, value_name = "NAME")]
     pub profile: Vec<String>,
@@ -44,14 +56,22 @@ const URLS: [(&str, &str); 5] = [
     ("announcements", "Announcements"),
 ];
 
-pub async fn run(args: &UpArgs, docker: &Docker) -> CmdResult {
+pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
     let project = Project::new(Overlay::from_mock(args.mock), &args.profile);
     let up = compose_args(&project, &["up", "-d", "--remove-orphans"]);
+    let backfill = |end: f64| {
+        args.backfill
+            .map(|span| backfill_plan(docker, ctx, span, args.backfill_step, end))
+    };
     if args.dry_run {
         print!(
             "{}",
             dry_run(docker, &project, &up, args.timeout, args.build)
         );
+        if let Some(plan) = backfill(llmmon_exporter::sim::now()) {
+            let scratch = backfill::scratch_placeholder(docker.dir());
+            println!("{}", plan.dry_run(&scratch, &project).join("\n"));
+        }
         return Ok(Exit::Success);
     }
     let plan = Plan {
@@ -90,6 +110,8 @@ pub async fn run(args: &UpArgs, docker: &Docker) -> CmdResult {
         project.overlay.file(),
         docker.dir().display()
     );
+    // The backfill ends here: the live scrapes start after it.
+    let started = llmmon_exporter::sim::now();
     docker.docker(&up).await.map_err(fail)?;
     health::wait(
         docker,
@@ -99,6 +121,17 @@ pub async fn run(args: &UpArgs, docker: &Docker) -> CmdResult {
     )
     .await
     .map_err(fail)?;
+    if let Some(plan) = backfill((started / backfill::SCRAPE_S).floor() * backfill::SCRAPE_S) {
+        let done = backfill::run(docker, &project, &plan).await.map_err(fail)?;
+        println!(
+            "backfill done: {} files, {:.1} GB of OpenMetrics written in {:.0} s, blocks in {:.0} s, rules in {:.0} s",
+            done.files,
+            done.bytes as f64 / 1e9,
+            done.write_s,
+            done.blocks_s,
+            done.rules_s
+        );
+    }
     let compose = ComposeFile::load(docker.dir()).map_err(usage)?;
     let env = EnvFile::read(&docker.dir().join(".env")).map_err(fail)?;
     println!("every service is healthy:");
@@ -111,6 +144,33 @@ pub async fn run(args: &UpArgs, docker: &Docker) -> CmdResult {
         }
     }
     Ok(Exit::Success)
+}
+
+/// The backfill of the mock stack: its scenario (`LLMMON_SIM_SCENARIO`, as Compose reads
+/// it), its Prometheus image, and Prometheus's URL as `stack status` reaches it.
+fn backfill_plan(docker: &Docker, ctx: &Context, span: f64, step: f64, end: f64) -> backfill::Plan {
+    let env = EnvFile::read(&docker.dir().join(".env")).ok().flatten();
+    let lookup = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| env.as_ref().and_then(|e| e.get(name)))
+    };
+    let scenario = lookup("LLMMON_SIM_SCENARIO")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "normal".to_owned());
+    let image = ComposeFile::load(docker.dir())
+        .ok()
+        .and_then(|f| f.image("prometheus"))
+        .map(|i| interpolate(&i, &lookup))
+        .unwrap_or_else(|| "prom/prometheus:v3.5.0".to_owned());
+    backfill::Plan {
+        span,
+        step,
+        end,
+        scenario,
+        image,
+        prometheus: ctx.config.prometheus_url(),
+    }
 }
 
 /// The host name the URLs use: the bind address, or the public name when it binds to all.

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::RoleService;
-use crate::exposition::CONTENT_TYPE;
+use crate::exposition::{negotiate, to_openmetrics, Format};
 use crate::sim::{self, Conditions, Fault, Scenario};
 
 /// Seconds a client should wait before asking `/ready` again.
@@ -41,8 +41,23 @@ async fn index(State(svc): State<Arc<RoleService>>) -> String {
     )
 }
 
-async fn metrics(State(svc): State<Arc<RoleService>>) -> Response {
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], svc.exposition()).into_response()
+/// The latest exposition: Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the scrape's
+/// `Accept` prefers it (Prometheus' scrapes do).
+async fn metrics(State(svc): State<Arc<RoleService>>, headers: axum::http::HeaderMap) -> Response {
+    let format = negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
+    let body = svc.exposition();
+    let body = match format {
+        Format::Text => body,
+        Format::OpenMetrics { .. } => to_openmetrics(&String::from_utf8_lossy(&body)).into(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type()),
+            (header::VARY, "Accept"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn health() -> &'static str {
