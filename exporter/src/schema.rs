@@ -72,6 +72,8 @@ families! {
         "Unix time of the last successful collection from this source";
     COLLECT_FAILURES = Counter "llm_monitor_exporter_collect_failures_total" ["source"]
         "Collections from this source that failed or timed out";
+    SCRAPE_DROPPED = Counter "llm_monitor_exporter_scrape_dropped_total" ["source", "reason"]
+        "Upstream expositions dropped whole, before parsing, for going over a cap (reason = series, labels, label_value, families; LLMMON_SCRAPE_MAX_*); the instance reads as an error naming the cap";
     ENDPOINT_UP = Gauge "llm_monitor_exporter_endpoint_up" ["source", "endpoint"]
         "1 when this upstream endpoint answered at the last collection, 0 when it failed or the upstream does not offer it (the kind is in llm_monitor_exporter_endpoint_error)";
     ENDPOINT_ERROR = Gauge "llm_monitor_exporter_endpoint_error" ["source", "endpoint", "kind"]

@@ -160,20 +160,55 @@ impl Transport for HttpTransport {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<f64>().ok());
-        let mut body = BytesMut::new();
-        while let Some(chunk) = resp.chunk().await.map_err(fail)? {
-            if body.len() + chunk.len() > self.max_body {
-                return Err(SourceError::Malformed(format!(
-                    "{what}: body larger than {} bytes",
-                    self.max_body
-                )));
-            }
-            body.extend_from_slice(&chunk);
+        let too_big =
+            || SourceError::Malformed(format!("{what}: body larger than {} bytes", self.max_body));
+        // A declared length over the cap is refused before a byte of the body is read; an
+        // undeclared one is read chunk by chunk and refused at the cap, so no more than
+        // `max_body` is ever held. Chunks are kept as they come (no buffer doubling past the
+        // cap, no big block left to the allocator after a refusal) and joined once, exactly
+        // sized, when the whole body is in.
+        let declared = resp.content_length().map(|n| n as usize);
+        if declared.is_some_and(|n| n > self.max_body) {
+            return Err(too_big());
         }
+        if let Some(n) = declared {
+            let mut body = BytesMut::with_capacity(n);
+            while let Some(chunk) = resp.chunk().await.map_err(fail)? {
+                if body.len() + chunk.len() > self.max_body {
+                    return Err(too_big());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            return Ok(Response {
+                status,
+                retry_after,
+                body: body.freeze(),
+            });
+        }
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut len = 0usize;
+        while let Some(chunk) = resp.chunk().await.map_err(fail)? {
+            len += chunk.len();
+            if len > self.max_body {
+                return Err(too_big());
+            }
+            chunks.push(chunk);
+        }
+        let body = match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.pop().unwrap_or_default(),
+            _ => {
+                let mut joined = BytesMut::with_capacity(len);
+                for c in chunks.drain(..) {
+                    joined.extend_from_slice(&c);
+                }
+                joined.freeze()
+            }
+        };
         Ok(Response {
             status,
             retry_after,
-            body: body.freeze(),
+            body,
         })
     }
 }

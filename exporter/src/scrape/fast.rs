@@ -198,7 +198,8 @@ fn number(s: &str) -> Option<f64> {
             .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)),
         _ => {
             let word = unsigned.to_ascii_lowercase();
-            (unsigned.len() < s.len() && (word == "inf" || word == "infinity"))
+            // `+Inf` / `-Inf` only: the full grammar refuses `+Infinity` (found by fuzzing).
+            (unsigned.len() < s.len() && word == "inf")
                 || (unsigned.len() == s.len() && word == "nan")
         }
     };
@@ -403,6 +404,7 @@ mod tests {
             "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\n",
             "# TYPE a gauge\na{x=\"\\t\"} 1\n",
             "# TYPE a gauge\na inf\n",
+            "# TYPE a counter\na +Infinity\n",
         ] {
             assert!(!fast(text), "{text:?}");
             same(text);

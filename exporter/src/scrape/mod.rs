@@ -76,6 +76,211 @@ impl Scrape {
 
 pub mod fast;
 
+/// Most an exposition from an upstream (vLLM) may hold. A real vLLM exposition is ~50 KB
+/// and ~700 sample lines per model, with a dozen labels and values of tens of bytes; the
+/// defaults leave room for ~30 models on one instance and stop a cardinality bomb (100 k
+/// distinct label values fit in the 8 MB body cap) before anything is built for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Series, counted as sample lines (a histogram's bucket, `_sum` and `_count` lines
+    /// each count).
+    pub max_series: usize,
+    /// Labels on one sample line.
+    pub max_labels: usize,
+    /// Bytes of one label value as written (escapes included).
+    pub max_label_value_bytes: usize,
+    /// Metric families (distinct `# HELP` / `# TYPE` names and untyped sample names).
+    pub max_families: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_series: 20_000,
+            max_labels: 64,
+            max_label_value_bytes: 4096,
+            max_families: 2_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults, each replaced by its environment variable where set to a number:
+    /// `LLMMON_SCRAPE_MAX_SERIES`, `LLMMON_SCRAPE_MAX_LABELS`,
+    /// `LLMMON_SCRAPE_MAX_LABEL_VALUE_BYTES`, `LLMMON_SCRAPE_MAX_FAMILIES`.
+    pub fn from_env() -> Self {
+        let var = |name: &str, default: usize| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(default)
+        };
+        let d = Self::default();
+        Self {
+            max_series: var("LLMMON_SCRAPE_MAX_SERIES", d.max_series),
+            max_labels: var("LLMMON_SCRAPE_MAX_LABELS", d.max_labels),
+            max_label_value_bytes: var(
+                "LLMMON_SCRAPE_MAX_LABEL_VALUE_BYTES",
+                d.max_label_value_bytes,
+            ),
+            max_families: var("LLMMON_SCRAPE_MAX_FAMILIES", d.max_families),
+        }
+    }
+}
+
+/// Which cap an exposition went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cap {
+    Series,
+    Labels,
+    LabelValue,
+    Families,
+}
+
+impl Cap {
+    /// The `reason` label of `llm_monitor_exporter_scrape_dropped_total`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Cap::Series => "series",
+            Cap::Labels => "labels",
+            Cap::LabelValue => "label_value",
+            Cap::Families => "families",
+        }
+    }
+}
+
+/// Why an upstream exposition was not read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refused {
+    /// Over a cap: nothing of it was kept.
+    Capped { cap: Cap, limit: usize },
+    /// Not a Prometheus text exposition.
+    Malformed(String),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Capped { cap, limit } => {
+                let what = match cap {
+                    Cap::Series => "series",
+                    Cap::Labels => "labels on one series",
+                    Cap::LabelValue => "bytes in one label value",
+                    Cap::Families => "metric families",
+                };
+                write!(
+                    f,
+                    "exposition dropped: more than {limit} {what} (cap {})",
+                    cap.reason()
+                )
+            }
+            Refused::Malformed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Checks `text` against `limits` in one pass that allocates nothing, before any parser
+/// builds a series: an exposition over a cap costs its body and no more.
+pub fn check_limits(text: &str, limits: &Limits) -> Result<(), Refused> {
+    let over = |cap, limit| Err(Refused::Capped { cap, limit });
+    let (mut series, mut families) = (0usize, 0usize);
+    // The family being read: samples whose name starts with it belong to it.
+    let mut family: &str = "";
+    for line in text.split('\n') {
+        let line = line.trim_start_matches([' ', '\t']);
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('#') {
+            let rest = rest.trim_start_matches([' ', '\t']);
+            let desc = rest
+                .strip_prefix("TYPE")
+                .or_else(|| rest.strip_prefix("HELP"))
+                .map(|r| r.trim_start_matches([' ', '\t']));
+            if let Some(desc) = desc {
+                let name = desc.split([' ', '\t']).next().unwrap_or("");
+                if name != family {
+                    families += 1;
+                    if families > limits.max_families {
+                        return over(Cap::Families, limits.max_families);
+                    }
+                    family = name;
+                }
+            }
+            continue;
+        }
+        series += 1;
+        if series > limits.max_series {
+            return over(Cap::Series, limits.max_series);
+        }
+        let name_end = line.find(['{', ' ', '\t']).unwrap_or(line.len());
+        let name = &line[..name_end];
+        if family.is_empty() || !name.starts_with(family) {
+            families += 1;
+            if families > limits.max_families {
+                return over(Cap::Families, limits.max_families);
+            }
+            family = name;
+        }
+        let Some(inner) = line[name_end..].strip_prefix('{') else {
+            continue;
+        };
+        let (mut labels, mut in_value, mut escaped, mut len) = (0usize, false, false, 0usize);
+        for b in inner.bytes() {
+            if in_value {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => {
+                        in_value = false;
+                        continue;
+                    }
+                    _ => {}
+                }
+                len += 1;
+                if len > limits.max_label_value_bytes {
+                    return over(Cap::LabelValue, limits.max_label_value_bytes);
+                }
+                continue;
+            }
+            match b {
+                b'"' => {
+                    (in_value, len) = (true, 0);
+                    labels += 1;
+                    if labels > limits.max_labels {
+                        return over(Cap::Labels, limits.max_labels);
+                    }
+                }
+                b'}' => break,
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`parse`] for an upstream's exposition: refused whole, before anything is built, when it
+/// goes over `limits`.
+pub fn parse_bounded(text: &str, limits: &Limits) -> Result<Scrape, Refused> {
+    check_limits(text, limits)?;
+    parse(text).map_err(Refused::Malformed)
+}
+
+static DROPPED: std::sync::Mutex<BTreeMap<(String, Cap), u64>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// Counts one exposition from `source` dropped over `cap` (this process's lifetime).
+pub fn record_dropped(source: &str, cap: Cap) {
+    let mut d = DROPPED.lock().unwrap_or_else(|e| e.into_inner());
+    *d.entry((source.to_owned(), cap)).or_default() += 1;
+}
+
+/// Expositions dropped so far, by source and cap.
+pub fn dropped() -> Vec<(String, Cap, u64)> {
+    let d = DROPPED.lock().unwrap_or_else(|e| e.into_inner());
+    d.iter().map(|((s, c), n)| (s.clone(), *c, *n)).collect()
+}
+
 /// Parses Prometheus text format 0.0.4: the everyday shape in one fast pass ([`fast`]),
 /// anything else with the full grammar; the result is the same either way.
 pub fn parse(text: &str) -> Result<Scrape, String> {
@@ -211,6 +416,48 @@ x_total{path="a \"quoted\" \\ value"} 7
         let x = &s.series("x_total")[0];
         assert_eq!(x.label("path"), r#"a "quoted" \ value"#);
         assert_eq!(s.families["x_total"].kind, "counter");
+    }
+
+    #[test]
+    fn caps_refuse_before_parsing_and_name_the_cap() {
+        let l = Limits {
+            max_series: 3,
+            max_labels: 2,
+            max_label_value_bytes: 5,
+            max_families: 2,
+        };
+        let ok =
+            "# HELP a x\n# TYPE a gauge\na{m=\"12345\",n=\"a\\\"b\"} 1\na{m=\"1\",n=\"2\"} 2\n";
+        assert!(parse_bounded(ok, &l).is_ok());
+        let capped = |text: &str| match parse_bounded(text, &l) {
+            Err(Refused::Capped { cap, .. }) => Some(cap),
+            _ => None,
+        };
+        assert_eq!(capped("a 1\na 2\na 3\na 4\n"), Some(Cap::Series));
+        assert_eq!(capped("a{x=\"1\",y=\"2\",z=\"3\"} 1\n"), Some(Cap::Labels));
+        assert_eq!(capped("a{x=\"123456\"} 1\n"), Some(Cap::LabelValue));
+        assert_eq!(
+            capped("# TYPE a gauge\n# TYPE b gauge\nc 1\n"),
+            Some(Cap::Families)
+        );
+        // Histogram lines belong to their family; a real vLLM body passes the defaults.
+        assert_eq!(
+            capped("# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n"),
+            None
+        );
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/upstream/vllm"
+        );
+        for f in ["current.prom", "v0.34.0.prom", "v0.8.5.prom"] {
+            let text = std::fs::read_to_string(format!("{dir}/{f}")).expect(f);
+            assert!(parse_bounded(&text, &Limits::default()).is_ok(), "{f}");
+        }
+        let e = parse_bounded("a 1\na 2\na 3\na 4\n", &l).expect_err("capped");
+        assert_eq!(
+            e.to_string(),
+            "exposition dropped: more than 3 series (cap series)"
+        );
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct VllmHttpSource {
     pub hf: Option<Arc<dyn HfFiles>>,
     /// Per-target timeout: a slow instance cannot delay the others.
     pub timeout: Duration,
+    /// Caps on each instance's exposition ([`crate::scrape::Limits::from_env`]).
+    pub limits: crate::scrape::Limits,
     /// Last model and version seen per instance, to name a stopped one.
     known: Mutex<HashMap<String, (String, String)>>,
 }
@@ -44,6 +46,7 @@ impl VllmHttpSource {
             api_auth,
             hf,
             timeout,
+            limits: crate::scrape::Limits::from_env(),
             known: Mutex::new(HashMap::new()),
         }
     }
@@ -97,7 +100,22 @@ impl VllmHttpSource {
             Err(e) => return Err(e),
         };
         let metrics = metrics?.ok("GET /metrics")?;
-        let scrape = crate::scrape::parse(metrics.text()?).map_err(SourceError::Malformed)?;
+        // An exposition over a cap makes the instance an error naming the cap (in /ready and
+        // `…_source_up`), counted in `llm_monitor_exporter_scrape_dropped_total`: keeping the
+        // series up to the cap would hand on sums and histograms silently short of some
+        // engines or reasons.
+        let scrape = match crate::scrape::parse_bounded(metrics.text()?, &self.limits) {
+            Ok(s) => s,
+            Err(crate::scrape::Refused::Capped { cap, limit }) => {
+                crate::scrape::record_dropped(&format!("vllm/{}", t.name), cap);
+                return Err(SourceError::Malformed(format!(
+                    "GET /metrics: {}",
+                    crate::scrape::Refused::Capped { cap, limit }
+                )));
+            }
+            Err(e) => return Err(SourceError::Malformed(e.to_string())),
+        };
+        drop(metrics);
         let mut endpoints = Endpoints::default();
         let version = endpoints
             .take("version", json_of(version, "/version"))

@@ -204,8 +204,16 @@ impl Collector for VllmCollector {
                 }),
             }
         }
+        let mut metrics = render(&ok);
+        for (source, cap, n) in crate::scrape::dropped() {
+            metrics.counter(
+                &crate::schema::SCRAPE_DROPPED,
+                &[&source, cap.reason()],
+                n as f64,
+            );
+        }
         Ok(Collection {
-            metrics: render(&ok),
+            metrics,
             targets,
             endpoints,
         })
