@@ -13,16 +13,23 @@ CASES="${CASES:-1000000}"
 LIMIT_S="${LIMIT_S:-7200}"
 export CARGO_TERM_QUIET=true
 
-cargo test --release -p llmmon-exporter --test fuzz --no-run
-cargo test --release -p llmmon --test fuzz_cli --no-run
+# Built once; the binaries are then run directly, so edits elsewhere in the tree during a
+# long run do not trigger rebuilds.
+bin() {
+  cargo test --release -p "$1" --test "$2" --no-run --message-format=json 2>/dev/null |
+    grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4
+}
+declare -A BIN
+BIN[fuzz]=$(bin llmmon-exporter fuzz)
+BIN[fuzz_cli]=$(bin llmmon fuzz_cli)
 
 # target (test function), package, test file, inputs (the slower targets get a tenth when
 # CASES is the default: see docs/reliability.md for their rates).
 run() {
-  local test=$1 pkg=$2 file=$3 n=$4
+  local test=$1 file=$3 n=$4
   echo "== $test ($n inputs, limit ${LIMIT_S}s)" >&2
   if ! PROPTEST_CASES="$n" timeout "$LIMIT_S" \
-      cargo test --release -p "$pkg" --test "$file" -- --exact "$test" --nocapture --test-threads 1 \
+      "${BIN[$file]}" --exact "$test" --nocapture --test-threads 1 \
       2>&1 | grep -E '^fuzz |panicked|minimal failing|^test result' ; then
     echo "FAILED or timed out: $test" >&2
     return 1
