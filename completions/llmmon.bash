@@ -957,7 +957,7 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__stack__subcmd__down)
-            opts="-v -h -V --dir --config --json --verbose --help --version"
+            opts="-v -h -V --dry-run --dir --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1241,12 +1241,20 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__stack__subcmd__up)
-            opts="-v -h -V --mock --profile --dry-run --timeout --min-free-gib --dir --config --json --verbose --help --version"
+            opts="-v -h -V --mock --backfill --backfill-step --profile --build --dry-run --timeout --min-free-gib --dir --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backfill)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backfill-step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

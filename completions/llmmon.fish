@@ -104,12 +104,15 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and not __fish_seen
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and not __fish_seen_subcommand_from up down restart status backup restore install-service uninstall-service help" -f -a "install-service" -d 'Install and start the systemd unit that runs the stack at boot'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and not __fish_seen_subcommand_from up down restart status backup restore install-service uninstall-service help" -f -a "uninstall-service" -d 'Stop, disable and remove the systemd unit'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and not __fish_seen_subcommand_from up down restart status backup restore install-service uninstall-service help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l backfill -d 'With --mock: fill Prometheus with this much simulated history (e.g. 30d) once the stack is up, so the dashboards are full at the first look. The last 6 h are written at the 30 s scrape interval, the rest at --backfill-step; recording rules too' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l backfill-step -d 'Step of the backfill older than its last 6 h (30 days at 5m: about 13 GB of OpenMetrics written and turned into blocks a day at a time, some 15 minutes)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l profile -d 'Enable a Compose profile, e.g. `dcgm` for NVIDIA\'s dcgm-exporter (repeatable)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l timeout -d 'Seconds to wait for every service to become healthy' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l min-free-gib -d 'Free space required on Docker\'s data root, in GiB (30 days of the default fleet)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l dir -d 'The Compose project directory (docker-compose.yml, .env) [default: config `stack.dir`]' -r -F
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l mock -d 'Run every source on the fleet simulator (docker-compose.mock.yml): no GPU needed'
+complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l build -d 'Build the exporter image even when it is present (after `git pull`: an existing tag is never rebuilt otherwise)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l dry-run -d 'Print the commands that would run, and run nothing'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -l json -d 'Print JSON instead of text (commands with a report)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More detail on stderr (-v: what is run and fetched; -vv: debug)'
@@ -117,6 +120,7 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_sub
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from down" -l dir -d 'The Compose project directory (docker-compose.yml, .env) [default: config `stack.dir`]' -r -F
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from down" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F
+complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from down" -l dry-run -d 'Print the command that would run, and stop nothing (it still asks `docker compose ls` which overlay the stack runs with, a read-only query)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from down" -l json -d 'Print JSON instead of text (commands with a report)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More detail on stderr (-v: what is run and fetched; -vv: debug)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand stack; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use llmmon_exporter::sim::{Fault, Scenario};
+use llmmon_exporter::cli::{fault_names, scenario_names};
 
 use crate::{announce, logs, stack};
 
@@ -110,16 +110,6 @@ pub struct DemoArgs {
     /// model_load_failure, upstream_down, error_burst.
     #[arg(long = "fault", requires = "demo", value_name = "NAME", value_parser = fault_names())]
     pub faults: Vec<String>,
-}
-
-/// The simulator's scenario names, so shells complete them and clap names them on a typo.
-pub fn scenario_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(Scenario::ALL.map(Scenario::as_str))
-}
-
-/// The simulator's fault names.
-pub fn fault_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(Fault::ALL.map(Fault::as_str))
 }
 
 /// Where the exporters are.

@@ -12,33 +12,42 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every generated file: its path and its expected content.
-fn generated() -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
+/// Completions for each shell and a man page per command and subcommand of `cmd`.
+fn generated_for(name: &str, cmd: clap::Command, out: &mut Vec<(PathBuf, Vec<u8>)>) {
     for (shell, file) in [
-        (Shell::Bash, "llmmon.bash"),
-        (Shell::Zsh, "_llmmon"),
-        (Shell::Fish, "llmmon.fish"),
+        (Shell::Bash, format!("{name}.bash")),
+        (Shell::Zsh, format!("_{name}")),
+        (Shell::Fish, format!("{name}.fish")),
     ] {
         let mut buf = Vec::new();
-        clap_complete::generate(shell, &mut Cli::command(), "llmmon", &mut buf);
+        clap_complete::generate(shell, &mut cmd.clone(), name, &mut buf);
         out.push((root().join("completions").join(file), buf));
     }
-    let cmd = Cli::command();
-    let mut pages = vec![(String::from("llmmon"), cmd.clone())];
+    let mut pages = vec![(name.to_owned(), cmd.clone())];
     for sub in cmd.get_subcommands() {
         pages.push((
-            format!("llmmon-{}", sub.get_name()),
-            sub.clone().name(format!("llmmon-{}", sub.get_name())),
+            format!("{name}-{}", sub.get_name()),
+            sub.clone().name(format!("{name}-{}", sub.get_name())),
         ));
     }
-    for (name, c) in pages {
+    for (page, c) in pages {
         let mut buf = Vec::new();
         clap_mangen::Man::new(c)
             .render(&mut buf)
             .expect("render man page");
-        out.push((root().join("man").join(format!("{name}.1")), buf));
+        out.push((root().join("man").join(format!("{page}.1")), buf));
     }
+}
+
+/// Every generated file: its path and its expected content.
+fn generated() -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    generated_for("llmmon", Cli::command(), &mut out);
+    generated_for(
+        "llmmon-exporter",
+        llmmon_exporter::cli::Cli::command(),
+        &mut out,
+    );
     out
 }
 

@@ -3,6 +3,7 @@
 //! metric schema every other part of llmmon refers to.
 
 pub mod announcements;
+pub mod cli;
 pub mod config;
 pub mod containers;
 pub mod docker;
