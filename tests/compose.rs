@@ -126,12 +126,21 @@ fn interpolate(s: &str, env: &BTreeMap<String, String>) -> Result<String, String
         let expr = &r[..end];
         rest = &r[end + 1..];
         let set = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
-        let value = if let Some((name, default)) = expr.split_once(":-") {
+        let declared = |name: &str| env.get(name).cloned();
+        let name_end = expr
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(expr.len());
+        let (name, op) = expr.split_at(name_end);
+        let value = if let Some(default) = op.strip_prefix(":-") {
             set(name).unwrap_or_else(|| default.to_owned())
-        } else if let Some((name, msg)) = expr.split_once(":?") {
+        } else if let Some(default) = op.strip_prefix('-') {
+            declared(name).unwrap_or_else(|| default.to_owned())
+        } else if let Some(msg) = op.strip_prefix(":?") {
             set(name).ok_or_else(|| format!("required variable {name}: {msg}"))?
+        } else if let Some(msg) = op.strip_prefix('?') {
+            declared(name).ok_or_else(|| format!("required variable {name}: {msg}"))?
         } else {
-            set(expr).unwrap_or_default()
+            set(name).unwrap_or_default()
         };
         out.push_str(&value);
     }
@@ -223,11 +232,28 @@ fn mount_target(v: &Value) -> Option<String> {
     parts.get(1).map(|t| (*t).to_owned())
 }
 
-/// The effective services of base + overlays, interpolated with `.env.example` plus a
-/// Grafana password (required, no default).
-fn merged(overlays: &[&str]) -> Mapping {
+/// The production secrets docker-compose.prod.yml requires (`:?`, set and not empty).
+const PROD_SECRETS: [&str; 4] = [
+    "LITELLM_MASTER_KEY",
+    "LANGFUSE_PUBLIC_KEY",
+    "LANGFUSE_SECRET_KEY",
+    "LLMMON_ANNOUNCEMENTS_TOKEN",
+];
+
+/// `.env.example` filled in as an operator fills it: a Grafana password and the secrets.
+fn filled_env() -> BTreeMap<String, String> {
     let mut env = env_example();
     env.insert("GRAFANA_ADMIN_PASSWORD".into(), "test-only-password".into());
+    for s in PROD_SECRETS {
+        env.insert(s.into(), format!("test-only-{}", s.to_lowercase()));
+    }
+    env
+}
+
+/// The effective services of base + overlays, interpolated with `.env.example` filled in
+/// (`filled_env`).
+fn merged(overlays: &[&str]) -> Mapping {
+    let env = filled_env();
     let mut doc = parse("docker-compose.yml")
         .as_mapping()
         .expect("mapping")
@@ -320,6 +346,40 @@ fn grafana_has_no_default_password_and_the_stack_refuses_to_start_without_one() 
     let env = env_example();
     let err = interpolate_value(&parse("docker-compose.yml"), &env).expect_err("refused");
     assert!(err.contains("GRAFANA_ADMIN_PASSWORD"), "{err}");
+}
+
+#[test]
+fn production_stops_on_each_missing_secret_and_the_mock_stack_needs_none() {
+    // Compose interpolates each file before merging them, so each file is checked alone.
+    let prod = parse("docker-compose.prod.yml");
+    assert!(interpolate_value(&prod, &filled_env()).is_ok());
+    for secret in PROD_SECRETS {
+        let mut env = filled_env();
+        env.insert(secret.into(), String::new());
+        let err = interpolate_value(&prod, &env).expect_err(secret);
+        assert!(err.contains(&format!("required variable {secret}")), "{err}");
+        assert!(err.contains("compose/.env"), "says where: {err}");
+    }
+    // VLLM_API_KEY may be empty (vLLM without --api-key), not absent.
+    let mut env = filled_env();
+    env.insert("VLLM_API_KEY".into(), String::new());
+    assert!(interpolate_value(&prod, &env).is_ok());
+    env.remove("VLLM_API_KEY");
+    let err = interpolate_value(&prod, &env).expect_err("VLLM_API_KEY absent");
+    assert!(err.contains("required variable VLLM_API_KEY"), "{err}");
+    // The production environment does carry them to the roles.
+    let svcs = merged(&["docker-compose.prod.yml"]);
+    assert_eq!(
+        svcs["litellm-exporter"]["environment"]["LLMMON_LITELLM_MASTER_KEY"].as_str(),
+        Some("test-only-litellm_master_key")
+    );
+    // The base file and the mock overlay need none: `.env.example` as it is, plus the
+    // Grafana password, interpolates.
+    let mut env = env_example();
+    env.insert("GRAFANA_ADMIN_PASSWORD".into(), "pw".into());
+    for file in ["docker-compose.yml", "docker-compose.mock.yml", "docker-compose.dev.yml"] {
+        assert!(interpolate_value(&parse(file), &env).is_ok(), "{file}");
+    }
 }
 
 #[test]

@@ -189,7 +189,8 @@ fn merged(overlays: &[&str]) -> Value {
     Value::Mapping(doc)
 }
 
-/// `.env.example` as NAME → value, plus a Grafana password (required, no default there).
+/// `.env.example` as NAME → value, plus a Grafana password and the production secrets
+/// (required, no default there).
 fn env_example() -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = read(&compose_dir().join(".env.example"))
         .lines()
@@ -198,6 +199,15 @@ fn env_example() -> BTreeMap<String, String> {
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
     env.insert("GRAFANA_ADMIN_PASSWORD".into(), "test-only-password".into());
+    // The secrets docker-compose.prod.yml requires (`:?`), as a filled-in .env has them.
+    for secret in [
+        "LITELLM_MASTER_KEY",
+        "LANGFUSE_PUBLIC_KEY",
+        "LANGFUSE_SECRET_KEY",
+        "LLMMON_ANNOUNCEMENTS_TOKEN",
+    ] {
+        env.insert(secret.into(), format!("test-only-{}", secret.to_lowercase()));
+    }
     env
 }
 

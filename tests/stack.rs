@@ -22,6 +22,12 @@ use support::{free_port, require, wait_for, wait_ready, Proc, Prometheus};
 
 const PASSWORD: &str = "pw-Test-5a7c21e9";
 const MASTER_KEY: &str = "sk-master-secret-77";
+/// The other secrets docker-compose.prod.yml requires.
+const SECRETS: [(&str, &str); 3] = [
+    ("LANGFUSE_PUBLIC_KEY", "pk-lf-test-0c1d"),
+    ("LANGFUSE_SECRET_KEY", "sk-lf-test-9e8f7a"),
+    ("LLMMON_ANNOUNCEMENTS_TOKEN", "tok-3b5e0f3c7a9d2e41b6f8"),
+];
 
 /// The fake `docker`: logs its arguments (one invocation per line) to `docker.log`.
 const FAKE_DOCKER: &str = r#"#!/bin/bash
@@ -226,10 +232,14 @@ impl Bed {
     }
 
     fn write_env(&self, password: &str) {
+        // VLLM_API_KEY empty: vLLM servers without --api-key.
         let mut env = format!(
             "# test stack\nLLMMON_BIND_ADDRESS=127.0.0.1\nGRAFANA_ADMIN_USER=admin\n\
-             GRAFANA_ADMIN_PASSWORD={password}\nLITELLM_MASTER_KEY={MASTER_KEY}\nLANGFUSE_SECRET_KEY=\n"
+             GRAFANA_ADMIN_PASSWORD={password}\nLITELLM_MASTER_KEY={MASTER_KEY}\nVLLM_API_KEY=\n"
         );
+        for (var, value) in SECRETS {
+            env += &format!("{var}={value}\n");
+        }
         for (var, port) in &self.ports {
             env += &format!("{var}={port}\n");
         }
@@ -294,6 +304,11 @@ impl Bed {
             "LLMMON_STACK_DIR",
             "DOCKER_HOST",
             "LLMMON_LOG",
+            "LITELLM_MASTER_KEY",
+            "LANGFUSE_PUBLIC_KEY",
+            "LANGFUSE_SECRET_KEY",
+            "LLMMON_ANNOUNCEMENTS_TOKEN",
+            "VLLM_API_KEY",
         ] {
             cmd.env_remove(var);
         }
@@ -305,6 +320,9 @@ impl Bed {
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
         assert!(!all.contains(PASSWORD), "the password leaked: {all}");
         assert!(!all.contains(MASTER_KEY), "a key leaked: {all}");
+        for (var, value) in SECRETS {
+            assert!(!all.contains(value), "{var} leaked: {all}");
+        }
         out
     }
 
@@ -884,6 +902,103 @@ async fn preflight_names_a_missing_env_compose_v2_and_engine() {
     assert!(
         !err.contains("Compose v2"),
         "compose is not asked without an engine: {err}"
+    );
+}
+
+#[tokio::test]
+async fn preflight_names_each_missing_secret_of_production_and_mock_needs_none() {
+    let bed = Bed::new();
+    let mut env = format!(
+        "LLMMON_BIND_ADDRESS=127.0.0.1\nGRAFANA_ADMIN_PASSWORD={PASSWORD}\nLITELLM_MASTER_KEY=\n\
+         LANGFUSE_SECRET_KEY={}\n",
+        SECRETS[1].1
+    );
+    for (var, port) in &bed.ports {
+        env += &format!("{var}={port}\n");
+    }
+    std::fs::write(bed.stack.join(".env"), env).expect("write .env");
+    let o = bed.run(&["stack", "up", "--min-free-gib", "0"]).await;
+    assert_eq!(code(&o), Some(1), "{}", context(&o));
+    let err = text(&o.stderr);
+    let preflight: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("preflight: "))
+        .collect();
+    let env_path = bed.stack.join(".env");
+    for (var, state) in [
+        ("VLLM_API_KEY", "missing from"),
+        ("LITELLM_MASTER_KEY", "empty in"),
+        ("LANGFUSE_PUBLIC_KEY", "missing from"),
+        ("LLMMON_ANNOUNCEMENTS_TOKEN", "missing from"),
+    ] {
+        let want = format!(
+            "preflight: {var} is {state} {} (docker-compose.prod.yml requires it): ",
+            env_path.display()
+        );
+        assert!(
+            preflight.iter().any(|l| l.starts_with(&want)),
+            "{want} in {err}"
+        );
+    }
+    assert!(
+        preflight
+            .iter()
+            .any(|l| l.ends_with("LiteLLM's master key (admin API and its /metrics)")),
+        "says what it is: {err}"
+    );
+    assert_eq!(preflight.len(), 4, "LANGFUSE_SECRET_KEY is set: {err}");
+    assert!(err.contains("llmmon: 4 preflight checks failed"), "{err}");
+    assert!(
+        !bed.log("docker").iter().any(|l| l.contains(" up ")),
+        "started anyway"
+    );
+
+    // One set in the environment instead of .env counts, as it does for Compose.
+    let o = bed
+        .command(&["stack", "up", "--min-free-gib", "0"])
+        .env("LANGFUSE_PUBLIC_KEY", SECRETS[0].1)
+        .output()
+        .await
+        .expect("run");
+    let err = text(&o.stderr);
+    assert!(!err.contains("LANGFUSE_PUBLIC_KEY"), "{err}");
+    assert!(err.contains("llmmon: 3 preflight checks failed"), "{err}");
+
+    // The mock stack reads no secret.
+    let o = bed
+        .run(&[
+            "stack",
+            "up",
+            "--mock",
+            "--min-free-gib",
+            "0",
+            "--timeout",
+            "30",
+        ])
+        .await;
+    assert_eq!(code(&o), Some(0), "{}", context(&o));
+}
+
+#[tokio::test]
+async fn down_dry_run_prints_the_command_and_stops_nothing() {
+    let bed = Bed::new();
+    let o = bed.run(&["stack", "down", "--dry-run"]).await;
+    assert_eq!(code(&o), Some(0), "{}", context(&o));
+    let out = text(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("cd ") && lines[0].ends_with("/stack"),
+        "{out}"
+    );
+    // The fake's `compose ls` says the stack runs with the production overlay.
+    assert_eq!(
+        lines[1],
+        "docker compose -f docker-compose.yml -f docker-compose.prod.yml down --remove-orphans"
+    );
+    assert_eq!(
+        bed.log("docker"),
+        ["compose ls --all --format json"],
+        "only the read-only question"
     );
 }
 

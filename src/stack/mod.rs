@@ -45,7 +45,7 @@ pub enum StackCommand {
     /// ports free on LLMMON_BIND_ADDRESS, .env with a real Grafana password, 20 GiB free.
     Up(up::UpArgs),
     /// Stop and remove the stack's containers (volumes, hence data, are kept).
-    Down,
+    Down(DownArgs),
     /// Restart one service of the stack.
     Restart {
         /// A service of docker-compose.yml, e.g. prometheus.
@@ -68,17 +68,31 @@ pub enum StackCommand {
     UninstallService(systemd::UnitDirArg),
 }
 
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Print the command that would run, and stop nothing (it still asks `docker compose
+    /// ls` which overlay the stack runs with, a read-only query).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 pub async fn run(args: StackArgs, ctx: &Context) -> CmdResult {
     let dir = args.dir.unwrap_or_else(|| ctx.config.stack.dir.clone());
     let docker = compose::Docker::new(&dir, &ctx.config.docker_host, ctx.verbose > 0);
     match args.command {
         StackCommand::Up(a) => up::run(&a, &docker, ctx).await,
-        StackCommand::Down => {
+        StackCommand::Down(a) => {
             let project = docker.project(None).await;
-            docker
-                .compose(&project, &["down", "--remove-orphans"])
-                .await
-                .map_err(fail)?;
+            let down = compose::compose_args(&project, &["down", "--remove-orphans"]);
+            if a.dry_run {
+                println!(
+                    "cd {}\n{}",
+                    compose::shell_line(&[docker.dir().display().to_string()]),
+                    compose::shell_line(&compose::docker_line(&down))
+                );
+                return Ok(Exit::Success);
+            }
+            docker.docker(&down).await.map_err(fail)?;
             println!("stack stopped (data volumes kept)");
             Ok(Exit::Success)
         }

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
 
-use super::compose::{Built, ComposeFile, Docker, Project};
+use super::compose::{self, Built, ComposeFile, Docker, Modifier, Project, BASE_FILE};
 use super::envfile::EnvFile;
 
 /// Free space the stack needs on Docker's data root, in GiB. Derived for 30 days of the
@@ -118,10 +118,16 @@ pub fn images_of(built: &[Built], present: impl Fn(&str) -> bool) -> Vec<Image> 
 }
 
 /// The images the project builds: present or not, and a failure for each that is missing
-/// and cannot be built here.
-async fn images(docker: &Docker, project: &Project) -> (Vec<Image>, Vec<String>) {
+/// and cannot be built here. `secrets_missing`: Compose cannot resolve the files yet, and
+/// the failures already say why.
+async fn images(
+    docker: &Docker,
+    project: &Project,
+    secrets_missing: bool,
+) -> (Vec<Image>, Vec<String>) {
     let built = match docker.built(project).await {
         Ok(b) => b,
+        Err(_) if secrets_missing => return (Vec::new(), Vec::new()),
         Err(e) => {
             return (
                 Vec::new(),
@@ -164,6 +170,75 @@ async fn images(docker: &Docker, project: &Project) -> (Vec<Image>, Vec<String>)
     (images, failures)
 }
 
+/// A variable the project's compose files require (`${NAME:?…}`, or `${NAME?…}` where an
+/// empty value is fine), with the file and what the file says it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Required {
+    pub name: String,
+    pub file: String,
+    pub message: String,
+    pub empty_counts: bool,
+}
+
+/// Every variable the files of `project` require, once each, in order.
+pub fn required(dir: &Path, project: &Project) -> Vec<Required> {
+    let mut out: Vec<Required> = Vec::new();
+    for file in [BASE_FILE, project.overlay.file()] {
+        let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
+            continue;
+        };
+        for v in compose::variables(&text) {
+            if let Modifier::Required {
+                message,
+                empty_counts,
+            } = v.modifier
+            {
+                if !out.iter().any(|r| r.name == v.name) {
+                    out.push(Required {
+                        name: v.name,
+                        file: file.to_owned(),
+                        message,
+                        empty_counts,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A failure for each required variable neither the environment nor `.env` sets (the
+/// Grafana password has its own check). Values are never shown.
+fn secrets(dir: &Path, project: &Project, env: Option<&EnvFile>) -> Vec<String> {
+    let path = dir.join(".env");
+    required(dir, project)
+        .into_iter()
+        .filter(|r| r.name != "GRAFANA_ADMIN_PASSWORD")
+        .filter_map(|r| {
+            let value = std::env::var(&r.name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .or_else(|| env.and_then(|e| e.get(&r.name)));
+            let state = match value.as_deref() {
+                None => "missing from",
+                Some("") if r.empty_counts => "empty in",
+                Some(_) => return None,
+            };
+            // The file's own words for what it is, after "set NAME in compose/.env - ".
+            let what = r
+                .message
+                .split_once(" - ")
+                .map_or(r.message.as_str(), |(_, w)| w);
+            Some(format!(
+                "{} is {state} {} ({} requires it): {what}",
+                r.name,
+                path.display(),
+                r.file
+            ))
+        })
+        .collect()
+}
+
 /// Runs every check: the failures, each one line naming the fix, and the images to build.
 pub async fn check(docker: &Docker, plan: &Plan) -> Report {
     let mut failures = Vec::new();
@@ -196,11 +271,17 @@ pub async fn check(docker: &Docker, plan: &Plan) -> Report {
             );
         }
     }
+    let env = EnvFile::read(&dir.join(".env"));
+    let missing = secrets(
+        dir,
+        &plan.project,
+        env.as_ref().ok().and_then(Option::as_ref),
+    );
     if info.is_some() {
         match compose_version(docker, plan.mock).await {
             Some(f) => failures.push(f),
             None => {
-                let (images, why) = images(docker, &plan.project).await;
+                let (images, why) = images(docker, &plan.project, !missing.is_empty()).await;
                 built = images;
                 failures.extend(why);
             }
@@ -210,7 +291,7 @@ pub async fn check(docker: &Docker, plan: &Plan) -> Report {
     if let Err(e) = &compose {
         failures.push(e.clone());
     }
-    let env = match EnvFile::read(&dir.join(".env")) {
+    let env = match env {
         Ok(env) => env,
         Err(e) => {
             failures.push(e);
@@ -218,6 +299,7 @@ pub async fn check(docker: &Docker, plan: &Plan) -> Report {
         }
     };
     failures.extend(password(dir, env.as_ref()));
+    failures.extend(missing);
     if let Ok(compose) = &compose {
         let ours = published_by_us(docker, plan).await;
         failures.extend(ports(compose, env.as_ref(), plan, &ours));
@@ -437,6 +519,33 @@ mod tests {
             "exporter image ex:1 not present: building it from /opt/llmmon/Dockerfile (takes a few minutes)"
         );
         assert_eq!(images[1].line(), "exporter image tool:2 present");
+    }
+
+    #[test]
+    fn the_shipped_production_overlay_requires_the_secrets_and_the_mock_none() {
+        use super::super::compose::Overlay;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose");
+        let names = |o| -> Vec<String> {
+            required(&dir, &Project::new(o, &[]))
+                .into_iter()
+                .map(|r| r.name)
+                .collect()
+        };
+        assert_eq!(
+            names(Overlay::Prod),
+            [
+                "GRAFANA_ADMIN_PASSWORD",
+                "VLLM_API_KEY",
+                "LITELLM_MASTER_KEY",
+                "LANGFUSE_PUBLIC_KEY",
+                "LANGFUSE_SECRET_KEY",
+                "LLMMON_ANNOUNCEMENTS_TOKEN"
+            ]
+        );
+        assert_eq!(names(Overlay::Mock), ["GRAFANA_ADMIN_PASSWORD"]);
+        let all = required(&dir, &Project::new(Overlay::Prod, &[]));
+        let vllm = all.iter().find(|r| r.name == "VLLM_API_KEY").expect("vllm");
+        assert!(!vllm.empty_counts, "an empty vLLM key is fine");
     }
 
     #[test]
