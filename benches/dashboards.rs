@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use futures::stream::{self, StreamExt};
 use llmmon::dashboards::{self, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
+use llmmon::stack::backfill;
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
 use llmmon_exporter::sim::{self, Conditions, Simulator};
@@ -47,73 +48,6 @@ async fn write_history(history: &History, path: &Path, from: f64, to: f64, step:
         .expect("write history");
     out.flush().expect("flush history");
     history::instants(from, to, step).count()
-}
-
-/// Rate windows shorter than two history steps widened to two steps, so that each holds
-/// two samples (a 5 m rule over 5-minute history would be empty; the cost is the same).
-fn widen(expr: &str, step: f64) -> String {
-    let min = 2.0 * step;
-    let mut out = expr.to_owned();
-    for (w, secs) in [("[1m]", 60.0), ("[2m]", 120.0), ("[5m]", 300.0)] {
-        if secs < min {
-            out = out.replace(w, &format!("[{min}s]"));
-        }
-    }
-    out
-}
-
-/// Every recording rule's series from `from` to `to` (inclusive) as OpenMetrics.
-async fn write_rule_history(
-    client: &reqwest::Client,
-    url: &str,
-    recorded: &BTreeMap<String, String>,
-    path: &Path,
-    from: f64,
-    to: f64,
-    step: f64,
-) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
-    for (name, expr) in recorded {
-        let body: serde_json::Value = client
-            .get(format!("{url}/api/v1/query_range"))
-            .query(&[
-                (
-                    "query",
-                    widen(&rules::inline_recorded(expr, recorded), step).as_str(),
-                ),
-                ("start", &from.to_string()),
-                ("end", &to.to_string()),
-                ("step", &step.to_string()),
-            ])
-            .send()
-            .await
-            .expect("query")
-            .json()
-            .await
-            .expect("JSON");
-        assert_eq!(body["status"], "success", "{name}: {body}");
-        for series in body["data"]["result"].as_array().into_iter().flatten() {
-            let labels: Vec<String> = series["metric"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter(|(k, _)| *k != "__name__")
-                .map(|(k, v)| {
-                    let v = v
-                        .as_str()
-                        .unwrap_or("")
-                        .replace('\\', "\\\\")
-                        .replace('"', "\\\"");
-                    format!("{k}=\"{v}\"")
-                })
-                .collect();
-            for point in series["values"].as_array().into_iter().flatten() {
-                let (t, v) = (&point[0], point[1].as_str().unwrap_or("NaN"));
-                writeln!(out, "{name}{{{}}} {v} {t}", labels.join(",")).expect("write");
-            }
-        }
-    }
-    writeln!(out, "# EOF").expect("write");
 }
 
 fn run(cmd: &mut Command) {
@@ -380,16 +314,16 @@ async fn main() {
         let mut day = start;
         while day < end {
             let to = (day + 86_400.0).min(end);
-            write_rule_history(
-                &client,
-                &prom.url,
-                &recorded,
-                &history,
-                day,
-                to - step,
+            // The rules as `stack up --backfill` evaluates them (short windows widened).
+            let piece = backfill::Piece {
+                from: day,
+                to,
                 step,
-            )
-            .await;
+            };
+            let text = backfill::rule_history(&client, &prom.url, &recorded, &piece)
+                .await
+                .expect("rule history");
+            std::fs::write(&history, text).expect("write rule history");
             blocks(&promtool, &history, &rule_blocks);
             day = to;
         }

@@ -8,7 +8,7 @@
 //! service, a scrape target down, or Prometheus unreachable.
 
 mod archive;
-mod backfill;
+pub mod backfill;
 mod backup;
 mod compose;
 mod envfile;

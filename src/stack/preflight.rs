@@ -47,6 +47,8 @@ pub struct Plan {
     pub project: Project,
     pub mock: bool,
     pub min_free_gib: u64,
+    /// GiB the backfill's scratch directory needs next to the compose files (0: none).
+    pub scratch_gib: u64,
 }
 
 /// A service's host port: the `.env` override or the default.
@@ -310,6 +312,9 @@ pub async fn check(docker: &Docker, plan: &Plan) -> Report {
         .map(PathBuf::from)
         .filter(|p| p.is_dir());
     failures.extend(disk(root.as_deref().unwrap_or(dir), plan.min_free_gib));
+    if plan.scratch_gib > 0 {
+        failures.extend(scratch(dir, plan.scratch_gib));
+    }
     Report {
         failures,
         images: built,
@@ -454,6 +459,20 @@ fn disk(path: &Path, min_gib: u64) -> Option<String> {
             "only {gib} GiB free on {} (Docker's data): 30 days of metrics and logs need about \
              {min_gib} GiB; free space or move Docker's data-root",
             path.display()
+        )
+    })
+}
+
+/// Room for the backfill's scratch files (one day of OpenMetrics at a time) in `dir`.
+fn scratch(dir: &Path, gib: u64) -> Option<String> {
+    let free = rustix::fs::statvfs(dir)
+        .map(|st| st.f_bavail.saturating_mul(st.f_frsize) / (1 << 30))
+        .ok()?;
+    (free < gib).then(|| {
+        format!(
+            "only {free} GiB free on {}: --backfill writes up to {gib} GiB of history there at a \
+             time; free space there or backfill less (--backfill-step 15m)",
+            dir.display()
         )
     })
 }
