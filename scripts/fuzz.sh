@@ -17,7 +17,7 @@ export CARGO_TERM_QUIET=true
 # long run do not trigger rebuilds.
 bin() {
   cargo test --release -p "$1" --test "$2" --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4
+    grep -o "\"executable\":\"[^\"]*/deps/$2-[^\"]*\"" | tail -1 | cut -d'"' -f4
 }
 declare -A BIN
 BIN[fuzz]=$(bin llmmon-exporter fuzz)
@@ -30,7 +30,7 @@ run() {
   echo "== $test ($n inputs, limit ${LIMIT_S}s)" >&2
   if ! PROPTEST_CASES="$n" timeout "$LIMIT_S" \
       "${BIN[$file]}" --exact "$test" --nocapture --test-threads 1 \
-      2>&1 | grep -E '^fuzz |panicked|minimal failing|^test result' ; then
+      2>&1 | grep -oE 'fuzz [a-z0-9_]+: .*|panicked.*|minimal failing.*|^test result.*' ; then
     echo "FAILED or timed out: $test" >&2
     return 1
   fi
