@@ -357,7 +357,10 @@ fn production_stops_on_each_missing_secret_and_the_mock_stack_needs_none() {
         let mut env = filled_env();
         env.insert(secret.into(), String::new());
         let err = interpolate_value(&prod, &env).expect_err(secret);
-        assert!(err.contains(&format!("required variable {secret}")), "{err}");
+        assert!(
+            err.contains(&format!("required variable {secret}")),
+            "{err}"
+        );
         assert!(err.contains("compose/.env"), "says where: {err}");
     }
     // VLLM_API_KEY may be empty (vLLM without --api-key), not absent.
@@ -377,7 +380,11 @@ fn production_stops_on_each_missing_secret_and_the_mock_stack_needs_none() {
     // Grafana password, interpolates.
     let mut env = env_example();
     env.insert("GRAFANA_ADMIN_PASSWORD".into(), "pw".into());
-    for file in ["docker-compose.yml", "docker-compose.mock.yml", "docker-compose.dev.yml"] {
+    for file in [
+        "docker-compose.yml",
+        "docker-compose.mock.yml",
+        "docker-compose.dev.yml",
+    ] {
         assert!(interpolate_value(&parse(file), &env).is_ok(), "{file}");
     }
 }

@@ -206,7 +206,10 @@ fn env_example() -> BTreeMap<String, String> {
         "LANGFUSE_SECRET_KEY",
         "LLMMON_ANNOUNCEMENTS_TOKEN",
     ] {
-        env.insert(secret.into(), format!("test-only-{}", secret.to_lowercase()));
+        env.insert(
+            secret.into(),
+            format!("test-only-{}", secret.to_lowercase()),
+        );
     }
     env
 }
