@@ -394,8 +394,8 @@ mod tests {
     use super::*;
     use crate::schema::{GPU_ENERGY, GPU_UTILIZATION, VLLM_TTFT};
 
-    #[test]
-    fn counters_gain_total_and_histograms_are_cumulative() {
+    /// A gauge, a counter and a histogram with a label value that needs escaping.
+    fn sample_set() -> MetricSet {
         let mut set = MetricSet::new();
         set.gauge(&GPU_UTILIZATION, &["0"], 0.5);
         set.counter(&GPU_ENERGY, &["0"], 12.0);
@@ -406,6 +406,12 @@ mod tests {
             3.0,
             6,
         );
+        set
+    }
+
+    #[test]
+    fn counters_gain_total_and_histograms_are_cumulative() {
+        let set = sample_set();
         let text = render(&set);
         assert!(
             text.contains("# TYPE llm_monitor_gpu_energy_joules_total counter"),
@@ -434,16 +440,7 @@ mod tests {
 
     #[test]
     fn openmetrics_from_the_text_rendering_equals_the_native_encoding() {
-        let mut set = MetricSet::new();
-        set.gauge(&GPU_UTILIZATION, &["0"], 0.5);
-        set.counter(&GPU_ENERGY, &["0"], 12.0);
-        set.histogram(
-            &VLLM_TTFT,
-            &["c", "m \"x\"", "0.6.3"],
-            vec![(0.1, 2), (1.0, 5)],
-            3.0,
-            6,
-        );
+        let set = sample_set();
         let om = to_openmetrics(&render(&set));
         assert_eq!(canonical(&om), canonical(&render_openmetrics(&set)));
         assert!(
