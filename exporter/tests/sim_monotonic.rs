@@ -15,6 +15,7 @@
 //! A second test reads the E2E p95 off the bucket deltas over one minute, as `llmmon top`
 //! does, and wants plausible latencies in every scenario.
 
+use llmmon_exporter::scrape::quantile::from_deltas;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -423,38 +424,6 @@ fn counters_and_histograms_never_go_backwards_over_random_switches() {
     }
 }
 
-/// Prometheus' `histogram_quantile` on bucket deltas (linear inside the bucket), as
-/// `llmmon top` computes it.
-fn quantile(q: f64, newer: &[(f64, f64)], older: &[(f64, f64)]) -> Option<f64> {
-    let delta: Vec<(f64, f64)> = newer
-        .iter()
-        .zip(older)
-        .map(|(a, b)| (a.0, a.1 - b.1))
-        .collect();
-    let total = delta.last()?.1;
-    if total <= 0.0 {
-        return None;
-    }
-    let rank = q * total;
-    let mut prev = (0.0, 0.0);
-    for &(le, count) in &delta {
-        if count >= rank {
-            if le.is_infinite() {
-                return Some(prev.0);
-            }
-            let width = count - prev.1;
-            let into = if width > 0.0 {
-                (rank - prev.1) / width
-            } else {
-                1.0
-            };
-            return Some(prev.0 + (le - prev.0) * into);
-        }
-        prev = (le, count);
-    }
-    None
-}
-
 /// E2E histograms of every serving instance at time t, by model, `+Inf` included.
 fn e2e_by_model(sim: &Simulator, t: f64) -> BTreeMap<String, Vec<(f64, f64)>> {
     sim.vllm_instances(t)
@@ -491,7 +460,7 @@ fn e2e_p95_over_a_minute_is_plausible_in_every_scenario() {
                     let Some(old) = older.get(model) else {
                         continue;
                     };
-                    if let Some(p) = quantile(0.95, new, old) {
+                    if let Some(p) = from_deltas(0.95, new, old) {
                         p95s.entry(model.clone()).or_default().push(p);
                     }
                 }

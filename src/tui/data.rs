@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use llmmon_exporter::schema::*;
 use llmmon_exporter::Role;
 
+use crate::scrape::quantile::from_deltas as quantile;
 use crate::scrape::{Scrape, SeriesValue};
 use crate::status::{self, RoleScrape, ServerStatus};
 
@@ -128,40 +129,6 @@ pub struct ModelRates {
     pub e2e_p95: Option<f64>,
 }
 
-/// Prometheus' `histogram_quantile` on the bucket deltas: linear inside the bucket.
-pub fn quantile(q: f64, newer: &[(f64, f64)], older: &[(f64, f64)]) -> Option<f64> {
-    if newer.is_empty() || newer.len() != older.len() {
-        return None;
-    }
-    let delta: Vec<(f64, f64)> = newer
-        .iter()
-        .zip(older)
-        .map(|(a, b)| (a.0, (a.1 - b.1).max(0.0)))
-        .collect();
-    let total = delta.last()?.1;
-    if total <= 0.0 {
-        return None;
-    }
-    let rank = q * total;
-    let mut prev = (0.0, 0.0);
-    for &(le, count) in &delta {
-        if count >= rank {
-            if le.is_infinite() {
-                return Some(prev.0);
-            }
-            let width = count - prev.1;
-            let into = if width > 0.0 {
-                (rank - prev.1) / width
-            } else {
-                1.0
-            };
-            return Some(prev.0 + (le - prev.0) * into);
-        }
-        prev = (le, count);
-    }
-    None
-}
-
 /// Snapshots over the window, plus per-GPU utilisation history.
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -228,24 +195,5 @@ impl History {
 
     pub fn memory(&self, container: &str) -> Option<f64> {
         self.latest()?.usage.get(container)?.memory_bytes
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quantiles_interpolate_inside_the_bucket_like_prometheus() {
-        let older = vec![(0.1, 0.0), (1.0, 0.0), (f64::INFINITY, 0.0)];
-        let newer = vec![(0.1, 50.0), (1.0, 100.0), (f64::INFINITY, 100.0)];
-        assert_eq!(quantile(0.5, &newer, &older), Some(0.1));
-        let p75 = quantile(0.75, &newer, &older).expect("p75");
-        assert!((p75 - 0.55).abs() < 1e-9, "{p75}");
-        assert_eq!(
-            quantile(0.5, &older, &older),
-            None,
-            "no observations, no percentile"
-        );
     }
 }

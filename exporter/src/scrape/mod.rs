@@ -75,6 +75,7 @@ impl Scrape {
 }
 
 pub mod fast;
+pub mod quantile;
 
 /// Most an exposition from an upstream (vLLM) may hold. A real vLLM exposition is ~50 KB
 /// and ~700 sample lines per model, with a dozen labels and values of tens of bytes; the
