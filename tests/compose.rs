@@ -15,6 +15,7 @@ use std::time::Duration;
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::{service, Role, SourceMode};
 use serde_yaml::{Mapping, Value};
+use support::compose_env::interpolate_value;
 use support::require;
 
 fn compose_dir() -> PathBuf {
@@ -102,74 +103,6 @@ fn env_example() -> BTreeMap<String, String> {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect()
-}
-
-/// Compose interpolation of one string with `env` (`${A}`, `${A:-default}`, `${A:?err}`,
-/// `$$`). An unset `:?` variable is an error, as in Compose.
-fn interpolate(s: &str, env: &BTreeMap<String, String>) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        if let Some(r) = rest.strip_prefix("$$") {
-            out.push('$');
-            rest = r;
-            continue;
-        }
-        let Some(r) = rest.strip_prefix("${") else {
-            out.push('$');
-            rest = &rest[1..];
-            continue;
-        };
-        let end = r.find('}').ok_or_else(|| format!("unclosed ${{ in {s}"))?;
-        let expr = &r[..end];
-        rest = &r[end + 1..];
-        let set = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
-        let declared = |name: &str| env.get(name).cloned();
-        let name_end = expr
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(expr.len());
-        let (name, op) = expr.split_at(name_end);
-        let value = if let Some(default) = op.strip_prefix(":-") {
-            set(name).unwrap_or_else(|| default.to_owned())
-        } else if let Some(default) = op.strip_prefix('-') {
-            declared(name).unwrap_or_else(|| default.to_owned())
-        } else if let Some(msg) = op.strip_prefix(":?") {
-            set(name).ok_or_else(|| format!("required variable {name}: {msg}"))?
-        } else if let Some(msg) = op.strip_prefix('?') {
-            declared(name).ok_or_else(|| format!("required variable {name}: {msg}"))?
-        } else {
-            set(name).unwrap_or_default()
-        };
-        out.push_str(&value);
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-fn interpolate_value(v: &Value, env: &BTreeMap<String, String>) -> Result<Value, String> {
-    Ok(match v {
-        Value::String(s) => Value::String(interpolate(s, env)?),
-        Value::Sequence(seq) => Value::Sequence(
-            seq.iter()
-                .map(|x| interpolate_value(x, env))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Mapping(m) => {
-            let mut out = Mapping::new();
-            for (k, x) in m {
-                out.insert(k.clone(), interpolate_value(x, env)?);
-            }
-            Value::Mapping(out)
-        }
-        Value::Tagged(t) => {
-            let mut t = t.clone();
-            t.value = interpolate_value(&t.value, env)?;
-            Value::Tagged(t)
-        }
-        other => other.clone(),
-    })
 }
 
 fn tag_of(v: &Value) -> Option<String> {

@@ -238,6 +238,7 @@ impl Prometheus {
 }
 pub mod alertmanager;
 pub mod announcements;
+pub mod compose_env;
 pub mod docker;
 pub mod litellm;
 pub mod openai_backend;
