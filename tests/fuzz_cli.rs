@@ -4,42 +4,15 @@
 //! `PROPTEST_CASES` sets the inputs per target (small by default); `scripts/fuzz.sh` runs
 //! a million.
 
-use std::time::Instant;
-
 use llmmon::logs::time::{parse, parse_age, rfc3339, Nanos, SECOND};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
+
+#[path = "support/fuzz.rs"]
+mod harness;
+use harness::fuzz;
 
 const NOW: Nanos = 1_714_564_800 * SECOND; // 2024-05-01T12:00:00Z
-
-fn fuzz<S: Strategy>(
-    name: &str,
-    default: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) where
-    S::Value: std::fmt::Debug,
-{
-    let n = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    let mut runner = TestRunner::new(Config {
-        cases: n,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let start = Instant::now();
-    let result = runner.run(&strategy, test);
-    let secs = start.elapsed().as_secs_f64();
-    eprintln!(
-        "fuzz {name}: {n} inputs in {secs:.2} s ({:.0}/s)",
-        f64::from(n) / secs.max(1e-9)
-    );
-    if let Err(e) = result {
-        panic!("fuzz {name}: {e}");
-    }
-}
 
 /// Text that looks like a time more often than not.
 fn time_text() -> impl Strategy<Value = String> {

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -26,47 +26,9 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::Value;
 
-/// Inputs per target: `PROPTEST_CASES`, else `default`.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Runs `test` on `cases` inputs of `strategy`, prints the rate, fails on the first failing
-/// (shrunk) input.
-fn fuzz<S: Strategy>(
-    name: &str,
-    default: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) where
-    S::Value: std::fmt::Debug,
-{
-    let n = cases(default);
-    let seed = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(RngSeed::Random, RngSeed::Fixed);
-    let mut runner = TestRunner::new(Config {
-        cases: n,
-        failure_persistence: None,
-        rng_seed: seed,
-        max_shrink_iters: 2_000,
-        ..Config::default()
-    });
-    let start = Instant::now();
-    let result = runner.run(&strategy, test);
-    let secs = start.elapsed().as_secs_f64();
-    eprintln!(
-        "fuzz {name}: {n} inputs in {secs:.2} s ({:.0}/s)",
-        f64::from(n) / secs.max(1e-9)
-    );
-    if let Err(e) = result {
-        panic!("fuzz {name}: {e}");
-    }
-}
+#[path = "../../tests/support/fuzz.rs"]
+mod harness;
+use harness::fuzz;
 
 // ---------------------------------------------------------------- expositions
 
