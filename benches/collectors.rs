@@ -11,12 +11,13 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::containers::docker_source::{DockerContainerSource, DockerSourceConfig};
 use llmmon_exporter::containers::ContainerSource;
 use llmmon_exporter::gpu::fake::{h200, FakeNvml};
 use llmmon_exporter::gpu::nvml::read_inventory;
-use llmmon_exporter::{service, Role, SourceMode};
+use llmmon_exporter::service;
 use support::docker::Dockerd;
 
 const CONTAINERS: usize = 50;

@@ -27,7 +27,7 @@ use llmmon::rules::{self, Config};
 use llmmon::stack::backfill;
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
-use llmmon_exporter::sim::{self, Conditions, Simulator};
+use llmmon_exporter::sim::{Conditions, Simulator};
 use support::{require, Prometheus};
 
 fn env_or(name: &str, default: f64) -> f64 {
@@ -242,7 +242,7 @@ async fn main() {
     let dir = kept.clone().unwrap_or_else(|| tmp.path().to_owned());
     std::fs::create_dir_all(&dir).expect("data dir");
     // Whole hours, ending two hours back so every block is complete and out of the head.
-    let end = (sim::now() / 3600.0).floor() * 3600.0 - 7200.0;
+    let end = (llmmon_core::clock::now() / 3600.0).floor() * 3600.0 - 7200.0;
     let start = end - days * 86_400.0;
 
     // The raw history's blocks live in raw/ and the recording rules' blocks in

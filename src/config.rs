@@ -22,7 +22,7 @@ pub const ENV: [(&str, &str); 6] = [
 pub const TOKEN_ENV: &str = "LLMMON_ANNOUNCEMENTS_TOKEN";
 
 /// Default Docker socket.
-pub const DEFAULT_DOCKER_HOST: &str = llmmon_exporter::docker::DEFAULT_SOCKET;
+pub const DEFAULT_DOCKER_HOST: &str = llmmon_core::docker::DEFAULT_SOCKET;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

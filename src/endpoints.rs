@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::service::{self, Running};
 use llmmon_exporter::sim::{Conditions, Fault};
-use llmmon_exporter::{Role, SourceMode};
 
 use crate::cli::{DemoArgs, EndpointArgs};
 
@@ -158,7 +158,7 @@ pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, Dem
     settings.conditions = args.conditions()?;
     // A fault asked for has held since 00:00 UTC: what a one-shot `status` sees on a server
     // where it is real (restarts counted, today's error ratio up), not a fault one second old.
-    let now = llmmon_exporter::sim::now();
+    let now = llmmon_core::clock::now();
     settings.faults_since = Some(now - now.rem_euclid(86_400.0));
     let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
         .await

@@ -13,6 +13,3 @@ pub mod rules;
 pub mod stack;
 pub mod status;
 pub mod tui;
-
-/// Exposition parsing lives with the exporter, which reads vLLM's; the CLI reads ours with it.
-pub use llmmon_exporter::scrape;

@@ -184,7 +184,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
             .map_err(|e| (Exit::Failure, e))?;
         let containers = demo
             .endpoints
-            .url(llmmon_exporter::Role::Containers)
+            .url(llmmon_core::Role::Containers)
             .unwrap_or_default()
             .to_owned();
         let logs = Arc::new(SimLogs {
@@ -201,7 +201,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         let e = Endpoints::from_args(&args.endpoints, &ctx.config.host)
             .map_err(|e| (Exit::Usage, e))?;
         let logs = Arc::new(DockerLogs {
-            client: llmmon_exporter::docker::DockerClient::new(&config.docker_host),
+            client: llmmon_core::docker::DockerClient::new(&config.docker_host),
         });
         (e, None, logs, "live")
     };

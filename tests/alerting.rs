@@ -15,10 +15,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use llmmon::rules;
+use llmmon_core::exposition::render as render_exposition;
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::exposition::render as render_exposition;
-use llmmon_exporter::sim::{self, Conditions, Fault, Scenario, Simulator};
-use llmmon_exporter::{service, Role, SourceMode};
+use llmmon_exporter::service;
+use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
 use serde_json::{json, Value as Json};
 use serde_yaml::Value;
 use support::alertmanager::Alertmanager;
@@ -434,7 +435,7 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
     // simulator rewrites its history from then on, as a fault that began then).
     let simulator = running.simulator.as_ref().expect("sim mode");
     simulator.set_conditions(
-        sim::now() - 240.0,
+        llmmon_core::clock::now() - 240.0,
         Conditions {
             scenario: Scenario::Normal,
             faults: [Fault::ContainerCrashLoop].into(),
@@ -562,7 +563,7 @@ async fn history(
 async fn an_hour_of_history_holds_the_error_alert_in_an_error_burst_and_no_alert_in_normal() {
     let started = Instant::now();
     let step = 30.0;
-    let now = (sim::now() / step).floor() * step;
+    let now = (llmmon_core::clock::now() / step).floor() * step;
     let (from, burst) = (now - 3600.0, now - 1200.0);
     let simulator = Simulator::new(42, 1, Conditions::default(), from);
     simulator.set_conditions(

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::{service, Role, SourceMode};
+use llmmon_exporter::service;
 use serde_yaml::{Mapping, Value};
 use support::compose_env::interpolate_value;
 use support::require;

@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use llmmon::dashboards::{self, docs, logql, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
+use llmmon_core::{schema, Role, SourceMode};
 use llmmon_exporter::config::Settings;
+use llmmon_exporter::service;
 use llmmon_exporter::sim::{Conditions, Fault, Scenario};
-use llmmon_exporter::{schema, service, Role, SourceMode};
 use serde_json::Value;
 use support::announcements::Announcements;
 use support::{local_prometheus_config, wait_for, Prometheus};
@@ -671,7 +672,7 @@ async fn panels_show_the_faults_the_simulator_injects() {
     let (prom, (running, _announcements), _rules) = prometheus_on_the_simulator(conditions).await;
     let hottest = panel_max(&prom, dashboards::uid::HOME, "Hottest GPU").await;
     assert!(
-        hottest > llmmon_exporter::thresholds::GPU_TEMP_CRITICAL_C,
+        hottest > llmmon_core::thresholds::GPU_TEMP_CRITICAL_C,
         "overheating GPU: {hottest}"
     );
     let state = panel_max(&prom, dashboards::uid::VLLM, "Model state").await;
@@ -685,7 +686,7 @@ async fn panels_show_the_faults_the_simulator_injects() {
         prometheus_on_the_simulator(Conditions::default()).await;
     let hottest = panel_max(&prom, dashboards::uid::HOME, "Hottest GPU").await;
     assert!(
-        hottest < llmmon_exporter::thresholds::GPU_TEMP_WARNING_C,
+        hottest < llmmon_core::thresholds::GPU_TEMP_WARNING_C,
         "{hottest}"
     );
     let state = panel_max(&prom, dashboards::uid::VLLM, "Model state").await;

@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use llmmon::scrape::{self, Scrape};
-use llmmon_exporter::exposition::render;
-use llmmon_exporter::schema::{MetricDef, CADVISOR_FAMILIES, DCGM_FAMILIES, NODE_FAMILIES};
+use llmmon_core::exposition::render;
+use llmmon_core::schema::{MetricDef, CADVISOR_FAMILIES, DCGM_FAMILIES, NODE_FAMILIES};
+use llmmon_core::scrape::{self, Scrape};
 use llmmon_exporter::sim::{Conditions, Simulator};
 use support::{free_port, require, wait_for, Proc};
 
@@ -165,8 +165,8 @@ fn simulated_dcgm_families_match_dcgm_exporter_names_types_and_labels() {
 /// proxy): same names, types and label names.
 #[tokio::test]
 async fn simulated_litellm_metrics_match_a_real_litellm_1_80_exposition() {
-    use llmmon_exporter::schema::LITELLM_PROXY_FAMILIES;
-    use llmmon_exporter::upstream::{Auth, RouterTransport, Transport};
+    use llmmon_core::schema::LITELLM_PROXY_FAMILIES;
+    use llmmon_core::upstream::{Auth, RouterTransport, Transport};
     let fixture = std::fs::read_to_string(format!(
         "{}/tests/fixtures/upstream/litellm/metrics_1.80.prom",
         env!("CARGO_MANIFEST_DIR")
@@ -174,7 +174,7 @@ async fn simulated_litellm_metrics_match_a_real_litellm_1_80_exposition() {
     .expect("fixture");
     let real = scrape::parse(&fixture).expect("real LiteLLM exposition parses");
     let sim = Simulator::new(1, 1, Conditions::default(), T);
-    let router = llmmon_exporter::sim::upstreams::router(sim, llmmon_exporter::sim::fixed_clock(T));
+    let router = llmmon_exporter::sim::upstreams::router(sim, llmmon_core::clock::fixed_clock(T));
     let body = RouterTransport::new(router)
         .get(
             "http://sim/litellm/metrics",

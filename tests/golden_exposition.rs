@@ -9,9 +9,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use llmmon_exporter::exposition::render;
+use llmmon_core::exposition::render;
+use llmmon_core::Role;
 use llmmon_exporter::sim::{Conditions, Simulator};
-use llmmon_exporter::Role;
 use support::require;
 
 /// 2026-11-25 14:00 UTC, the daily peak.

@@ -18,12 +18,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use llmmon::rules::{recording as rec, Config};
+use llmmon_core::schema::{self as s, LITELLM_PROXY_FAMILIES};
+use llmmon_core::upstream::{Auth, HttpTransport, Secret};
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::litellm::http_source::{LitellmHttpSource, NO_DATABASE};
 use llmmon_exporter::litellm::LitellmCollector;
-use llmmon_exporter::schema::{self as s, LITELLM_PROXY_FAMILIES};
 use llmmon_exporter::service::{http::app, RoleService};
-use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
-use llmmon_exporter::{Role, SourceMode};
 use serde_json::json;
 use support::litellm::{Litellm, INPUT_COST, OUTPUT_COST, VERSION};
 use support::openai_backend::{self, COMPLETION_TOKENS, PROMPT_TOKENS};
@@ -202,7 +202,7 @@ async fn the_role_reports_the_proxy_up_with_catalog_and_deployment_state(
     proxy: &Litellm,
 ) {
     let metrics = text(&format!("http://{}/metrics", role.addr)).await;
-    let scrape = llmmon_exporter::scrape::parse(&metrics).expect("valid exposition");
+    let scrape = llmmon_core::scrape::parse(&metrics).expect("valid exposition");
     let value = |name: &str, labels: &[(&str, &str)]| {
         scrape
             .series(name)

@@ -7,9 +7,10 @@ mod support;
 
 use std::time::Duration;
 
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
+use llmmon_exporter::service;
 use llmmon_exporter::sim::{self, Conditions, Simulator};
-use llmmon_exporter::{service, Role, SourceMode};
 use support::{local_prometheus_config, wait_for, Prometheus};
 
 fn within(a: f64, b: f64, tolerance: f64) -> bool {
@@ -18,8 +19,8 @@ fn within(a: f64, b: f64, tolerance: f64) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
-    let simulator = Simulator::new(42, 1, Conditions::default(), sim::now());
-    let app = sim::upstreams::router(simulator.clone(), sim::wall_clock());
+    let simulator = Simulator::new(42, 1, Conditions::default(), llmmon_core::clock::now());
+    let app = sim::upstreams::router(simulator.clone(), llmmon_core::clock::wall_clock());
     let upstreams = format!("http://{}", support::serve(app).await);
 
     // Credentials as a deployment would set them in .env (the simulator checks their form).
@@ -92,7 +93,7 @@ async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
         .query("sum by (model) (llm_monitor_litellm_daily_requests)")
         .await;
     assert_eq!(rows.len(), 10);
-    let truth = simulator.litellm_reading(sim::now());
+    let truth = simulator.litellm_reading(llmmon_core::clock::now());
     for row in &rows {
         let model = row["metric"]["model"].as_str().expect("model");
         let value: f64 = support::sample_value(row).expect("value");
@@ -109,7 +110,9 @@ async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
 
     // Langfuse: today's generations per model.
     let rows = prom.query("llm_monitor_langfuse_daily_observations").await;
-    let truth = simulator.langfuse_reading(sim::now()).expect("langfuse up");
+    let truth = simulator
+        .langfuse_reading(llmmon_core::clock::now())
+        .expect("langfuse up");
     assert_eq!(rows.len(), truth.models.len());
     for row in &rows {
         let model = row["metric"]["model"].as_str().expect("model");
@@ -135,11 +138,11 @@ async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
 async fn the_litellm_proxy_job_scrapes_litellm_metrics_with_the_master_key() {
     use std::sync::{Arc, Mutex};
 
-    let simulator = Simulator::new(42, 1, Conditions::default(), sim::now());
+    let simulator = Simulator::new(42, 1, Conditions::default(), llmmon_core::clock::now());
     let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let record = seen.clone();
-    let app =
-        sim::upstreams::router(simulator, sim::wall_clock()).layer(axum::middleware::from_fn(
+    let app = sim::upstreams::router(simulator, llmmon_core::clock::wall_clock()).layer(
+        axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 let record = record.clone();
                 async move {
@@ -155,7 +158,8 @@ async fn the_litellm_proxy_job_scrapes_litellm_metrics_with_the_master_key() {
                     next.run(req).await
                 }
             },
-        ));
+        ),
+    );
     let addr = support::serve(app).await;
 
     let compose =

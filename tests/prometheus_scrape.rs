@@ -7,9 +7,10 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use llmmon_core::schema::{self, MetricDef, MetricKind};
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::schema::{self, MetricDef, MetricKind};
-use llmmon_exporter::{service, Role, SourceMode};
+use llmmon_exporter::service;
 use support::{local_prometheus_config, wait_for, Prometheus};
 
 /// Families that are absent by design on the simulated H200s: Hopper GPUs remap rows

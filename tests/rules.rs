@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use llmmon::rules::{self, Config};
-use llmmon_exporter::schema;
+use llmmon_core::schema;
 use support::require;
 
 fn root() -> PathBuf {

@@ -7,15 +7,15 @@
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use llmmon::scrape;
 use llmmon::status::RoleScrape;
 use llmmon::tui::app::{action_for, Action, App, Pane, Sort};
 use llmmon::tui::data::{self, Snapshot};
 use llmmon::tui::logs::Line;
 use llmmon::tui::view;
-use llmmon_exporter::exposition::render;
+use llmmon_core::exposition::render;
+use llmmon_core::scrape;
+use llmmon_core::Role;
 use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
-use llmmon_exporter::Role;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use ratatui::Terminal;

@@ -7,8 +7,9 @@ mod support;
 use std::time::Duration;
 
 use llmmon::tui::prometheus::PromClient;
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::{service, Role, SourceMode};
+use llmmon_exporter::service;
 use support::{local_prometheus_config, wait_for, Prometheus};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,7 +30,7 @@ async fn history_comes_back_for_every_gpu_and_model() {
     let h = wait_for(Duration::from_secs(30), || {
         let client = &client;
         async move {
-            let h = client.read(llmmon_exporter::sim::now()).await.ok()?;
+            let h = client.read(llmmon_core::clock::now()).await.ok()?;
             let ready = h.gpu_util.len() == 8
                 && h.gpu_util.values().all(|v| v.len() >= 2)
                 && h.models.len() == 10
@@ -55,7 +56,7 @@ async fn an_unreachable_prometheus_is_an_error_not_a_hang() {
         client: reqwest::Client::new(),
     };
     let err = client
-        .read(llmmon_exporter::sim::now())
+        .read(llmmon_core::clock::now())
         .await
         .expect_err("nobody there");
     assert!(err.contains("refused"), "{err}");

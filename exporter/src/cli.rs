@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::history;
 use crate::sim::{Fault, Scenario};
-use crate::Role;
+use llmmon_core::Role;
 
 /// The simulator's scenario names, so shells complete them and clap names them on a typo.
 pub fn scenario_names() -> PossibleValuesParser {

@@ -13,8 +13,8 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::containers::docker_source::DockerSourceConfig;
-use crate::role::Role;
 use crate::sim::{Conditions, Fault, Scenario};
+use llmmon_core::role::Role;
 
 /// The file's sections: `LLMMON_<SECTION>__<KEY>` variables of these set settings; other
 /// `LLMMON_` variables (secrets such as `LLMMON_VLLM_API_KEY`, CLI defaults) are not read here.
@@ -130,7 +130,7 @@ pub struct RawContainers {
 impl Default for RawDocker {
     fn default() -> Self {
         Self {
-            socket: crate::docker::DEFAULT_SOCKET.to_owned(),
+            socket: llmmon_core::docker::DEFAULT_SOCKET.to_owned(),
             host_root: "/".to_owned(),
         }
     }
@@ -356,7 +356,7 @@ impl RawSettings {
                 .ok_or_else(|| {
                     format!(
                         "{what} = '{}' (expected an http:// or https:// URL)",
-                        crate::upstream::strip_credentials(url)
+                        llmmon_core::upstream::strip_credentials(url)
                     )
                 })
         };

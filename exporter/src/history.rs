@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::exposition::render;
-use crate::role::{Role, SourceMode};
-use crate::schema::SOURCE_UP;
 use crate::sim::{self, Simulator};
+use llmmon_core::exposition::render;
+use llmmon_core::role::{Role, SourceMode};
+use llmmon_core::schema::SOURCE_UP;
 
 /// Seconds in a day: history files and promtool's blocks are cut at UTC midnight.
 pub const DAY_S: f64 = 86_400.0;
@@ -117,8 +117,7 @@ impl History {
         let sources = Role::ALL
             .into_iter()
             .map(|role| {
-                let names = role
-                    .collectors(SourceMode::Sim, Some(&sim), settings)
+                let names = crate::wiring::collectors(role, SourceMode::Sim, Some(&sim), settings)
                     .map(|cs| cs.iter().map(|c| c.name().to_owned()).collect())
                     .unwrap_or_default();
                 (role, names)
@@ -283,7 +282,7 @@ pub fn promtool_args(file: &str, data_dir: &str) -> Vec<String> {
 /// LiteLLM's own `/metrics` as the simulator serves it at `t`.
 async fn litellm_proxy(sim: &Arc<Simulator>, t: f64) -> Option<String> {
     use tower::ServiceExt;
-    let app = sim::upstreams::router(sim.clone(), sim::fixed_clock(t));
+    let app = sim::upstreams::router(sim.clone(), llmmon_core::clock::fixed_clock(t));
     let req = axum::http::Request::get("/litellm/metrics")
         .body(axum::body::Body::empty())
         .ok()?;

@@ -4,12 +4,12 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::announcements;
 use llmmon_exporter::cli::{Args, Cli, Command, HistoryArgs, Serve, SourceArg};
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
 use llmmon_exporter::service;
-use llmmon_exporter::{Role, SourceMode};
 
 fn main() -> ExitCode {
     // Colour only on a terminal: logs that reach Loki through Docker carry no escape codes.
@@ -117,7 +117,7 @@ fn run_history(args: HistoryArgs) -> anyhow::Result<()> {
     let step = args.step;
     let end = args
         .end
-        .unwrap_or_else(|| (llmmon_exporter::sim::now() / step).floor() * step);
+        .unwrap_or_else(|| (llmmon_core::clock::now() / step).floor() * step);
     let start = end - args.days * history::DAY_S;
     let sim = llmmon_exporter::sim::Simulator::new(
         settings.seed,
@@ -192,9 +192,9 @@ fn serve_upstreams(
             settings.seed,
             settings.scale,
             settings.conditions.clone(),
-            llmmon_exporter::sim::now(),
+            llmmon_core::clock::now(),
         );
-        let app = llmmon_exporter::sim::upstreams::router(sim, llmmon_exporter::sim::wall_clock())
+        let app = llmmon_exporter::sim::upstreams::router(sim, llmmon_core::clock::wall_clock())
             .route("/health", axum::routing::get(|| async { "ok\n" }))
             .route("/ready", axum::routing::get(|| async { "ready\n" }));
         let listener = tokio::net::TcpListener::bind(addr)

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use llmmon_exporter::scrape::{self, fast, Scrape};
-use llmmon_exporter::source::SourceError;
-use llmmon_exporter::upstream::{Auth, Response, Transport};
+use llmmon_core::scrape::{self, fast, Scrape};
+use llmmon_core::source::SourceError;
+use llmmon_core::upstream::{Auth, Response, Transport};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
@@ -513,7 +513,7 @@ fn vllm_source_reads_anything_and_its_output_parses_again() {
                 .block_on(source.instances())
                 .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
             let read: Vec<_> = instances.into_iter().filter_map(Result::ok).collect();
-            let text = llmmon_exporter::exposition::render(&llmmon_exporter::vllm::render(&read));
+            let text = llmmon_core::exposition::render(&llmmon_exporter::vllm::render(&read));
             // Nothing read renders as an empty body (which Prometheus takes); anything else must
             // parse again.
             if read.is_empty() {
@@ -604,7 +604,7 @@ fn langfuse_source_reads_anything_and_its_output_parses_again() {
         )
         .with_clock(Arc::new(|| 1_795_615_200.0));
         if let Ok(r) = rt.block_on(source.read()) {
-            let text = llmmon_exporter::exposition::render(&llmmon_exporter::langfuse::render(&r));
+            let text = llmmon_core::exposition::render(&llmmon_exporter::langfuse::render(&r));
             if !text.is_empty() && scrape::parse_full(&text).is_err() {
                 let e = scrape::parse_full(&text).err().unwrap_or_default();
                 return Err(TestCaseError::fail(format!(

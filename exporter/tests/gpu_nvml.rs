@@ -6,13 +6,13 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use llmmon_exporter::exposition::{render, Value};
+use llmmon_core::exposition::{render, Value};
+use llmmon_core::schema::*;
+use llmmon_core::source::Collector;
 use llmmon_exporter::gpu::fake::{h200, lost, t4, FakeNvml};
 use llmmon_exporter::gpu::nvml::NvmlLibrary;
 use llmmon_exporter::gpu::source::{NvmlGpuSource, NvmlLoader};
 use llmmon_exporter::gpu::{self, GpuCollector, GpuSource};
-use llmmon_exporter::schema::*;
-use llmmon_exporter::source::Collector;
 
 const VLLM_ID: &str = "1f0c6f1e2b3a4d5c6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5";
 

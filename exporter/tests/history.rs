@@ -14,12 +14,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use llmmon_core::exposition::{Value, OPENMETRICS_CONTENT_TYPE};
+use llmmon_core::schema::GPU_UTILIZATION;
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::exposition::{Value, OPENMETRICS_CONTENT_TYPE};
 use llmmon_exporter::history::{prometheus_float, TARGETS};
-use llmmon_exporter::schema::GPU_UTILIZATION;
+use llmmon_exporter::service;
 use llmmon_exporter::sim::{Conditions, Simulator};
-use llmmon_exporter::{service, Role, SourceMode};
 
 /// The path of `bin`, or a panic that says which Debian package to install.
 fn require(bin: &str, package: &str) -> PathBuf {
@@ -120,7 +121,7 @@ async fn a_day_of_history_loads_with_promtool_and_prometheus_has_every_point() {
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("history");
     // The last whole UTC day: one file, one day, 288 scrapes at 300 s.
-    let end = (llmmon_exporter::sim::now() / 86_400.0).floor() * 86_400.0;
+    let end = (llmmon_core::clock::now() / 86_400.0).floor() * 86_400.0;
     let start = end - 86_400.0;
     let began = Instant::now();
     let run = Command::new(env!("CARGO_BIN_EXE_llmmon-exporter"))
@@ -320,7 +321,7 @@ async fn prometheus_scrapes_every_role_as_openmetrics_and_ingests_it_whole() {
     let mut scraped = false;
     while Instant::now() < deadline && !scraped {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = llmmon_exporter::sim::now();
+        let now = llmmon_core::clock::now();
         let up = scalar(&url, "count(up == 1)", now).await;
         let many = seen.values().all(|s| s.lock().expect("lock").len() >= 3);
         scraped = up == Some(Role::ALL.len() as f64) && many;
@@ -364,7 +365,7 @@ async fn prometheus_scrapes_every_role_as_openmetrics_and_ingests_it_whole() {
             .expect("text");
         let in_text = text.lines().filter(|l| !l.starts_with('#')).count() as f64;
         let q = format!("scrape_samples_scraped{{job=\"{role}\"}}");
-        let stored = scalar(&url, &q, llmmon_exporter::sim::now())
+        let stored = scalar(&url, &q, llmmon_core::clock::now())
             .await
             .expect("scrape_samples_scraped");
         assert!(
@@ -374,7 +375,7 @@ async fn prometheus_scrapes_every_role_as_openmetrics_and_ingests_it_whole() {
     }
     let q = "count(llm_monitor_vllm_time_to_first_token_seconds_bucket{job=\"vllm\"})";
     assert!(
-        scalar(&url, q, llmmon_exporter::sim::now())
+        scalar(&url, q, llmmon_core::clock::now())
             .await
             .is_some_and(|n| n > 10.0),
         "{q}"

@@ -9,13 +9,13 @@ use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::GPU_UTILIZATION;
+use llmmon_core::source::{Collection, Collector, SourceError};
+use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::exposition::MetricSet;
-use llmmon_exporter::schema::GPU_UTILIZATION;
 use llmmon_exporter::service::{http::app, RoleService};
-use llmmon_exporter::sim::{self, Conditions, Simulator};
-use llmmon_exporter::source::{Collection, Collector, SourceError};
-use llmmon_exporter::{Role, SourceMode};
+use llmmon_exporter::sim::{Conditions, Simulator};
 use tokio::sync::Notify;
 use tower::ServiceExt;
 
@@ -42,7 +42,7 @@ async fn send(
 }
 
 fn sim_role(role: Role) -> Arc<RoleService> {
-    let sim = Simulator::new(3, 1, Conditions::default(), sim::now());
+    let sim = Simulator::new(3, 1, Conditions::default(), llmmon_core::clock::now());
     let settings = Settings::demo(Duration::from_secs(1));
     RoleService::new(
         role,

@@ -15,12 +15,12 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use llmmon_exporter::exposition::render;
+use llmmon_core::clock::fixed_clock;
+use llmmon_core::exposition::render;
+use llmmon_core::source::SourceError;
+use llmmon_core::upstream::{Auth, HttpTransport, Secret};
 use llmmon_exporter::langfuse::http_source::LangfuseHttpSource;
 use llmmon_exporter::langfuse::{render as render_langfuse, LangfuseSource};
-use llmmon_exporter::sim::fixed_clock;
-use llmmon_exporter::source::SourceError;
-use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
 
 /// 2025-06-03 12:00 UTC: the day the v3/v4 fixtures describe.
 const FIXTURE_DAY: f64 = 1_748_952_000.0;

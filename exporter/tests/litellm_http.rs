@@ -15,12 +15,12 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use llmmon_exporter::exposition::render;
+use llmmon_core::clock::fixed_clock;
+use llmmon_core::exposition::render;
+use llmmon_core::source::SourceError;
+use llmmon_core::upstream::{Auth, HttpTransport, Secret};
 use llmmon_exporter::litellm::http_source::{LitellmHttpSource, NO_DATABASE};
 use llmmon_exporter::litellm::{render as render_litellm, LitellmSource};
-use llmmon_exporter::sim::fixed_clock;
-use llmmon_exporter::source::SourceError;
-use llmmon_exporter::upstream::{Auth, HttpTransport, Secret};
 
 /// 2026-11-25 12:00 UTC, the day of the daily-activity fixture.
 const FIXTURE_DAY: f64 = 1_795_608_000.0;
@@ -157,7 +157,7 @@ async fn litellm_1_80_normalises_to_our_families_without_calling_plain_health() 
         "never hammer /health"
     );
     let text = render(&render_litellm(&r));
-    let parsed = llmmon_exporter::scrape::parse(&text).expect("valid exposition");
+    let parsed = llmmon_core::scrape::parse(&text).expect("valid exposition");
     assert!(parsed
         .families
         .contains_key("llm_monitor_litellm_model_max_tokens"));

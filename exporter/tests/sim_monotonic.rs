@@ -15,7 +15,7 @@
 //! A second test reads the E2E p95 off the bucket deltas over one minute, as `llmmon top`
 //! does, and wants plausible latencies in every scenario.
 
-use llmmon_exporter::scrape::quantile::from_deltas;
+use llmmon_core::scrape::quantile::from_deltas;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -25,11 +25,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use tower::ServiceExt;
 
-use llmmon_exporter::exposition::{MetricSet, Value};
-use llmmon_exporter::role::Role;
+use llmmon_core::clock::fixed_clock;
+use llmmon_core::exposition::{MetricSet, Value};
+use llmmon_core::role::Role;
 use llmmon_exporter::sim::fleet::FLEET_EPOCH;
 use llmmon_exporter::sim::traffic::{Traffic, REQUEST_BUCKETS};
-use llmmon_exporter::sim::{fixed_clock, upstreams, Conditions, Fault, Scenario, Simulator};
+use llmmon_exporter::sim::{upstreams, Conditions, Fault, Scenario, Simulator};
 
 const DAY: f64 = 86_400.0;
 /// Docker's restart count is a gauge in our schema but only ever grows while the container

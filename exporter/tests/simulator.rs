@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use llmmon_exporter::exposition::{render, MetricSet, Value};
-use llmmon_exporter::schema::*;
+use llmmon_core::exposition::{render, MetricSet, Value};
+use llmmon_core::schema::*;
 use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
 use llmmon_exporter::vllm::VllmInstance;
 

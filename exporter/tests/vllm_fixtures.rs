@@ -6,8 +6,8 @@
 
 use std::path::PathBuf;
 
-use llmmon_exporter::exposition::render;
-use llmmon_exporter::scrape;
+use llmmon_core::exposition::render;
+use llmmon_core::scrape;
 use llmmon_exporter::vllm::{normalize, render as render_vllm, EngineStats, VllmInstance};
 
 const FIXTURES: [(&str, &str); 5] = [

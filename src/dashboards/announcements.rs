@@ -2,7 +2,7 @@
 //! timeline, the model lifecycle calendar, the changelog and priorities, from the
 //! announcements service's metrics; the model status row reads what vLLM reports.
 
-use llmmon_exporter::schema as s;
+use llmmon_core::schema as s;
 use serde_json::json;
 
 use super::panel::{bargauge, instant, prom, stat, states, table, tablep};

@@ -2,7 +2,7 @@
 //! context length, prices and quotas, and deprecations — nothing internal (no hosts,
 //! containers or GPUs).
 
-use llmmon_exporter::schema as s;
+use llmmon_core::schema as s;
 use serde_json::json;
 
 use super::panel::{bargauge, instant, stat, table, tablep, text};

@@ -1,7 +1,7 @@
 //! Containers, split into GPU and non-GPU: state, health, restarts, uptime, resources
 //! against limits, network, CUDA version, GPU assignment and mounts.
 
-use llmmon_exporter::schema as s;
+use llmmon_core::schema as s;
 
 use super::panel::{bargauge, crit, instant, pie, prom, stat, table, tablep, timeseries};
 use super::variable::prom_label;

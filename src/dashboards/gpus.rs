@@ -1,8 +1,8 @@
 //! GPUs: the 8-GPU grid, trends, clocks and activity, and which container and model holds
 //! each GPU's memory.
 
-use llmmon_exporter::schema as s;
-use llmmon_exporter::thresholds as t;
+use llmmon_core::schema as s;
+use llmmon_core::thresholds as t;
 
 use super::panel::{
     bargauge, crit, heatmap, instant, pie, prom, stat, table, tablep, timeseries, warn_crit,

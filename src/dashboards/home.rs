@@ -1,8 +1,8 @@
 //! Home: the whole server on one screen — GPU grid, models up or down, traffic, firing
 //! alerts, active announcements — and a way to every other dashboard.
 
-use llmmon_exporter::schema as s;
-use llmmon_exporter::thresholds as t;
+use llmmon_core::schema as s;
+use llmmon_core::thresholds as t;
 
 use super::panel::{
     alert_list, bargauge, crit, dash_list, instant, prom, stat, text, timeseries, warn_crit,

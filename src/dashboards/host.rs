@@ -1,8 +1,8 @@
 //! Server health: CPU, memory, disks, network, load, processes and temperatures of the host
 //! (node_exporter's names).
 
-use llmmon_exporter::schema as s;
-use llmmon_exporter::thresholds as t;
+use llmmon_core::schema as s;
+use llmmon_core::thresholds as t;
 
 use super::panel::{
     alert_list, bargauge, crit, gauge, heatmap, instant, prom, stat, timeseries, warn_crit,

@@ -1,7 +1,7 @@
 //! Langfuse analytics: traces and observations, tokens, cost by model and user, latency,
 //! errors, user activity, quality scores and a model comparison.
 
-use llmmon_exporter::schema as s;
+use llmmon_core::schema as s;
 use serde_json::json;
 
 use super::panel::{

@@ -1,8 +1,8 @@
 //! LiteLLM: the model availability matrix with endpoints, the catalog, requests and tokens
 //! per minute / hour / day, latency histograms, errors by type, budgets and limits.
 
-use llmmon_exporter::schema as s;
-use llmmon_exporter::thresholds as t;
+use llmmon_core::schema as s;
+use llmmon_core::thresholds as t;
 use serde_json::json;
 
 use super::panel::{

@@ -5,7 +5,7 @@
 //! Each dashboard module has a short `dashboard()` that lists rows and panels in reading
 //! order; panel kinds and their defaults live in [`panel`], template variables in
 //! [`variable`], layout and JSON rendering here. Metric names come from
-//! `llmmon_exporter::schema`, thresholds from `llmmon_exporter::thresholds`, expensive
+//! `llmmon_core::schema`, thresholds from `llmmon_core::thresholds`, expensive
 //! expressions from the recording rules of [`crate::rules::recording`].
 
 pub mod docs;

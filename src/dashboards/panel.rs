@@ -496,7 +496,7 @@ pub fn tablep(title: &str, unit: &'static str) -> Panel {
 /// (the kind of `…_endpoint_error`: unsupported, unauthorized, unavailable, timeout,
 /// malformed), for the exporter job `job`.
 pub fn endpoints(job: &str, desc: &str) -> Panel {
-    use llmmon_exporter::schema as s;
+    use llmmon_core::schema as s;
     let expr = format!(
         "label_replace({up}{{job=\"{job}\"}} == 1, \"kind\", \"answers\", \"\", \"\")\nor on (source, endpoint) ({err}{{job=\"{job}\"}} == 1)",
         up = s::ENDPOINT_UP.name,

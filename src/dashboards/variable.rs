@@ -1,7 +1,7 @@
 //! Template variables: label values from Prometheus or Loki, aggregation intervals, fixed
 //! lists, free text and constants.
 
-use llmmon_exporter::schema::MetricDef;
+use llmmon_core::schema::MetricDef;
 use serde_json::{json, Value};
 
 use super::Datasource;

@@ -1,8 +1,8 @@
 //! vLLM: per model, container and vLLM version — state, GPU use per model, latency
 //! percentiles, throughput, the scheduler's queue and KV cache, versions.
 
-use llmmon_exporter::schema::{self as s, MetricDef};
-use llmmon_exporter::thresholds as t;
+use llmmon_core::schema::{self as s, MetricDef};
+use llmmon_core::thresholds as t;
 
 use super::panel::{
     crit, heatmap, instant, pie, prom, stat, states, table, tablep, timeseries, Panel,

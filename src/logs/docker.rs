@@ -7,8 +7,8 @@ use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptions;
 use futures::stream::BoxStream;
 use futures::StreamExt;
-use llmmon_exporter::docker::DockerClient;
-use llmmon_exporter::source::SourceError;
+use llmmon_core::docker::DockerClient;
+use llmmon_core::source::SourceError;
 
 use super::entry::{Entry, Stream};
 use super::level::Level;

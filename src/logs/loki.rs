@@ -173,14 +173,17 @@ impl Loki {
                     "cannot reach Loki at {}: {}; is the stack up? set loki in the config or \
                      LLMMON_LOKI_URL, or pass --loki=URL",
                     self.shown,
-                    crate::scrape::describe(&e)
+                    llmmon_core::scrape::describe(&e)
                 )
             })?;
         let status = resp.status();
-        let body = resp
-            .text()
-            .await
-            .map_err(|e| format!("Loki at {}: {}", self.shown, crate::scrape::describe(&e)))?;
+        let body = resp.text().await.map_err(|e| {
+            format!(
+                "Loki at {}: {}",
+                self.shown,
+                llmmon_core::scrape::describe(&e)
+            )
+        })?;
         if !status.is_success() {
             return Err(format!(
                 "Loki at {} answered HTTP {}: {}",

@@ -4,7 +4,7 @@
 //! model unhealthy, a target down) have a 0/1 flag as value: their description names the
 //! affected thing and the window instead of printing the flag.
 
-use llmmon_exporter::schema as s;
+use llmmon_core::schema as s;
 
 use super::config::seconds;
 use super::recording as rec;

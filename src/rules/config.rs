@@ -1,9 +1,9 @@
 //! The one config object of the rules: selectors, thresholds, `for` windows, rate windows and
 //! the runbook location. Alert and recording rules read every number from here; each entry
 //! says when to change it. Thresholds shared with dashboards and `llmmon status` come from
-//! `llmmon_exporter::thresholds`, so the three never disagree.
+//! `llmmon_core::thresholds`, so the three never disagree.
 
-use llmmon_exporter::thresholds as t;
+use llmmon_core::thresholds as t;
 
 /// Everything the generated rules depend on. `Config::default()` is what we ship.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 //! drift-checked by `tests/rules.rs`).
 //!
 //! Metric names are never typed here: expressions take them from
-//! `llmmon_exporter::schema`, so a rename there changes the rules, and the test that every
+//! `llmmon_core::schema`, so a rename there changes the rules, and the test that every
 //! name in the YAML is a schema family or a recording rule catches the rest.
 //!
 //! Severities mean:

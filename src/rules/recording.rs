@@ -6,7 +6,7 @@
 //! series it reads: so latency panels read recorded percentiles (one series per model)
 //! rather than histogram buckets (one per container, bucket and LiteLLM key).
 
-use llmmon_exporter::schema::{self as s, MetricDef};
+use llmmon_core::schema::{self as s, MetricDef};
 
 use super::{Config, Group, Recording};
 

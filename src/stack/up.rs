@@ -68,7 +68,7 @@ pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
             "{}",
             dry_run(docker, &project, &up, args.timeout, args.build)
         );
-        if let Some(plan) = backfill(llmmon_exporter::sim::now()) {
+        if let Some(plan) = backfill(llmmon_core::clock::now()) {
             let scratch = backfill::scratch_placeholder(docker.dir());
             println!("{}", plan.dry_run(&scratch, &project).join("\n"));
         }
@@ -113,7 +113,7 @@ pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
         docker.dir().display()
     );
     // The backfill ends here: the live scrapes start after it.
-    let started = llmmon_exporter::sim::now();
+    let started = llmmon_core::clock::now();
     docker.docker(&up).await.map_err(fail)?;
     health::wait(
         docker,

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use llmmon_exporter::schema::*;
-use llmmon_exporter::Role;
+use llmmon_core::schema::*;
+use llmmon_core::Role;
 use serde::Serialize;
 
 use crate::endpoints::Endpoints;
-use crate::scrape::{self, Scrape};
+use llmmon_core::scrape::{self, Scrape};
 pub use problems::{Problem, Severity};
 pub use render::render_text;
 
@@ -172,7 +172,7 @@ pub async fn scrape_all_cached(
             Ok(t) if cache.last.get(&role).is_some_and(|(old, _)| *old == t) => {}
             Ok(t) => {
                 changed = true;
-                match crate::scrape::parse(&t) {
+                match llmmon_core::scrape::parse(&t) {
                     Ok(parsed) => {
                         cache.last.insert(role, (t, Arc::new(parsed)));
                     }

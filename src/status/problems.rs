@@ -1,6 +1,6 @@
 //! What in a status deserves a look, with the same thresholds as the alert rules.
 
-use llmmon_exporter::thresholds::*;
+use llmmon_core::thresholds::*;
 use serde::Serialize;
 
 use super::ServerStatus;

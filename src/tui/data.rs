@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use llmmon_exporter::schema::*;
-use llmmon_exporter::Role;
+use llmmon_core::schema::*;
+use llmmon_core::Role;
 
-use crate::scrape::quantile::from_deltas as quantile;
-use crate::scrape::{Scrape, SeriesValue};
 use crate::status::{self, RoleScrape, ServerStatus};
+use llmmon_core::scrape::quantile::from_deltas as quantile;
+use llmmon_core::scrape::{Scrape, SeriesValue};
 
 /// Seconds of history kept for rates and percentiles.
 pub const WINDOW_S: f64 = 60.0;

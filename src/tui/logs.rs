@@ -46,17 +46,19 @@ impl LogSource for SimLogs {
             .timeout(Duration::from_secs(3))
             .send()
             .await
-            .map_err(|e| crate::scrape::describe(&e))?;
+            .map_err(|e| llmmon_core::scrape::describe(&e))?;
         if !resp.status().is_success() {
             return Err(format!("logs: HTTP {}", resp.status()));
         }
-        resp.json().await.map_err(|e| crate::scrape::describe(&e))
+        resp.json()
+            .await
+            .map_err(|e| llmmon_core::scrape::describe(&e))
     }
 }
 
 /// A real server's logs through the Docker API.
 pub struct DockerLogs {
-    pub client: llmmon_exporter::docker::DockerClient,
+    pub client: llmmon_core::docker::DockerClient,
 }
 
 /// The level a log line states (shared with `llmmon logs`), in the pane's words.

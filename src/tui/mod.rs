@@ -26,7 +26,7 @@ use app::{action_for, App};
 use logs::LogSource;
 
 use crate::endpoints::Endpoints;
-use llmmon_exporter::Role;
+use llmmon_core::Role;
 
 /// Refreshes between two reads of the large roles (host, vLLM, containers, cAdvisor,
 /// LiteLLM, Langfuse): their figures change slower than GPU load. The host's exposition is
@@ -91,7 +91,7 @@ fn spawn_prometheus(client: prometheus::PromClient, tx: mpsc::Sender<Update>) {
         let mut tick = tokio::time::interval(PROMETHEUS_EVERY);
         loop {
             tick.tick().await;
-            let h = client.read(llmmon_exporter::sim::now()).await;
+            let h = client.read(llmmon_core::clock::now()).await;
             if tx.send(Update::History(h)).await.is_err() {
                 break;
             }
@@ -156,7 +156,7 @@ fn spawn_collector(
             else {
                 continue;
             };
-            let snap = data::snapshot(results, mode, llmmon_exporter::sim::now());
+            let snap = data::snapshot(results, mode, llmmon_core::clock::now());
             if tx.send(Update::Snapshot(Box::new(snap))).await.is_err() {
                 break;
             }
@@ -175,7 +175,7 @@ fn spawn_logs(
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut since = llmmon_exporter::sim::now() - 300.0;
+        let mut since = llmmon_core::clock::now() - 300.0;
         let mut current: Option<String> = None;
         let mut last_error: Option<String> = None;
         // Intervals left before the next try of a failing source.
@@ -185,7 +185,7 @@ fn spawn_logs(
             let want = follow.borrow().clone();
             if want != current {
                 current = want.clone();
-                since = llmmon_exporter::sim::now() - 300.0;
+                since = llmmon_core::clock::now() - 300.0;
                 backoff = 0;
             }
             let Some(name) = want else { continue };

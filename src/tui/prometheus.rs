@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use llmmon_exporter::schema::*;
+use llmmon_core::schema::*;
 use serde_json::Value;
 
 use super::data::{ModelRates, SPARK_LEN};
@@ -69,8 +69,11 @@ impl PromClient {
             .timeout(Duration::from_secs(5))
             .send()
             .await
-            .map_err(|e| crate::scrape::describe(&e))?;
-        let v: Value = resp.json().await.map_err(|e| crate::scrape::describe(&e))?;
+            .map_err(|e| llmmon_core::scrape::describe(&e))?;
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| llmmon_core::scrape::describe(&e))?;
         if v["status"] != "success" {
             return Err(format!(
                 "prometheus: {}",

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use llmmon_exporter::Role;
+use llmmon_core::Role;
 
 /// The path of `bin`, or a panic that says which Debian package to install.
 pub fn require(bin: &str, package: &str) -> PathBuf {
@@ -96,7 +96,11 @@ pub async fn add_litellm_proxy(
     simulator: std::sync::Arc<llmmon_exporter::sim::Simulator>,
 ) {
     use llmmon_exporter::sim;
-    let upstreams = serve(sim::upstreams::router(simulator, sim::wall_clock())).await;
+    let upstreams = serve(sim::upstreams::router(
+        simulator,
+        llmmon_core::clock::wall_clock(),
+    ))
+    .await;
     let job: serde_yaml::Value = serde_yaml::from_str(&format!(
         "job_name: litellm-proxy\nmetrics_path: /litellm/metrics\nstatic_configs:\n  - targets: [\"{upstreams}\"]\n"
     ))

@@ -542,7 +542,7 @@ async fn metrics_page(State(app): State<Arc<App>>) -> Response {
     }
     let text = metrics::render(&state, &statuses, Utc::now(), &sources);
     (
-        [(header::CONTENT_TYPE, crate::exposition::CONTENT_TYPE)],
+        [(header::CONTENT_TYPE, llmmon_core::exposition::CONTENT_TYPE)],
         text,
     )
         .into_response()

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::model::{Health, ServiceStatus};
-use crate::schema;
+use llmmon_core::schema;
 
 /// The services whose status comes from their exporter (job and collector share the name).
 const SERVICES: &str = "litellm|langfuse";

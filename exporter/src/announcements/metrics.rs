@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use super::model::{Kind, Phase, ServiceStatus};
 use super::store::State;
 use super::text::plain;
-use crate::exposition::{self, MetricSet};
-use crate::schema;
+use llmmon_core::exposition::{self, MetricSet};
+use llmmon_core::schema;
 
 /// The exposition for `state` at `now`, with the statuses in effect (manual over derived)
 /// and the health of the store and of the Prometheus derivation.

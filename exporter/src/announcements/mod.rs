@@ -20,7 +20,7 @@ use chrono::Utc;
 
 use self::model::ServiceStatus;
 use self::store::{CommitError, Event, State, Store, StoreError};
-use crate::upstream::Secret;
+use llmmon_core::upstream::Secret;
 
 /// Default port (DESIGN.md).
 pub const PORT: u16 = 23004;

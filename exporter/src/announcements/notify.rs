@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::model::Announcement;
 use super::text::plain;
-use crate::upstream::Secret;
+use llmmon_core::upstream::Secret;
 
 /// Tries per delivery, and the first pause between tries (doubled each time).
 pub const TRIES: u32 = 3;

@@ -13,9 +13,8 @@ use tokio::task::JoinHandle;
 
 use super::crash::CrashTracker;
 use super::{ContainerReading, ContainerSource, Mount};
-use crate::docker::DockerClient;
-use crate::sim;
-use crate::source::SourceError;
+use llmmon_core::docker::DockerClient;
+use llmmon_core::source::SourceError;
 
 /// Label that marks a container as a vLLM server when its image name does not say so.
 pub const VLLM_LABEL: &str = "llmmon.vllm";
@@ -76,7 +75,9 @@ impl DockerContainerSource {
             }));
             while let Some(Ok(event)) = stream.next().await {
                 if let Some(id) = event.actor.and_then(|a| a.id) {
-                    let t = event.time_nano.map_or_else(sim::now, |n| n as f64 / 1e9);
+                    let t = event
+                        .time_nano
+                        .map_or_else(llmmon_core::clock::now, |n| n as f64 / 1e9);
                     crashes
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -110,7 +111,7 @@ impl ContainerSource for DockerContainerSource {
             }),
         )
         .await;
-        let now = sim::now();
+        let now = llmmon_core::clock::now();
         let root = self.host_root.clone();
         let exists = move |p: &Path| root.join(p.strip_prefix("/").unwrap_or(p)).exists();
         let mut readings = Vec::new();

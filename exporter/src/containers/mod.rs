@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::exposition::MetricSet;
-use crate::schema::*;
-use crate::source::{Collection, Collector, SourceError};
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::*;
+use llmmon_core::source::{Collection, Collector, SourceError};
 
 /// Docker's container states.
 pub const STATES: [&str; 7] = [
@@ -156,7 +156,7 @@ impl Collector for ContainerCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exposition::Value;
+    use llmmon_core::exposition::Value;
 
     #[test]
     fn a_container_without_healthcheck_reports_health_none() {

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::exposition::MetricSet;
-use crate::schema::*;
-use crate::source::{Collection, Collector, SourceError, TargetStatus};
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::*;
+use llmmon_core::source::{Collection, Collector, SourceError, TargetStatus};
 
 /// Clock domains we report.
 pub const CLOCKS: [&str; 3] = ["graphics", "sm", "memory"];
@@ -225,7 +225,7 @@ impl Collector for GpuCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exposition::Value;
+    use llmmon_core::exposition::Value;
 
     #[test]
     fn unsupported_fields_are_left_out_not_zero() {

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use super::cgroup;
 use super::nvml::{self, NvmlLibrary};
 use super::{GpuInventory, GpuSource};
-use crate::docker::DockerClient;
-use crate::source::SourceError;
+use llmmon_core::docker::DockerClient;
+use llmmon_core::source::SourceError;
 
 /// Loads NVML; the error is the operator-facing reason.
 pub type NvmlLoader = Box<dyn Fn() -> Result<Arc<dyn NvmlLibrary>, String> + Send + Sync>;

@@ -21,9 +21,8 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use super::{LangfuseReading, LangfuseSource, ModelDay, ScoreDistribution, UserDay, QUANTILES};
-use crate::sim;
-use crate::source::{Endpoints, SourceError};
-use crate::upstream::{Auth, Response, Transport};
+use llmmon_core::source::{Endpoints, SourceError};
+use llmmon_core::upstream::{Auth, Response, Transport};
 
 /// Most pages of scores read per collection (100 scores a page).
 pub const MAX_SCORE_PAGES: u32 = 3;
@@ -44,7 +43,7 @@ pub struct LangfuseHttpSource {
     pub transport: std::sync::Arc<dyn Transport>,
     pub timeout: Duration,
     /// Where "today" comes from (fixed in tests).
-    pub clock: sim::Clock,
+    pub clock: llmmon_core::clock::Clock,
     /// Unix time before which no request may go out (after a 429).
     quiet_until: Mutex<f64>,
 }
@@ -61,13 +60,13 @@ impl LangfuseHttpSource {
             auth,
             transport,
             timeout,
-            clock: sim::wall_clock(),
+            clock: llmmon_core::clock::wall_clock(),
             quiet_until: Mutex::new(0.0),
         }
     }
 
     /// The same source reading "today" from `clock`.
-    pub fn with_clock(mut self, clock: sim::Clock) -> Self {
+    pub fn with_clock(mut self, clock: llmmon_core::clock::Clock) -> Self {
         self.clock = clock;
         self
     }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::exposition::MetricSet;
-use crate::schema::*;
-use crate::source::{Collection, Collector, Endpoints, SourceError};
-use crate::topn::top_n_with_other;
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::*;
+use llmmon_core::source::{Collection, Collector, Endpoints, SourceError};
+use llmmon_core::topn::top_n_with_other;
 
 /// Users shown by name; the rest are summed as `other`.
 pub const TOP_USERS: usize = 10;
@@ -127,7 +127,7 @@ impl Collector for LangfuseCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exposition::Value;
+    use llmmon_core::exposition::Value;
 
     #[test]
     fn users_are_capped_and_active_users_counted_before_capping() {

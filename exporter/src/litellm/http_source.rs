@@ -19,10 +19,9 @@ use serde_json::Value;
 
 use super::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading, LitellmSource};
 use crate::langfuse::http_source::num;
-use crate::schema::LITELLM_DEPLOYMENT_STATE;
-use crate::sim;
-use crate::source::{Endpoints, SourceError};
-use crate::upstream::{Auth, Response, Transport};
+use llmmon_core::schema::LITELLM_DEPLOYMENT_STATE;
+use llmmon_core::source::{Endpoints, SourceError};
+use llmmon_core::upstream::{Auth, Response, Transport};
 
 /// Most pages of daily activity read per collection.
 pub const MAX_DAILY_PAGES: u32 = 10;
@@ -121,7 +120,7 @@ pub struct LitellmHttpSource {
     pub transport: Arc<dyn Transport>,
     pub timeout: Duration,
     /// Where "today" comes from (fixed in tests).
-    pub clock: sim::Clock,
+    pub clock: llmmon_core::clock::Clock,
 }
 
 impl LitellmHttpSource {
@@ -136,12 +135,12 @@ impl LitellmHttpSource {
             auth,
             transport,
             timeout,
-            clock: sim::wall_clock(),
+            clock: llmmon_core::clock::wall_clock(),
         }
     }
 
     /// The same source reading "today" from `clock`.
-    pub fn with_clock(mut self, clock: sim::Clock) -> Self {
+    pub fn with_clock(mut self, clock: llmmon_core::clock::Clock) -> Self {
         self.clock = clock;
         self
     }
@@ -203,7 +202,7 @@ impl LitellmHttpSource {
         }
         let states = match self.get(PROXY_METRICS, "").await {
             Ok(resp) => resp.text().and_then(|t| {
-                crate::scrape::parse(t)
+                llmmon_core::scrape::parse(t)
                     .map(|s| parse_deployment_state(&s))
                     .map_err(|e| SourceError::Malformed(format!("GET /metrics/: {e}")))
             }),
@@ -339,7 +338,7 @@ pub fn parse_keys(v: &Value) -> Vec<KeyUsage> {
 /// Deployment health from LiteLLM's own `litellm_deployment_state` (0 healthy, 1 partial
 /// outage, 2 complete outage), keyed by deployment id and by api_base; a partial outage
 /// counts as not healthy.
-pub fn parse_deployment_state(s: &crate::scrape::Scrape) -> BTreeMap<String, bool> {
+pub fn parse_deployment_state(s: &llmmon_core::scrape::Scrape) -> BTreeMap<String, bool> {
     let mut out = BTreeMap::new();
     for series in s.series(LITELLM_DEPLOYMENT_STATE.name) {
         let Some(v) = series.value.number() else {

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::exposition::MetricSet;
-use crate::schema::*;
-use crate::source::{Collection, Collector, Endpoints, SourceError};
-use crate::topn::top_n_with_other;
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::*;
+use llmmon_core::source::{Collection, Collector, Endpoints, SourceError};
+use llmmon_core::topn::top_n_with_other;
 
 /// Keys shown by name; the rest are summed as `other`.
 pub const TOP_KEYS: usize = 10;
@@ -185,7 +185,7 @@ impl Collector for LitellmCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exposition::Value;
+    use llmmon_core::exposition::Value;
 
     #[test]
     fn modes_map_to_model_types() {

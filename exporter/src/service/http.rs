@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::RoleService;
-use crate::exposition::{negotiate, to_openmetrics, Format};
-use crate::sim::{self, Conditions, Fault, Scenario};
+use crate::sim::{Conditions, Fault, Scenario};
+use llmmon_core::exposition::{negotiate, to_openmetrics, Format};
 
 /// Seconds a client should wait before asking `/ready` again.
 const RETRY_AFTER_S: &str = "5";
@@ -195,7 +195,7 @@ async fn sim_put(
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{}\n", e.body_text())).into_response(),
     };
     sim.set_conditions(
-        sim::now(),
+        llmmon_core::clock::now(),
         Conditions {
             scenario: req.scenario,
             faults: req.faults,
@@ -218,7 +218,7 @@ async fn sim_logs(State(svc): State<Arc<RoleService>>, Query(q): Query<LogQuery>
     let Some(sim) = &svc.simulator else {
         return not_sim();
     };
-    let until = q.until.unwrap_or_else(sim::now);
+    let until = q.until.unwrap_or_else(llmmon_core::clock::now);
     let since = q.since.unwrap_or(until - 300.0);
     let limit = q.limit.unwrap_or(1_000).min(MAX_LOG_LINES);
     match sim.logs(&q.container, since, until, limit) {

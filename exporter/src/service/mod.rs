@@ -14,14 +14,14 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
-use crate::exposition::{render, MetricSet};
-use crate::role::{Role, SourceMode};
-use crate::schema::{
+use crate::sim::Simulator;
+use llmmon_core::exposition::{render, MetricSet};
+use llmmon_core::role::{Role, SourceMode};
+use llmmon_core::schema::{
     BUILD_INFO, COLLECT_DURATION, COLLECT_FAILURES, ENDPOINT_ERROR, ENDPOINT_UP, LAST_SUCCESS,
     SOURCE_UP,
 };
-use crate::sim::{self, Simulator};
-use crate::source::{Collector, EndpointStatus, SourceError, TargetStatus};
+use llmmon_core::source::{Collector, EndpointStatus, SourceError, TargetStatus};
 
 /// The latest outcome of one collector.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +77,7 @@ impl RoleService {
         settings: &Settings,
         wake: Arc<Notify>,
     ) -> Result<Arc<Self>, String> {
-        let collectors = role.collectors(mode, simulator.as_ref(), settings)?;
+        let collectors = crate::wiring::collectors(role, mode, simulator.as_ref(), settings)?;
         Ok(Self::with_collectors(
             role, mode, simulator, collectors, wake,
         ))
@@ -158,7 +158,7 @@ impl RoleService {
                 Ok(c) => {
                     s.up = true;
                     s.error = None;
-                    s.last_success = Some(sim::now());
+                    s.last_success = Some(llmmon_core::clock::now());
                     s.metrics = c.metrics;
                     s.targets = c.targets;
                     log_endpoint_changes(self.role, s, &c.endpoints);
@@ -214,7 +214,7 @@ impl RoleService {
             m.extend(s.metrics.clone());
         }
         if let Some(sim) = &self.simulator {
-            m.extend(sim.status_metrics(sim::now()));
+            m.extend(sim.status_metrics(llmmon_core::clock::now()));
         }
         let exposition = Bytes::from(render(&m));
         *self.published.write().unwrap_or_else(|e| e.into_inner()) = Published {
@@ -331,7 +331,9 @@ pub async fn start(
             settings.seed,
             settings.scale,
             settings.conditions.clone(),
-            settings.faults_since.unwrap_or_else(sim::now),
+            settings
+                .faults_since
+                .unwrap_or_else(llmmon_core::clock::now),
         )
     });
     let stop = CancellationToken::new();

@@ -5,8 +5,8 @@ use super::scenario::Conditions;
 use super::signal::{noise, DailyRate};
 use super::traffic::{self, Traffic};
 use super::Simulator;
-use crate::exposition::MetricSet;
-use crate::schema::*;
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::*;
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 const CFS_PERIOD_US: f64 = 100_000.0;

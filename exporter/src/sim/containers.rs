@@ -9,9 +9,10 @@ use super::fleet::{container_id, ServiceSpec, VllmSpec, FLEET_EPOCH};
 use super::scenario::{Conditions, Fault, Scenario};
 use super::signal::hash;
 use super::traffic::{self, InstanceState, Traffic};
-use super::{fleet_base_name, Clock, Simulator};
+use super::{fleet_base_name, Simulator};
 use crate::containers::{ContainerReading, ContainerSource, Mount};
-use crate::source::SourceError;
+use llmmon_core::clock::{self, Clock};
+use llmmon_core::source::SourceError;
 
 /// Service that turns unhealthy in the degraded scenario.
 pub const DEGRADED_SERVICE: &str = "langfuse-worker";
@@ -191,7 +192,7 @@ impl SimContainerSource {
     pub fn new(sim: Arc<Simulator>) -> Self {
         Self {
             sim,
-            clock: super::wall_clock(),
+            clock: clock::wall_clock(),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! only DCGM reads.
 
 use super::Simulator;
-use crate::exposition::MetricSet;
-use crate::schema::*;
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::*;
 
 const MIB: f64 = 1024.0 * 1024.0;
 

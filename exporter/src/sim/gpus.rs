@@ -9,9 +9,10 @@ use super::fleet::{GpuSpec, VllmSpec, FLEET_EPOCH};
 use super::scenario::Fault;
 use super::signal::{hash, noise};
 use super::traffic::{dead_under, serves, up_share, InstanceState, Traffic};
-use super::{now, Simulator};
+use super::Simulator;
 use crate::gpu::{GpuInventory, GpuProcess, GpuReading, GpuSource};
-use crate::source::SourceError;
+use llmmon_core::clock::now;
+use llmmon_core::source::SourceError;
 
 /// GPU (index within a block of eight) that the `gpu_overheat` fault heats.
 pub const OVERHEAT_GPU: u32 = 3;

@@ -6,8 +6,8 @@ use super::fleet::FLEET_EPOCH;
 use super::scenario::{Conditions, Scenario};
 use super::signal::{daily, noise, unit, DailyRate};
 use super::Simulator;
-use crate::exposition::MetricSet;
-use crate::schema::*;
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::*;
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 /// How the busy time of a CPU splits over modes (the rest of the time is idle).

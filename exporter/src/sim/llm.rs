@@ -9,8 +9,8 @@ use super::upstreams::vllm::Generation;
 use super::Simulator;
 use crate::langfuse::{LangfuseReading, ModelDay, ScoreDistribution, UserDay, QUANTILES};
 use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading};
-use crate::source::SourceError;
 use crate::vllm::{EngineStats, ModelMeta, VllmInstance};
+use llmmon_core::source::SourceError;
 
 pub const LITELLM_VERSION: &str = "1.80.5";
 pub const LANGFUSE_VERSION: &str = "3.129.0";

@@ -17,7 +17,6 @@ mod logs;
 pub mod upstreams;
 
 use std::sync::{Arc, RwLock, RwLockReadGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use containers::SimContainerSource;
 pub use fleet::Fleet;
@@ -26,10 +25,10 @@ pub use logs::{LogLine, LogStream};
 pub use scenario::{Conditions, Fault, Scenario, Timeline};
 use traffic::Traffic;
 
-use crate::exposition::MetricSet;
-use crate::role::Role;
-use crate::schema::{SIM_FAULT_ACTIVE, SIM_SCENARIO};
-use crate::source::{Collector, SourceError};
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::role::Role;
+use llmmon_core::schema::{SIM_FAULT_ACTIVE, SIM_SCENARIO};
+use llmmon_core::source::{Collector, SourceError};
 
 /// Suffix that marks the copies of the reference block in a larger fleet (`-b2`, `-b3` …).
 const BLOCK_MARK: &str = "-b";
@@ -47,27 +46,6 @@ pub fn fleet_base_name(name: &str) -> &str {
         }
         _ => name,
     }
-}
-
-/// Where the simulator reads the time from: the wall clock, or a fixed offset from it
-/// (tests and backfills pass explicit times to the view functions instead).
-pub fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
-/// Where a simulated source reads the time: the wall clock when serving, a fixed instant
-/// for golden files and backfills.
-pub type Clock = Arc<dyn Fn() -> f64 + Send + Sync>;
-
-pub fn wall_clock() -> Clock {
-    Arc::new(now)
-}
-
-pub fn fixed_clock(t: f64) -> Clock {
-    Arc::new(move || t)
 }
 
 /// The simulated server.
@@ -140,7 +118,7 @@ impl Simulator {
             Role::Vllm => {
                 let source = upstreams::vllm_source(
                     self.clone(),
-                    fixed_clock(t),
+                    llmmon_core::clock::fixed_clock(t),
                     std::time::Duration::from_secs(10),
                 );
                 crate::vllm::VllmCollector {
@@ -153,7 +131,7 @@ impl Simulator {
             Role::Litellm => {
                 let source = upstreams::litellm_source(
                     self.clone(),
-                    fixed_clock(t),
+                    llmmon_core::clock::fixed_clock(t),
                     std::time::Duration::from_secs(10),
                 );
                 crate::litellm::LitellmCollector {
@@ -166,7 +144,7 @@ impl Simulator {
             Role::Langfuse => {
                 let source = upstreams::langfuse_source(
                     self.clone(),
-                    fixed_clock(t),
+                    llmmon_core::clock::fixed_clock(t),
                     std::time::Duration::from_secs(10),
                 );
                 crate::langfuse::LangfuseCollector {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::containers::ContainerSource;
-use crate::source::SourceError;
+use llmmon_core::source::SourceError;
 
 /// One place a vLLM server may answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl Discovery for StaticTargets {
             .iter()
             .map(|url| {
                 let url = url.trim_end_matches('/').to_owned();
-                let name = crate::upstream::strip_credentials(&url)
+                let name = llmmon_core::upstream::strip_credentials(&url)
                     .split_once("://")
                     .map_or(url.clone(), |(_, rest)| rest.to_owned());
                 Target {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::ModelMeta;
-use crate::upstream::{Auth, Transport};
+use llmmon_core::upstream::{Auth, Transport};
 
 /// Where Hugging Face files come from.
 #[async_trait]

@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use super::discovery::{Discovery, Target};
 use super::hf::{parse_meta, HfFiles};
 use super::{normalize, VllmInstance, VllmSource};
-use crate::source::{Endpoints, SourceError};
-use crate::upstream::{Auth, Response, Transport};
+use llmmon_core::source::{Endpoints, SourceError};
+use llmmon_core::upstream::{Auth, Response, Transport};
 
 pub struct VllmHttpSource {
     pub discovery: Vec<Arc<dyn Discovery>>,
@@ -26,8 +26,8 @@ pub struct VllmHttpSource {
     pub hf: Option<Arc<dyn HfFiles>>,
     /// Per-target timeout: a slow instance cannot delay the others.
     pub timeout: Duration,
-    /// Caps on each instance's exposition ([`crate::scrape::Limits::from_env`]).
-    pub limits: crate::scrape::Limits,
+    /// Caps on each instance's exposition ([`llmmon_core::scrape::Limits::from_env`]).
+    pub limits: llmmon_core::scrape::Limits,
     /// Last model and version seen per instance, to name a stopped one.
     known: Mutex<HashMap<String, (String, String)>>,
 }
@@ -46,7 +46,7 @@ impl VllmHttpSource {
             api_auth,
             hf,
             timeout,
-            limits: crate::scrape::Limits::from_env(),
+            limits: llmmon_core::scrape::Limits::from_env(),
             known: Mutex::new(HashMap::new()),
         }
     }
@@ -104,13 +104,13 @@ impl VllmHttpSource {
         // `…_source_up`), counted in `llm_monitor_exporter_scrape_dropped_total`: keeping the
         // series up to the cap would hand on sums and histograms silently short of some
         // engines or reasons.
-        let scrape = match crate::scrape::parse_bounded(metrics.text()?, &self.limits) {
+        let scrape = match llmmon_core::scrape::parse_bounded(metrics.text()?, &self.limits) {
             Ok(s) => s,
-            Err(crate::scrape::Refused::Capped { cap, limit }) => {
-                crate::scrape::record_dropped(&format!("vllm/{}", t.name), cap);
+            Err(llmmon_core::scrape::Refused::Capped { cap, limit }) => {
+                llmmon_core::scrape::record_dropped(&format!("vllm/{}", t.name), cap);
                 return Err(SourceError::Malformed(format!(
                     "GET /metrics: {}",
-                    crate::scrape::Refused::Capped { cap, limit }
+                    llmmon_core::scrape::Refused::Capped { cap, limit }
                 )));
             }
             Err(e) => return Err(SourceError::Malformed(e.to_string())),

@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::exposition::MetricSet;
-use crate::schema::*;
-use crate::source::{Collection, Collector, Endpoints, SourceError, TargetStatus};
+use llmmon_core::exposition::MetricSet;
+use llmmon_core::schema::*;
+use llmmon_core::source::{Collection, Collector, Endpoints, SourceError, TargetStatus};
 
 pub const STATES: [&str; 4] = ["loading", "ready", "unhealthy", "stopped"];
 
@@ -205,9 +205,9 @@ impl Collector for VllmCollector {
             }
         }
         let mut metrics = render(&ok);
-        for (source, cap, n) in crate::scrape::dropped() {
+        for (source, cap, n) in llmmon_core::scrape::dropped() {
             metrics.counter(
-                &crate::schema::SCRAPE_DROPPED,
+                &llmmon_core::schema::SCRAPE_DROPPED,
                 &[&source, cap.reason()],
                 n as f64,
             );
@@ -223,7 +223,7 @@ impl Collector for VllmCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exposition::Value;
+    use llmmon_core::exposition::Value;
 
     #[test]
     fn a_loading_instance_has_state_but_no_engine_series() {

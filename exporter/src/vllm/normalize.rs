@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use super::{EngineStats, Histogram};
-use crate::scrape::{Scrape, Series, SeriesValue};
+use llmmon_core::scrape::{Scrape, Series, SeriesValue};
 
 /// Label vLLM puts the served model name in.
 pub const MODEL_LABEL: &str = "model_name";

@@ -27,9 +27,9 @@ pub fn closed_port() -> u16 {
 
 /// The error `endpoint` reported, None when it answered; a panic when it was not read.
 pub fn failure<'a>(
-    endpoints: &'a llmmon_exporter::source::Endpoints,
+    endpoints: &'a llmmon_core::source::Endpoints,
     endpoint: &str,
-) -> Option<&'a llmmon_exporter::source::SourceError> {
+) -> Option<&'a llmmon_core::source::SourceError> {
     endpoints
         .get(endpoint)
         .unwrap_or_else(|| panic!("{endpoint} not reported: {endpoints:?}"))

@@ -42,7 +42,7 @@ impl Palette {
 
     /// Temperature: warning from 75 °C, critical from 85 °C (the alert thresholds).
     pub fn temperature(self, c: Option<f64>) -> Style {
-        use llmmon_exporter::thresholds::{GPU_TEMP_CRITICAL_C, GPU_TEMP_WARNING_C};
+        use llmmon_core::thresholds::{GPU_TEMP_CRITICAL_C, GPU_TEMP_WARNING_C};
         match c {
             Some(t) if t > GPU_TEMP_CRITICAL_C => self.fg(Color::Red).add_modifier(Modifier::BOLD),
             Some(t) if t > GPU_TEMP_WARNING_C => self.fg(Color::Yellow),

@@ -8,7 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use llmmon_exporter::thresholds::{ERROR_RATIO_CRITICAL, KV_CACHE_WARNING_RATIO};
+use llmmon_core::thresholds::{ERROR_RATIO_CRITICAL, KV_CACHE_WARNING_RATIO};
 
 use super::columns::{self, Col};
 use super::fmt::{self, opt, DASH};

@@ -20,13 +20,14 @@ use axum::{Json, Router};
 
 use std::time::Duration;
 
-use super::{Clock, SimContainerSource, Simulator};
+use super::{SimContainerSource, Simulator};
 use crate::langfuse::http_source::LangfuseHttpSource;
 use crate::litellm::http_source::LitellmHttpSource;
-use crate::upstream::{Auth, RouterTransport, Secret, Transport, CONNECTION_REFUSED_STATUS};
 use crate::vllm::discovery::{Address, ContainerDiscovery};
 use crate::vllm::hf::HfOverTransport;
 use crate::vllm::http_source::VllmHttpSource;
+use llmmon_core::clock::Clock;
+use llmmon_core::upstream::{Auth, RouterTransport, Secret, Transport, CONNECTION_REFUSED_STATUS};
 
 /// What a real server that is not listening does to a client: refuse the connection. The
 /// in-process transport turns this status into exactly that error.
@@ -237,12 +238,17 @@ mod tests {
     use tower::ServiceExt;
 
     async fn status(path: &str, auth: Option<&str>) -> (StatusCode, String) {
-        let sim = Simulator::new(1, 1, crate::sim::Conditions::default(), crate::sim::now());
+        let sim = Simulator::new(
+            1,
+            1,
+            crate::sim::Conditions::default(),
+            llmmon_core::clock::now(),
+        );
         let mut req = Request::get(path);
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
-        let resp = router(sim, crate::sim::wall_clock())
+        let resp = router(sim, llmmon_core::clock::wall_clock())
             .oneshot(req.body(Body::empty()).expect("request"))
             .await
             .expect("response");

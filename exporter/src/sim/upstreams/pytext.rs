@@ -217,7 +217,7 @@ mod tests {
         assert!(text
             .contains("vllm:time_to_first_token_seconds_bucket{model_name=\"m\",le=\"1.0\"} 3.0"));
         assert!(text.contains("le=\"+Inf\"} 4.0"));
-        let parsed = crate::scrape::parse(&text).expect("parses");
+        let parsed = llmmon_core::scrape::parse(&text).expect("parses");
         assert!(parsed.families.contains_key("vllm:prompt_tokens_total"));
     }
 }

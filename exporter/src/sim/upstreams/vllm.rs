@@ -317,9 +317,9 @@ pub fn hf_index_json(spec: &VllmSpec) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scrape;
     use crate::sim::{Conditions, Simulator};
     use crate::vllm::normalize;
+    use llmmon_core::scrape;
 
     /// 2026-11-25 14:00 UTC, the daily peak.
     const T: f64 = 1_795_615_200.0;

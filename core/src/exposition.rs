@@ -389,6 +389,45 @@ fn decumulate(cumulative: &[(f64, u64)]) -> Vec<(f64, u64)> {
         .collect()
 }
 
+/// An OpenMetrics text as a sorted list of lines that ignores what the format leaves
+/// free (for comparing two renderings of one set): the order of samples and of labels, and how `le` and values write a number.
+pub fn canonical(om: &str) -> Vec<String> {
+    let mut lines: Vec<String> = om
+        .lines()
+        .map(|line| {
+            if line.starts_with('#') {
+                // prometheus-client leaves quotes in help bare, which OpenMetrics'
+                // grammar does not allow; to_openmetrics escapes them.
+                return line.replace("\\\"", "\"");
+            }
+            let (series, value) = line.rsplit_once(' ').unwrap_or((line, ""));
+            let value = value
+                .parse::<f64>()
+                .map_or(value.to_owned(), |v| v.to_string());
+            let Some((name, labels)) = series.split_once('{') else {
+                return format!("{series} {value}");
+            };
+            let mut pairs: Vec<String> = labels
+                .trim_end_matches('}')
+                .split("\",")
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once("=\"").unwrap_or((p, ""));
+                    let v = v.trim_end_matches('"');
+                    match (k, v.parse::<f64>()) {
+                        ("le", Ok(n)) => format!("{k}={n}"),
+                        _ => format!("{k}={v}"),
+                    }
+                })
+                .collect();
+            pairs.sort();
+            format!("{name}{{{}}} {value}", pairs.join(","))
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,65 +501,6 @@ mod tests {
         .map(|n| format!("{:?}", parsed.families[*n].family_type))
         .collect();
         assert_eq!(kinds, ["Counter", "Histogram"]);
-    }
-
-    /// An OpenMetrics text as a sorted list of lines that ignores what the format leaves
-    /// free: the order of samples and of labels, and how `le` and values write a number.
-    pub(crate) fn canonical(om: &str) -> Vec<String> {
-        let mut lines: Vec<String> = om
-            .lines()
-            .map(|line| {
-                if line.starts_with('#') {
-                    // prometheus-client leaves quotes in help bare, which OpenMetrics'
-                    // grammar does not allow; to_openmetrics escapes them.
-                    return line.replace("\\\"", "\"");
-                }
-                let (series, value) = line.rsplit_once(' ').unwrap_or((line, ""));
-                let value = value
-                    .parse::<f64>()
-                    .map_or(value.to_owned(), |v| v.to_string());
-                let Some((name, labels)) = series.split_once('{') else {
-                    return format!("{series} {value}");
-                };
-                let mut pairs: Vec<String> = labels
-                    .trim_end_matches('}')
-                    .split("\",")
-                    .filter(|p| !p.is_empty())
-                    .map(|p| {
-                        let (k, v) = p.split_once("=\"").unwrap_or((p, ""));
-                        let v = v.trim_end_matches('"');
-                        match (k, v.parse::<f64>()) {
-                            ("le", Ok(n)) => format!("{k}={n}"),
-                            _ => format!("{k}={v}"),
-                        }
-                    })
-                    .collect();
-                pairs.sort();
-                format!("{name}{{{}}} {value}", pairs.join(","))
-            })
-            .collect();
-        lines.sort();
-        lines
-    }
-
-    #[tokio::test]
-    async fn every_simulated_role_converts_to_what_the_native_encoder_writes() {
-        // As a role serves: the simulator started now, read a minute later.
-        let t = crate::sim::now();
-        let sim = crate::sim::Simulator::new(42, 1, crate::sim::Conditions::default(), t);
-        for role in crate::role::Role::ALL {
-            let mut set = sim.role_metrics(role, t + 60.0).await.expect("metrics");
-            set.extend(sim.status_metrics(t + 60.0));
-            let om = to_openmetrics(&render(&set));
-            assert_eq!(
-                canonical(&om),
-                canonical(&render_openmetrics(&set)),
-                "{role}"
-            );
-            let parsed = openmetrics_parser::openmetrics::parse_openmetrics(&om)
-                .unwrap_or_else(|e| panic!("{role}: {e:?}"));
-            assert_eq!(parsed.families.len(), set.families().count(), "{role}");
-        }
     }
 
     #[test]

@@ -1,0 +1,197 @@
+//! The wiring: the collectors a role runs for a source mode, real sources built from the
+//! settings, or the simulator's readings and upstreams in mock mode.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::Settings;
+use crate::containers::docker_source::DockerContainerSource;
+use crate::containers::ContainerCollector;
+use crate::gpu::source::NvmlGpuSource;
+use crate::gpu::GpuCollector;
+use crate::langfuse::http_source::LangfuseHttpSource;
+use crate::langfuse::LangfuseCollector;
+use crate::litellm::http_source::LitellmHttpSource;
+use crate::litellm::LitellmCollector;
+use crate::sim::{self, Simulator};
+use crate::vllm::discovery::{ContainerDiscovery, Discovery, StaticTargets};
+use crate::vllm::hf::{HfCacheDir, HfFiles};
+use crate::vllm::http_source::VllmHttpSource;
+use crate::vllm::VllmCollector;
+use llmmon_core::clock;
+use llmmon_core::docker::DockerClient;
+use llmmon_core::role::{Role, SourceMode};
+use llmmon_core::source::{Collection, Collector, SourceError};
+use llmmon_core::upstream::{Auth, HttpTransport, Secret};
+
+/// The collectors `role` runs.
+pub fn collectors(
+    role: Role,
+    mode: SourceMode,
+    simulator: Option<&Arc<Simulator>>,
+    settings: &Settings,
+) -> Result<Vec<Arc<dyn Collector>>, String> {
+    let sim = match (mode, simulator) {
+        (SourceMode::Sim, Some(s)) => s.clone(),
+        (SourceMode::Sim, None) => return Err("sim mode needs a simulator".to_owned()),
+        (SourceMode::Real, _) => return real_collectors(role, settings),
+    };
+    let collector: Arc<dyn Collector> = match role {
+        Role::Gpu => Arc::new(GpuCollector {
+            source: Arc::new(sim::SimGpuSource(sim)),
+        }),
+        Role::Containers => Arc::new(ContainerCollector {
+            source: Arc::new(sim::SimContainerSource::new(sim)),
+        }),
+        Role::Vllm => Arc::new(VllmCollector {
+            source: Arc::new(sim::upstreams::vllm_source(
+                sim,
+                clock::wall_clock(),
+                settings.timeout,
+            )),
+        }),
+        Role::Litellm => Arc::new(LitellmCollector {
+            source: Arc::new(sim::upstreams::litellm_source(
+                sim,
+                clock::wall_clock(),
+                settings.timeout,
+            )),
+        }),
+        Role::Langfuse => Arc::new(LangfuseCollector {
+            source: Arc::new(sim::upstreams::langfuse_source(
+                sim,
+                clock::wall_clock(),
+                settings.timeout,
+            )),
+        }),
+        Role::Node | Role::Cadvisor | Role::Dcgm => Arc::new(SimStandard { role, sim }),
+    };
+    Ok(vec![collector])
+}
+
+fn real_collectors(role: Role, settings: &Settings) -> Result<Vec<Arc<dyn Collector>>, String> {
+    let collector: Arc<dyn Collector> = match role {
+        Role::Gpu => {
+            let docker = Arc::new(DockerClient::new(&settings.docker.socket));
+            Arc::new(GpuCollector {
+                source: Arc::new(NvmlGpuSource::real(
+                    settings.proc_root.clone(),
+                    Some(docker),
+                )),
+            })
+        }
+        Role::Containers => Arc::new(ContainerCollector {
+            source: Arc::new(DockerContainerSource::new(&settings.docker)),
+        }),
+        Role::Node | Role::Cadvisor | Role::Dcgm => {
+            return Err(format!(
+                "role '{role}' only simulates a standard exporter; in production run the real one \
+                     (see compose/docker-compose.yml) or use --source sim"
+            ))
+        }
+        Role::Vllm => Arc::new(VllmCollector {
+            source: Arc::new(real_vllm_source(settings)?),
+        }),
+        Role::Litellm => {
+            let key = secret_from_env("LLMMON_LITELLM_MASTER_KEY")?.ok_or(
+                "set LLMMON_LITELLM_MASTER_KEY (LiteLLM's master key) for the litellm role",
+            )?;
+            Arc::new(LitellmCollector {
+                source: Arc::new(LitellmHttpSource::new(
+                    &settings.litellm.url,
+                    Auth::Bearer(key),
+                    Arc::new(HttpTransport::default()),
+                    settings.litellm.timeout,
+                )),
+            })
+        }
+        Role::Langfuse => {
+            let need = "set LLMMON_LANGFUSE_PUBLIC_KEY and LLMMON_LANGFUSE_SECRET_KEY for the langfuse role";
+            let user = secret_from_env("LLMMON_LANGFUSE_PUBLIC_KEY")?.ok_or(need)?;
+            let password = secret_from_env("LLMMON_LANGFUSE_SECRET_KEY")?.ok_or(need)?;
+            Arc::new(LangfuseCollector {
+                source: Arc::new(LangfuseHttpSource::new(
+                    &settings.langfuse.url,
+                    Auth::Basic { user, password },
+                    Arc::new(HttpTransport::default()),
+                    settings.langfuse.timeout,
+                )),
+            })
+        }
+    };
+    Ok(vec![collector])
+}
+
+/// The vLLM source of production: static targets plus (optionally) Docker discovery.
+fn real_vllm_source(settings: &Settings) -> Result<VllmHttpSource, String> {
+    let v = &settings.vllm;
+    let mut discovery: Vec<Arc<dyn Discovery>> = vec![Arc::new(StaticTargets(v.targets.clone()))];
+    if v.discover {
+        discovery.push(Arc::new(ContainerDiscovery {
+            containers: Arc::new(DockerContainerSource::new(&settings.docker)),
+            address: v.address.clone(),
+        }));
+    }
+    let auth = secret_from_env("LLMMON_VLLM_API_KEY")?
+        .map(Auth::Bearer)
+        .unwrap_or_default();
+    let hf = v
+        .hf_cache
+        .clone()
+        .map(|p| Arc::new(HfCacheDir(p)) as Arc<dyn HfFiles>);
+    Ok(VllmHttpSource::new(
+        discovery,
+        Arc::new(HttpTransport::default()),
+        auth,
+        hf,
+        v.timeout,
+    ))
+}
+
+/// A secret from the environment; a placeholder left from an example file is refused.
+pub fn secret_from_env(name: &str) -> Result<Option<Secret>, String> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) if is_placeholder(&v) => Err(format!(
+            "{name} still holds a placeholder value; set the real secret in .env"
+        )),
+        Ok(v) => Ok(Some(Secret::new(v))),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Values that example files ship and nobody should run with.
+pub fn is_placeholder(v: &str) -> bool {
+    let v = v.trim().to_ascii_lowercase();
+    [
+        "changeme",
+        "change-me",
+        "change_me",
+        "sk-1234",
+        "your-key",
+        "your_key",
+        "secret",
+        "password",
+    ]
+    .contains(&v.as_str())
+        || v.starts_with('<')
+        || v.contains("replace")
+}
+
+/// A simulated third-party exporter: the simulator renders its families directly.
+struct SimStandard {
+    role: Role,
+    sim: Arc<Simulator>,
+}
+
+#[async_trait]
+impl Collector for SimStandard {
+    fn name(&self) -> &str {
+        self.role.as_str()
+    }
+
+    async fn collect(&self) -> Result<Collection, SourceError> {
+        Ok(self.sim.role_metrics(self.role, clock::now()).await?.into())
+    }
+}
