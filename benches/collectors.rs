@@ -17,7 +17,7 @@ use llmmon_exporter::containers::docker_source::{DockerContainerSource, DockerSo
 use llmmon_exporter::containers::ContainerSource;
 use llmmon_exporter::gpu::fake::{h200, FakeNvml};
 use llmmon_exporter::gpu::nvml::read_inventory;
-use llmmon_exporter::service;
+use llmmon_exporter::wiring;
 use support::docker::Dockerd;
 
 const CONTAINERS: usize = 50;
@@ -75,7 +75,7 @@ async fn main() {
 
     let mut settings = Settings::demo(Duration::from_secs(30));
     settings.docker = cfg;
-    let running = service::start(&settings, &[Role::Containers], SourceMode::Real)
+    let running = wiring::start(&settings, &[Role::Containers], SourceMode::Real)
         .await
         .expect("start role");
     assert!(

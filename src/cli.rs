@@ -1,11 +1,10 @@
 //! The command line, defined once with clap derive: completions and man pages are generated
 //! from it.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand};
 use llmmon_exporter::cli::{fault_names, scenario_names};
 
+pub use crate::context::GlobalArgs;
 use crate::{announce, logs, stack};
 
 /// Monitoring for a self-hosted LLM server: GPUs, containers, vLLM, LiteLLM, Langfuse.
@@ -23,20 +22,6 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Flags every command takes.
-#[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
-    /// Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml].
-    #[arg(long, global = true, env = "LLMMON_CONFIG", value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// Print JSON instead of text (commands with a report).
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// More detail on stderr (-v: what is run and fetched; -vv: debug).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]

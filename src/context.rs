@@ -1,8 +1,25 @@
 //! What every command gets besides its own arguments: the loaded configuration and the
 //! global flags.
 
-use crate::cli::GlobalArgs;
+use std::path::PathBuf;
+
+use clap::Args;
+
 use crate::config::{Config, Origin};
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml].
+    #[arg(long, global = true, env = "LLMMON_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print JSON instead of text (commands with a report).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More detail on stderr (-v: what is run and fetched; -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
 
 #[derive(Debug, Clone)]
 pub struct Context {

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use llmmon_core::scenario::{Conditions, Fault};
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::service::{self, Running};
-use llmmon_exporter::sim::{Conditions, Fault};
+use llmmon_exporter::wiring::{self, Started};
 
 use crate::cli::{DemoArgs, EndpointArgs};
 
@@ -74,7 +74,7 @@ impl Endpoints {
 
 /// The exporter roles running in-process on the simulator, and where they listen.
 pub struct Demo {
-    pub running: Running,
+    pub running: Started,
     pub endpoints: Endpoints,
 }
 
@@ -90,9 +90,9 @@ pub async fn start_demo_announcements(args: &DemoArgs) -> Result<DemoAnnouncemen
     let maintenance = args
         .scenario
         .as_deref()
-        .map(str::parse::<llmmon_exporter::sim::Scenario>)
+        .map(str::parse::<llmmon_core::scenario::Scenario>)
         .transpose()?
-        == Some(llmmon_exporter::sim::Scenario::Maintenance);
+        == Some(llmmon_core::scenario::Scenario::Maintenance);
     use llmmon_exporter::announcements::model::{Draft, Kind, Priority};
     use llmmon_exporter::announcements::store::Event;
     use llmmon_exporter::announcements::{Config, Local};
@@ -160,7 +160,7 @@ pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, Dem
     // where it is real (restarts counted, today's error ratio up), not a fault one second old.
     let now = llmmon_core::clock::now();
     settings.faults_since = Some(now - now.rem_euclid(86_400.0));
-    let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
+    let running = wiring::start(&settings, &Role::ALL, SourceMode::Sim)
         .await
         .map_err(|e| DemoError::Start(e.to_string()))?;
     if !running.wait_collected(Duration::from_secs(10)).await {

@@ -18,8 +18,8 @@ use llmmon::rules;
 use llmmon_core::exposition::render as render_exposition;
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::service;
 use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
+use llmmon_exporter::wiring;
 use serde_json::{json, Value as Json};
 use serde_yaml::Value;
 use support::alertmanager::Alertmanager;
@@ -269,11 +269,11 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
     // of 0 between them would read as a CPU with no idle time in the first seconds).
     let settings = Settings::demo(Duration::from_millis(500));
     let main_roles: Vec<Role> = Role::ALL.into_iter().filter(|r| *r != Role::Dcgm).collect();
-    let running = service::start(&settings, &main_roles, SourceMode::Sim)
+    let running = wiring::start(&settings, &main_roles, SourceMode::Sim)
         .await
         .expect("start roles");
     // dcgm runs apart so that the test can stop it: a target going down.
-    let dcgm = service::start(&settings, &[Role::Dcgm], SourceMode::Sim)
+    let dcgm = wiring::start(&settings, &[Role::Dcgm], SourceMode::Sim)
         .await
         .expect("start dcgm");
     let mut addrs: Vec<_> = running.bound.iter().map(|b| (b.role, b.addr)).collect();

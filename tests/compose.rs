@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::service;
+use llmmon_exporter::wiring;
 use serde_yaml::{Mapping, Value};
 use support::compose_env::interpolate_value;
 use support::require;
@@ -879,7 +879,7 @@ fn healthcheck(port: u16) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_image_healthcheck_passes_against_a_serving_role_and_fails_without_one() {
-    let running = service::start(
+    let running = wiring::start(
         &Settings::demo(Duration::from_secs(1)),
         &[Role::Litellm],
         SourceMode::Sim,

@@ -14,8 +14,8 @@ use llmmon::dashboards::{self, docs, logql, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
 use llmmon_core::{schema, Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::service;
 use llmmon_exporter::sim::{Conditions, Fault, Scenario};
+use llmmon_exporter::wiring;
 use serde_json::Value;
 use support::announcements::Announcements;
 use support::{local_prometheus_config, wait_for, Prometheus};
@@ -475,12 +475,12 @@ async fn prometheus_on_the_simulator(
     conditions: Conditions,
 ) -> (
     Prometheus,
-    (service::Running, Announcements),
+    (wiring::Started, Announcements),
     tempfile::TempDir,
 ) {
     let mut settings = Settings::demo(Duration::from_secs(1));
     settings.conditions = conditions;
-    let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
+    let running = wiring::start(&settings, &Role::ALL, SourceMode::Sim)
         .await
         .expect("start roles");
     let simulator = running.simulator.clone().expect("sim mode has a simulator");

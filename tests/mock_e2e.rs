@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::service;
 use llmmon_exporter::sim::{self, Conditions, Simulator};
+use llmmon_exporter::wiring;
 use support::{local_prometheus_config, wait_for, Prometheus};
 
 fn within(a: f64, b: f64, tolerance: f64) -> bool {
@@ -38,7 +38,7 @@ async fn real_collectors_on_simulated_upstreams_agree_with_the_ground_truth() {
     settings.litellm.url = format!("{upstreams}/litellm");
     settings.langfuse.url = format!("{upstreams}/langfuse");
     let roles = [Role::Vllm, Role::Litellm, Role::Langfuse];
-    let running = service::start(&settings, &roles, SourceMode::Real)
+    let running = wiring::start(&settings, &roles, SourceMode::Real)
         .await
         .expect("roles start");
     assert!(

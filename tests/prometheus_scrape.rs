@@ -10,7 +10,7 @@ use std::time::Duration;
 use llmmon_core::schema::{self, MetricDef, MetricKind};
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::service;
+use llmmon_exporter::wiring;
 use support::{local_prometheus_config, wait_for, Prometheus};
 
 /// Families that are absent by design on the simulated H200s: Hopper GPUs remap rows
@@ -29,7 +29,7 @@ fn series_name(def: &MetricDef) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_scrapes_every_role_and_finds_every_family_with_its_labels() {
-    let running = service::start(
+    let running = wiring::start(
         &Settings::demo(Duration::from_secs(1)),
         &Role::ALL,
         SourceMode::Sim,

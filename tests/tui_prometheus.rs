@@ -9,12 +9,12 @@ use std::time::Duration;
 use llmmon::tui::prometheus::PromClient;
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::service;
+use llmmon_exporter::wiring;
 use support::{local_prometheus_config, wait_for, Prometheus};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_comes_back_for_every_gpu_and_model() {
-    let running = service::start(
+    let running = wiring::start(
         &Settings::demo(Duration::from_secs(1)),
         &[Role::Gpu, Role::Vllm],
         SourceMode::Sim,

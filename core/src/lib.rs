@@ -7,6 +7,7 @@ pub mod clock;
 pub mod docker;
 pub mod exposition;
 pub mod role;
+pub mod scenario;
 pub mod schema;
 pub mod scrape;
 pub mod source;

@@ -9,7 +9,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::history;
-use crate::sim::{Fault, Scenario};
+use llmmon_core::scenario::{Fault, Scenario};
 use llmmon_core::Role;
 
 /// The simulator's scenario names, so shells complete them and clap names them on a typo.

@@ -13,8 +13,8 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::containers::docker_source::DockerSourceConfig;
-use crate::sim::{Conditions, Fault, Scenario};
 use llmmon_core::role::Role;
+use llmmon_core::scenario::{Conditions, Fault, Scenario};
 
 /// The file's sections: `LLMMON_<SECTION>__<KEY>` variables of these set settings; other
 /// `LLMMON_` variables (secrets such as `LLMMON_VLLM_API_KEY`, CLI defaults) are not read here.

@@ -112,6 +112,18 @@ pub struct History {
 }
 
 impl History {
+    /// The history of a simulator built from `settings` (seed, scale, conditions) whose
+    /// faults count from `start`, the first instant it will be asked for.
+    pub fn simulated(settings: &Settings, start: f64) -> Self {
+        let sim = Simulator::new(
+            settings.seed,
+            settings.scale,
+            settings.conditions.clone(),
+            start,
+        );
+        Self::new(sim, settings)
+    }
+
     /// The history of `sim`; `settings` only names the roles' collectors.
     pub fn new(sim: Arc<Simulator>, settings: &Settings) -> Self {
         let sources = Role::ALL

@@ -9,7 +9,7 @@ use llmmon_exporter::announcements;
 use llmmon_exporter::cli::{Args, Cli, Command, HistoryArgs, Serve, SourceArg};
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
-use llmmon_exporter::service;
+use llmmon_exporter::wiring;
 
 fn main() -> ExitCode {
     // Colour only on a terminal: logs that reach Loki through Docker carry no escape codes.
@@ -89,7 +89,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let running = service::start(&settings, &roles, mode).await?;
+        let running = wiring::start(&settings, &roles, mode).await?;
         for b in &running.bound {
             tracing::info!(role = %b.role, addr = %b.addr, source = mode.as_str(), "serving");
         }
@@ -119,18 +119,12 @@ fn run_history(args: HistoryArgs) -> anyhow::Result<()> {
         .end
         .unwrap_or_else(|| (llmmon_core::clock::now() / step).floor() * step);
     let start = end - args.days * history::DAY_S;
-    let sim = llmmon_exporter::sim::Simulator::new(
-        settings.seed,
-        settings.scale,
-        settings.conditions.clone(),
-        start,
-    );
     let steps = history::instants(start, end, step).count();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let gen = History::new(sim, &settings);
+    let gen = History::simulated(&settings, start);
     // The size, from one scrape of every target, before committing the disk to it.
     let mut first = Vec::new();
     if let Some(t) = history::instants(start, end, step).next() {

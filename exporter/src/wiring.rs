@@ -1,9 +1,14 @@
-//! The wiring: the collectors a role runs for a source mode, real sources built from the
-//! settings, or the simulator's readings and upstreams in mock mode.
+//! The wiring: the collectors a role runs for a source mode (real sources built from the
+//! settings, or the simulator's readings and upstreams in mock mode), and starting roles
+//! in this process with the simulator behind them in mock mode.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use axum::Router;
+use llmmon_core::exposition::MetricSet;
+use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::containers::docker_source::DockerContainerSource;
@@ -14,6 +19,7 @@ use crate::langfuse::http_source::LangfuseHttpSource;
 use crate::langfuse::LangfuseCollector;
 use crate::litellm::http_source::LitellmHttpSource;
 use crate::litellm::LitellmCollector;
+use crate::service::{self, Mock, RoleService, Running};
 use crate::sim::{self, Simulator};
 use crate::vllm::discovery::{ContainerDiscovery, Discovery, StaticTargets};
 use crate::vllm::hf::{HfCacheDir, HfFiles};
@@ -24,6 +30,74 @@ use llmmon_core::docker::DockerClient;
 use llmmon_core::role::{Role, SourceMode};
 use llmmon_core::source::{Collection, Collector, SourceError};
 use llmmon_core::upstream::{Auth, HttpTransport, Secret};
+
+/// Roles running in this process, and in mock mode the simulator they share.
+pub struct Started {
+    running: Running,
+    pub simulator: Option<Arc<Simulator>>,
+}
+
+impl Deref for Started {
+    type Target = Running;
+    fn deref(&self) -> &Running {
+        &self.running
+    }
+}
+
+/// Starts `roles` in this process: in sim mode all of them share one simulator.
+pub async fn start(
+    settings: &Settings,
+    roles: &[Role],
+    mode: SourceMode,
+) -> anyhow::Result<Started> {
+    let simulator = (mode == SourceMode::Sim).then(|| {
+        Simulator::new(
+            settings.seed,
+            settings.scale,
+            settings.conditions.clone(),
+            settings.faults_since.unwrap_or_else(clock::now),
+        )
+    });
+    let wake = Arc::new(Notify::new());
+    let services = roles
+        .iter()
+        .map(|&role| role_service(role, mode, simulator.as_ref(), settings, wake.clone()))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(anyhow::Error::msg)?;
+    let running = service::serve(settings, services).await?;
+    Ok(Started { running, simulator })
+}
+
+/// One role's service: its collectors, and in sim mode the simulator's status families and
+/// control routes.
+pub fn role_service(
+    role: Role,
+    mode: SourceMode,
+    simulator: Option<&Arc<Simulator>>,
+    settings: &Settings,
+    wake: Arc<Notify>,
+) -> Result<Arc<RoleService>, String> {
+    let collectors = collectors(role, mode, simulator, settings)?;
+    let mock = simulator
+        .filter(|_| mode == SourceMode::Sim)
+        .map(|sim| Arc::new(SimMock(sim.clone())) as Arc<dyn Mock>);
+    Ok(RoleService::with_collectors(
+        role, mode, mock, collectors, wake,
+    ))
+}
+
+/// The simulator as mock mode shows it in every role.
+struct SimMock(Arc<Simulator>);
+
+impl Mock for SimMock {
+    fn status_metrics(&self, t: f64) -> MetricSet {
+        self.0.status_metrics(t)
+    }
+
+    fn routes(&self, wake: Arc<Notify>) -> Router {
+        sim::control::routes(self.0.clone(), wake)
+    }
+}
 
 /// The collectors `role` runs.
 pub fn collectors(

@@ -19,8 +19,8 @@ use llmmon_core::schema::GPU_UTILIZATION;
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::history::{prometheus_float, TARGETS};
-use llmmon_exporter::service;
 use llmmon_exporter::sim::{Conditions, Simulator};
+use llmmon_exporter::wiring;
 
 /// The path of `bin`, or a panic that says which Debian package to install.
 fn require(bin: &str, package: &str) -> PathBuf {
@@ -295,7 +295,7 @@ async fn recording_proxy(target: SocketAddr, seen: Seen) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_scrapes_every_role_as_openmetrics_and_ingests_it_whole() {
     let settings = Settings::demo(Duration::from_secs(1));
-    let running = service::start(&settings, &Role::ALL, SourceMode::Sim)
+    let running = wiring::start(&settings, &Role::ALL, SourceMode::Sim)
         .await
         .expect("roles start");
     assert!(running.wait_ready(Duration::from_secs(30)).await);

@@ -16,6 +16,7 @@ use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::service::{http::app, RoleService};
 use llmmon_exporter::sim::{Conditions, Simulator};
+use llmmon_exporter::wiring;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 
@@ -44,10 +45,10 @@ async fn send(
 fn sim_role(role: Role) -> Arc<RoleService> {
     let sim = Simulator::new(3, 1, Conditions::default(), llmmon_core::clock::now());
     let settings = Settings::demo(Duration::from_secs(1));
-    RoleService::new(
+    wiring::role_service(
         role,
         SourceMode::Sim,
-        Some(sim),
+        Some(&sim),
         &settings,
         Arc::new(Notify::new()),
     )
@@ -226,7 +227,7 @@ async fn a_hanging_source_times_out_and_scrapes_do_not_wait_for_it() {
 #[tokio::test]
 async fn real_mode_of_a_simulated_standard_exporter_is_refused_with_a_reason() {
     let settings = Settings::demo(Duration::from_secs(1));
-    let err = RoleService::new(
+    let err = wiring::role_service(
         Role::Node,
         SourceMode::Real,
         None,

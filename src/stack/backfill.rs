@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
-use llmmon_exporter::sim::Simulator;
 
 use super::compose::{compose_args, docker_line, shell_line, Docker, Project, PROJECT};
 
@@ -224,13 +223,7 @@ pub async fn run(docker: &Docker, project: &Project, plan: &Plan) -> Result<Done
         .validate()
         .map_err(|e| format!("backfill settings: {e}"))?;
     let start = plan.end - plan.span;
-    let sim = Simulator::new(
-        settings.seed,
-        settings.scale,
-        settings.conditions.clone(),
-        start,
-    );
-    let gen = History::new(sim, &settings);
+    let gen = History::simulated(&settings, start);
     let pieces = plan.pieces();
     println!(
         "backfill: {} of history in {} files (the last {} at {SCRAPE_S} s, the rest at {} s)",

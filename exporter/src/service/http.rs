@@ -1,35 +1,36 @@
-//! HTTP face of a role: `/metrics`, `/health`, `/ready`, and in sim mode `/sim` (read or
-//! switch scenario and faults at run time) and `/sim/logs` (simulated container logs).
+//! HTTP face of a role: `/metrics`, `/health`, `/ready`, and in mock mode the routes the
+//! wiring adds (`/sim`, `/sim/logs`: see `sim::control`); without them those answer 404.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::RoleService;
-use crate::sim::{Conditions, Fault, Scenario};
 use llmmon_core::exposition::{negotiate, to_openmetrics, Format};
 
 /// Seconds a client should wait before asking `/ready` again.
 const RETRY_AFTER_S: &str = "5";
-/// Most log lines one `/sim/logs` call returns.
-const MAX_LOG_LINES: usize = 5_000;
 
 /// The router of one role (tests call it with `oneshot`, no port needed).
 pub fn app(svc: Arc<RoleService>) -> Router {
-    Router::new()
+    let roles = Router::new()
         .route("/", get(index))
         .route("/metrics", get(metrics))
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .route("/sim", get(sim_get).put(sim_put).post(sim_put))
-        .route("/sim/logs", get(sim_logs))
-        .with_state(svc)
+        .with_state(svc.clone());
+    let sim = match &svc.mock {
+        Some(mock) => mock.routes(svc.wake.clone()),
+        None => Router::new()
+            .route("/sim", get(not_sim).put(not_sim).post(not_sim))
+            .route("/sim/logs", get(not_sim)),
+    };
+    roles.merge(sim)
 }
 
 async fn index(State(svc): State<Arc<RoleService>>) -> String {
@@ -147,86 +148,11 @@ async fn ready(State(svc): State<Arc<RoleService>>) -> Response {
     }
 }
 
-/// Body of `PUT /sim`: the conditions to switch to.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SimRequest {
-    pub scenario: Scenario,
-    #[serde(default)]
-    pub faults: BTreeSet<Fault>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SimStatus {
-    pub seed: u64,
-    pub scenario: Scenario,
-    pub faults: BTreeSet<Fault>,
-}
-
-fn not_sim() -> Response {
+/// `/sim` and `/sim/logs` of a role without a simulator.
+async fn not_sim() -> Response {
     (
         StatusCode::NOT_FOUND,
         "this role runs on a real source; /sim exists only with --source sim\n",
     )
         .into_response()
-}
-
-async fn sim_get(State(svc): State<Arc<RoleService>>) -> Response {
-    let Some(sim) = &svc.simulator else {
-        return not_sim();
-    };
-    let c = sim.conditions();
-    Json(SimStatus {
-        seed: sim.seed(),
-        scenario: c.scenario,
-        faults: c.faults,
-    })
-    .into_response()
-}
-
-async fn sim_put(
-    State(svc): State<Arc<RoleService>>,
-    body: Result<Json<SimRequest>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let Some(sim) = &svc.simulator else {
-        return not_sim();
-    };
-    let Json(req) = match body {
-        Ok(b) => b,
-        Err(e) => return (StatusCode::BAD_REQUEST, format!("{}\n", e.body_text())).into_response(),
-    };
-    sim.set_conditions(
-        llmmon_core::clock::now(),
-        Conditions {
-            scenario: req.scenario,
-            faults: req.faults,
-        },
-    );
-    svc.wake.notify_waiters();
-    sim_get(State(svc)).await
-}
-
-#[derive(Debug, Deserialize)]
-struct LogQuery {
-    container: String,
-    /// Unix seconds; default 5 minutes ago.
-    since: Option<f64>,
-    until: Option<f64>,
-    limit: Option<usize>,
-}
-
-async fn sim_logs(State(svc): State<Arc<RoleService>>, Query(q): Query<LogQuery>) -> Response {
-    let Some(sim) = &svc.simulator else {
-        return not_sim();
-    };
-    let until = q.until.unwrap_or_else(llmmon_core::clock::now);
-    let since = q.since.unwrap_or(until - 300.0);
-    let limit = q.limit.unwrap_or(1_000).min(MAX_LOG_LINES);
-    match sim.logs(&q.container, since, until, limit) {
-        Some(lines) => Json(lines).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            format!("no container named '{}'\n", q.container),
-        )
-            .into_response(),
-    }
 }

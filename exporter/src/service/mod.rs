@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
-use crate::sim::Simulator;
+use axum::Router;
 use llmmon_core::exposition::{render, MetricSet};
 use llmmon_core::role::{Role, SourceMode};
 use llmmon_core::schema::{
@@ -22,6 +22,15 @@ use llmmon_core::schema::{
     SOURCE_UP,
 };
 use llmmon_core::source::{Collector, EndpointStatus, SourceError, TargetStatus};
+
+/// What mock mode adds to a role (the wiring builds it from the simulator): families that
+/// every exposition carries, and control routes (`/sim`, `/sim/logs`).
+pub trait Mock: Send + Sync {
+    /// Families rendered into every exposition published at time `t`.
+    fn status_metrics(&self, t: f64) -> MetricSet;
+    /// The control routes; `wake` makes every collector collect at once.
+    fn routes(&self, wake: Arc<Notify>) -> Router;
+}
 
 /// The latest outcome of one collector.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +67,7 @@ struct Published {
 pub struct RoleService {
     pub role: Role,
     pub mode: SourceMode,
-    pub simulator: Option<Arc<Simulator>>,
+    pub mock: Option<Arc<dyn Mock>>,
     collectors: Vec<Arc<dyn Collector>>,
     /// Source states and the exposition rendered from them, published together so that a
     /// reader never sees a source as collected before its metrics are served.
@@ -70,24 +79,11 @@ pub struct RoleService {
 }
 
 impl RoleService {
-    pub fn new(
-        role: Role,
-        mode: SourceMode,
-        simulator: Option<Arc<Simulator>>,
-        settings: &Settings,
-        wake: Arc<Notify>,
-    ) -> Result<Arc<Self>, String> {
-        let collectors = crate::wiring::collectors(role, mode, simulator.as_ref(), settings)?;
-        Ok(Self::with_collectors(
-            role, mode, simulator, collectors, wake,
-        ))
-    }
-
     /// A role running the given collectors (tests inject failing or slow ones here).
     pub fn with_collectors(
         role: Role,
         mode: SourceMode,
-        simulator: Option<Arc<Simulator>>,
+        mock: Option<Arc<dyn Mock>>,
         collectors: Vec<Arc<dyn Collector>>,
         wake: Arc<Notify>,
     ) -> Arc<Self> {
@@ -101,7 +97,7 @@ impl RoleService {
         let svc = Arc::new(Self {
             role,
             mode,
-            simulator,
+            mock,
             collectors,
             published: RwLock::new(Published::default()),
             update: std::sync::Mutex::new(()),
@@ -213,8 +209,8 @@ impl RoleService {
             }
             m.extend(s.metrics.clone());
         }
-        if let Some(sim) = &self.simulator {
-            m.extend(sim.status_metrics(llmmon_core::clock::now()));
+        if let Some(mock) = &self.mock {
+            m.extend(mock.status_metrics(llmmon_core::clock::now()));
         }
         let exposition = Bytes::from(render(&m));
         *self.published.write().unwrap_or_else(|e| e.into_inner()) = Published {
@@ -280,7 +276,6 @@ pub struct Bound {
 pub struct Running {
     pub bound: Vec<Bound>,
     pub services: Vec<Arc<RoleService>>,
-    pub simulator: Option<Arc<Simulator>>,
     pub stop: CancellationToken,
 }
 
@@ -319,30 +314,16 @@ impl Drop for Running {
     }
 }
 
-/// Starts `roles` in this process: binds each to its listen address, serves HTTP and runs
-/// the collectors. In sim mode all roles share one simulator.
-pub async fn start(
+/// Serves `services` in this process: binds each to its listen address, serves HTTP and
+/// runs the collectors (the wiring builds the services for a role and mode).
+pub async fn serve(
     settings: &Settings,
-    roles: &[Role],
-    mode: SourceMode,
+    services: Vec<Arc<RoleService>>,
 ) -> anyhow::Result<Running> {
-    let simulator = (mode == SourceMode::Sim).then(|| {
-        Simulator::new(
-            settings.seed,
-            settings.scale,
-            settings.conditions.clone(),
-            settings
-                .faults_since
-                .unwrap_or_else(llmmon_core::clock::now),
-        )
-    });
     let stop = CancellationToken::new();
-    let wake = Arc::new(Notify::new());
     let mut bound = Vec::new();
-    let mut services = Vec::new();
-    for &role in roles {
-        let svc = RoleService::new(role, mode, simulator.clone(), settings, wake.clone())
-            .map_err(anyhow::Error::msg)?;
+    for svc in &services {
+        let role = svc.role;
         let addr = settings
             .listen
             .get(&role)
@@ -363,12 +344,10 @@ pub async fn start(
         });
         svc.spawn_collectors(settings, stop.clone());
         bound.push(Bound { role, addr: local });
-        services.push(svc);
     }
     Ok(Running {
         bound,
         services,
-        simulator,
         stop,
     })
 }

@@ -5,6 +5,7 @@ use super::scenario::Conditions;
 use super::signal::{noise, DailyRate};
 use super::traffic::{self, Traffic};
 use super::Simulator;
+use crate::sim::scenario::Effects;
 use llmmon_core::exposition::MetricSet;
 use llmmon_core::schema::*;
 

@@ -1,6 +1,7 @@
 //! The simulated GPUs: load follows the vLLM instances placed on each GPU, temperature and
 //! power follow load, memory is what the instances preallocate.
 
+use crate::sim::scenario::Effects;
 use std::sync::Arc;
 
 use async_trait::async_trait;

@@ -2,6 +2,7 @@
 //! describes a whole LLM server. Every simulated source is a view of the same fleet, so GPU
 //! load, vLLM queues, LiteLLM usage, Langfuse traces and logs agree with each other.
 
+pub mod control;
 pub mod fleet;
 pub mod scenario;
 pub mod signal;

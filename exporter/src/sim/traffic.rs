@@ -5,6 +5,7 @@
 use super::fleet::{Fleet, VllmSpec};
 use super::scenario::{Conditions, Fault, Scenario, Timeline};
 use super::signal::{noise, DailyRate, LogNormal};
+use crate::sim::scenario::Effects;
 
 /// Histogram buckets vLLM uses for time to first token (unchanged 0.8.5 → current).
 pub const TTFT_BUCKETS: &[f64] = &[
