@@ -118,6 +118,11 @@ fn graph() -> Graph {
             tos.remove(&node);
         }
     }
+    // Paths to items re-exported at a crate's root are not modules: leave them out.
+    let nodes: BTreeSet<String> = graph.keys().cloned().collect();
+    for tos in graph.values_mut() {
+        tos.retain(|to| nodes.contains(to));
+    }
     graph
 }
 
