@@ -326,10 +326,10 @@ mod tests {
         }
     }
 
-    const TICK: Duration = Duration::from_millis(10);
+    const TICK: Duration = Duration::from_secs(1);
 
-    /// Runs the log task for `ticks` intervals following `follow`; returns the calls made
-    /// and the updates sent.
+    /// Runs the log task on paused time for `ticks` intervals (plus half of one, so no tick
+    /// falls on the end) following `follow`; returns the calls made and the updates sent.
     async fn run_logs(fail: bool, follow: Option<&str>, ticks: u32) -> (usize, Vec<Update>) {
         let source = Arc::new(Counting {
             calls: AtomicUsize::new(0),
@@ -338,7 +338,7 @@ mod tests {
         let (_follow_tx, follow_rx) = tokio::sync::watch::channel(follow.map(str::to_owned));
         let (tx, mut rx) = mpsc::channel(1024);
         spawn_logs(source.clone(), TICK, follow_rx, tx);
-        tokio::time::sleep(TICK * ticks).await;
+        tokio::time::sleep(TICK * ticks + TICK / 2).await;
         let mut updates = Vec::new();
         while let Ok(u) = rx.try_recv() {
             updates.push(u);
@@ -346,29 +346,29 @@ mod tests {
         (source.calls.load(Ordering::SeqCst), updates)
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn no_log_reads_while_no_container_is_followed() {
         let (calls, updates) = run_logs(false, None, 20).await;
         assert_eq!(calls, 0);
         assert!(updates.is_empty());
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_followed_container_is_read_every_interval() {
         let (calls, updates) = run_logs(false, Some("vllm-llama"), 20).await;
-        assert!(calls >= 10, "{calls} reads in 20 intervals");
+        // The first tick is at once: t = 0, 1, … 20.
+        assert_eq!(calls, 21, "reads in 20 intervals");
+        assert_eq!(updates.len(), 21);
         assert!(updates
             .iter()
             .all(|u| matches!(u, Update::Logs(c, _) if c == "vllm-llama")));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_failing_source_is_retried_every_tenth_interval_and_reported_once() {
         let (calls, updates) = run_logs(true, Some("vllm-llama"), 25).await;
-        assert!(
-            (1..=4).contains(&calls),
-            "{calls} reads in 25 intervals of a failing source"
-        );
+        // Tries at t = 0, 10 and 20.
+        assert_eq!(calls, 3, "reads in 25 intervals of a failing source");
         assert_eq!(updates.len(), 1, "the same error is sent once");
         assert!(matches!(&updates[0], Update::LogError(e) if e.contains("docker.sock")));
     }
