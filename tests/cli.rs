@@ -2,6 +2,10 @@
 //! server that is not there.
 
 use std::process::{Command, Output};
+use std::time::Duration;
+
+use llmmon_exporter::config::Settings;
+use llmmon_exporter::sim::Fleet;
 
 fn llmmon(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_llmmon"))
@@ -28,10 +32,13 @@ fn status_demo_shows_eight_gpus_the_containers_and_the_models() {
         out.contains("simulated server (demo, scenario normal)"),
         "{out}"
     );
+    // The demo's fleet: the simulator's reference block.
+    let fleet = Fleet::build(Settings::demo(Duration::from_secs(1)).seed, 1);
     let gpu_rows = out.lines().filter(|l| l.contains("/140.4 GiB")).count();
-    assert_eq!(gpu_rows, 8, "{out}");
-    assert!(out.contains("gpu containers: 10"), "{out}");
-    assert!(out.contains("non-gpu containers: 28"), "{out}");
+    assert_eq!(gpu_rows, fleet.gpus.len(), "{out}");
+    let gpu = format!("gpu containers: {}", fleet.vllm.len());
+    let non_gpu = format!("non-gpu containers: {}", fleet.services.len());
+    assert!(out.contains(&gpu) && out.contains(&non_gpu), "{out}");
     assert!(
         out.contains("llama-3.3-70b") && out.contains("0.6.3.post1"),
         "{out}"
@@ -45,8 +52,9 @@ fn status_json_is_machine_readable_and_complete() {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     assert_eq!(v["mode"], "demo");
-    assert_eq!(v["gpus"].as_array().map(Vec::len), Some(8));
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(10));
+    let fleet = Fleet::build(Settings::demo(Duration::from_secs(1)).seed, 1);
+    assert_eq!(v["gpus"].as_array().map(Vec::len), Some(fleet.gpus.len()));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(fleet.vllm.len()));
     assert!(
         v["gpus"][0]["memory_total_bytes"].as_f64() > Some(140e9),
         "read from NVML, not 80 GB"
