@@ -73,8 +73,8 @@ fn committed_dashboards_and_docs_match_the_generator() {
 /// Datasource uids and folder paths of the Grafana provisioning.
 fn provisioning() -> (BTreeSet<String>, BTreeSet<String>) {
     let dir = root().join("compose/config/grafana/provisioning");
-    let read = |p: &str| -> serde_yaml::Value {
-        serde_yaml::from_str(&std::fs::read_to_string(dir.join(p)).expect("read provisioning"))
+    let read = |p: &str| -> serde_yaml_ng::Value {
+        serde_yaml_ng::from_str(&std::fs::read_to_string(dir.join(p)).expect("read provisioning"))
             .expect("YAML")
     };
     let ds = read("datasources/datasources.yml")["datasources"]
@@ -504,11 +504,11 @@ async fn prometheus_on_the_simulator(
     )
     .expect("write");
     let addrs: Vec<_> = running.bound.iter().map(|b| (b.role, b.addr)).collect();
-    let mut doc: serde_yaml::Value =
-        serde_yaml::from_str(&local_prometheus_config(&addrs, "1s")).expect("YAML");
+    let mut doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&local_prometheus_config(&addrs, "1s")).expect("YAML");
     doc["rule_files"] = vec![format!("{}/*.yml", rules_dir.path().display())].into();
     support::add_litellm_proxy(&mut doc, simulator).await;
-    let announcements_job: serde_yaml::Value = serde_yaml::from_str(&format!(
+    let announcements_job: serde_yaml_ng::Value = serde_yaml_ng::from_str(&format!(
         "job_name: announcements\nstatic_configs:\n  - targets: [\"{}\"]\n",
         announcements.service.addr
     ))
@@ -517,7 +517,7 @@ async fn prometheus_on_the_simulator(
         .as_sequence_mut()
         .expect("jobs")
         .push(announcements_job);
-    let prom = Prometheus::start(&serde_yaml::to_string(&doc).expect("YAML")).await;
+    let prom = Prometheus::start(&serde_yaml_ng::to_string(&doc).expect("YAML")).await;
     let ready = wait_for(Duration::from_secs(60), || {
         let prom = &prom;
         let rule = rules::recording::request_error_ratio(&cfg);

@@ -34,14 +34,14 @@ fn generated() -> Vec<(PathBuf, String)> {
     ]
 }
 
-fn yaml(path: &Path) -> serde_yaml::Value {
+fn yaml(path: &Path) -> serde_yaml_ng::Value {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
 }
 
 /// Every rule of a rule file, as (group, rule) YAML mappings.
-fn rules_of(path: &Path) -> Vec<serde_yaml::Value> {
+fn rules_of(path: &Path) -> Vec<serde_yaml_ng::Value> {
     yaml(path)["groups"]
         .as_sequence()
         .expect("groups")

@@ -185,7 +185,7 @@ impl Bed {
     /// The shipped base file's services without a profile (what `config --services` says).
     fn services(&self) -> Vec<String> {
         let text = std::fs::read_to_string(self.stack.join("docker-compose.yml")).expect("read");
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
+        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("yaml");
         let mut names: Vec<String> = doc["services"]
             .as_mapping()
             .expect("services")
@@ -205,7 +205,7 @@ impl Bed {
         let mut services = serde_json::Map::new();
         for file in ["docker-compose.yml", "docker-compose.mock.yml"] {
             let text = std::fs::read_to_string(self.stack.join(file)).expect("read");
-            let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
+            let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("yaml");
             for (name, svc) in doc["services"].as_mapping().expect("services") {
                 let name = name.as_str().expect("name").to_owned();
                 let entry = services.entry(name).or_insert_with(|| json!({}));
