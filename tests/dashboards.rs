@@ -4,6 +4,8 @@
 //! real Prometheus scraping the simulator, and every LogQL query parses and selects on
 //! labels Alloy attaches.
 
+#[path = "support/promql.rs"]
+mod promql;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -198,113 +200,6 @@ fn every_dashboard_is_structurally_sound() {
     }
 }
 
-const PROMQL_KEYWORDS: &[&str] = &[
-    "by",
-    "without",
-    "on",
-    "ignoring",
-    "group_left",
-    "group_right",
-    "bool",
-    "and",
-    "or",
-    "unless",
-    "offset",
-    "inf",
-    "nan",
-    "sum",
-    "min",
-    "max",
-    "avg",
-    "count",
-    "group",
-    "stddev",
-    "stdvar",
-    "topk",
-    "bottomk",
-    "quantile",
-    "count_values",
-];
-
-/// The metric names a PromQL expression refers to (not functions, labels or keywords).
-fn metric_names(expr: &str) -> Vec<String> {
-    let chars: Vec<char> = expr.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let skip_to = |i: &mut usize, close: char| {
-        while *i < chars.len() && chars[*i] != close {
-            if chars[*i] == '"' {
-                *i += 1;
-                while *i < chars.len() && chars[*i] != '"' {
-                    *i += if chars[*i] == '\\' { 2 } else { 1 };
-                }
-            }
-            *i += 1;
-        }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '"' {
-            i += 1;
-            skip_to(&mut i, '"');
-            i += 1;
-        } else if c == '{' {
-            skip_to(&mut i, '}');
-            i += 1;
-        } else if c == '[' {
-            skip_to(&mut i, ']');
-            i += 1;
-        } else if c.is_ascii_digit() || c == '.' {
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
-                i += 1;
-            }
-        } else if c.is_ascii_alphabetic() || c == '_' || c == ':' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || "_:".contains(chars[i])) {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            let mut j = i;
-            while j < chars.len() && chars[j] == ' ' {
-                j += 1;
-            }
-            let call = j < chars.len() && chars[j] == '(';
-            if PROMQL_KEYWORDS.contains(&word.as_str()) {
-                let list = [
-                    "by",
-                    "without",
-                    "on",
-                    "ignoring",
-                    "group_left",
-                    "group_right",
-                ];
-                if call && list.contains(&word.as_str()) {
-                    i = j;
-                    skip_to(&mut i, ')');
-                    i += 1;
-                }
-            } else if !call {
-                out.push(word);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
-#[test]
-fn the_metric_name_extractor_skips_functions_labels_and_keywords() {
-    let names = metric_names(
-        "sum by (model, le) (rate(a_bucket{x=\"b{c}\"}[5m])) * on (container) group_left (model) max by (container) (b:c:rate5m) / 2 or vector(0) offset 1w",
-    );
-    assert_eq!(names, vec!["a_bucket", "b:c:rate5m"]);
-    assert_eq!(
-        metric_names("label_replace(x, \"name\", \"$1\", \"container\", \"(.*)\")"),
-        vec!["x"]
-    );
-}
-
 /// Every PromQL expression of a dashboard: panels, variables and annotations.
 fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
     let mut out = Vec::new();
@@ -335,9 +230,15 @@ fn every_metric_a_dashboard_names_is_in_the_schema_or_a_recording_rule() {
         .flat_map(|g| g.rules.into_iter().map(|r| r.record))
         .collect();
     let mut unknown = Vec::new();
+    let mut seen = 0;
     for d in dashboards::all() {
+        let values = parseable_values(&d);
         for (title, expr, _) in promql(&d) {
-            for name in metric_names(&expr) {
+            let expr = substitute(&expr, &values);
+            let names = promql::metric_names(&expr)
+                .unwrap_or_else(|e| panic!("{} / {title}: {expr}: {e}", d.uid));
+            seen += names.len();
+            for name in names {
                 let known = schema::family_of(&name).is_some()
                     || recorded.contains(&name)
                     || name == "ALERTS";
@@ -348,6 +249,40 @@ fn every_metric_a_dashboard_names_is_in_the_schema_or_a_recording_rule() {
         }
     }
     assert!(unknown.is_empty(), "unknown metrics: {unknown:#?}");
+    assert!(
+        seen > 100,
+        "the parser found the dashboards' metrics: {seen}"
+    );
+}
+
+/// A value for every variable, so that each query is plain PromQL: label queries match
+/// anything (they only ever stand inside a matcher's string).
+fn parseable_values(d: &Dashboard) -> BTreeMap<String, String> {
+    let mut values = static_values(d);
+    for v in &d.variables {
+        values
+            .entry(v.name().to_owned())
+            .or_insert_with(|| ".+".to_owned());
+    }
+    values
+}
+
+#[test]
+fn the_metric_names_are_read_from_the_parsed_query() {
+    let names = promql::metric_names(
+        "sum by (model, le) (rate(a_bucket{x=\"b{c}\"}[5m])) * on (container) group_left (model) max by (container) (b:c:rate5m offset 1w) / 2 or vector(0)",
+    )
+    .expect("parses");
+    assert_eq!(names, vec!["a_bucket", "b:c:rate5m"]);
+    assert_eq!(
+        promql::metric_names("label_replace(x, \"name\", \"$1\", \"container\", \"(.*)\")"),
+        Ok(vec!["x".to_owned()])
+    );
+    assert_eq!(
+        promql::metric_names("{__name__=\"up\", job=\"a\"}"),
+        Ok(vec!["up".to_owned()])
+    );
+    assert!(promql::metric_names("sum by (model) (rate(x[5m])").is_err());
 }
 
 /// Labels Alloy attaches to every log stream (compose/config/alloy/config.alloy).
