@@ -4,6 +4,8 @@
 //! real Prometheus scraping the simulator, and every LogQL query parses and selects on
 //! labels Alloy attaches.
 
+#[path = "support/logql.rs"]
+mod logql;
 #[path = "support/promql.rs"]
 mod promql;
 mod support;
@@ -12,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use llmmon::dashboards::{self, docs, logql, Dashboard, Datasource, Variable};
+use llmmon::dashboards::{self, docs, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::sim::{Conditions, Fault, Scenario};
@@ -350,6 +352,34 @@ fn the_alloy_labels_are_read_from_its_config() {
     for l in ["container", "compose_service", "stream", "level"] {
         assert!(labels.contains(l), "{labels:?}");
     }
+}
+
+/// The queries of `tests/fixtures/logql/{name}`, without comments and blank lines.
+fn logql_fixtures(name: &str) -> Vec<String> {
+    let path = root().join("tests/fixtures/logql").join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_logql_checker_accepts_lokis_documented_queries_and_refuses_invalid_ones() {
+    let valid = logql_fixtures("valid.txt");
+    let invalid = logql_fixtures("invalid.txt");
+    assert!(valid.len() >= 15 && invalid.len() >= 5, "fixtures read");
+    let refused: Vec<String> = valid
+        .iter()
+        .filter_map(|q| logql::parse(q).err().map(|e| format!("{q}: {e}")))
+        .collect();
+    assert!(refused.is_empty(), "valid queries refused: {refused:#?}");
+    let accepted: Vec<&String> = invalid.iter().filter(|q| logql::parse(q).is_ok()).collect();
+    assert!(
+        accepted.is_empty(),
+        "invalid queries accepted: {accepted:#?}"
+    );
 }
 
 #[test]
