@@ -21,7 +21,7 @@ use llmmon_exporter::config::Settings;
 use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
 use llmmon_exporter::wiring;
 use serde_json::{json, Value as Json};
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 use support::alertmanager::Alertmanager;
 use support::{local_prometheus_config, require, wait_for, Prometheus};
 
@@ -121,7 +121,7 @@ fn the_alertmanager_config_renders_from_env_passes_amtool_and_routes_by_severity
             std::fs::write(&path, &text).expect("write");
             let p = path.to_str().expect("utf-8");
             amtool(&["check-config", p]);
-            let doc: Value = serde_yaml::from_str(&text).expect("rendered YAML");
+            let doc: Value = serde_yaml_ng::from_str(&text).expect("rendered YAML");
             let receivers = doc["receivers"].as_sequence().expect("receivers");
             let critical = receivers
                 .iter()
@@ -184,7 +184,7 @@ fn the_alertmanager_config_renders_from_env_passes_amtool_and_routes_by_severity
 fn fast_copies(names: &[&str]) -> String {
     let path = root().join("compose/config/prometheus/rules/llmmon-alerts.yml");
     let doc: Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).expect("rules")).expect("YAML");
+        serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("rules")).expect("YAML");
     let mut rules = Vec::new();
     for g in doc["groups"].as_sequence().expect("groups") {
         for r in g["rules"].as_sequence().expect("rules") {
@@ -202,7 +202,7 @@ fn fast_copies(names: &[&str]) -> String {
     }
     assert_eq!(rules.len(), names.len());
     let doc = json!({"groups": [{"name": "llmmon-e2e-fast-copies", "rules": rules}]});
-    serde_yaml::to_string(&doc).expect("YAML")
+    serde_yaml_ng::to_string(&doc).expect("YAML")
 }
 
 async fn get(url: &str) -> Json {
@@ -290,19 +290,19 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
     )
     .expect("write fast copies");
     let mut config: Value =
-        serde_yaml::from_str(&local_prometheus_config(&addrs, "1s")).expect("config");
+        serde_yaml_ng::from_str(&local_prometheus_config(&addrs, "1s")).expect("config");
     let shipped = root().join("compose/config/prometheus/rules");
-    config["rule_files"] = serde_yaml::to_value(vec![
+    config["rule_files"] = serde_yaml_ng::to_value(vec![
         shipped.join("llmmon-recording.yml"),
         shipped.join("llmmon-alerts.yml"),
         fast.clone(),
     ])
     .expect("paths");
     config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] =
-        serde_yaml::to_value(vec![format!("127.0.0.1:{}", am.port)]).expect("target");
+        serde_yaml_ng::to_value(vec![format!("127.0.0.1:{}", am.port)]).expect("target");
     let simulator = running.simulator.clone().expect("sim mode has a simulator");
     support::add_litellm_proxy(&mut config, simulator).await;
-    let prom = Prometheus::start(&serde_yaml::to_string(&config).expect("YAML")).await;
+    let prom = Prometheus::start(&serde_yaml_ng::to_string(&config).expect("YAML")).await;
 
     // Every target up (the roles and LiteLLM's own /metrics) and every rule evaluated,
     // without an error.
@@ -353,7 +353,7 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
     let recorded: Vec<String> = {
         let path = shipped.join("llmmon-recording.yml");
         let doc: Value =
-            serde_yaml::from_str(&std::fs::read_to_string(path).expect("read")).expect("YAML");
+            serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("read")).expect("YAML");
         doc["groups"]
             .as_sequence()
             .expect("groups")
@@ -605,7 +605,7 @@ async fn an_hour_of_history_holds_the_error_alert_in_an_error_burst_and_no_alert
     let rules_dir = root().join("compose/config/prometheus/rules");
     let load = |file: &str| -> Vec<Value> {
         let doc: Value =
-            serde_yaml::from_str(&std::fs::read_to_string(rules_dir.join(file)).expect("rules"))
+            serde_yaml_ng::from_str(&std::fs::read_to_string(rules_dir.join(file)).expect("rules"))
                 .expect("YAML");
         doc["groups"]
             .as_sequence()

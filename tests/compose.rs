@@ -15,7 +15,7 @@ use std::time::Duration;
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::wiring;
-use serde_yaml::{Mapping, Value};
+use serde_yaml_ng::{Mapping, Value};
 use support::compose_env::interpolate_value;
 use support::require;
 
@@ -78,7 +78,7 @@ fn read(name: &str) -> String {
 }
 
 fn parse(name: &str) -> Value {
-    serde_yaml::from_str(&read(name)).unwrap_or_else(|e| panic!("{name} does not parse: {e}"))
+    serde_yaml_ng::from_str(&read(name)).unwrap_or_else(|e| panic!("{name} does not parse: {e}"))
 }
 
 /// Variables `${NAME…}` used in a text (`$$` is a literal dollar).
@@ -211,7 +211,7 @@ fn strings(v: &Value) -> Vec<String> {
             s.iter()
                 .map(|x| match x {
                     Value::String(s) => s.clone(),
-                    other => serde_yaml::to_string(other).unwrap_or_default(),
+                    other => serde_yaml_ng::to_string(other).unwrap_or_default(),
                 })
                 .collect()
         })
@@ -379,7 +379,7 @@ fn published_ports_are_design_md_ports_bound_to_the_configured_address() {
 fn prometheus_config(file: &str) -> Value {
     let text = std::fs::read_to_string(compose_dir().join("config/prometheus").join(file))
         .expect("prometheus config");
-    serde_yaml::from_str(&text).expect("YAML")
+    serde_yaml_ng::from_str(&text).expect("YAML")
 }
 
 /// The host directory Prometheus sees at `/etc/prometheus/targets` in a merged stack.
@@ -411,7 +411,7 @@ fn prometheus_jobs(file: &str, target_files: &Path) -> BTreeMap<String, Vec<Stri
                 let path = target_files.join(name);
                 let text = std::fs::read_to_string(&path)
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let groups: Value = serde_yaml::from_str(&text).expect("file_sd YAML");
+                let groups: Value = serde_yaml_ng::from_str(&text).expect("file_sd YAML");
                 for g in groups.as_sequence().expect("target groups") {
                     targets.extend(strings(&g["targets"]));
                 }
@@ -522,7 +522,7 @@ fn litellm_proxy_is_scraped_on_its_metrics_path_with_the_master_key_from_a_secre
     let mock = merged(&["docker-compose.mock.yml"]);
     let text = std::fs::read_to_string(targets_dir(&mock).join("litellm-proxy.yml"))
         .expect("mock target file");
-    let groups: Value = serde_yaml::from_str(&text).expect("YAML");
+    let groups: Value = serde_yaml_ng::from_str(&text).expect("YAML");
     assert_eq!(
         groups[0]["labels"]["__metrics_path__"].as_str(),
         Some("/litellm/metrics")
@@ -731,7 +731,7 @@ fn cadvisor_runs_with_low_housekeeping_cost() {
 
 #[test]
 fn loki_keeps_30_days_with_tsdb_schema_v13_and_compactor_retention() {
-    let doc: Value = serde_yaml::from_str(&read("config/loki/loki.yml")).expect("YAML");
+    let doc: Value = serde_yaml_ng::from_str(&read("config/loki/loki.yml")).expect("YAML");
     let schema = &doc["schema_config"]["configs"][0];
     assert_eq!(schema["store"].as_str(), Some("tsdb"));
     assert_eq!(schema["schema"].as_str(), Some("v13"));
@@ -786,8 +786,8 @@ fn alloy_ships_docker_logs_to_loki_with_the_four_labels() {
 #[test]
 fn grafana_provisions_three_datasources_with_fixed_uids_and_three_folders() {
     let dir = "config/grafana/provisioning";
-    let ds: Value =
-        serde_yaml::from_str(&read(&format!("{dir}/datasources/datasources.yml"))).expect("YAML");
+    let ds: Value = serde_yaml_ng::from_str(&read(&format!("{dir}/datasources/datasources.yml")))
+        .expect("YAML");
     let uids: BTreeMap<String, String> = ds["datasources"]
         .as_sequence()
         .expect("datasources")
@@ -803,7 +803,7 @@ fn grafana_provisions_three_datasources_with_fixed_uids_and_three_folders() {
     assert_eq!(uids["loki"], "http://loki:3100");
     assert_eq!(uids["alertmanager"], "http://alertmanager:9093");
     let dash: Value =
-        serde_yaml::from_str(&read(&format!("{dir}/dashboards/dashboards.yml"))).expect("YAML");
+        serde_yaml_ng::from_str(&read(&format!("{dir}/dashboards/dashboards.yml"))).expect("YAML");
     let folders: Vec<&str> = dash["providers"]
         .as_sequence()
         .expect("providers")

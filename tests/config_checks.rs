@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value as Json};
-use serde_yaml::{Mapping, Value};
+use serde_yaml_ng::{Mapping, Value};
 use support::compose_env::{interpolate, interpolate_value};
 use support::require;
 
@@ -85,7 +85,7 @@ fn variant_name(overlays: &[&str]) -> String {
 /// A compose file as YAML, with `<<` merge keys applied as Compose applies them.
 fn compose_yaml(name: &str) -> Value {
     let path = compose_dir().join(name);
-    let mut doc: Value = serde_yaml::from_str(&read(&path))
+    let mut doc: Value = serde_yaml_ng::from_str(&read(&path))
         .unwrap_or_else(|e| panic!("{} is not YAML: {e}", rel(&path)));
     doc.apply_merge()
         .unwrap_or_else(|e| panic!("{}: merge keys: {e}", rel(&path)));
@@ -236,7 +236,7 @@ fn to_json(v: &Value) -> Json {
                 .map(|(k, x)| {
                     let key = match k {
                         Value::String(s) => s.clone(),
-                        other => serde_yaml::to_string(other)
+                        other => serde_yaml_ng::to_string(other)
                             .expect("scalar key")
                             .trim()
                             .to_owned(),
@@ -352,7 +352,7 @@ fn the_compose_schema_check_catches_a_misspelt_key_a_wrong_type_and_a_bad_merge(
         .as_mapping()
         .cloned()
         .expect("mapping");
-    let over: Value = serde_yaml::from_str(
+    let over: Value = serde_yaml_ng::from_str(
         "services:\n  prometheus:\n    cpus: [2]\n    healthcheck: !reset null\n",
     )
     .expect("YAML");
@@ -557,7 +557,7 @@ fn promtool_check_config(config: &Path, what: &str) -> Result<String, String> {
     if text.contains("WARNING") {
         return Err(format!("{what}: promtool check config warns:\n{text}"));
     }
-    let doc: Value = serde_yaml::from_str(&read(config)).expect("promtool read it");
+    let doc: Value = serde_yaml_ng::from_str(&read(config)).expect("promtool read it");
     let dir = config.parent().expect("config dir");
     for pattern in strings(&doc["rule_files"]) {
         let pattern = dir.join(&pattern);
@@ -626,9 +626,9 @@ fn check_prometheus_service(
         ));
     }
     let mut cfg: Value =
-        serde_yaml::from_str(&read(&path)).map_err(|e| format!("{what}: {config}: {e}"))?;
+        serde_yaml_ng::from_str(&read(&path)).map_err(|e| format!("{what}: {config}: {e}"))?;
     rewrite_paths(&mut cfg, fs.path(), None);
-    std::fs::write(&path, serde_yaml::to_string(&cfg).expect("YAML")).expect("write config");
+    std::fs::write(&path, serde_yaml_ng::to_string(&cfg).expect("YAML")).expect("write config");
     promtool_check_config(&path, what)
 }
 
@@ -669,7 +669,7 @@ fn check_local_prometheus_config(name: &str) -> Result<String, String> {
     let copy = dir.path().join("prometheus");
     copy_tree(&compose_dir().join("config/prometheus"), &copy);
     let config = copy.join(name);
-    let doc: Value = serde_yaml::from_str(&read(&config)).map_err(|e| format!("{name}: {e}"))?;
+    let doc: Value = serde_yaml_ng::from_str(&read(&config)).map_err(|e| format!("{name}: {e}"))?;
     let mut secrets = Vec::new();
     secret_files(&doc, &mut secrets);
     for s in secrets {
@@ -827,7 +827,7 @@ fn render_and_check_alertmanager(fs: &Path, svc: &Value, what: &str) -> Result<S
             let v = match v {
                 Value::String(s) => s.clone(),
                 Value::Null => continue,
-                other => serde_yaml::to_string(other)
+                other => serde_yaml_ng::to_string(other)
                     .expect("scalar")
                     .trim()
                     .to_owned(),

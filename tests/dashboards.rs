@@ -4,13 +4,17 @@
 //! real Prometheus scraping the simulator, and every LogQL query parses and selects on
 //! labels Alloy attaches.
 
+#[path = "support/logql.rs"]
+mod logql;
+#[path = "support/promql.rs"]
+mod promql;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use llmmon::dashboards::{self, docs, logql, Dashboard, Datasource, Variable};
+use llmmon::dashboards::{self, docs, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
 use llmmon_core::{schema, Role, SourceMode};
 use llmmon_exporter::config::Settings;
@@ -74,8 +78,8 @@ fn committed_dashboards_and_docs_match_the_generator() {
 /// Datasource uids and folder paths of the Grafana provisioning.
 fn provisioning() -> (BTreeSet<String>, BTreeSet<String>) {
     let dir = root().join("compose/config/grafana/provisioning");
-    let read = |p: &str| -> serde_yaml::Value {
-        serde_yaml::from_str(&std::fs::read_to_string(dir.join(p)).expect("read provisioning"))
+    let read = |p: &str| -> serde_yaml_ng::Value {
+        serde_yaml_ng::from_str(&std::fs::read_to_string(dir.join(p)).expect("read provisioning"))
             .expect("YAML")
     };
     let ds = read("datasources/datasources.yml")["datasources"]
@@ -199,113 +203,6 @@ fn every_dashboard_is_structurally_sound() {
     }
 }
 
-const PROMQL_KEYWORDS: &[&str] = &[
-    "by",
-    "without",
-    "on",
-    "ignoring",
-    "group_left",
-    "group_right",
-    "bool",
-    "and",
-    "or",
-    "unless",
-    "offset",
-    "inf",
-    "nan",
-    "sum",
-    "min",
-    "max",
-    "avg",
-    "count",
-    "group",
-    "stddev",
-    "stdvar",
-    "topk",
-    "bottomk",
-    "quantile",
-    "count_values",
-];
-
-/// The metric names a PromQL expression refers to (not functions, labels or keywords).
-fn metric_names(expr: &str) -> Vec<String> {
-    let chars: Vec<char> = expr.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let skip_to = |i: &mut usize, close: char| {
-        while *i < chars.len() && chars[*i] != close {
-            if chars[*i] == '"' {
-                *i += 1;
-                while *i < chars.len() && chars[*i] != '"' {
-                    *i += if chars[*i] == '\\' { 2 } else { 1 };
-                }
-            }
-            *i += 1;
-        }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '"' {
-            i += 1;
-            skip_to(&mut i, '"');
-            i += 1;
-        } else if c == '{' {
-            skip_to(&mut i, '}');
-            i += 1;
-        } else if c == '[' {
-            skip_to(&mut i, ']');
-            i += 1;
-        } else if c.is_ascii_digit() || c == '.' {
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
-                i += 1;
-            }
-        } else if c.is_ascii_alphabetic() || c == '_' || c == ':' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || "_:".contains(chars[i])) {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            let mut j = i;
-            while j < chars.len() && chars[j] == ' ' {
-                j += 1;
-            }
-            let call = j < chars.len() && chars[j] == '(';
-            if PROMQL_KEYWORDS.contains(&word.as_str()) {
-                let list = [
-                    "by",
-                    "without",
-                    "on",
-                    "ignoring",
-                    "group_left",
-                    "group_right",
-                ];
-                if call && list.contains(&word.as_str()) {
-                    i = j;
-                    skip_to(&mut i, ')');
-                    i += 1;
-                }
-            } else if !call {
-                out.push(word);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
-#[test]
-fn the_metric_name_extractor_skips_functions_labels_and_keywords() {
-    let names = metric_names(
-        "sum by (model, le) (rate(a_bucket{x=\"b{c}\"}[5m])) * on (container) group_left (model) max by (container) (b:c:rate5m) / 2 or vector(0) offset 1w",
-    );
-    assert_eq!(names, vec!["a_bucket", "b:c:rate5m"]);
-    assert_eq!(
-        metric_names("label_replace(x, \"name\", \"$1\", \"container\", \"(.*)\")"),
-        vec!["x"]
-    );
-}
-
 /// Every PromQL expression of a dashboard: panels, variables and annotations.
 fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
     let mut out = Vec::new();
@@ -336,9 +233,15 @@ fn every_metric_a_dashboard_names_is_in_the_schema_or_a_recording_rule() {
         .flat_map(|g| g.rules.into_iter().map(|r| r.record))
         .collect();
     let mut unknown = Vec::new();
+    let mut seen = 0;
     for d in dashboards::all() {
+        let values = parseable_values(&d);
         for (title, expr, _) in promql(&d) {
-            for name in metric_names(&expr) {
+            let expr = substitute(&expr, &values);
+            let names = promql::metric_names(&expr)
+                .unwrap_or_else(|e| panic!("{} / {title}: {expr}: {e}", d.uid));
+            seen += names.len();
+            for name in names {
                 let known = schema::family_of(&name).is_some()
                     || recorded.contains(&name)
                     || name == "ALERTS";
@@ -349,6 +252,40 @@ fn every_metric_a_dashboard_names_is_in_the_schema_or_a_recording_rule() {
         }
     }
     assert!(unknown.is_empty(), "unknown metrics: {unknown:#?}");
+    assert!(
+        seen > 100,
+        "the parser found the dashboards' metrics: {seen}"
+    );
+}
+
+/// A value for every variable, so that each query is plain PromQL: label queries match
+/// anything (they only ever stand inside a matcher's string).
+fn parseable_values(d: &Dashboard) -> BTreeMap<String, String> {
+    let mut values = static_values(d);
+    for v in &d.variables {
+        values
+            .entry(v.name().to_owned())
+            .or_insert_with(|| ".+".to_owned());
+    }
+    values
+}
+
+#[test]
+fn the_metric_names_are_read_from_the_parsed_query() {
+    let names = promql::metric_names(
+        "sum by (model, le) (rate(a_bucket{x=\"b{c}\"}[5m])) * on (container) group_left (model) max by (container) (b:c:rate5m offset 1w) / 2 or vector(0)",
+    )
+    .expect("parses");
+    assert_eq!(names, vec!["a_bucket", "b:c:rate5m"]);
+    assert_eq!(
+        promql::metric_names("label_replace(x, \"name\", \"$1\", \"container\", \"(.*)\")"),
+        Ok(vec!["x".to_owned()])
+    );
+    assert_eq!(
+        promql::metric_names("{__name__=\"up\", job=\"a\"}"),
+        Ok(vec!["up".to_owned()])
+    );
+    assert!(promql::metric_names("sum by (model) (rate(x[5m])").is_err());
 }
 
 /// Labels Alloy attaches to every log stream (compose/config/alloy/config.alloy).
@@ -416,6 +353,34 @@ fn the_alloy_labels_are_read_from_its_config() {
     for l in ["container", "compose_service", "stream", "level"] {
         assert!(labels.contains(l), "{labels:?}");
     }
+}
+
+/// The queries of `tests/fixtures/logql/{name}`, without comments and blank lines.
+fn logql_fixtures(name: &str) -> Vec<String> {
+    let path = root().join("tests/fixtures/logql").join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_logql_checker_accepts_lokis_documented_queries_and_refuses_invalid_ones() {
+    let valid = logql_fixtures("valid.txt");
+    let invalid = logql_fixtures("invalid.txt");
+    assert!(valid.len() >= 15 && invalid.len() >= 5, "fixtures read");
+    let refused: Vec<String> = valid
+        .iter()
+        .filter_map(|q| logql::parse(q).err().map(|e| format!("{q}: {e}")))
+        .collect();
+    assert!(refused.is_empty(), "valid queries refused: {refused:#?}");
+    let accepted: Vec<&String> = invalid.iter().filter(|q| logql::parse(q).is_ok()).collect();
+    assert!(
+        accepted.is_empty(),
+        "invalid queries accepted: {accepted:#?}"
+    );
 }
 
 #[test]
@@ -505,11 +470,11 @@ async fn prometheus_on_the_simulator(
     )
     .expect("write");
     let addrs: Vec<_> = running.bound.iter().map(|b| (b.role, b.addr)).collect();
-    let mut doc: serde_yaml::Value =
-        serde_yaml::from_str(&local_prometheus_config(&addrs, "1s")).expect("YAML");
+    let mut doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&local_prometheus_config(&addrs, "1s")).expect("YAML");
     doc["rule_files"] = vec![format!("{}/*.yml", rules_dir.path().display())].into();
     support::add_litellm_proxy(&mut doc, simulator).await;
-    let announcements_job: serde_yaml::Value = serde_yaml::from_str(&format!(
+    let announcements_job: serde_yaml_ng::Value = serde_yaml_ng::from_str(&format!(
         "job_name: announcements\nstatic_configs:\n  - targets: [\"{}\"]\n",
         announcements.service.addr
     ))
@@ -518,7 +483,7 @@ async fn prometheus_on_the_simulator(
         .as_sequence_mut()
         .expect("jobs")
         .push(announcements_job);
-    let prom = Prometheus::start(&serde_yaml::to_string(&doc).expect("YAML")).await;
+    let prom = Prometheus::start(&serde_yaml_ng::to_string(&doc).expect("YAML")).await;
     let ready = wait_for(Duration::from_secs(60), || {
         let prom = &prom;
         let rule = rules::recording::request_error_ratio(&cfg);

@@ -1,12 +1,13 @@
-//! Golden expositions of llmmon's own roles at a fixed seed and time: a change in names,
-//! labels or values shows up as a diff here, and `promtool check metrics` lints the files
-//! as Prometheus' own naming rules want. Regenerate with `LLMMON_UPDATE_GOLDEN=1 cargo test
-//! --test golden_exposition` after an intended change, and review the diff.
+//! Golden expositions of llmmon's own roles at a fixed seed and time, as insta file
+//! snapshots (`tests/snapshots/golden_exposition__<role>.snap`): a change in names, labels
+//! or values shows up as a diff here, and `promtool check metrics` lints the expositions as
+//! Prometheus' own naming rules want. After an intended change, review and accept the new
+//! snapshots with `cargo insta review` (or `INSTA_UPDATE=always cargo test --test
+//! golden_exposition` and `git diff`).
 
 mod support;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use llmmon_core::exposition::render;
@@ -25,10 +26,6 @@ const OWN_ROLES: [Role; 5] = [
     Role::Langfuse,
 ];
 
-fn golden_path(role: Role) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{role}.prom"))
-}
-
 fn exposition(role: Role) -> String {
     let sim = Simulator::new(42, 1, Conditions::default(), T);
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -42,33 +39,9 @@ fn exposition(role: Role) -> String {
 }
 
 #[test]
-fn own_role_expositions_match_their_golden_files() {
-    let update = std::env::var_os("LLMMON_UPDATE_GOLDEN").is_some();
+fn own_role_expositions_match_their_snapshots() {
     for role in OWN_ROLES {
-        let text = exposition(role);
-        let path = golden_path(role);
-        if update {
-            std::fs::write(&path, &text).expect("write golden file");
-            continue;
-        }
-        let golden = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!(
-                "{} missing; run with LLMMON_UPDATE_GOLDEN=1",
-                path.display()
-            )
-        });
-        if golden != text {
-            let first = golden
-                .lines()
-                .zip(text.lines())
-                .find(|(a, b)| a != b)
-                .map(|(a, b)| format!("golden: {a}\n   now: {b}"))
-                .unwrap_or_else(|| "(one is a prefix of the other)".into());
-            panic!(
-                "{role} exposition drifted from {}:\n{first}",
-                path.display()
-            );
-        }
+        insta::assert_snapshot!(role.to_string(), exposition(role));
     }
 }
 

@@ -122,7 +122,7 @@ fn prometheus_config(role: SocketAddr, proxy: &Litellm, dir: &std::path::Path) -
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("compose/config/prometheus");
     let text =
         std::fs::read_to_string(shipped.join("prometheus.local.yml")).expect("shipped config");
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("YAML");
     let mut job = doc["scrape_configs"]
         .as_sequence()
         .expect("scrape_configs")
@@ -138,10 +138,9 @@ fn prometheus_config(role: SocketAddr, proxy: &Litellm, dir: &std::path::Path) -
     std::fs::write(&key, &proxy.master_key).expect("key file");
     job["authorization"]["credentials_file"] = key.display().to_string().into();
     job["static_configs"][0]["targets"] = vec![format!("127.0.0.1:{}", proxy.port)].into();
-    let mut config: serde_yaml::Value = serde_yaml::from_str(&support::local_prometheus_config(
-        &[(Role::Litellm, role)],
-        "1s",
-    ))
+    let mut config: serde_yaml_ng::Value = serde_yaml_ng::from_str(
+        &support::local_prometheus_config(&[(Role::Litellm, role)], "1s"),
+    )
     .expect("YAML");
     config["scrape_configs"]
         .as_sequence_mut()
@@ -152,7 +151,7 @@ fn prometheus_config(role: SocketAddr, proxy: &Litellm, dir: &std::path::Path) -
         .display()
         .to_string()]
     .into();
-    serde_yaml::to_string(&config).expect("YAML")
+    serde_yaml_ng::to_string(&config).expect("YAML")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

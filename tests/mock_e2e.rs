@@ -168,7 +168,7 @@ async fn the_litellm_proxy_job_scrapes_litellm_metrics_with_the_master_key() {
     // The secret as Compose writes it from .env (a trailing newline is trimmed).
     let key_file = dir.path().join("litellm_master_key");
     std::fs::write(&key_file, "sk-e2e-master-4242\n").expect("key file");
-    let targets: serde_yaml::Value = serde_yaml::from_str(
+    let targets: serde_yaml_ng::Value = serde_yaml_ng::from_str(
         &std::fs::read_to_string(compose.join("targets-mock/litellm-proxy.yml")).expect("targets"),
     )
     .expect("YAML");
@@ -177,24 +177,24 @@ async fn the_litellm_proxy_job_scrapes_litellm_metrics_with_the_master_key() {
     let targets_file = dir.path().join("litellm-proxy.yml");
     std::fs::write(
         &targets_file,
-        serde_yaml::to_string(&targets).expect("YAML"),
+        serde_yaml_ng::to_string(&targets).expect("YAML"),
     )
     .expect("write");
 
-    let mut doc: serde_yaml::Value = serde_yaml::from_str(
+    let mut doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(
         &std::fs::read_to_string(compose.join("prometheus.yml")).expect("prometheus.yml"),
     )
     .expect("YAML");
     doc["global"]["scrape_interval"] = "1s".into();
     doc["global"]["scrape_timeout"] = "1s".into();
-    doc["rule_files"] = serde_yaml::Value::Null;
-    doc["alerting"] = serde_yaml::Value::Null;
+    doc["rule_files"] = serde_yaml_ng::Value::Null;
+    doc["alerting"] = serde_yaml_ng::Value::Null;
     let jobs = doc["scrape_configs"].as_sequence_mut().expect("jobs");
     jobs.retain(|j| j["job_name"] == "litellm-proxy");
     assert_eq!(jobs.len(), 1, "the stack has a litellm-proxy job");
     jobs[0]["authorization"]["credentials_file"] = key_file.display().to_string().into();
     jobs[0]["file_sd_configs"][0]["files"] = vec![targets_file.display().to_string()].into();
-    let prom = Prometheus::start(&serde_yaml::to_string(&doc).expect("YAML")).await;
+    let prom = Prometheus::start(&serde_yaml_ng::to_string(&doc).expect("YAML")).await;
 
     let scraped = wait_for(Duration::from_secs(30), || {
         let prom = &prom;

@@ -4,6 +4,8 @@
 //! promtool unit tests under compose/config/prometheus/tests/ pass and cover every alert
 //! with a firing and a quiet case.
 
+#[path = "support/promql.rs"]
+mod promql;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,14 +36,14 @@ fn generated() -> Vec<(PathBuf, String)> {
     ]
 }
 
-fn yaml(path: &Path) -> serde_yaml::Value {
+fn yaml(path: &Path) -> serde_yaml_ng::Value {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
 }
 
 /// Every rule of a rule file, as (group, rule) YAML mappings.
-fn rules_of(path: &Path) -> Vec<serde_yaml::Value> {
+fn rules_of(path: &Path) -> Vec<serde_yaml_ng::Value> {
     yaml(path)["groups"]
         .as_sequence()
         .expect("groups")
@@ -86,38 +88,6 @@ fn committed_rule_files_match_the_generator() {
     );
 }
 
-/// Identifiers in a PromQL expression, outside strings: `[A-Za-z_:][A-Za-z0-9_:]*`.
-fn identifiers(expr: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut chars = expr.chars().peekable();
-    let mut cur = String::new();
-    let mut in_string: Option<char> = None;
-    while let Some(c) = chars.next() {
-        if let Some(q) = in_string {
-            if c == '\\' {
-                chars.next();
-            } else if c == q {
-                in_string = None;
-            }
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
-            cur.push(c);
-            continue;
-        }
-        if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        if c == '"' || c == '\'' || c == '`' {
-            in_string = Some(c);
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 #[test]
 fn every_metric_a_rule_uses_is_a_schema_family_or_a_recording_rule() {
     let recorded: BTreeSet<String> = rules_of(&prom_dir().join("rules/llmmon-recording.yml"))
@@ -128,7 +98,9 @@ fn every_metric_a_rule_uses_is_a_schema_family_or_a_recording_rule() {
     for file in ["llmmon-recording.yml", "llmmon-alerts.yml"] {
         for r in rules_of(&prom_dir().join("rules").join(file)) {
             let expr = r["expr"].as_str().expect("expr");
-            for id in identifiers(expr) {
+            let names =
+                promql::metric_names(expr).unwrap_or_else(|e| panic!("{file}: {expr}: {e}"));
+            for id in names {
                 let ours = ["llm_monitor_", "node_", "container_", "DCGM_"]
                     .iter()
                     .any(|p| id.starts_with(p));
@@ -148,30 +120,11 @@ fn every_metric_a_rule_uses_is_a_schema_family_or_a_recording_rule() {
             }
         }
     }
-    // The tokenizer must actually have seen names, or the check proves nothing.
+    // The parser must actually have seen names, or the check proves nothing.
     assert!(used.contains(schema::GPU_TEMPERATURE.name), "{used:?}");
     assert!(used.contains("llm_monitor_vllm_e2e_request_latency_seconds_bucket"));
     // Every recording rule is used by an alert or stays for dashboards; none is misspelt.
     assert!(recorded.len() >= 10, "{recorded:?}");
-}
-
-#[test]
-fn identifiers_skip_strings_and_keep_recording_names() {
-    let ids = identifiers(r#"sum by (model) (rate(a:b:rate5m{state="x y",z!~'q'}[5m])) > 2"#);
-    assert_eq!(
-        ids,
-        [
-            "sum",
-            "by",
-            "model",
-            "rate",
-            "a:b:rate5m",
-            "state",
-            "z",
-            "5m",
-            "2"
-        ]
-    );
 }
 
 #[test]
@@ -325,7 +278,9 @@ fn every_recording_rule_has_an_exact_sample_test() {
                 {
                     continue;
                 }
-                checked.extend(identifiers(&expr).into_iter().filter(|i| i.contains(':')));
+                let names = promql::metric_names(&expr)
+                    .unwrap_or_else(|e| panic!("{}: {expr}: {e}", file.display()));
+                checked.extend(names.into_iter().filter(|i| i.contains(':')));
             }
         }
     }
@@ -361,7 +316,9 @@ fn runbook_queries_name_only_schema_families_and_recording_rules() {
                 continue;
             }
             let query = t.split('#').next().unwrap_or_default();
-            for id in identifiers(query) {
+            let names =
+                promql::metric_names(query).unwrap_or_else(|e| panic!("{name}.md: {query}: {e}"));
+            for id in names {
                 let ours = ["llm_monitor_", "node_", "container_", "DCGM_"]
                     .iter()
                     .any(|p| id.starts_with(p));

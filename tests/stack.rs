@@ -15,6 +15,8 @@ use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use llmmon_exporter::announcements::model::{Draft, Health, Kind, ServiceStatus};
 use llmmon_exporter::announcements::store::{Event, State, Store};
 use serde_json::{json, Value};
@@ -185,7 +187,7 @@ impl Bed {
     /// The shipped base file's services without a profile (what `config --services` says).
     fn services(&self) -> Vec<String> {
         let text = std::fs::read_to_string(self.stack.join("docker-compose.yml")).expect("read");
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
+        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("yaml");
         let mut names: Vec<String> = doc["services"]
             .as_mapping()
             .expect("services")
@@ -205,7 +207,7 @@ impl Bed {
         let mut services = serde_json::Map::new();
         for file in ["docker-compose.yml", "docker-compose.mock.yml"] {
             let text = std::fs::read_to_string(self.stack.join(file)).expect("read");
-            let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
+            let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("yaml");
             for (name, svc) in doc["services"].as_mapping().expect("services") {
                 let name = name.as_str().expect("name").to_owned();
                 let entry = services.entry(name).or_insert_with(|| json!({}));
@@ -1122,27 +1124,6 @@ fn seed_grafana() -> GrafanaState {
     }
 }
 
-fn base64(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(T[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 async fn start_grafana(state: Shared) -> String {
     use axum::extract::{Path as P, State};
     use axum::http::{HeaderMap, StatusCode};
@@ -1150,7 +1131,7 @@ async fn start_grafana(state: Shared) -> String {
     use axum::{Json, Router};
 
     type Reply = (StatusCode, Json<Value>);
-    let auth = format!("Basic {}", base64(format!("admin:{PASSWORD}").as_bytes()));
+    let auth = format!("Basic {}", BASE64.encode(format!("admin:{PASSWORD}")));
     let ok = move |h: &HeaderMap| {
         h.get("authorization").and_then(|v| v.to_str().ok()) == Some(auth.as_str())
     };

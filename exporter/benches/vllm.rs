@@ -1,6 +1,6 @@
 //! The vLLM collector's costs: one collection over 10 instances that each answer in 200 ms
-//! (target: no more than 1.2× the slowest), and parsing + normalising one exposition per
-//! vLLM generation.
+//! (target: no more than 1.2× the slowest), parsing + normalising one exposition per
+//! vLLM generation, and the fast exposition reader against the full parser on one payload.
 //!
 //! Run: `cargo bench -p llmmon-exporter --bench vllm`. Report on stdout and in
 //! target/bench-vllm.md.
@@ -38,6 +38,29 @@ async fn serve(State(b): State<Bodies>, Path((name, rest)): Path<(String, String
         "version" => r#"{"version":"0.10.1.1"}"#.into_response(),
         _ => "".into_response(),
     }
+}
+
+/// Microseconds per parse of `text` by `parse`, over `PARSES` parses.
+fn per_parse_us(text: &str, parse: fn(&str) -> Option<scrape::Scrape>) -> f64 {
+    let t = Instant::now();
+    for _ in 0..PARSES {
+        std::hint::black_box(parse(std::hint::black_box(text)).expect("parses"));
+    }
+    t.elapsed().as_secs_f64() * 1e6 / PARSES as f64
+}
+
+/// The fast reader (`scrape::fast`) and the full `openmetrics-parser` parse on one vLLM
+/// /metrics payload, which both read (the reader takes the whole of it, no fallback).
+fn reader_rows(version: &str, metrics: &str) -> String {
+    let fast = per_parse_us(metrics, scrape::fast::parse_common);
+    let full = per_parse_us(metrics, |t| scrape::parse_full(t).ok());
+    let kb = metrics.len() / 1024;
+    format!(
+        "| parse one vLLM {version} /metrics ({kb} KB), fast reader `scrape::fast` | {fast:.0} µs |\n\
+         | parse the same, full parser `scrape::parse_full` (openmetrics-parser) | {full:.0} µs |\n\
+         | ratio full / fast | {:.1}× |\n",
+        full / fast
+    )
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -126,6 +149,16 @@ async fn main() {
             metrics.len() / 1024
         ));
     }
+    let first = sim
+        .vllm_instances(T)
+        .into_iter()
+        .next()
+        .expect("a vLLM instance");
+    let body = bodies
+        .iter()
+        .find(|(n, _, _)| *n == first.container)
+        .expect("its body");
+    report.push_str(&reader_rows(&first.vllm_version, &body.1));
     println!("{report}");
     let _ = std::fs::write(
         concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench-vllm.md"),

@@ -37,9 +37,10 @@ checks what can be checked without them:
   `$__interval` become `1m`, `$__range` `1h`, `$agg` its default `1h`. A second test injects
   faults (GPU overheat, a model stuck loading) and checks that the panels
   meant to show them do, and stay quiet without them.
-- **LogQL parses**: every Loki query is parsed by `src/dashboards/logql.rs` (a parser of the
-  subset used, after Loki's documented grammar, with its own tests) and selects only on
-  labels Alloy attaches (`compose/config/alloy/config.alloy`).
+- **LogQL parses**: every Loki query is parsed by `tests/support/logql.rs` (a parser of the
+  subset used, after Loki's documented grammar, tested on queries from Loki's documentation
+  in `tests/fixtures/logql/`) and selects only on labels Alloy attaches
+  (`compose/config/alloy/config.alloy`).
 - **Query cost**: `cargo bench --bench dashboards` times each dashboard's PromQL over 30
   days of backfilled simulator history (see `docs/benchmarks.md`). LogQL is not timed (no
   Loki here).

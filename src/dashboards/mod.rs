@@ -9,7 +9,6 @@
 //! expressions from the recording rules of [`crate::rules::recording`].
 
 pub mod docs;
-pub mod logql;
 pub mod panel;
 pub mod variable;
 

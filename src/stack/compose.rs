@@ -519,7 +519,7 @@ pub fn parse_ps(out: &str) -> Result<Vec<Container>, String> {
 #[derive(Debug, Clone)]
 pub struct ComposeFile {
     pub path: PathBuf,
-    doc: serde_yaml::Value,
+    doc: serde_yaml_ng::Value,
 }
 
 impl ComposeFile {
@@ -531,7 +531,7 @@ impl ComposeFile {
                 path.display()
             )
         })?;
-        let doc = serde_yaml::from_str(&text)
+        let doc = serde_yaml_ng::from_str(&text)
             .map_err(|e| format!("{} is not valid YAML: {e}", path.display()))?;
         Ok(Self { path, doc })
     }
@@ -583,14 +583,14 @@ impl ComposeFile {
 }
 
 /// The source of a volume entry, short (`name:/path:ro`) or long (`source: name`) syntax.
-fn mount_source(m: &serde_yaml::Value) -> Option<&str> {
+fn mount_source(m: &serde_yaml_ng::Value) -> Option<&str> {
     match m {
-        serde_yaml::Value::String(s) => s.split(':').next(),
+        serde_yaml_ng::Value::String(s) => s.split(':').next(),
         other => other["source"].as_str(),
     }
 }
 
-fn keys(v: &serde_yaml::Value) -> Vec<String> {
+fn keys(v: &serde_yaml_ng::Value) -> Vec<String> {
     v.as_mapping()
         .map(|m| {
             m.keys()

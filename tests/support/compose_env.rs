@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_yaml::{Mapping, Value};
+use serde_yaml_ng::{Mapping, Value};
 
 /// The end of a `${…}` expression that starts at `s[0]` (after `${`), nesting counted.
 fn closing_brace(s: &str) -> Option<usize> {

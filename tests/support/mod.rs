@@ -66,7 +66,7 @@ pub fn local_prometheus_config(addrs: &[(Role, SocketAddr)], interval: &str) -> 
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("compose/config/prometheus/prometheus.local.yml");
     let text = std::fs::read_to_string(&path).expect("shipped prometheus.local.yml");
-    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    let mut doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("valid YAML");
     doc["global"]["scrape_interval"] = interval.into();
     doc["global"]["scrape_timeout"] = interval.into();
     doc["global"]["evaluation_interval"] = interval.into();
@@ -86,13 +86,13 @@ pub fn local_prometheus_config(addrs: &[(Role, SocketAddr)], interval: &str) -> 
             .expect("job has a role");
         job["static_configs"][0]["targets"] = vec![addr.to_string()].into();
     }
-    serde_yaml::to_string(&doc).expect("serialise YAML")
+    serde_yaml_ng::to_string(&doc).expect("serialise YAML")
 }
 
 /// Adds the stack's `litellm-proxy` job to a Prometheus config, scraping LiteLLM's own
 /// `/metrics` as `simulator`'s upstreams serve it (started here on a loopback port).
 pub async fn add_litellm_proxy(
-    config: &mut serde_yaml::Value,
+    config: &mut serde_yaml_ng::Value,
     simulator: std::sync::Arc<llmmon_exporter::sim::Simulator>,
 ) {
     use llmmon_exporter::sim;
@@ -101,7 +101,7 @@ pub async fn add_litellm_proxy(
         llmmon_core::clock::wall_clock(),
     ))
     .await;
-    let job: serde_yaml::Value = serde_yaml::from_str(&format!(
+    let job: serde_yaml_ng::Value = serde_yaml_ng::from_str(&format!(
         "job_name: litellm-proxy\nmetrics_path: /litellm/metrics\nstatic_configs:\n  - targets: [\"{upstreams}\"]\n"
     ))
     .expect("job");

@@ -5,7 +5,8 @@
 //! aggregations `sum`, `count`, `min`, `max`, `avg` with `by` / `without`. Grafana is not
 //! available to run the queries, so the tests parse every one with this and check the
 //! labels it selects on are those Alloy attaches. Template variables must be substituted
-//! before parsing.
+//! before parsing. A test oracle, included by path from `tests/dashboards.rs`; its own
+//! fixtures are queries from Loki's documentation (`tests/fixtures/logql/`).
 
 use std::fmt;
 
