@@ -356,7 +356,7 @@ impl RawSettings {
                 .ok_or_else(|| {
                     format!(
                         "{what} = '{}' (expected an http:// or https:// URL)",
-                        crate::upstream::strip_credentials(url)
+                        crate::redact::url(url)
                     )
                 })
         };

@@ -12,6 +12,7 @@ pub mod gpu;
 pub mod history;
 pub mod langfuse;
 pub mod litellm;
+pub mod redact;
 pub mod role;
 pub mod schema;
 pub mod scrape;
