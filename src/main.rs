@@ -1,15 +1,15 @@
 //! `llmmon`: parses arguments, runs the command, maps the outcome to an exit code.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{anyhow, Context as _};
 use clap::Parser;
 use llmmon::cli::{Cli, Command, ConfigCommand, StatusArgs, TopArgs};
 use llmmon::config::Origin;
 use llmmon::context::Context;
 use llmmon::endpoints::{self, Endpoints};
-use llmmon::exit::{CmdResult, Exit};
+use llmmon::exit::{self, CliError, CmdResult, Exit};
 use llmmon::{announce, logs, stack, status};
 
 /// Collection interval of the in-process demo exporters for `status --demo`.
@@ -38,10 +38,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(run(cli));
     match result {
         Ok(code) => code.into(),
-        Err((code, msg)) => {
-            eprintln!("llmmon: {msg}");
-            code.into()
-        }
+        Err(e) => e.report(),
     }
 }
 
@@ -95,7 +92,7 @@ fn init_logging(verbose: u8) {
 }
 
 async fn run(cli: Cli) -> CmdResult {
-    let ctx = Context::load(&cli.global).map_err(|e| (Exit::Usage, e))?;
+    let ctx = Context::load(&cli.global).map_err(|e| CliError::usage(anyhow!(e)))?;
     match cli.command {
         Command::Status(args) => status_cmd(args, &ctx).await,
         Command::Top(args) => top_cmd(args, &ctx).await,
@@ -115,17 +112,15 @@ fn config_cmd(cmd: &ConfigCommand, ctx: &Context) -> CmdResult {
         ConfigCommand::Path => match &path {
             Some(p) => format!("{}\n", p.display()),
             None => {
-                return Err((
-                    Exit::Failure,
-                    "neither XDG_CONFIG_HOME nor HOME is set; pass --config".into(),
-                ))
+                return Err(CliError::failure(anyhow!(
+                    "neither XDG_CONFIG_HOME nor HOME is set; pass --config"
+                )))
             }
         },
         ConfigCommand::Show if ctx.json => {
-            let mut v = serde_json::to_value(ctx.config.effective())
-                .map_err(|e| (Exit::Failure, e.to_string()))?;
+            let mut v = serde_json::to_value(ctx.config.effective())?;
             v["file"] = serde_json::json!(matches!(ctx.origin, Origin::File(_)).then_some(path));
-            serde_json::to_string_pretty(&v).map_err(|e| (Exit::Failure, e.to_string()))? + "\n"
+            serde_json::to_string_pretty(&v)? + "\n"
         }
         ConfigCommand::Show => {
             let from = match &ctx.origin {
@@ -144,12 +139,11 @@ fn config_cmd(cmd: &ConfigCommand, ctx: &Context) -> CmdResult {
                 "{from}, then the environment ({})\n# {}: {token}\n{}",
                 llmmon::config::ENV.map(|(v, _)| v).join(", "),
                 llmmon::config::TOKEN_ENV,
-                toml::to_string(&ctx.config.effective())
-                    .map_err(|e| (Exit::Failure, e.to_string()))?
+                toml::to_string(&ctx.config.effective())?
             )
         }
     };
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    exit::print(&text)?;
     Ok(Exit::Success)
 }
 
@@ -163,16 +157,15 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         config.host.clone_from(h);
     }
     if !(0.1..=3600.0).contains(&args.interval) {
-        return Err((
-            Exit::Usage,
-            format!("--interval {} (must be 0.1 to 3600 seconds)", args.interval),
-        ));
+        return Err(CliError::usage(anyhow!(
+            "--interval {} (must be 0.1 to 3600 seconds)",
+            args.interval
+        )));
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        return Err((
-            Exit::Usage,
-            "llmmon top needs a terminal; use `llmmon status` in scripts".into(),
-        ));
+        return Err(CliError::usage(anyhow!(
+            "llmmon top needs a terminal; use `llmmon status` in scripts"
+        )));
     }
     let interval = Duration::from_secs_f64(args.interval);
     let (endpoints, demo, logs, mode): (_, _, Arc<dyn LogSource>, _) = if args.demo.demo {
@@ -181,7 +174,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
             .map_err(demo_failure)?;
         let announcements = endpoints::start_demo_announcements(&args.demo)
             .await
-            .map_err(|e| (Exit::Failure, e))?;
+            .map_err(|e| anyhow!(e))?;
         let containers = demo
             .endpoints
             .url(llmmon_core::Role::Containers)
@@ -199,7 +192,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         )
     } else {
         let e = Endpoints::from_args(&args.endpoints, &ctx.config.host)
-            .map_err(|e| (Exit::Usage, e))?;
+            .map_err(|e| CliError::usage(anyhow!(e)))?;
         let logs = Arc::new(DockerLogs {
             client: llmmon_core::docker::DockerClient::new(&config.docker_host),
         });
@@ -216,15 +209,15 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
     };
     llmmon::tui::run(endpoints, logs, prometheus, announcements, mode, interval)
         .await
-        .map_err(|e| (Exit::Failure, format!("terminal error: {e}")))?;
+        .context("terminal error")?;
     Ok(Exit::Success)
 }
 
 /// Exit 2 for an unknown scenario or fault, 1 when the in-process exporters fail.
-fn demo_failure(e: endpoints::DemoError) -> (Exit, String) {
+fn demo_failure(e: endpoints::DemoError) -> CliError {
     match e {
-        endpoints::DemoError::BadArgs(m) => (Exit::Usage, m),
-        endpoints::DemoError::Start(m) => (Exit::Failure, m),
+        endpoints::DemoError::BadArgs(_) => CliError::usage(e),
+        endpoints::DemoError::Start(_) => CliError::failure(e),
     }
 }
 
@@ -237,26 +230,23 @@ async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
         (e, Some(demo), "demo")
     } else {
         let e = Endpoints::from_args(&args.endpoints, &ctx.config.host)
-            .map_err(|e| (Exit::Usage, e))?;
+            .map_err(|e| CliError::usage(anyhow!(e)))?;
         (e, None, "live")
     };
     let s = status::gather(&endpoints, mode).await;
     if !s.any_reachable() {
-        return Err((
-            Exit::Failure,
-            format!(
-                "no exporter answered (tried {}); is the stack up? try `llmmon status --demo` for a simulated server",
-                endpoints.roles.first().map_or("", |(_, u)| u.as_str())
-            ),
-        ));
+        return Err(CliError::failure(anyhow!(
+            "no exporter answered (tried {}); is the stack up? try `llmmon status --demo` for a simulated server",
+            endpoints.roles.first().map_or("", |(_, u)| u.as_str())
+        )));
     }
     let text = if ctx.json {
-        serde_json::to_string_pretty(&s).map_err(|e| (Exit::Failure, e.to_string()))? + "\n"
+        serde_json::to_string_pretty(&s)? + "\n"
     } else {
         status::render_text(&s)
     };
-    // A closed pipe (`llmmon status | head`) is not an error.
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    // A closed pipe (`llmmon status | head`) is not an error: `main` treats it as success.
+    exit::print(&text)?;
     Ok(if s.has_critical() {
         Exit::Critical
     } else {

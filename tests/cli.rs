@@ -232,3 +232,37 @@ fn a_bad_config_file_is_one_line_and_exit_2_for_every_command() {
         );
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_llmmon"))
+        .args(["config", "show"])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .stdout(writer)
+        .output()
+        .expect("run llmmon");
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn any_other_write_error_exits_1_with_the_reason() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let o = Command::new(env!("CARGO_BIN_EXE_llmmon"))
+        .args(["config", "show"])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .stdout(full)
+        .output()
+        .expect("run llmmon");
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("llmmon: cannot write to stdout: "),
+        "{}",
+        stderr(&o)
+    );
+}

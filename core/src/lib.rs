@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod docker;
 pub mod exposition;
+pub mod redact;
 pub mod role;
 pub mod scenario;
 pub mod schema;

@@ -141,7 +141,7 @@ impl Transport for HttpTransport {
         auth: &Auth,
         timeout: Duration,
     ) -> Result<Response, SourceError> {
-        let what = strip_credentials(url);
+        let what = crate::redact::url(url);
         let mut req = self.client.get(url).timeout(timeout);
         if let Some(h) = auth.header() {
             req = req.header(header::AUTHORIZATION, h);
@@ -213,18 +213,6 @@ impl Transport for HttpTransport {
     }
 }
 
-/// The URL without user-info or query string, for error messages.
-pub fn strip_credentials(url: &str) -> String {
-    let no_query = url.split(['?', '#']).next().unwrap_or(url);
-    match no_query.split_once("://") {
-        Some((scheme, rest)) => {
-            let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-            format!("{scheme}://{rest}")
-        }
-        None => no_query.to_owned(),
-    }
-}
-
 /// In-process requests to an axum router (the simulator's upstreams): the URL's path and
 /// query are served by `router`, the scheme and host are ignored.
 #[derive(Clone)]
@@ -265,7 +253,7 @@ impl Transport for RouterTransport {
         if status == CONNECTION_REFUSED_STATUS {
             return Err(SourceError::Unavailable(format!(
                 "{}: connection refused",
-                strip_credentials(url)
+                crate::redact::url(url)
             )));
         }
         let retry_after = resp
@@ -300,9 +288,5 @@ mod tests {
         );
         let a = Auth::Bearer(Secret::new("sk-1234"));
         assert!(!format!("{a:?}").contains("sk-1234"));
-        assert_eq!(
-            strip_credentials("http://u:pw@host:1/p?key=sk"),
-            "http://host:1/p"
-        );
     }
 }

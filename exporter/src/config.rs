@@ -356,7 +356,7 @@ impl RawSettings {
                 .ok_or_else(|| {
                     format!(
                         "{what} = '{}' (expected an http:// or https:// URL)",
-                        llmmon_core::upstream::strip_credentials(url)
+                        llmmon_core::redact::url(url)
                     )
                 })
         };

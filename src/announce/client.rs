@@ -1,19 +1,20 @@
 //! The announcements API over HTTP, with errors as one line that says what to do.
 
+use anyhow::anyhow;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::config::TOKEN_ENV;
-use crate::exit::Exit;
+use crate::exit::CliError;
 
 pub struct Client {
     base: String,
     http: reqwest::Client,
 }
 
-type Answer = Result<Value, (Exit, String)>;
+type Answer = Result<Value, CliError>;
 
 impl Client {
     pub fn new(base: &str) -> Self {
@@ -59,10 +60,9 @@ impl Client {
                 .ok()
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| {
-                    (
-                        Exit::Failure,
-                        format!("{TOKEN_ENV} is not set; export the value from the stack's .env"),
-                    )
+                    CliError::failure(anyhow!(
+                        "{TOKEN_ENV} is not set; export the value from the stack's .env"
+                    ))
                 })?;
             req = req.bearer_auth(token);
         }
@@ -70,15 +70,12 @@ impl Client {
             req = req.json(b);
         }
         let resp = req.send().await.map_err(|e| {
-            (
-                Exit::Failure,
-                format!(
-                    "cannot reach the announcements service at {}: {} (is the stack up? see \
+            CliError::failure(anyhow!(
+                "cannot reach the announcements service at {}: {} (is the stack up? see \
                      `llmmon stack status`, or set `announcements` in the config)",
-                    self.base,
-                    e.without_url()
-                ),
-            )
+                self.base,
+                e.without_url()
+            ))
         })?;
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
@@ -86,13 +83,10 @@ impl Client {
             Value::Null
         } else {
             serde_json::from_str(&text).map_err(|_| {
-                (
-                    Exit::Failure,
-                    format!(
-                        "{} answered {status} with something other than JSON",
-                        self.base
-                    ),
-                )
+                CliError::failure(anyhow!(
+                    "{} answered {status} with something other than JSON",
+                    self.base
+                ))
             })?
         };
         if status.is_success() {
@@ -105,6 +99,6 @@ impl Client {
             }
             _ => String::new(),
         };
-        Err((Exit::Failure, format!("{status}: {reason}{hint}")))
+        Err(CliError::failure(anyhow!("{status}: {reason}{hint}")))
     }
 }

@@ -2,6 +2,7 @@
 //! the announcements service's API (`announcements` in the config, port 23004). Writes use
 //! the bearer token from `LLMMON_ANNOUNCEMENTS_TOKEN`.
 
+use anyhow::anyhow;
 pub(crate) mod client;
 pub(crate) mod render;
 mod when;
@@ -11,7 +12,7 @@ use llmmon_exporter::announcements::model::{Health, Kind, Priority};
 use serde_json::json;
 
 use crate::context::Context;
-use crate::exit::{CmdResult, Exit};
+use crate::exit::{CliError, CmdResult, Exit};
 
 use self::client::Client;
 
@@ -136,17 +137,13 @@ pub async fn run(args: AnnounceArgs, ctx: &Context) -> CmdResult {
     Ok(Exit::Success)
 }
 
-async fn publish(
-    client: &Client,
-    p: PublishArgs,
-    json_out: bool,
-) -> Result<String, (Exit, String)> {
+async fn publish(client: &Client, p: PublishArgs, json_out: bool) -> Result<String, CliError> {
     let now = chrono::Utc::now();
-    let parse = |flag: &str, v: &Option<String>| -> Result<Option<String>, (Exit, String)> {
+    let parse = |flag: &str, v: &Option<String>| -> Result<Option<String>, CliError> {
         v.as_deref()
             .map(|s| when::parse(s, now).map(llmmon_exporter::announcements::model::rfc3339))
             .transpose()
-            .map_err(|e| (Exit::Usage, format!("--{flag}: {e}")))
+            .map_err(|e| CliError::usage(anyhow!("--{flag}: {e}")))
     };
     let by = p
         .created_by
@@ -190,7 +187,7 @@ async fn status_cmd(
     note: Option<String>,
     clear: bool,
     json_out: bool,
-) -> Result<String, (Exit, String)> {
+) -> Result<String, CliError> {
     match (service, status) {
         (Some(service), _) if clear => {
             client.delete(&format!("/api/status/{service}")).await?;
@@ -215,7 +212,9 @@ async fn status_cmd(
                 .cloned()
                 .collect();
             if one.is_empty() {
-                return Err((Exit::Failure, format!("no status known for '{service}'")));
+                return Err(CliError::failure(anyhow!(
+                    "no status known for '{service}'"
+                )));
             }
             let list = serde_json::Value::Array(one);
             Ok(if json_out {

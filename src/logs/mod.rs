@@ -5,6 +5,7 @@
 //! until the containers stop or Ctrl-C. Lines can be filtered by regex and level, and
 //! printed as JSON.
 
+use anyhow::anyhow;
 pub mod docker;
 pub mod entry;
 pub mod filter;
@@ -21,7 +22,7 @@ use clap::Args;
 use futures::StreamExt;
 
 use crate::context::Context;
-use crate::exit::{CmdResult, Exit};
+use crate::exit::{CliError, CmdResult, Exit};
 use docker::Engine;
 use filter::Filter;
 use level::Level;
@@ -68,17 +69,17 @@ pub struct LogsArgs {
 
 /// Runs `llmmon logs`. With `--follow`, Ctrl-C (SIGINT) ends it cleanly at any point.
 pub async fn run(args: LogsArgs, ctx: &Context) -> CmdResult {
-    let reader = reader(&args, ctx).map_err(|e| (Exit::Usage, e))?;
+    let reader = reader(&args, ctx).map_err(|e| CliError::usage(anyhow!(e)))?;
     if !args.follow {
         return show(&args, ctx, &reader)
             .await
-            .map_err(|e| (Exit::Failure, e));
+            .map_err(|e| CliError::failure(anyhow!(e)));
     }
     // Registered now, not on first poll, so an early Ctrl-C is not a kill.
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| (Exit::Failure, format!("cannot watch for Ctrl-C: {e}")))?;
+        .map_err(|e| CliError::failure(anyhow!("cannot watch for Ctrl-C: {e}")))?;
     tokio::select! {
-        r = show(&args, ctx, &reader) => r.map_err(|e| (Exit::Failure, e)),
+        r = show(&args, ctx, &reader) => r.map_err(|e| CliError::failure(anyhow!(e))),
         _ = interrupt.recv() => Ok(Exit::Success),
     }
 }
@@ -109,13 +110,21 @@ async fn show(args: &LogsArgs, ctx: &Context, reader: &Reader) -> Result<Exit, S
         futures::future::try_join_all(targets.iter().map(|t| reader.history(t))).await?;
     let newest: Vec<Option<Nanos>> = histories.iter().map(|h| h.newest).collect();
     let lines = entry::merge(histories.into_iter().map(|h| h.entries).collect());
-    if !lines.iter().all(|e| out.print(e)) || !out.flush() {
-        return Ok(Exit::Success);
-    }
-    if args.follow {
+    if lines.iter().all(|e| out.print(e)) && out.flush() && args.follow {
         follow(reader, &targets, &newest, &mut out).await?;
     }
-    Ok(Exit::Success)
+    closed_ok(&out)
+}
+
+/// Success, unless stdout failed for another reason than its reader going away
+/// (`llmmon logs x | head` is fine, a full disk is not).
+fn closed_ok<W: std::io::Write>(out: &Printer<W>) -> Result<Exit, String> {
+    match out.error() {
+        Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to stdout: {e}"))
+        }
+        _ => Ok(Exit::Success),
+    }
 }
 
 /// The reader the arguments and configuration describe.

@@ -40,6 +40,8 @@ pub struct Printer<W: Write> {
     width: usize,
     colours: HashMap<String, &'static str>,
     closed: bool,
+    /// Why stdout closed, if a write failed.
+    error: Option<io::Error>,
 }
 
 impl Printer<BufWriter<io::Stdout>> {
@@ -58,6 +60,7 @@ impl<W: Write> Printer<W> {
             width: 0,
             colours: HashMap::new(),
             closed: false,
+            error: None,
         };
         for n in names {
             p.colour_of(n);
@@ -87,17 +90,30 @@ impl<W: Write> Printer<W> {
 
     /// Flushes what is buffered; false once stdout is closed.
     pub fn flush(&mut self) -> bool {
-        if !self.closed && self.out.flush().is_err() {
-            self.closed = true;
+        if !self.closed {
+            let r = self.out.flush();
+            self.fail_on(r);
         }
         !self.closed
     }
 
+    /// Why stdout closed: `None` while open, else the write error (a broken pipe when the
+    /// reader went away).
+    pub fn error(&self) -> Option<&io::Error> {
+        self.error.as_ref()
+    }
+
     fn write(&mut self, bytes: &[u8]) -> bool {
-        if self.out.write_all(bytes).is_err() {
-            self.closed = true;
-        }
+        let r = self.out.write_all(bytes);
+        self.fail_on(r);
         !self.closed
+    }
+
+    fn fail_on(&mut self, r: io::Result<()>) {
+        if let Err(e) = r {
+            self.closed = true;
+            self.error = Some(e);
+        }
     }
 
     fn text_line(&mut self, e: &Entry) -> String {
@@ -227,5 +243,9 @@ mod tests {
         assert!(!p.print(&entry(1, "a", "x")));
         assert!(!p.print(&entry(2, "a", "y")));
         assert!(!p.flush());
+        assert_eq!(
+            p.error().map(io::Error::kind),
+            Some(io::ErrorKind::BrokenPipe)
+        );
     }
 }

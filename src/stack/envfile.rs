@@ -147,15 +147,34 @@ fn render(line: &Line) -> String {
     }
 }
 
-/// A value without its surrounding quotes or a trailing ` # comment`.
+/// A value without its surrounding quotes or a trailing comment, as Compose reads it: a
+/// quoted value ends at its closing quote (a `#` inside is kept, a ` # note` after it is
+/// dropped); an unquoted one ends before whitespace followed by `#`.
 fn unquote(v: &str) -> String {
     let v = v.trim();
     for q in ['"', '\''] {
-        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
-            return inner.to_owned();
+        let Some(rest) = v.strip_prefix(q) else {
+            continue;
+        };
+        // The first quote that only a comment (or nothing) follows closes the value.
+        let close = rest.match_indices(q).map(|(i, _)| i).find(|&i| {
+            let after = rest[i + 1..].trim_start();
+            after.is_empty() || after.starts_with('#')
+        });
+        if let Some(i) = close {
+            return rest[..i].to_owned();
         }
     }
-    v.split(" #").next().unwrap_or_default().trim().to_owned()
+    strip_comment(v).to_owned()
+}
+
+/// An unquoted value without a comment that follows whitespace (`a # note` is `a`; `a#b` stays).
+fn strip_comment(v: &str) -> &str {
+    let cut = v
+        .char_indices()
+        .find(|&(i, c)| c == '#' && v[..i].ends_with(char::is_whitespace))
+        .map_or(v.len(), |(i, _)| i);
+    v[..cut].trim_end()
 }
 
 #[cfg(test)]
@@ -175,6 +194,20 @@ mod tests {
         );
         assert_eq!(env.get("GRAFANA_PORT").as_deref(), Some("23000"));
         assert_eq!(env.get("NOPE"), None);
+    }
+
+    #[test]
+    fn a_comment_after_a_value_is_dropped_and_a_hash_inside_quotes_is_kept() {
+        let env = EnvFile::parse(
+            "A=\"a b\" # note\nB='x y'\t# note\nC=plain # note\nD=\"in # quotes\"\nE=x#y\nF=\"a\"b\nG=\"a b\" # it's \"x\"\n",
+        );
+        assert_eq!(env.get("A").as_deref(), Some("a b"));
+        assert_eq!(env.get("B").as_deref(), Some("x y"));
+        assert_eq!(env.get("C").as_deref(), Some("plain"));
+        assert_eq!(env.get("D").as_deref(), Some("in # quotes"));
+        assert_eq!(env.get("E").as_deref(), Some("x#y"));
+        assert_eq!(env.get("F").as_deref(), Some("\"a\"b"));
+        assert_eq!(env.get("G").as_deref(), Some("a b"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! with the fix on stderr); 2 bad arguments; 3 `stack status` found an unhealthy or missing
 //! service, a scrape target down, or Prometheus unreachable.
 
+use anyhow::anyhow;
 mod archive;
 pub mod backfill;
 mod backup;
@@ -26,7 +27,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::context::Context;
-use crate::exit::{CmdResult, Exit};
+use crate::exit::{CliError, CmdResult, Exit};
 
 #[derive(Debug, Args)]
 pub struct StackArgs {
@@ -99,14 +100,11 @@ pub async fn run(args: StackArgs, ctx: &Context) -> CmdResult {
         StackCommand::Restart { service } => {
             let file = compose::ComposeFile::load(&dir).map_err(usage)?;
             if !file.has_service(&service) {
-                return Err((
-                    Exit::Usage,
-                    format!(
-                        "no service '{service}' in {}; services: {}",
-                        file.path.display(),
-                        file.services().join(", ")
-                    ),
-                ));
+                return Err(CliError::usage(anyhow!(
+                    "no service '{service}' in {}; services: {}",
+                    file.path.display(),
+                    file.services().join(", ")
+                )));
             }
             let project = docker.project(None).await;
             docker
@@ -125,11 +123,11 @@ pub async fn run(args: StackArgs, ctx: &Context) -> CmdResult {
 }
 
 /// A failure of the command (exit 1).
-fn fail(msg: String) -> (Exit, String) {
-    (Exit::Failure, msg)
+fn fail(msg: String) -> CliError {
+    CliError::failure(anyhow::Error::msg(msg))
 }
 
 /// A problem with the arguments or the stack directory (exit 2).
-fn usage(msg: String) -> (Exit, String) {
-    (Exit::Usage, msg)
+fn usage(msg: String) -> CliError {
+    CliError::usage(anyhow::Error::msg(msg))
 }

@@ -16,7 +16,7 @@ use super::grafana::Grafana;
 use super::volumes::{Volumes, DATA_VOLUMES};
 use super::{fail, usage};
 use crate::context::Context;
-use crate::exit::{CmdResult, Exit};
+use crate::exit::{CliError, CmdResult, Exit};
 
 /// How long a restarted Grafana gets to answer before the API import.
 const GRAFANA_READY: Duration = Duration::from_secs(120);
@@ -133,7 +133,7 @@ fn confirm(
     manifest: &archive::Manifest,
     dir: &Path,
     services: &[String],
-) -> Result<(), (Exit, String)> {
+) -> Result<(), CliError> {
     if args.yes {
         return Ok(());
     }

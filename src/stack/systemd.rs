@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::compose::{Overlay, BASE_FILE};
 use super::{fail, usage};
-use crate::exit::{CmdResult, Exit};
+use crate::exit::{CliError, CmdResult, Exit};
 
 /// The unit's file name.
 pub const UNIT: &str = "llmmon-stack.service";
@@ -151,7 +151,7 @@ fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-async fn systemctl(args: &[&str]) -> Result<(), (Exit, String)> {
+async fn systemctl(args: &[&str]) -> Result<(), CliError> {
     let out = tokio::process::Command::new("systemctl")
         .args(args)
         .output()

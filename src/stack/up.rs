@@ -1,5 +1,6 @@
 //! `stack up`: preflight, `docker compose up -d`, wait until healthy, print the URLs.
 
+use anyhow::anyhow;
 use std::time::Duration;
 
 use clap::Args;
@@ -12,7 +13,7 @@ use super::envfile::EnvFile;
 use super::preflight::{self, Plan};
 use super::{fail, health, usage};
 use crate::context::Context;
-use crate::exit::{CmdResult, Exit};
+use crate::exit::{CliError, CmdResult, Exit};
 use llmmon_exporter::history;
 
 #[derive(Debug, Args)]
@@ -87,14 +88,11 @@ pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
         for f in failures {
             eprintln!("preflight: {f}");
         }
-        return Err((
-            Exit::Failure,
-            format!(
-                "{} preflight check{} failed (above); fix and run `llmmon stack up` again",
-                failures.len(),
-                if failures.len() == 1 { "" } else { "s" }
-            ),
-        ));
+        return Err(CliError::failure(anyhow!(
+            "{} preflight check{} failed (above); fix and run `llmmon stack up` again",
+            failures.len(),
+            if failures.len() == 1 { "" } else { "s" }
+        )));
     }
     for image in &report.images {
         println!("preflight: {}", image.line());
@@ -103,7 +101,7 @@ pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
         docker
             .run_visible(&compose_args(&project, &["build", &image.service]))
             .await
-            .map_err(|e| (Exit::Failure, format!("building {}: {e}", image.image)))?;
+            .map_err(|e| CliError::failure(anyhow!("building {}: {e}", image.image)))?;
         println!("built {}", image.image);
     }
     let expected = docker.services(&project).await.map_err(fail)?;

@@ -49,21 +49,6 @@ pub fn grafana_annotation(a: &Announcement) -> serde_json::Value {
     v
 }
 
-/// `url` with any user:password removed, for logs.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            if u.query().is_some() {
-                u.set_query(Some("…"));
-            }
-            u.to_string()
-        }
-        Err(_) => "<invalid URL>".into(),
-    }
-}
-
 /// POSTs `body` to `url`, retrying; whether it was accepted (2xx).
 pub async fn deliver(
     client: &reqwest::Client,
@@ -84,10 +69,10 @@ pub async fn deliver(
         match req.send().await {
             Ok(r) if r.status().is_success() => return true,
             Ok(r) => {
-                tracing::warn!(url = %redact(url), status = %r.status(), attempt, "delivery refused")
+                tracing::warn!(url = %llmmon_core::redact::url(url), status = %r.status(), attempt, "delivery refused")
             }
             Err(e) => {
-                tracing::warn!(url = %redact(url), error = %e.without_url(), attempt, "delivery failed")
+                tracing::warn!(url = %llmmon_core::redact::url(url), error = %e.without_url(), attempt, "delivery failed")
             }
         }
         if attempt < TRIES {

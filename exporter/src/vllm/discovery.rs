@@ -41,9 +41,10 @@ impl Discovery for StaticTargets {
             .iter()
             .map(|url| {
                 let url = url.trim_end_matches('/').to_owned();
-                let name = llmmon_core::upstream::strip_credentials(&url)
+                let shown = llmmon_core::redact::url(&url);
+                let name = shown
                     .split_once("://")
-                    .map_or(url.clone(), |(_, rest)| rest.to_owned());
+                    .map_or(shown.clone(), |(_, rest)| rest.to_owned());
                 Target {
                     name,
                     base_url: url,
