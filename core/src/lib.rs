@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod docker;
 pub mod exposition;
+pub mod label;
 pub mod payload;
 pub mod role;
 pub mod schema;
