@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use llmmon_exporter::containers::docker_source::{DockerContainerSource, DockerSourceConfig};
-use llmmon_exporter::containers::{ContainerReading, ContainerSource};
+use llmmon_exporter::containers::{
+    ContainerHealth, ContainerReading, ContainerSource, ContainerState,
+};
 use support::docker::Dockerd;
 
 const VLLM_IMAGE: &str = "vllm/vllm-openai:v0.6.3";
@@ -127,17 +129,17 @@ async fn containers_are_read_with_labels_health_limits_mounts_and_gpus() {
     let src = source(&d.url(), 600.0);
     let all = until(&src, |all| {
         all.iter()
-            .any(|c| c.name == "vllm-qwen" && c.health.as_deref() == Some("healthy"))
+            .any(|c| c.name == "vllm-qwen" && c.health == ContainerHealth::Healthy)
             && all
                 .iter()
-                .any(|c| c.name == "db" && c.health.as_deref() == Some("unhealthy"))
+                .any(|c| c.name == "db" && c.health == ContainerHealth::Unhealthy)
     })
     .await;
     assert_eq!(all.len(), 3);
 
     let v = find(&all, "vllm-qwen");
-    assert_eq!(v.state, "running");
-    assert_eq!(v.health.as_deref(), Some("healthy"));
+    assert_eq!(v.state, Some(ContainerState::Running));
+    assert_eq!(v.health, ContainerHealth::Healthy);
     assert_eq!(v.image, "vllm/vllm-openai");
     assert_eq!(v.image_version, "v0.6.3");
     assert_eq!(v.compose_project.as_deref(), Some("llm-serving"));
@@ -162,16 +164,20 @@ async fn containers_are_read_with_labels_health_limits_mounts_and_gpus() {
     );
 
     let db = find(&all, "db");
-    assert_eq!(db.health.as_deref(), Some("unhealthy"));
+    assert_eq!(db.health, ContainerHealth::Unhealthy);
     assert_eq!(db.class(), "non-gpu");
     assert_eq!(db.memory_limit_bytes, Some(64.0 * 1024.0 * 1024.0));
     assert_eq!(db.cpu_limit_cores, Some(0.5));
     assert_eq!(db.served_port, None, "not a vLLM server");
 
     let done = find(&all, "one-shot");
-    assert_eq!(done.state, "exited");
+    assert_eq!(done.state, Some(ContainerState::Exited));
     assert_eq!(done.exit_code, Some(4));
-    assert_eq!(done.health, None, "no healthcheck");
+    assert_eq!(
+        done.health,
+        ContainerHealth::NoHealthcheck,
+        "no healthcheck"
+    );
     assert!(!done.crash_looping);
 }
 
@@ -252,7 +258,7 @@ async fn fifty_containers_are_listed_in_one_collection() {
     let all = src.list().await.expect("docker answers");
     let took = started.elapsed();
     assert_eq!(all.len(), 50);
-    assert!(all.iter().all(|c| c.state == "running"));
+    assert!(all.iter().all(|c| c.state == Some(ContainerState::Running)));
     // Not a timing test (see docs/benchmarks.md); only a bound that catches a hang.
     assert!(
         took < Duration::from_secs(10),

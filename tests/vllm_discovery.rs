@@ -15,7 +15,7 @@ use llmmon_exporter::sim::upstreams::vllm::{exposition, models_json};
 use llmmon_exporter::sim::{Conditions, Simulator};
 use llmmon_exporter::vllm::discovery::{Address, ContainerDiscovery};
 use llmmon_exporter::vllm::http_source::VllmHttpSource;
-use llmmon_exporter::vllm::VllmSource;
+use llmmon_exporter::vllm::{VllmSource, VllmState};
 use support::docker::Dockerd;
 use support::free_port;
 
@@ -102,7 +102,7 @@ async fn a_vllm_container_is_discovered_through_docker_and_scraped() {
         found = src.instances().await.expect("discovery answers");
         if found
             .iter()
-            .any(|r| r.as_ref().is_ok_and(|i| i.state == "ready"))
+            .any(|r| r.as_ref().is_ok_and(|i| i.state == VllmState::Ready))
         {
             break;
         }
@@ -115,7 +115,7 @@ async fn a_vllm_container_is_discovered_through_docker_and_scraped() {
     );
     let inst = found[0].as_ref().expect("read");
     assert_eq!(inst.container, "vllm-qwen");
-    assert_eq!(inst.state, "ready");
+    assert_eq!(inst.state, VllmState::Ready);
     assert_eq!(inst.model, model);
     assert_eq!(inst.vllm_version, "0.8.5");
     assert_eq!(inst.engine, "v1");

@@ -6,6 +6,8 @@
 pub mod clock;
 pub mod docker;
 pub mod exposition;
+pub mod label;
+pub mod payload;
 pub mod redact;
 pub mod role;
 pub mod scenario;

@@ -551,8 +551,9 @@ fn vllm_normalisation_takes_any_exposition() {
 
 #[test]
 fn litellm_payload_readers_take_any_json() {
+    use llmmon_core::payload::from_object;
     use llmmon_exporter::litellm::http_source::{
-        parse_catalog, parse_daily, parse_deployment_state, parse_health, parse_keys,
+        parse_catalog, parse_daily, parse_deployment_state, parse_health, parse_keys, ActivityPage,
     };
     let input = (
         json_value(),
@@ -566,10 +567,11 @@ fn litellm_payload_readers_take_any_json() {
         500,
         input,
         |(cat, health, daily, keys, prom)| {
-            let catalog = parse_catalog(&cat);
-            let _ = parse_health(&health);
-            let _ = parse_daily(&daily, "2026-05-01", &catalog);
-            let _ = parse_keys(&keys);
+            let catalog = parse_catalog(&from_object(cat));
+            let _ = parse_health(&from_object(health));
+            let days: ActivityPage = from_object(daily);
+            let _ = parse_daily(&days.results, "2026-05-01", &catalog);
+            let _ = parse_keys(&from_object(keys));
             if let Ok(s) = scrape::parse(&prom) {
                 let _ = parse_deployment_state(&s);
             }

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 
 use llmmon_core::exposition::{render, MetricSet, Value};
 use llmmon_core::schema::*;
+use llmmon_exporter::containers::{ContainerHealth, ContainerState};
 use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
-use llmmon_exporter::vllm::VllmInstance;
+use llmmon_exporter::vllm::{VllmInstance, VllmState};
 
 /// A Tuesday afternoon (UTC) in November 2026.
 const T: f64 = 1_795_620_000.0;
@@ -136,8 +137,11 @@ fn degraded_raises_errors_and_latency_and_marks_a_model_unhealthy() {
     assert!(degraded
         .vllm_instances(T)
         .iter()
-        .any(|i| i.state == "unhealthy"));
-    assert!(normal.vllm_instances(T).iter().all(|i| i.state == "ready"));
+        .any(|i| i.state == VllmState::Unhealthy));
+    assert!(normal
+        .vllm_instances(T)
+        .iter()
+        .all(|i| i.state == VllmState::Ready));
 }
 
 /// Langfuse's p95 latency of the first LLM (e2e, ttft).
@@ -158,7 +162,10 @@ fn latency(s: &Simulator) -> (f64, f64) {
 fn maintenance_takes_models_down_and_traffic_drops() {
     let s = sim(Scenario::Maintenance, &[]);
     let instances = s.vllm_instances(T);
-    let stopped: Vec<_> = instances.iter().filter(|i| i.state == "stopped").collect();
+    let stopped: Vec<_> = instances
+        .iter()
+        .filter(|i| i.state == VllmState::Stopped)
+        .collect();
     assert!(stopped.len() >= 2, "{stopped:?}");
     assert!(
         stopped.iter().all(|i| i.stats.is_none()),
@@ -170,7 +177,7 @@ fn maintenance_takes_models_down_and_traffic_drops() {
             .iter()
             .find(|c| c.name == i.container)
             .expect("container");
-        assert_eq!(c.state, "exited");
+        assert_eq!(c.state, Some(ContainerState::Exited));
     }
     let litellm = s.litellm_reading(T);
     let unhealthy = litellm
@@ -228,7 +235,8 @@ fn a_crash_loop_raises_the_restart_count_and_is_flagged() {
             s.container_readings(T + f64::from(i))
                 .into_iter()
                 .find(|c| c.crash_looping)
-                .map(|c| c.state)
+                .and_then(|c| c.state)
+                .map(|s| s.as_str().to_owned())
                 .unwrap_or_default()
         })
         .collect();
@@ -251,7 +259,7 @@ fn a_model_load_failure_keeps_the_instance_loading_and_logs_why() {
     let loading: Vec<_> = s
         .vllm_instances(T)
         .into_iter()
-        .filter(|i| i.state == "loading")
+        .filter(|i| i.state == VllmState::Loading)
         .collect();
     assert_eq!(loading.len(), 1);
     let c = s
@@ -259,7 +267,7 @@ fn a_model_load_failure_keeps_the_instance_loading_and_logs_why() {
         .into_iter()
         .find(|c| c.name == loading[0].container)
         .expect("container");
-    assert_eq!(c.health.as_deref(), Some("unhealthy"));
+    assert_eq!(c.health, ContainerHealth::Unhealthy);
     let logs = s
         .logs(&loading[0].container, T - 300.0, T, 1000)
         .expect("container exists");
@@ -275,7 +283,7 @@ fn upstream_down_fails_langfuse_and_one_vllm_backend() {
     assert_eq!(
         s.vllm_instances(T)
             .iter()
-            .filter(|i| i.state == "unhealthy")
+            .filter(|i| i.state == VllmState::Unhealthy)
             .count(),
         1
     );
@@ -468,7 +476,7 @@ fn the_views_agree_gpu_memory_follows_the_vllm_containers_on_each_gpu() {
             .collect();
         let assigned: BTreeSet<String> = containers
             .iter()
-            .filter(|c| c.gpus.contains(&g.index) && c.state == "running")
+            .filter(|c| c.gpus.contains(&g.index) && c.state == Some(ContainerState::Running))
             .map(|c| c.name.clone())
             .collect();
         assert_eq!(on_gpu, assigned, "GPU {}", g.index);

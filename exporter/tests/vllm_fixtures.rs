@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use llmmon_core::exposition::render;
 use llmmon_core::scrape;
-use llmmon_exporter::vllm::{normalize, render as render_vllm, EngineStats, VllmInstance};
+use llmmon_exporter::vllm::{
+    normalize, render as render_vllm, EngineStats, VllmInstance, VllmState,
+};
 
 const FIXTURES: [(&str, &str); 5] = [
     ("v0.6.3.prom", "0.6.3"),
@@ -198,7 +200,7 @@ fn normalised_output_matches_golden_files() {
             model,
             vllm_version: version.into(),
             engine: if v0 { "v0" } else { "v1" }.into(),
-            state: "ready".into(),
+            state: VllmState::Ready,
             stats: Some(stats),
             ..VllmInstance::default()
         };

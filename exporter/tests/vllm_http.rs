@@ -22,7 +22,7 @@ use llmmon_exporter::sim::upstreams::vllm::{exposition, models_json};
 use llmmon_exporter::sim::{Conditions, Simulator};
 use llmmon_exporter::vllm::discovery::{Discovery, StaticTargets, Target};
 use llmmon_exporter::vllm::http_source::VllmHttpSource;
-use llmmon_exporter::vllm::{VllmCollector, VllmInstance, VllmSource};
+use llmmon_exporter::vllm::{VllmCollector, VllmInstance, VllmSource, VllmState};
 
 const T: f64 = 1_795_615_200.0;
 const KEY: &str = "token-abc123";
@@ -154,7 +154,7 @@ async fn outcome(src: &VllmHttpSource, name: &str) -> Result<String, SourceError
     let all = src.instances().await.expect("the source answers");
     all.into_iter()
         .find_map(|r| match r {
-            Ok(i) if i.container.ends_with(name) => Some(Ok(i.state)),
+            Ok(i) if i.container.ends_with(name) => Some(Ok(i.state.as_str().to_owned())),
             Err((n, e)) if n.ends_with(name) => Some(Err(e)),
             _ => None,
         })
@@ -237,7 +237,7 @@ async fn a_dead_engine_is_unhealthy_and_bad_model_json_only_fails_the_models_end
     assert_eq!(outcome(&src, &name).await.expect("still read"), "unhealthy");
     fake.set(&name, Fault::BadModelsJson);
     let i = instance(&src, &name).await;
-    assert_eq!(i.state, "ready", "health and metrics answer");
+    assert_eq!(i.state, VllmState::Ready, "health and metrics answer");
     assert!(i.stats.is_some());
     assert!(matches!(
         support::failure(&i.endpoints, "models"),
@@ -258,7 +258,8 @@ async fn a_wrong_api_key_fails_only_the_models_endpoint_and_never_shows_the_key(
     );
     let i = instance(&src, &name).await;
     assert_eq!(
-        i.state, "ready",
+        i.state,
+        VllmState::Ready,
         "/v1/models behind --api-key does not hide /metrics"
     );
     assert!(i.stats.as_ref().is_some_and(|s| s.running.is_some()));
@@ -307,7 +308,7 @@ async fn models_or_version_failing_leave_the_engine_metrics_exported() {
             "{fault:?}: the engine's families stay"
         );
         assert_eq!(i.model, whole.model, "{fault:?}");
-        assert_eq!(i.state, "ready", "{fault:?}");
+        assert_eq!(i.state, VllmState::Ready, "{fault:?}");
     }
     fake.set(&name, Fault::None);
     assert!(instance(&src, &name)
@@ -386,7 +387,7 @@ async fn models_appear_and_disappear_with_their_containers() {
         .flatten()
         .find(|i| i.container == all[0])
         .expect("still listed");
-    assert_eq!(stopped.state, "stopped");
+    assert_eq!(stopped.state, VllmState::Stopped);
     assert!(
         !stopped.model.is_empty(),
         "a stopped instance keeps its last known model name"

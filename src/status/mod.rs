@@ -14,6 +14,8 @@ use serde::Serialize;
 
 use crate::endpoints::Endpoints;
 use llmmon_core::scrape::{self, Scrape};
+use llmmon_exporter::containers::{ContainerHealth, ContainerState};
+use llmmon_exporter::vllm::VllmState;
 pub use problems::{Problem, Severity};
 pub use render::render_text;
 
@@ -58,8 +60,11 @@ pub struct ContainerStatus {
     pub name: String,
     pub class: String,
     pub image_version: String,
-    pub state: String,
-    pub health: String,
+    /// None (`unknown`) where no state is reported.
+    #[serde(serialize_with = "serialize_shown")]
+    pub state: Option<ContainerState>,
+    #[serde(serialize_with = "serialize_shown")]
+    pub health: Option<ContainerHealth>,
     pub restarts: Option<f64>,
     pub crash_looping: bool,
     pub gpus: Vec<String>,
@@ -70,7 +75,9 @@ pub struct ModelStatus {
     pub model: String,
     pub container: String,
     pub vllm_version: String,
-    pub state: String,
+    /// None (`unknown`) where no state is reported.
+    #[serde(serialize_with = "serialize_shown")]
+    pub state: Option<VllmState>,
     pub running: Option<f64>,
     pub waiting: Option<f64>,
     pub kv_cache_usage: Option<f64>,
@@ -323,6 +330,29 @@ fn active(s: &Scrape, def: &MetricDef, key: (&str, &str), label: &str) -> String
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The active state of a state set, parsed; None where none is active or its label value
+/// names no state.
+fn active_state<T: std::str::FromStr>(
+    s: &Scrape,
+    def: &MetricDef,
+    key: (&str, &str),
+    label: &str,
+) -> Option<T> {
+    active(s, def, key, label).parse().ok()
+}
+
+/// What is shown for a state read back: its label value, `unknown` where there is none.
+pub fn shown<T: std::fmt::Display>(state: Option<T>) -> String {
+    state.map_or_else(|| "unknown".to_owned(), |s| s.to_string())
+}
+
+fn serialize_shown<S: serde::Serializer, T: std::fmt::Display + Copy>(
+    state: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&shown(*state))
+}
+
 fn containers(s: &Scrape) -> Vec<ContainerStatus> {
     let mut out: Vec<ContainerStatus> = s
         .series(CONTAINER_INFO.name)
@@ -341,8 +371,8 @@ fn containers(s: &Scrape) -> Vec<ContainerStatus> {
                 name: name.to_owned(),
                 class: info.label("class").to_owned(),
                 image_version: info.label("image_version").to_owned(),
-                state: active(s, &CONTAINER_STATE, key, "state"),
-                health: active(s, &CONTAINER_HEALTH, key, "status"),
+                state: active_state(s, &CONTAINER_STATE, key, "state"),
+                health: active_state(s, &CONTAINER_HEALTH, key, "status"),
                 restarts: s.value(CONTAINER_RESTARTS.name, &[key]),
                 crash_looping: s.value(CONTAINER_CRASH_LOOP.name, &[key]) == Some(1.0),
                 gpus,
@@ -370,7 +400,7 @@ fn models(vllm: &Scrape, litellm: &Scrape) -> Vec<ModelStatus> {
                 model: model.to_owned(),
                 container: container.to_owned(),
                 vllm_version: info.label("vllm_version").to_owned(),
-                state: active(vllm, &VLLM_STATE, key[0], "state"),
+                state: active_state(vllm, &VLLM_STATE, key[0], "state"),
                 running: vllm.value(VLLM_RUNNING.name, &key),
                 waiting: vllm.value(VLLM_WAITING.name, &key),
                 kv_cache_usage: vllm.value(VLLM_KV_CACHE.name, &key),

@@ -4,6 +4,8 @@ use llmmon_core::thresholds::*;
 use serde::Serialize;
 
 use super::ServerStatus;
+use llmmon_exporter::containers::{ContainerHealth, ContainerState};
+use llmmon_exporter::vllm::VllmState;
 
 /// The alert rules' severities: a problem is as urgent as the alert on the same condition.
 pub use crate::rules::Severity;
@@ -71,13 +73,13 @@ pub fn find(s: &ServerStatus) -> Vec<Problem> {
                     c.restarts.unwrap_or(0.0)
                 ),
             );
-        } else if c.state == "restarting" {
+        } else if c.state == Some(ContainerState::Restarting) {
             push(
                 Severity::Warning,
                 format!("container {} is restarting", c.name),
             );
         }
-        if c.health == "unhealthy" {
+        if c.health == Some(ContainerHealth::Unhealthy) {
             push(
                 Severity::Warning,
                 format!("container {} is unhealthy", c.name),
@@ -85,16 +87,16 @@ pub fn find(s: &ServerStatus) -> Vec<Problem> {
         }
     }
     for m in &s.models {
-        match m.state.as_str() {
-            "unhealthy" => push(
+        match m.state {
+            Some(VllmState::Unhealthy) => push(
                 Severity::Critical,
                 format!("model {} is unhealthy ({})", m.model, m.container),
             ),
-            "loading" => push(
+            Some(VllmState::Loading) => push(
                 Severity::Warning,
                 format!("model {} is loading ({})", m.model, m.container),
             ),
-            "stopped" => push(
+            Some(VllmState::Stopped) => push(
                 Severity::Warning,
                 format!("model {} is stopped ({})", m.model, m.container),
             ),
@@ -122,7 +124,7 @@ pub fn find(s: &ServerStatus) -> Vec<Problem> {
         if let (Some(total), Some(failed), false) = (
             m.requests_today,
             m.failed_today,
-            m.state == "stopped" || crash_looping,
+            m.state == Some(VllmState::Stopped) || crash_looping,
         ) {
             if total >= MIN_REQUESTS_FOR_RATIO && failed / total > ERROR_RATIO_CRITICAL {
                 push(

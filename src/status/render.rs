@@ -4,6 +4,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, Table};
 
 use super::ServerStatus;
+use llmmon_exporter::containers::{ContainerHealth, ContainerState};
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 const DASH: &str = "—";
@@ -116,9 +117,9 @@ pub fn render_text(s: &ServerStatus) -> String {
         out.push_str(&format!(
             "{class} containers: {} ({} running, {} unhealthy, {} stopped)\n",
             count(class, &|_| true),
-            count(class, &|c| c.state == "running"),
-            count(class, &|c| c.health == "unhealthy"),
-            count(class, &|c| c.state != "running"),
+            count(class, &|c| c.state == Some(ContainerState::Running)),
+            count(class, &|c| c.health == Some(ContainerHealth::Unhealthy)),
+            count(class, &|c| c.state != Some(ContainerState::Running)),
         ));
     }
     out.push('\n');
@@ -136,7 +137,7 @@ pub fn render_text(s: &ServerStatus) -> String {
     for m in &s.models {
         t.add_row(vec![
             m.model.clone(),
-            m.state.clone(),
+            super::shown(m.state),
             m.vllm_version.clone(),
             num(m.running),
             num(m.waiting),

@@ -9,7 +9,7 @@ use super::data::{History, Snapshot};
 use super::layout;
 use super::logs::Line as LogLine;
 use super::scroll::{self, Entry, Scroll};
-use crate::status::ContainerStatus;
+use crate::status::{shown, ContainerStatus};
 
 /// Log lines kept for the selected container.
 pub const MAX_LOG_LINES: usize = 500;
@@ -192,7 +192,8 @@ impl App {
         match self.sort {
             Sort::Name => v.sort_by(|a, b| (&a.class, &a.name).cmp(&(&b.class, &b.name))),
             Sort::State => {
-                v.sort_by(|a, b| (&a.class, &a.state, &a.name).cmp(&(&b.class, &b.state, &b.name)))
+                // By the state's word, as shown.
+                v.sort_by_cached_key(|c| (c.class.clone(), shown(c.state), c.name.clone()))
             }
             Sort::Restarts => v.sort_by(|a, b| {
                 a.class

@@ -334,12 +334,12 @@ pub fn reading_from_inspect(
         image_version,
         state: state
             .and_then(|s| s.status)
-            .map_or_else(|| "unknown".to_owned(), |s| s.to_string()),
+            .and_then(|s| s.to_string().parse().ok()),
         health: state
             .and_then(|s| s.health.as_ref())
             .and_then(|h| h.status)
-            .map(|s| s.to_string())
-            .filter(|s| !s.is_empty() && s != "none"),
+            .and_then(|s| s.to_string().parse().ok())
+            .unwrap_or_default(),
         restart_count: inspect.restart_count.unwrap_or(0).max(0) as u64,
         exit_code: state.and_then(|s| s.exit_code),
         started_at: started_at(inspect),

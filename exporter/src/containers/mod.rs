@@ -14,18 +14,31 @@ use llmmon_core::exposition::MetricSet;
 use llmmon_core::schema::*;
 use llmmon_core::source::{Collection, Collector, SourceError};
 
-/// Docker's container states.
-pub const STATES: [&str; 7] = [
-    "created",
-    "running",
-    "paused",
-    "restarting",
-    "removing",
-    "exited",
-    "dead",
-];
-/// Health states; `none` when the container has no healthcheck.
-pub const HEALTH: [&str; 4] = ["healthy", "unhealthy", "starting", "none"];
+llmmon_core::label_enum! {
+    /// Docker's container states: the `state` of `llmmon_container_state`.
+    pub enum ContainerState {
+        Created => "created",
+        Running => "running",
+        Paused => "paused",
+        Restarting => "restarting",
+        Removing => "removing",
+        Exited => "exited",
+        Dead => "dead",
+    }
+}
+
+llmmon_core::label_enum! {
+    /// A container's health: the `status` of `llmmon_container_health`; `none` when the
+    /// container has no healthcheck.
+    #[derive(Default)]
+    pub enum ContainerHealth {
+        Healthy => "healthy",
+        Unhealthy => "unhealthy",
+        Starting => "starting",
+        #[default]
+        NoHealthcheck => "none",
+    }
+}
 
 /// A bind or volume mount.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,9 +59,9 @@ pub struct ContainerReading {
     /// Image name without tag, and the tag (the version).
     pub image: String,
     pub image_version: String,
-    pub state: String,
-    /// None when the container defines no healthcheck.
-    pub health: Option<String>,
+    /// None where Docker gave no state it names.
+    pub state: Option<ContainerState>,
+    pub health: ContainerHealth,
     pub restart_count: u64,
     pub exit_code: Option<i64>,
     pub started_at: Option<f64>,
@@ -105,12 +118,17 @@ pub fn render(containers: &[ContainerReading]) -> MetricSet {
             ],
             1.0,
         );
-        m.state_set(&CONTAINER_STATE, &name, &STATES, &c.state);
+        m.state_set(
+            &CONTAINER_STATE,
+            &name,
+            ContainerState::LABELS,
+            c.state.map_or("", ContainerState::as_str),
+        );
         m.state_set(
             &CONTAINER_HEALTH,
             &name,
-            &HEALTH,
-            c.health.as_deref().unwrap_or("none"),
+            ContainerHealth::LABELS,
+            c.health.as_str(),
         );
         m.gauge(&CONTAINER_RESTARTS, &name, c.restart_count as f64);
         m.gauge_opt(&CONTAINER_EXIT_CODE, &name, c.exit_code.map(|e| e as f64));
@@ -162,7 +180,7 @@ mod tests {
     fn a_container_without_healthcheck_reports_health_none() {
         let c = ContainerReading {
             name: "x".into(),
-            state: "running".into(),
+            state: Some(ContainerState::Running),
             ..ContainerReading::default()
         };
         let m = render(&[c]);
@@ -184,7 +202,7 @@ mod tests {
     fn gpu_containers_are_classed_and_list_their_gpus() {
         let c = ContainerReading {
             name: "vllm".into(),
-            state: "running".into(),
+            state: Some(ContainerState::Running),
             uses_gpu: true,
             gpus: vec![0, 1],
             ..ContainerReading::default()

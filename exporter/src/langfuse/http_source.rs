@@ -18,9 +18,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{LangfuseReading, LangfuseSource, ModelDay, ScoreDistribution, UserDay, QUANTILES};
+use llmmon_core::payload::{self, items, lenient, number, optional_items, record};
 use llmmon_core::source::{Endpoints, SourceError};
 use llmmon_core::upstream::{Auth, Response, Transport};
 
@@ -94,14 +97,17 @@ impl LangfuseHttpSource {
         Ok(resp)
     }
 
-    async fn json(&self, path: &str, what: &str) -> Result<Value, SourceError> {
+    async fn json<T: DeserializeOwned + Default>(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<T, SourceError> {
         let resp = self.get(path).await?.ok(what)?;
-        serde_json::from_slice(&resp.body)
-            .map_err(|e| SourceError::Malformed(format!("{what}: {e}")))
+        payload::parse(&resp.body).map_err(|e| SourceError::Malformed(format!("{what}: {e}")))
     }
 
     /// Runs one metrics query; `Ok(None)` when this API does not exist (404).
-    async fn query(&self, api: QueryApi, q: &Value) -> Result<Option<Vec<Value>>, SourceError> {
+    async fn query(&self, api: QueryApi, q: &Value) -> Result<Option<Vec<QueryRow>>, SourceError> {
         let path = match api {
             QueryApi::V1 => "/api/public/metrics",
             QueryApi::V2 => "/api/public/v2/metrics",
@@ -113,11 +119,9 @@ impl LangfuseHttpSource {
             return Ok(None);
         }
         let resp = resp.ok("metrics query")?;
-        let v: Value = serde_json::from_slice(&resp.body)
+        let v: QueryPage = payload::parse(&resp.body)
             .map_err(|e| SourceError::Malformed(format!("metrics query: {e}")))?;
-        v["data"]
-            .as_array()
-            .cloned()
+        v.data
             .map(Some)
             .ok_or_else(|| SourceError::Malformed("metrics query: no data array".into()))
     }
@@ -141,22 +145,139 @@ fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// A row's `p50` / `p95` / `p99` of a millisecond `measure`, in seconds; None where one is
-/// absent or null (absent is not zero).
-fn seconds(row: &Value, measure: &str) -> [Option<f64>; 3] {
-    QUANTILES.map(|(_, p)| {
-        let v = &row[format!("{p}_{measure}")];
-        v.as_f64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            .map(|ms| ms / 1000.0)
-    })
+/// Millisecond quantiles (in [`QUANTILES`] order) in seconds; None stays None (absent is not
+/// zero).
+fn seconds(ms: [Option<f64>; 3]) -> [Option<f64>; 3] {
+    ms.map(|v| v.map(|ms| ms / 1000.0))
 }
 
-/// A number that may come as a JSON number or a string (ClickHouse 64-bit integers).
-pub fn num(v: &Value) -> f64 {
-    v.as_f64()
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or(0.0)
+/// `/api/public/health`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Health {
+    #[serde(deserialize_with = "lenient")]
+    version: Option<String>,
+}
+
+/// A metrics query's answer: None where `data` is not an array.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct QueryPage {
+    #[serde(deserialize_with = "optional_items")]
+    data: Option<Vec<QueryRow>>,
+}
+
+/// One row of a metrics query: the dimensions and `<aggregation>_<measure>` metrics asked
+/// for; latencies in milliseconds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct QueryRow {
+    #[serde(deserialize_with = "lenient")]
+    provided_model_name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    level: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    user_id: Option<String>,
+    #[serde(rename = "count_count", deserialize_with = "number")]
+    count: Option<f64>,
+    #[serde(rename = "sum_inputTokens", deserialize_with = "number")]
+    input_tokens: Option<f64>,
+    #[serde(rename = "sum_outputTokens", deserialize_with = "number")]
+    output_tokens: Option<f64>,
+    #[serde(rename = "sum_totalCost", deserialize_with = "number")]
+    total_cost: Option<f64>,
+    #[serde(rename = "p50_latency", deserialize_with = "number")]
+    p50_latency_ms: Option<f64>,
+    #[serde(rename = "p95_latency", deserialize_with = "number")]
+    p95_latency_ms: Option<f64>,
+    #[serde(rename = "p99_latency", deserialize_with = "number")]
+    p99_latency_ms: Option<f64>,
+    #[serde(rename = "p50_timeToFirstToken", deserialize_with = "number")]
+    p50_ttft_ms: Option<f64>,
+    #[serde(rename = "p95_timeToFirstToken", deserialize_with = "number")]
+    p95_ttft_ms: Option<f64>,
+    #[serde(rename = "p99_timeToFirstToken", deserialize_with = "number")]
+    p99_ttft_ms: Option<f64>,
+}
+
+impl QueryRow {
+    /// `p50` / `p95` / `p99` of `latency`, milliseconds.
+    fn latency_ms(&self) -> [Option<f64>; 3] {
+        [
+            self.p50_latency_ms,
+            self.p95_latency_ms,
+            self.p99_latency_ms,
+        ]
+    }
+
+    /// `p50` / `p95` / `p99` of `timeToFirstToken`, milliseconds.
+    fn ttft_ms(&self) -> [Option<f64>; 3] {
+        [self.p50_ttft_ms, self.p95_ttft_ms, self.p99_ttft_ms]
+    }
+}
+
+/// The legacy `/api/public/metrics/daily` (Langfuse v2).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LegacyDaily {
+    #[serde(deserialize_with = "items")]
+    data: Vec<LegacyDay>,
+}
+
+/// One day of the legacy daily metrics.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct LegacyDay {
+    #[serde(deserialize_with = "lenient")]
+    date: Option<String>,
+    #[serde(deserialize_with = "number")]
+    count_traces: Option<f64>,
+    #[serde(deserialize_with = "items")]
+    usage: Vec<LegacyUsage>,
+}
+
+/// One model's usage in a legacy day (v3 may list a model twice).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct LegacyUsage {
+    #[serde(deserialize_with = "lenient")]
+    model: Option<String>,
+    #[serde(deserialize_with = "number")]
+    count_observations: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    input_usage: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    output_usage: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    total_cost: Option<f64>,
+}
+
+/// One page of `/api/public/v2/scores`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ScorePage {
+    #[serde(deserialize_with = "items")]
+    data: Vec<Score>,
+    #[serde(deserialize_with = "record")]
+    meta: ScoreMeta,
+}
+
+/// One numeric score (its value a JSON number).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Score {
+    #[serde(deserialize_with = "lenient")]
+    name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    value: Option<f64>,
+}
+
+/// A scores page's `meta`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ScoreMeta {
+    #[serde(deserialize_with = "number")]
+    total_pages: Option<f64>,
 }
 
 fn iso(t: f64) -> String {
@@ -197,9 +318,9 @@ impl LangfuseSource for LangfuseHttpSource {
             .get(&url, &self.auth, self.timeout)
             .await?
             .ok("GET /api/public/health")?;
-        let version = serde_json::from_slice::<Value>(&health.body)
+        let version = payload::parse::<Health>(&health.body)
             .ok()
-            .and_then(|v| v["version"].as_str().map(str::to_owned));
+            .and_then(|h| h.version);
         let day = (iso((now / 86_400.0).floor() * 86_400.0), iso(now));
         let mut reading = LangfuseReading {
             version,
@@ -256,19 +377,19 @@ impl LangfuseHttpSource {
         let mut models: BTreeMap<String, ModelDay> = BTreeMap::new();
         let totals = endpoints.take("metrics", self.query(api, &totals).await);
         for row in totals.iter().flatten().flatten() {
-            let Some(name) = row["providedModelName"].as_str() else {
+            let Some(name) = row.provided_model_name.as_deref() else {
                 continue;
             };
             let m = models.entry(name.to_owned()).or_insert_with(|| ModelDay {
                 model: name.to_owned(),
                 ..ModelDay::default()
             });
-            let count = num(&row["count_count"]);
+            let count = row.count.unwrap_or_default();
             m.observations += count;
-            m.input_tokens += num(&row["sum_inputTokens"]);
-            m.output_tokens += num(&row["sum_outputTokens"]);
-            m.cost_usd += num(&row["sum_totalCost"]);
-            if row["level"].as_str() == Some("ERROR") {
+            m.input_tokens += row.input_tokens.unwrap_or_default();
+            m.output_tokens += row.output_tokens.unwrap_or_default();
+            m.cost_usd += row.total_cost.unwrap_or_default();
+            if row.level.as_deref() == Some("ERROR") {
                 m.error_observations += count;
             }
         }
@@ -287,15 +408,16 @@ impl LangfuseHttpSource {
         );
         let latency = endpoints.take("latency", self.query(api, &latency).await);
         for row in latency.iter().flatten().flatten() {
-            let Some(m) = row["providedModelName"]
-                .as_str()
+            let Some(m) = row
+                .provided_model_name
+                .as_deref()
                 .and_then(|n| models.get_mut(n))
             else {
                 continue;
             };
-            m.latency_s = seconds(row, "latency");
+            m.latency_s = seconds(row.latency_ms());
             // Embedding and rerank calls have no first token.
-            let ttft = seconds(row, "timeToFirstToken");
+            let ttft = seconds(row.ttft_ms());
             if ttft.iter().flatten().any(|v| *v > 0.0) {
                 m.ttft_s = ttft;
             }
@@ -324,9 +446,9 @@ impl LangfuseHttpSource {
             .flatten()
             .filter_map(|row| {
                 Some(UserDay {
-                    user: row["userId"].as_str().filter(|u| !u.is_empty())?.to_owned(),
-                    cost_usd: num(&row["sum_totalCost"]),
-                    traces: num(&row["count_count"]),
+                    user: row.user_id.clone().filter(|u| !u.is_empty())?,
+                    cost_usd: row.total_cost.unwrap_or_default(),
+                    traces: row.count.unwrap_or_default(),
                 })
             })
             .collect();
@@ -342,7 +464,7 @@ impl LangfuseHttpSource {
             let count = self.query(api, &traces).await.map(|rows| {
                 rows.unwrap_or_default()
                     .first()
-                    .map_or(0.0, |row| num(&row["count_count"]))
+                    .map_or(0.0, |row| row.count.unwrap_or_default())
             });
             endpoints.take("traces", count)
         } else {
@@ -355,7 +477,7 @@ impl LangfuseHttpSource {
         r: &mut LangfuseReading,
         today: &str,
     ) -> Result<(), SourceError> {
-        let v = self
+        let v: LegacyDaily = self
             .json(
                 &format!(
                     "/api/public/metrics/daily?fromTimestamp={}&limit=1",
@@ -364,27 +486,24 @@ impl LangfuseHttpSource {
                 "GET /api/public/metrics/daily",
             )
             .await?;
-        let Some(day) = v["data"]
-            .as_array()
-            .and_then(|d| d.iter().find(|x| x["date"].as_str() == today.get(..10)))
-        else {
+        let Some(day) = v.data.iter().find(|x| x.date.as_deref() == today.get(..10)) else {
             return Ok(());
         };
-        r.daily_traces = Some(num(&day["countTraces"]));
+        r.daily_traces = Some(day.count_traces.unwrap_or_default());
         let mut models: BTreeMap<String, ModelDay> = BTreeMap::new();
         // v3 may list a model twice: sum by model.
-        for u in day["usage"].as_array().into_iter().flatten() {
-            let Some(name) = u["model"].as_str() else {
+        for u in &day.usage {
+            let Some(name) = u.model.as_deref() else {
                 continue;
             };
             let m = models.entry(name.to_owned()).or_insert_with(|| ModelDay {
                 model: name.to_owned(),
                 ..ModelDay::default()
             });
-            m.observations += num(&u["countObservations"]);
-            m.input_tokens += num(&u["inputUsage"]);
-            m.output_tokens += num(&u["outputUsage"]);
-            m.cost_usd += num(&u["totalCost"]);
+            m.observations += u.count_observations.unwrap_or_default();
+            m.input_tokens += u.input_usage.unwrap_or_default();
+            m.output_tokens += u.output_usage.unwrap_or_default();
+            m.cost_usd += u.total_cost.unwrap_or_default();
         }
         r.models = models.into_values().collect();
         Ok(())
@@ -401,14 +520,14 @@ impl LangfuseHttpSource {
             if resp.status == 404 {
                 break;
             }
-            let v: Value = serde_json::from_slice(&resp.ok("GET /api/public/v2/scores")?.body)
+            let v: ScorePage = payload::parse(&resp.ok("GET /api/public/v2/scores")?.body)
                 .map_err(|e| SourceError::Malformed(format!("scores: {e}")))?;
-            for s in v["data"].as_array().into_iter().flatten() {
-                if let (Some(name), Some(value)) = (s["name"].as_str(), s["value"].as_f64()) {
-                    values.entry(name.to_owned()).or_default().push(value);
+            for s in v.data {
+                if let (Some(name), Some(value)) = (s.name, s.value) {
+                    values.entry(name).or_default().push(value);
                 }
             }
-            if num(&v["meta"]["totalPages"]) <= f64::from(page) {
+            if v.meta.total_pages.unwrap_or_default() <= f64::from(page) {
                 break;
             }
         }
@@ -432,10 +551,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_may_be_strings() {
-        assert_eq!(num(&json!("356")), 356.0);
-        assert_eq!(num(&json!(0.5)), 0.5);
-        assert_eq!(num(&json!(null)), 0.0);
+    fn query_rows_read_the_quantiles_that_are_asked_for() {
+        assert_eq!(QUANTILES.map(|(_, p)| p), ["p50", "p95", "p99"]);
+        let row: QueryRow = payload::from_object(json!({
+            "p50_latency": "1000", "p95_latency": 2000, "p99_timeToFirstToken": 500,
+            "count_count": "356"
+        }));
+        assert_eq!(seconds(row.latency_ms()), [Some(1.0), Some(2.0), None]);
+        assert_eq!(seconds(row.ttft_ms()), [None, None, Some(0.5)]);
+        assert_eq!(row.count, Some(356.0));
     }
 
     #[test]

@@ -15,10 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading, LitellmSource};
-use crate::langfuse::http_source::num;
+use llmmon_core::payload::{self, entries, items, lenient, number, record};
 use llmmon_core::schema::LITELLM_DEPLOYMENT_STATE;
 use llmmon_core::source::{Endpoints, SourceError};
 use llmmon_core::upstream::{Auth, Response, Transport};
@@ -156,25 +157,29 @@ impl LitellmHttpSource {
         }
     }
 
-    /// GET `ep` and parse its JSON.
-    async fn json(&self, ep: Endpoint, query: &str) -> Result<Value, SourceError> {
+    /// GET `ep` and read its JSON payload.
+    async fn json<T: DeserializeOwned + Default>(
+        &self,
+        ep: Endpoint,
+        query: &str,
+    ) -> Result<T, SourceError> {
         let resp = self.get(ep, query).await?;
-        serde_json::from_slice(&resp.body)
+        payload::parse(&resp.body)
             .map_err(|e| SourceError::Malformed(format!("GET {}: {e}", ep.path)))
     }
 
     /// Today's usage, every page (the endpoint pages over database rows, not days).
-    async fn daily_pages(&self, today: &str) -> Result<Value, SourceError> {
+    async fn daily_pages(&self, today: &str) -> Result<Vec<ActivityDay>, SourceError> {
         let mut results = Vec::new();
         for page in 1..=MAX_DAILY_PAGES {
             let q = format!("?start_date={today}&end_date={today}&page={page}&page_size=100");
-            let v = self.json(DAILY_ACTIVITY, &q).await?;
-            results.extend(v["results"].as_array().cloned().unwrap_or_default());
-            if !v["metadata"]["has_more"].as_bool().unwrap_or(false) {
+            let v: ActivityPage = self.json(DAILY_ACTIVITY, &q).await?;
+            results.extend(v.results);
+            if !v.metadata.has_more.unwrap_or(false) {
                 break;
             }
         }
-        Ok(serde_json::json!({ "results": results }))
+        Ok(results)
     }
 
     /// Every key, bounded pages.
@@ -182,9 +187,9 @@ impl LitellmHttpSource {
         let mut keys = Vec::new();
         for page in 1..=MAX_KEY_PAGES {
             let q = format!("?return_full_object=true&page={page}&size={KEY_PAGE_SIZE}");
-            let v = self.json(KEY_LIST, &q).await?;
+            let v: KeyPage = self.json(KEY_LIST, &q).await?;
             keys.extend(parse_keys(&v));
-            if num(&v["total_pages"]) <= f64::from(page) {
+            if v.total_pages.unwrap_or_default() <= f64::from(page) {
                 break;
             }
         }
@@ -214,53 +219,142 @@ impl LitellmHttpSource {
     }
 }
 
+/// `/health/readiness` and `/health/readiness/details`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Readiness {
+    #[serde(deserialize_with = "lenient")]
+    status: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    litellm_version: Option<String>,
+}
+
+/// `/model/info`: one entry per deployment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ModelInfo {
+    #[serde(deserialize_with = "items")]
+    pub data: Vec<Deployment>,
+}
+
+/// One deployment of `/model/info`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Deployment {
+    #[serde(deserialize_with = "lenient")]
+    pub model_name: Option<String>,
+    #[serde(deserialize_with = "record")]
+    pub litellm_params: DeploymentParams,
+    #[serde(deserialize_with = "record")]
+    pub model_info: DeploymentInfo,
+}
+
+/// The parts of a deployment's `litellm_params` read (never its `api_key`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeploymentParams {
+    #[serde(deserialize_with = "lenient")]
+    pub model: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub api_base: Option<String>,
+}
+
+/// A deployment's `model_info`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeploymentInfo {
+    #[serde(deserialize_with = "lenient")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub mode: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub max_input_tokens: Option<u64>,
+    #[serde(deserialize_with = "lenient")]
+    pub max_tokens: Option<u64>,
+    #[serde(deserialize_with = "lenient")]
+    pub input_cost_per_token: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
+    pub output_cost_per_token: Option<f64>,
+}
+
 /// The catalog from `/model/info` (`data[]` with `model_name`, `litellm_params`,
 /// `model_info`). LiteLLM hides `api_key` in `litellm_params`; nothing secret is read.
-pub fn parse_catalog(v: &Value) -> Vec<CatalogEntry> {
-    v["data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| {
-            let info = &d["model_info"];
-            let params = &d["litellm_params"];
-            Some(CatalogEntry {
-                model_name: d["model_name"].as_str()?.to_owned(),
-                id: info["id"].as_str().unwrap_or_default().to_owned(),
-                litellm_model: params["model"].as_str().unwrap_or_default().to_owned(),
-                api_base: params["api_base"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .trim_end_matches('/')
-                    .to_owned(),
-                mode: info["mode"].as_str().unwrap_or("chat").to_owned(),
-                max_tokens: info["max_input_tokens"]
-                    .as_u64()
-                    .or_else(|| info["max_tokens"].as_u64())
-                    .and_then(|t| u32::try_from(t).ok()),
-                input_cost_per_token: info["input_cost_per_token"].as_f64(),
-                output_cost_per_token: info["output_cost_per_token"].as_f64(),
-                healthy: None,
-            })
-        })
-        .collect()
+pub fn parse_catalog(v: &ModelInfo) -> Vec<CatalogEntry> {
+    v.data.iter().filter_map(catalog_entry).collect()
+}
+
+fn catalog_entry(d: &Deployment) -> Option<CatalogEntry> {
+    let info = &d.model_info;
+    let params = &d.litellm_params;
+    Some(CatalogEntry {
+        model_name: d.model_name.clone()?,
+        id: info.id.clone().unwrap_or_default(),
+        litellm_model: params.model.clone().unwrap_or_default(),
+        api_base: params
+            .api_base
+            .as_deref()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned(),
+        mode: info.mode.clone().unwrap_or_else(|| "chat".to_owned()),
+        max_tokens: info
+            .max_input_tokens
+            .or(info.max_tokens)
+            .and_then(|t| u32::try_from(t).ok()),
+        input_cost_per_token: info.input_cost_per_token,
+        output_cost_per_token: info.output_cost_per_token,
+        healthy: None,
+    })
+}
+
+/// `/health/latest` or a `/health` report.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HealthReport {
+    #[serde(deserialize_with = "entries")]
+    pub latest_health_checks: BTreeMap<String, HealthCheck>,
+    #[serde(deserialize_with = "items")]
+    pub healthy_endpoints: Vec<HealthEndpoint>,
+    #[serde(deserialize_with = "items")]
+    pub unhealthy_endpoints: Vec<HealthEndpoint>,
+}
+
+/// One cached check of `/health/latest`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HealthCheck {
+    #[serde(deserialize_with = "lenient")]
+    pub status: Option<String>,
+}
+
+/// One endpoint of a `/health` report.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HealthEndpoint {
+    #[serde(deserialize_with = "lenient")]
+    pub api_base: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub model: Option<String>,
 }
 
 /// Deployment health by deployment id, api_base or model, from either shape LiteLLM gives:
 /// `/health/latest` (`latest_health_checks`: deployment id → `{model_name, status}`), or a
 /// `/health` report (`healthy_endpoints` / `unhealthy_endpoints` of `{model, api_base}`).
-pub fn parse_health(v: &Value) -> BTreeMap<String, bool> {
+pub fn parse_health(v: &HealthReport) -> BTreeMap<String, bool> {
     let mut out = BTreeMap::new();
-    for (id, check) in v["latest_health_checks"].as_object().into_iter().flatten() {
-        out.insert(id.clone(), check["status"].as_str() == Some("healthy"));
+    for (id, check) in &v.latest_health_checks {
+        out.insert(id.clone(), check.status.as_deref() == Some("healthy"));
     }
-    for (key, healthy) in [("healthy_endpoints", true), ("unhealthy_endpoints", false)] {
-        for e in v[key].as_array().into_iter().flatten() {
-            if let Some(base) = e["api_base"].as_str() {
+    for (endpoints, healthy) in [
+        (&v.healthy_endpoints, true),
+        (&v.unhealthy_endpoints, false),
+    ] {
+        for e in endpoints {
+            if let Some(base) = &e.api_base {
                 out.insert(base.trim_end_matches('/').to_owned(), healthy);
             }
-            if let Some(model) = e["model"].as_str() {
-                out.entry(model.to_owned()).or_insert(healthy);
+            if let Some(model) = &e.model {
+                out.entry(model.clone()).or_insert(healthy);
             }
         }
     }
@@ -282,54 +376,136 @@ pub fn public_name(catalog: &[CatalogEntry], key: &str) -> String {
         .map_or_else(|| key.to_owned(), |e| e.model_name.clone())
 }
 
+/// One page of `/user/daily/activity`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivityPage {
+    #[serde(deserialize_with = "items")]
+    pub results: Vec<ActivityDay>,
+    #[serde(deserialize_with = "record")]
+    pub metadata: ActivityMetadata,
+}
+
+/// A page's `metadata`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivityMetadata {
+    #[serde(deserialize_with = "lenient")]
+    pub has_more: Option<bool>,
+}
+
+/// One day of `/user/daily/activity`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivityDay {
+    #[serde(deserialize_with = "lenient")]
+    pub date: Option<String>,
+    #[serde(deserialize_with = "record")]
+    pub breakdown: ActivityBreakdown,
+}
+
+/// A day's `breakdown` (only `models` is read).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivityBreakdown {
+    #[serde(deserialize_with = "entries")]
+    pub models: BTreeMap<String, ModelActivity>,
+}
+
+/// One model of a day's breakdown.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ModelActivity {
+    #[serde(deserialize_with = "record")]
+    pub metrics: ActivityMetrics,
+}
+
+/// A model's figures for the day; absent ones count as none.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivityMetrics {
+    #[serde(deserialize_with = "number")]
+    pub successful_requests: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    pub failed_requests: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    pub prompt_tokens: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    pub completion_tokens: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    pub spend: Option<f64>,
+}
+
 /// Today's usage per model from `/user/daily/activity` (`results[].breakdown.models`),
 /// under the catalog's public names.
-pub fn parse_daily(v: &Value, today: &str, catalog: &[CatalogEntry]) -> Vec<DailyUsage> {
+pub fn parse_daily(days: &[ActivityDay], today: &str, catalog: &[CatalogEntry]) -> Vec<DailyUsage> {
     let mut per: BTreeMap<String, DailyUsage> = BTreeMap::new();
-    for day in v["results"].as_array().into_iter().flatten() {
-        if day["date"].as_str().is_some_and(|d| !d.starts_with(today)) {
+    for day in days {
+        if day.date.as_deref().is_some_and(|d| !d.starts_with(today)) {
             continue;
         }
-        for (model, entry) in day["breakdown"]["models"].as_object().into_iter().flatten() {
-            let m = &entry["metrics"];
+        for (model, entry) in &day.breakdown.models {
+            let m = &entry.metrics;
             let name = public_name(catalog, model);
             let u = per.entry(name.clone()).or_insert_with(|| DailyUsage {
                 model: name,
                 ..DailyUsage::default()
             });
-            u.requests_ok += num(&m["successful_requests"]);
-            u.requests_failed += num(&m["failed_requests"]);
-            u.prompt_tokens += num(&m["prompt_tokens"]);
-            u.completion_tokens += num(&m["completion_tokens"]);
-            u.spend_usd += num(&m["spend"]);
+            u.requests_ok += m.successful_requests.unwrap_or_default();
+            u.requests_failed += m.failed_requests.unwrap_or_default();
+            u.prompt_tokens += m.prompt_tokens.unwrap_or_default();
+            u.completion_tokens += m.completion_tokens.unwrap_or_default();
+            u.spend_usd += m.spend.unwrap_or_default();
         }
     }
     per.into_values().collect()
 }
 
+/// One page of `/key/list?return_full_object=true`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KeyPage {
+    #[serde(deserialize_with = "items")]
+    pub keys: Vec<Key>,
+    #[serde(deserialize_with = "number")]
+    pub total_pages: Option<f64>,
+}
+
+/// One key of `/key/list` (its hashed `token`, never the key itself).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Key {
+    #[serde(deserialize_with = "lenient")]
+    pub key_alias: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub token: Option<String>,
+    #[serde(deserialize_with = "number")]
+    pub spend: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
+    pub max_budget: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
+    pub rpm_limit: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
+    pub tpm_limit: Option<f64>,
+}
+
 /// Keys from `/key/list?return_full_object=true` (`keys[]` objects). Keys without an alias
 /// are named by their hashed token's first characters, never by the key itself.
-pub fn parse_keys(v: &Value) -> Vec<KeyUsage> {
-    v["keys"]
-        .as_array()
-        .into_iter()
-        .flatten()
+pub fn parse_keys(v: &KeyPage) -> Vec<KeyUsage> {
+    v.keys
+        .iter()
         .filter_map(|k| {
-            let alias = k["key_alias"]
-                .as_str()
-                .filter(|a| !a.is_empty())
-                .map(str::to_owned)
-                .or_else(|| {
-                    k["token"]
-                        .as_str()
-                        .map(|t| format!("key-{}", &t[..t.len().min(8)]))
-                })?;
+            let alias = k.key_alias.clone().filter(|a| !a.is_empty()).or_else(|| {
+                k.token
+                    .as_deref()
+                    .map(|t| format!("key-{}", &t[..t.len().min(8)]))
+            })?;
             Some(KeyUsage {
                 alias,
-                spend_usd: num(&k["spend"]),
-                max_budget_usd: k["max_budget"].as_f64(),
-                rpm_limit: k["rpm_limit"].as_f64(),
-                tpm_limit: k["tpm_limit"].as_f64(),
+                spend_usd: k.spend.unwrap_or_default(),
+                max_budget_usd: k.max_budget,
+                rpm_limit: k.rpm_limit,
+                tpm_limit: k.tpm_limit,
             })
         })
         .collect()
@@ -358,21 +534,21 @@ pub fn parse_deployment_state(s: &llmmon_core::scrape::Scrape) -> BTreeMap<Strin
 impl LitellmSource for LitellmHttpSource {
     async fn read(&self) -> Result<LitellmReading, SourceError> {
         // The proxy answers: the one request whose failure fails the source.
-        let readiness = self.json(READINESS, "").await?;
-        let ready = matches!(readiness["status"].as_str(), Some("healthy" | "connected"));
+        let readiness: Readiness = self.json(READINESS, "").await?;
+        let ready = matches!(readiness.status.as_deref(), Some("healthy" | "connected"));
         let mut endpoints = Endpoints::default();
-        let mut version = readiness["litellm_version"].as_str().map(str::to_owned);
+        let mut version = readiness.litellm_version;
         if version.is_none() {
             // From 1.84 the version moved to /health/readiness/details (behind the key).
-            let details = self.json(READINESS_DETAILS, "").await;
+            let details = self.json::<Readiness>(READINESS_DETAILS, "").await;
             version = endpoints
                 .take(READINESS_DETAILS.name, details)
-                .and_then(|d| d["litellm_version"].as_str().map(str::to_owned));
+                .and_then(|d| d.litellm_version);
         }
         let info = self.json(MODEL_INFO, "").await;
         let mut catalog = endpoints
             .take(MODEL_INFO.name, info)
-            .map(|v| parse_catalog(&v))
+            .map(|v: ModelInfo| parse_catalog(&v))
             .unwrap_or_default();
         let health = self.health(&mut endpoints).await;
         for e in &mut catalog {

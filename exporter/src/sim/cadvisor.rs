@@ -5,6 +5,7 @@ use super::scenario::Conditions;
 use super::signal::{noise, DailyRate};
 use super::traffic::{self, Traffic};
 use super::Simulator;
+use crate::containers::ContainerState;
 use crate::sim::scenario::Effects;
 use llmmon_core::exposition::MetricSet;
 use llmmon_core::schema::*;
@@ -30,7 +31,10 @@ impl Simulator {
             timeline: &tl,
         };
         let mut m = MetricSet::new();
-        for c in readings.iter().filter(|c| c.state == "running") {
+        for c in readings
+            .iter()
+            .filter(|c| c.state == Some(ContainerState::Running))
+        {
             let profile = self.profile(&c.name);
             let id = format!("/system.slice/docker-{}.scope", c.id);
             let image = format!("{}:{}", c.image, c.image_version);

@@ -10,7 +10,9 @@ use super::scenario::{Conditions, Fault, Scenario};
 use super::signal::hash;
 use super::traffic::{self, InstanceState, Traffic};
 use super::{fleet_base_name, Simulator};
-use crate::containers::{ContainerReading, ContainerSource, Mount};
+use crate::containers::{
+    ContainerHealth, ContainerReading, ContainerSource, ContainerState, Mount,
+};
 use llmmon_core::clock::{self, Clock};
 use llmmon_core::source::SourceError;
 
@@ -67,22 +69,22 @@ fn vllm_container(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> ContainerReading
         0
     } + hash(tr.seed, &spec.container, 1) % 3;
     let (docker_state, exit_code) = match state {
-        InstanceState::Stopped if crash => ("restarting", 1),
-        InstanceState::Stopped => ("exited", 0),
-        _ => ("running", 0),
+        InstanceState::Stopped if crash => (ContainerState::Restarting, 1),
+        InstanceState::Stopped => (ContainerState::Exited, 0),
+        _ => (ContainerState::Running, 0),
     };
     let health = match state {
-        InstanceState::Ready => Some("healthy"),
-        InstanceState::Unhealthy => Some("unhealthy"),
+        InstanceState::Ready => ContainerHealth::Healthy,
+        InstanceState::Unhealthy => ContainerHealth::Unhealthy,
         InstanceState::Loading => {
             let loading_for = t - tr.started_at(spec, t);
-            Some(if loading_for > HEALTH_START_PERIOD_S {
-                "unhealthy"
+            if loading_for > HEALTH_START_PERIOD_S {
+                ContainerHealth::Unhealthy
             } else {
-                "starting"
-            })
+                ContainerHealth::Starting
+            }
         }
-        InstanceState::Stopped => None,
+        InstanceState::Stopped => ContainerHealth::NoHealthcheck,
     };
     ContainerReading {
         name: spec.container.clone(),
@@ -91,8 +93,8 @@ fn vllm_container(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> ContainerReading
         compose_service: Some(fleet_base_name(&spec.container).to_owned()),
         image: "vllm/vllm-openai".to_owned(),
         image_version: format!("v{}", spec.vllm_version),
-        state: docker_state.to_owned(),
-        health: health.map(str::to_owned),
+        state: Some(docker_state),
+        health,
         restart_count: restarts,
         exit_code: Some(exit_code),
         started_at: Some(tr.started_at(spec, t)),
@@ -114,14 +116,18 @@ fn vllm_container(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> ContainerReading
     }
 }
 
-fn service_health(s: &ServiceSpec, c: &Conditions) -> Option<&'static str> {
+fn service_health(s: &ServiceSpec, c: &Conditions) -> ContainerHealth {
     if !s.has_healthcheck || s.exited_with.is_some() {
-        return None;
+        return ContainerHealth::NoHealthcheck;
     }
     let base = fleet_base_name(&s.container);
     let sick = (c.scenario == Scenario::Degraded && base == DEGRADED_SERVICE)
         || (c.has(Fault::UpstreamDown) && base == UPSTREAM_DOWN_SERVICE);
-    Some(if sick { "unhealthy" } else { "healthy" })
+    if sick {
+        ContainerHealth::Unhealthy
+    } else {
+        ContainerHealth::Healthy
+    }
 }
 
 fn service_mounts(s: &ServiceSpec, c: &Conditions) -> Vec<Mount> {
@@ -153,13 +159,12 @@ fn service_container(tr: &Traffic<'_>, s: &ServiceSpec, c: &Conditions) -> Conta
         compose_service: Some(s.compose_service.to_owned()),
         image: s.image.to_owned(),
         image_version: s.version.to_owned(),
-        state: if s.exited_with.is_some() {
-            "exited"
+        state: Some(if s.exited_with.is_some() {
+            ContainerState::Exited
         } else {
-            "running"
-        }
-        .to_owned(),
-        health: service_health(s, c).map(str::to_owned),
+            ContainerState::Running
+        }),
+        health: service_health(s, c),
         restart_count: hash(tr.seed, &s.container, 3) % 2,
         exit_code: Some(s.exited_with.unwrap_or(0)),
         started_at: Some(started),

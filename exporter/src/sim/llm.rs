@@ -105,7 +105,7 @@ fn instance(tr: &Traffic<'_>, spec: &VllmSpec, t: f64) -> VllmInstance {
         model: spec.model.clone(),
         vllm_version: spec.vllm_version.to_owned(),
         engine: spec.engine().to_owned(),
-        state: state.as_str().to_owned(),
+        state,
         stats,
         // /v1/models answers only once the model is loaded.
         meta: matches!(state, InstanceState::Ready | InstanceState::Unhealthy).then(|| meta(spec)),

@@ -43,25 +43,8 @@ pub const DEGRADED_MODEL: &str = "gemma-3-12b";
 pub const CRASH_CYCLE_S: f64 = 60.0;
 const CRASH_RUN_S: f64 = 25.0;
 
-/// What an instance is doing at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstanceState {
-    Loading,
-    Ready,
-    Unhealthy,
-    Stopped,
-}
-
-impl InstanceState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InstanceState::Loading => "loading",
-            InstanceState::Ready => "ready",
-            InstanceState::Unhealthy => "unhealthy",
-            InstanceState::Stopped => "stopped",
-        }
-    }
-}
+/// What an instance is doing at one moment: the state its reading carries.
+pub use crate::vllm::VllmState as InstanceState;
 
 /// The model name without the block suffix a larger fleet adds.
 pub fn base_model(spec: &VllmSpec) -> &str {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::containers::ContainerSource;
+use crate::containers::{ContainerSource, ContainerState};
 use llmmon_core::source::SourceError;
 
 /// One place a vLLM server may answer.
@@ -88,7 +88,7 @@ impl Discovery for ContainerDiscovery {
                     Address::Path(base) => format!("{}/{}", base.trim_end_matches('/'), c.name),
                 };
                 Some(Target {
-                    running: c.state == "running",
+                    running: c.state == Some(ContainerState::Running),
                     name: c.name,
                     base_url,
                     discovered: true,

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 
 use super::discovery::{Discovery, Target};
 use super::hf::{parse_meta, HfFiles};
-use super::{normalize, VllmInstance, VllmSource};
+use super::{normalize, VllmInstance, VllmSource, VllmState};
 use llmmon_core::source::{Endpoints, SourceError};
 use llmmon_core::upstream::{Auth, Response, Transport};
 
@@ -60,7 +60,7 @@ impl VllmHttpSource {
             .unwrap_or_default()
     }
 
-    fn without_engine(&self, t: &Target, state: &str) -> VllmInstance {
+    fn without_engine(&self, t: &Target, state: VllmState) -> VllmInstance {
         let (mut model, version) = self.remembered(&t.name);
         if model.is_empty() {
             model = t.model_hint.clone().unwrap_or_default();
@@ -70,14 +70,14 @@ impl VllmHttpSource {
             model,
             vllm_version: version,
             engine: String::new(),
-            state: state.to_owned(),
+            state,
             ..VllmInstance::default()
         }
     }
 
     async fn read(&self, t: &Target) -> Result<VllmInstance, SourceError> {
         if !t.running {
-            return Ok(self.without_engine(t, "stopped"));
+            return Ok(self.without_engine(t, VllmState::Stopped));
         }
         let get = |path: &str, auth: &Auth| {
             let url = format!("{}{path}", t.base_url);
@@ -95,7 +95,7 @@ impl VllmHttpSource {
             Ok(r) => r,
             // A container that runs but does not listen yet is loading its model.
             Err(SourceError::Unavailable(_) | SourceError::Timeout(_)) if t.discovered => {
-                return Ok(self.without_engine(t, "loading"));
+                return Ok(self.without_engine(t, VllmState::Loading));
             }
             Err(e) => return Err(e),
         };
@@ -124,9 +124,9 @@ impl VllmHttpSource {
         let card = models.as_ref().and_then(|v| v["data"].get(0).cloned());
         let state = match (health.status, &models, &card) {
             // Models listed nothing yet: the engine is still loading.
-            (200..=299, Some(_), None) => "loading",
-            (200..=299, _, _) => "ready",
-            _ => "unhealthy",
+            (200..=299, Some(_), None) => VllmState::Loading,
+            (200..=299, _, _) => VllmState::Ready,
+            _ => VllmState::Unhealthy,
         };
         let names = normalize::models(&scrape);
         let model = card
@@ -173,7 +173,7 @@ impl VllmHttpSource {
             stats: Some(normalize::engine_stats(&scrape, &metrics_model)),
             model,
             vllm_version,
-            state: state.to_owned(),
+            state,
             meta,
             endpoints,
         })

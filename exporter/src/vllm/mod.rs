@@ -16,7 +16,18 @@ use llmmon_core::exposition::MetricSet;
 use llmmon_core::schema::*;
 use llmmon_core::source::{Collection, Collector, Endpoints, SourceError, TargetStatus};
 
-pub const STATES: [&str; 4] = ["loading", "ready", "unhealthy", "stopped"];
+llmmon_core::label_enum! {
+    /// What an instance is doing: the `state` of `llmmon_vllm_state`. An instance is
+    /// loading until it answers.
+    #[derive(Default)]
+    pub enum VllmState {
+        #[default]
+        Loading => "loading",
+        Ready => "ready",
+        Unhealthy => "unhealthy",
+        Stopped => "stopped",
+    }
+}
 
 /// A cumulative histogram: `(upper bound, count)` pairs without `+Inf`, sum and count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,8 +87,7 @@ pub struct VllmInstance {
     pub vllm_version: String,
     /// v0 or v1 (which metric generation the instance exposes).
     pub engine: String,
-    /// loading, ready, unhealthy, stopped
-    pub state: String,
+    pub state: VllmState,
     pub stats: Option<EngineStats>,
     pub meta: Option<ModelMeta>,
     /// How the instance's endpoints beside `/health` and `/metrics` answered.
@@ -102,7 +112,12 @@ pub fn render(instances: &[VllmInstance]) -> MetricSet {
             &[&i.container, &i.model, &i.vllm_version, &i.engine],
             1.0,
         );
-        m.state_set(&VLLM_STATE, &[&i.container, &i.model], &STATES, &i.state);
+        m.state_set(
+            &VLLM_STATE,
+            &[&i.container, &i.model],
+            VllmState::LABELS,
+            i.state.as_str(),
+        );
         if let Some(meta) = &i.meta {
             let ctx = meta
                 .context_length
@@ -232,7 +247,7 @@ mod tests {
             model: "m".into(),
             vllm_version: "0.8.5".into(),
             engine: "v1".into(),
-            state: "loading".into(),
+            state: VllmState::Loading,
             ..VllmInstance::default()
         };
         let m = render(&[i]);
@@ -254,7 +269,7 @@ mod tests {
             model: "m".into(),
             vllm_version: "0.11.0".into(),
             engine: "v1".into(),
-            state: "ready".into(),
+            state: VllmState::Ready,
             stats: Some(EngineStats {
                 running: Some(2.0),
                 kv_cache_usage: Some(0.4),

@@ -11,10 +11,11 @@ use ratatui::Frame;
 use super::columns::{self, Col};
 use super::fmt::{self, opt, DASH};
 use super::{block, Palette};
-use crate::status::ContainerStatus;
+use crate::status::{shown, ContainerStatus};
 use crate::tui::app::{App, Pane};
 use crate::tui::layout;
 use crate::tui::scroll::Entry;
+use llmmon_exporter::containers::{ContainerHealth, ContainerState};
 
 /// The state column is as wide as the longest state word, so none is ever cut.
 const STATES: [&str; 3] = ["restarting", "CRASHLOOP", "unhealthy"];
@@ -23,12 +24,12 @@ fn state_style(p: Palette, c: &ContainerStatus) -> Style {
     if c.crash_looping {
         return p.fg(Color::Red).add_modifier(Modifier::BOLD);
     }
-    match (c.state.as_str(), c.health.as_str()) {
-        ("running", "unhealthy") => p.fg(Color::Red),
-        ("running", "starting") => p.fg(Color::Yellow),
-        ("running", _) => p.fg(Color::Green),
-        ("restarting", _) => p.fg(Color::Yellow),
-        ("exited", _) => p.fg(Color::DarkGray),
+    match (c.state, c.health) {
+        (Some(ContainerState::Running), Some(ContainerHealth::Unhealthy)) => p.fg(Color::Red),
+        (Some(ContainerState::Running), Some(ContainerHealth::Starting)) => p.fg(Color::Yellow),
+        (Some(ContainerState::Running), _) => p.fg(Color::Green),
+        (Some(ContainerState::Restarting), _) => p.fg(Color::Yellow),
+        (Some(ContainerState::Exited), _) => p.fg(Color::DarkGray),
         _ => p.fg(Color::Red),
     }
 }
@@ -38,10 +39,12 @@ fn state_style(p: Palette, c: &ContainerStatus) -> Style {
 fn state_word(c: &ContainerStatus) -> String {
     if c.crash_looping {
         "CRASHLOOP".to_owned()
-    } else if c.health != "none" && c.state == "running" {
-        c.health.clone()
+    } else if c.health != Some(ContainerHealth::NoHealthcheck)
+        && c.state == Some(ContainerState::Running)
+    {
+        shown(c.health)
     } else {
-        c.state.clone()
+        shown(c.state)
     }
 }
 

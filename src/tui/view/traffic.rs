@@ -13,10 +13,11 @@ use llmmon_core::thresholds::{ERROR_RATIO_CRITICAL, KV_CACHE_WARNING_RATIO};
 use super::columns::{self, Col};
 use super::fmt::{self, opt, DASH};
 use super::{block, Palette};
-use crate::status::ModelStatus;
+use crate::status::{shown, ModelStatus};
 use crate::tui::app::{App, Pane};
 use crate::tui::layout;
 use crate::tui::scroll;
+use llmmon_exporter::vllm::VllmState;
 
 /// The state column fits the longest state word.
 const STATES: [&str; 4] = ["ready", "loading", "stopped", "unhealthy"];
@@ -38,10 +39,10 @@ fn columns() -> Vec<Col> {
 
 fn cells(app: &App, m: &ModelStatus, p: Palette) -> Vec<(String, Style)> {
     let r = app.rates(&m.model);
-    let state_style = match m.state.as_str() {
-        "ready" => p.fg(Color::Green),
-        "loading" => p.fg(Color::Yellow),
-        "stopped" => p.fg(Color::DarkGray),
+    let state_style = match m.state {
+        Some(VllmState::Ready) => p.fg(Color::Green),
+        Some(VllmState::Loading) => p.fg(Color::Yellow),
+        Some(VllmState::Stopped) => p.fg(Color::DarkGray),
         _ => p.fg(Color::Red).add_modifier(Modifier::BOLD),
     };
     let plain = Style::default();
@@ -61,7 +62,7 @@ fn cells(app: &App, m: &ModelStatus, p: Palette) -> Vec<(String, Style)> {
     };
     vec![
         (m.model.clone(), plain),
-        (m.state.clone(), state_style),
+        (shown(m.state), state_style),
         (opt(r.requests_per_min, fmt::rate), plain),
         (opt(r.prompt_tokens_per_s, fmt::whole), plain),
         (opt(r.generation_tokens_per_s, fmt::whole), plain),

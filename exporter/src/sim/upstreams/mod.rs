@@ -26,6 +26,7 @@ use crate::litellm::http_source::LitellmHttpSource;
 use crate::vllm::discovery::{Address, ContainerDiscovery};
 use crate::vllm::hf::HfOverTransport;
 use crate::vllm::http_source::VllmHttpSource;
+use crate::vllm::VllmState;
 use llmmon_core::clock::Clock;
 use llmmon_core::upstream::{Auth, RouterTransport, Secret, Transport, CONNECTION_REFUSED_STATUS};
 
@@ -154,7 +155,7 @@ fn listening(
     let spec = sim.fleet().vllm_spec(container)?.clone();
     let inst = sim.vllm_instance(container, t)?;
     // Loading or stopped: the API server does not listen yet (or any more).
-    matches!(inst.state.as_str(), "ready" | "unhealthy").then_some((spec, inst))
+    matches!(inst.state, VllmState::Ready | VllmState::Unhealthy).then_some((spec, inst))
 }
 
 async fn vllm_metrics(State(up): State<Upstreams>, Path(container): Path<String>) -> Response {
@@ -177,7 +178,7 @@ async fn vllm_metrics(State(up): State<Upstreams>, Path(container): Path<String>
 async fn vllm_health(State(up): State<Upstreams>, Path(container): Path<String>) -> Response {
     match listening(&up, &container) {
         // vLLM answers 503 when its engine has died.
-        Some((_, inst)) if inst.state == "unhealthy" => {
+        Some((_, inst)) if inst.state == VllmState::Unhealthy => {
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
         Some(_) => StatusCode::OK.into_response(),
