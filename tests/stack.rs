@@ -15,8 +15,8 @@ use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use llmmon_exporter::announcements::model::{Draft, Health, Kind, ServiceStatus};
-use llmmon_exporter::announcements::store::{Event, State, Store};
+use llmmon_announcements::model::{Draft, Health, Kind, ServiceStatus};
+use llmmon_announcements::store::{Event, State, Store};
 use serde_json::{json, Value};
 use support::{free_port, require, wait_for, wait_ready, Proc, Prometheus};
 

@@ -7,7 +7,7 @@ pub(crate) mod render;
 mod when;
 
 use clap::{Args, Subcommand};
-use llmmon_exporter::announcements::model::{Health, Kind, Priority};
+use llmmon_announcements::model::{Health, Kind, Priority};
 use serde_json::json;
 
 use crate::context::Context;
@@ -144,7 +144,7 @@ async fn publish(
     let now = chrono::Utc::now();
     let parse = |flag: &str, v: &Option<String>| -> Result<Option<String>, (Exit, String)> {
         v.as_deref()
-            .map(|s| when::parse(s, now).map(llmmon_exporter::announcements::model::rfc3339))
+            .map(|s| when::parse(s, now).map(llmmon_announcements::model::rfc3339))
             .transpose()
             .map_err(|e| (Exit::Usage, format!("--{flag}: {e}")))
     };

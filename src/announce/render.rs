@@ -1,7 +1,7 @@
 //! Text output of `llmmon announce`: tables of announcements and statuses. Titles come back
 //! as plain text (tags removed) so nothing from the API can drive the terminal.
 
-use llmmon_exporter::announcements::text::plain;
+use llmmon_announcements::text::plain;
 use serde_json::Value;
 
 fn s<'a>(v: &'a Value, k: &str) -> &'a str {

@@ -283,7 +283,7 @@ impl Draft {
                     field,
                     message: format!(
                         "'{}' is not a name (letters, digits and ._:/@- only)",
-                        crate::announcements::text::plain(bad)
+                        crate::text::plain(bad)
                     ),
                 });
             }
