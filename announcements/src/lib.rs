@@ -11,6 +11,7 @@ pub mod model;
 pub mod notify;
 pub mod store;
 pub mod text;
+pub mod view;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};

@@ -7,7 +7,8 @@ pub(crate) mod render;
 mod when;
 
 use clap::{Args, Subcommand};
-use llmmon_announcements::model::{Health, Kind, Priority};
+use llmmon_announcements::model::{Health, Kind, Priority, ServiceStatus};
+use llmmon_announcements::view::{AnnouncementList, AnnouncementView, StatusList};
 use serde_json::json;
 
 use crate::context::Context;
@@ -99,15 +100,15 @@ pub async fn run(args: AnnounceArgs, ctx: &Context) -> CmdResult {
             let mut query = vec![("state", if all { "all" } else { "current" }.to_owned())];
             query.extend(priority.map(|p| ("priority", p.to_string())));
             query.extend(kind.map(|k| ("kind", k.to_string())));
-            let v = client.get("/api/announcements", &query).await?;
+            let v: AnnouncementList = client.get("/api/announcements", &query).await?;
             if ctx.json {
-                render::json(&v["announcements"])
+                render::json(&v.announcements)
             } else {
-                render::list(&v["announcements"])
+                render::list(&v.announcements)
             }
         }
         Some(AnnounceCommand::Show { id }) => {
-            let v = client.get(&format!("/api/announcements/{id}"), &[]).await?;
+            let v: AnnouncementView = client.get(&format!("/api/announcements/{id}"), &[]).await?;
             if ctx.json {
                 render::json(&v)
             } else {
@@ -115,7 +116,7 @@ pub async fn run(args: AnnounceArgs, ctx: &Context) -> CmdResult {
             }
         }
         Some(AnnounceCommand::Expire { id }) => {
-            let v = client
+            let v: AnnouncementView = client
                 .post(&format!("/api/announcements/{id}/expire"), &json!({}))
                 .await?;
             if ctx.json {
@@ -169,15 +170,15 @@ async fn publish(
     if let Some(e) = parse("ends", &p.ends)? {
         body["ends_at"] = json!(e);
     }
-    let v = client.post("/api/announcements", &body).await?;
+    let v: AnnouncementView = client.post("/api/announcements", &body).await?;
     Ok(if json_out {
         render::json(&v)
     } else {
         format!(
             "published {} ({} {}): {}\n",
-            v["id"],
-            v["priority"].as_str().unwrap_or_default(),
-            v["kind"].as_str().unwrap_or_default(),
+            v.announcement.id,
+            v.announcement.priority,
+            v.announcement.kind,
             render::title(&v)
         )
     })
@@ -198,7 +199,7 @@ async fn status_cmd(
         }
         (Some(service), Some(status)) => {
             let body = json!({"status": status, "note": note.unwrap_or_default()});
-            let v = client.put(&format!("/api/status/{service}"), &body).await?;
+            let v: ServiceStatus = client.put(&format!("/api/status/{service}"), &body).await?;
             Ok(if json_out {
                 render::json(&v)
             } else {
@@ -206,30 +207,27 @@ async fn status_cmd(
             })
         }
         (Some(service), None) => {
-            let v = client.get("/api/status", &[]).await?;
-            let one: Vec<serde_json::Value> = v["services"]
-                .as_array()
+            let v: StatusList = client.get("/api/status", &[]).await?;
+            let one: Vec<ServiceStatus> = v
+                .services
                 .into_iter()
-                .flatten()
-                .filter(|s| s["service"] == service.as_str())
-                .cloned()
+                .filter(|s| s.service == service)
                 .collect();
             if one.is_empty() {
                 return Err((Exit::Failure, format!("no status known for '{service}'")));
             }
-            let list = serde_json::Value::Array(one);
             Ok(if json_out {
-                render::json(&list)
+                render::json(&one)
             } else {
-                render::statuses(&list)
+                render::statuses(&one)
             })
         }
         (None, _) => {
-            let v = client.get("/api/status", &[]).await?;
+            let v: StatusList = client.get("/api/status", &[]).await?;
             Ok(if json_out {
-                render::json(&v["services"])
+                render::json(&v.services)
             } else {
-                render::statuses(&v["services"])
+                render::statuses(&v.services)
             })
         }
     }
