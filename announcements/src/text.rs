@@ -3,9 +3,54 @@
 //! then gets only the Markdown we render, JSON escapes `<`, `>` and `&`, metric labels and
 //! Grafana annotations carry plain text with tags removed.
 
-/// Text with HTML tags removed and any stray `<` / `>` dropped; control characters become
-/// spaces. For metric labels, Grafana annotations and terminal output.
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+
+/// The announcement's text with Markdown read (the same parse as [`markdown_html`]) and
+/// reduced to its words: HTML tags removed and any stray `<` / `>` dropped, control
+/// characters as spaces, list items kept as `- `, blocks separated by a space. For metric
+/// labels, Grafana annotations and terminal output.
 pub fn plain(s: &str) -> String {
+    let mut words = String::with_capacity(s.len());
+    let mut gap = false;
+    for event in Parser::new(s) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                if std::mem::take(&mut gap) && !words.is_empty() {
+                    words.push(' ');
+                }
+                words.push_str(&t);
+            }
+            Event::SoftBreak | Event::HardBreak => words.push(' '),
+            Event::Start(Tag::Item) => {
+                if std::mem::take(&mut gap) && !words.is_empty() {
+                    words.push(' ');
+                }
+                words.push_str("- ");
+            }
+            Event::End(tag) if is_block(tag) => gap = true,
+            _ => {}
+        }
+    }
+    strip_tags(&words)
+}
+
+/// Whether `tag` ends a block (which [`plain`] separates from the next by a space).
+fn is_block(tag: TagEnd) -> bool {
+    !matches!(
+        tag,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Link
+            | TagEnd::Image
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+    )
+}
+
+/// Text with HTML tags removed and any stray `<` / `>` dropped; control characters become
+/// spaces.
+fn strip_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut in_tag = false;
     for c in s.chars() {
@@ -48,102 +93,88 @@ pub fn json_safe(json: String) -> String {
         .replace('&', "\\u0026")
 }
 
-/// Limited Markdown to HTML: paragraphs, `- ` lists, `**bold**`, `*emphasis*`, `` `code` ``
-/// and `[text](https://…)` links. Everything is escaped first; links other than http(s)
-/// stay text.
+/// Markdown (CommonMark, read by `pulldown-cmark`) to a limited HTML: paragraphs, lists,
+/// `**bold**`, `*emphasis*`, `` `code` `` and links. Only the tags listed here are written:
+/// raw HTML in the source comes out as escaped text, headings become bold paragraphs, code
+/// blocks code paragraphs, images their alt text, and a link stays a link only for an
+/// http(s) or mailto URL (its text otherwise). Line breaks inside a paragraph are `<br>`.
 pub fn markdown_html(src: &str) -> String {
-    let mut out = String::new();
-    for block in src.replace("\r\n", "\n").split("\n\n") {
-        let lines: Vec<&str> = block.lines().filter(|l| !l.trim().is_empty()).collect();
-        if lines.is_empty() {
-            continue;
-        }
-        let is_list = lines
-            .iter()
-            .all(|l| l.trim_start().starts_with("- ") || l.trim_start().starts_with("* "));
-        if is_list {
-            out.push_str("<ul>");
-            for l in lines {
-                out.push_str("<li>");
-                out.push_str(&inline(&l.trim_start()[2..]));
-                out.push_str("</li>");
+    let mut out = String::with_capacity(src.len() * 5 / 4);
+    let mut links: Vec<bool> = Vec::new();
+    for event in Parser::new(src) {
+        match event {
+            Event::Start(tag) => open(&mut out, &tag, &mut links),
+            Event::End(tag) => close(&mut out, tag, &mut links),
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                push_text(&mut out, &t);
             }
-            out.push_str("</ul>");
-        } else {
-            let text: Vec<String> = lines.iter().map(|l| inline(l.trim())).collect();
-            out.push_str("<p>");
-            out.push_str(&text.join("<br>"));
-            out.push_str("</p>");
+            Event::Code(t) => {
+                out.push_str("<code>");
+                out.push_str(&escape_html(&t));
+                out.push_str("</code>");
+            }
+            Event::SoftBreak | Event::HardBreak => out.push_str("<br>"),
+            _ => {}
         }
     }
     out
 }
 
-/// Inline Markdown of one escaped line.
-fn inline(line: &str) -> String {
-    let escaped = escape_html(line);
-    let linked = links(&escaped);
-    let coded = pairs(&linked, "`", "<code>", "</code>");
-    let bold = pairs(&coded, "**", "<strong>", "</strong>");
-    pairs(&bold, "*", "<em>", "</em>")
+/// Escaped text; newlines (in code and HTML blocks) as `<br>`.
+fn push_text(out: &mut String, t: &str) {
+    let mut lines = t.strip_suffix('\n').unwrap_or(t).split('\n');
+    if let Some(first) = lines.next() {
+        out.push_str(&escape_html(first));
+    }
+    for l in lines {
+        out.push_str("<br>");
+        out.push_str(&escape_html(l));
+    }
 }
 
-/// Wraps text between matched `mark`s in `open` / `close`; an unmatched mark stays.
-fn pairs(s: &str, mark: &str, open: &str, close: &str) -> String {
-    let parts: Vec<&str> = s.split(mark).collect();
-    if parts.len() < 3 {
-        return s.to_owned();
-    }
-    let mut out = String::new();
-    let pairs_end = if parts.len() % 2 == 1 {
-        parts.len()
-    } else {
-        parts.len() - 1
-    };
-    for (i, p) in parts[..pairs_end].iter().enumerate() {
-        if i > 0 {
-            out.push_str(if i % 2 == 1 { open } else { close });
-        }
-        out.push_str(p);
-    }
-    if pairs_end < parts.len() {
-        out.push_str(mark);
-        out.push_str(parts[pairs_end]);
-    }
-    out
+/// Whether a link to `url` may be written as one.
+fn linkable(url: &str) -> bool {
+    ["https://", "http://", "mailto:"].iter().any(|p| {
+        url.get(..p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p))
+    })
 }
 
-/// `[text](url)` on escaped text to links, for http(s) URLs only.
-fn links(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let parsed = after.find("](").and_then(|mid| {
-            let url_part = &after[mid + 2..];
-            url_part
-                .find(')')
-                .map(|end| (&after[..mid], &url_part[..end], mid + 2 + end + 1))
-        });
-        match parsed {
-            Some((text, url, used))
-                if (url.starts_with("https://") || url.starts_with("http://"))
-                    && !url.contains(' ') =>
-            {
-                out.push_str(&rest[..open]);
-                out.push_str(&format!(
-                    "<a href=\"{url}\" rel=\"nofollow noopener\">{text}</a>"
-                ));
-                rest = &after[used..];
+fn open(out: &mut String, tag: &Tag<'_>, links: &mut Vec<bool>) {
+    match tag {
+        Tag::Paragraph | Tag::HtmlBlock => out.push_str("<p>"),
+        Tag::Heading { .. } => out.push_str("<p><strong>"),
+        Tag::CodeBlock(_) => out.push_str("<p><code>"),
+        Tag::List(_) => out.push_str("<ul>"),
+        Tag::Item => out.push_str("<li>"),
+        Tag::Emphasis => out.push_str("<em>"),
+        Tag::Strong => out.push_str("<strong>"),
+        Tag::Link { dest_url, .. } => {
+            let keep = linkable(dest_url);
+            if keep {
+                out.push_str("<a href=\"");
+                out.push_str(&escape_html(dest_url));
+                out.push_str("\" rel=\"nofollow noopener\">");
             }
-            _ => {
-                out.push_str(&rest[..=open]);
-                rest = after;
-            }
+            links.push(keep);
         }
+        _ => {}
     }
-    out.push_str(rest);
-    out
+}
+
+fn close(out: &mut String, tag: TagEnd, links: &mut Vec<bool>) {
+    match tag {
+        TagEnd::Paragraph | TagEnd::HtmlBlock => out.push_str("</p>"),
+        TagEnd::Heading(_) => out.push_str("</strong></p>"),
+        TagEnd::CodeBlock => out.push_str("</code></p>"),
+        TagEnd::List(_) => out.push_str("</ul>"),
+        TagEnd::Item => out.push_str("</li>"),
+        TagEnd::Emphasis => out.push_str("</em>"),
+        TagEnd::Strong => out.push_str("</strong>"),
+        // Pops for every link end; closes only the links that were opened as links.
+        TagEnd::Link if links.pop().unwrap_or(false) => out.push_str("</a>"),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -193,5 +224,57 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&j).expect("still JSON");
         assert_eq!(back["t"], EVIL);
+    }
+
+    #[test]
+    fn emphasis_inside_a_link_url_stays_part_of_the_url() {
+        let html = markdown_html("[x](https://a.b/*foo*)");
+        assert_eq!(
+            html,
+            "<p><a href=\"https://a.b/*foo*\" rel=\"nofollow noopener\">x</a></p>"
+        );
+    }
+
+    #[test]
+    fn a_code_span_does_not_cross_a_link() {
+        let html = markdown_html("`[a](https://a.b/` c)`");
+        assert_eq!(html, "<p><code>[a](https://a.b/</code> c)`</p>");
+        let html = markdown_html("[`x`](https://a.b/) and `[y](https://c.d/)`");
+        assert_eq!(
+            html,
+            "<p><a href=\"https://a.b/\" rel=\"nofollow noopener\"><code>x</code></a> and \
+             <code>[y](https://c.d/)</code></p>"
+        );
+    }
+
+    #[test]
+    fn a_script_in_the_body_comes_out_as_text() {
+        let html = markdown_html("Hello\n\n<script>alert(1)</script>\n\nand <b>inline</b>");
+        assert_eq!(
+            html,
+            "<p>Hello</p><p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\
+             <p>and &lt;b&gt;inline&lt;/b&gt;</p>"
+        );
+        assert_eq!(
+            plain("Hello\n\n<script>alert(1)</script>"),
+            "Hello alert(1)"
+        );
+    }
+
+    #[test]
+    fn mailto_links_stay_links_and_others_become_their_text() {
+        let html =
+            markdown_html("[m](mailto:ops@example.org) [f](ftp://x.y/) ![i](https://x/i.png)");
+        assert_eq!(
+            html,
+            "<p><a href=\"mailto:ops@example.org\" rel=\"nofollow noopener\">m</a> f i</p>"
+        );
+    }
+
+    #[test]
+    fn plain_text_comes_from_the_same_parse() {
+        assert_eq!(plain("**Bold** and *em* `code`"), "Bold and em code");
+        assert_eq!(plain("one\n\n- a\n- b"), "one - a - b");
+        assert_eq!(plain("[link](https://a.b/)"), "link");
     }
 }

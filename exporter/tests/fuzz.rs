@@ -679,7 +679,14 @@ fn only_our_tags(html: &str) -> Result<(), String> {
             rest = &rest[t.len()..];
         } else if rest.starts_with("<br>") {
             rest = &rest[4..];
-        } else if let Some(a) = rest.strip_prefix("<a href=\"https://") {
+        } else if let Some(a) = [
+            "<a href=\"https://",
+            "<a href=\"http://",
+            "<a href=\"mailto:",
+        ]
+        .iter()
+        .find_map(|p| rest.strip_prefix(p))
+        {
             // The URL (escaped: no quote in it), then our one attribute.
             let q = a.find('"').ok_or("unclosed href")?;
             rest = a[q..]
