@@ -80,7 +80,7 @@ pub struct Demo {
 
 /// The demo's announcements service; stops and deletes its store when dropped.
 pub struct DemoAnnouncements {
-    pub service: llmmon_exporter::announcements::Local,
+    pub service: llmmon_announcements::Local,
     _dir: tempfile::TempDir,
 }
 
@@ -93,9 +93,9 @@ pub async fn start_demo_announcements(args: &DemoArgs) -> Result<DemoAnnouncemen
         .map(str::parse::<llmmon_core::scenario::Scenario>)
         .transpose()?
         == Some(llmmon_core::scenario::Scenario::Maintenance);
-    use llmmon_exporter::announcements::model::{Draft, Kind, Priority};
-    use llmmon_exporter::announcements::store::Event;
-    use llmmon_exporter::announcements::{Config, Local};
+    use llmmon_announcements::model::{Draft, Kind, Priority};
+    use llmmon_announcements::store::Event;
+    use llmmon_announcements::{Config, Local};
 
     let dir = tempfile::tempdir().map_err(|e| format!("demo announcements store: {e}"))?;
     let data = dir.path().display().to_string();

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use llmmon_exporter::announcements::model::{Draft, Health, Kind, ServiceStatus};
-use llmmon_exporter::announcements::store::{Event, State, Store};
+use llmmon_announcements::model::{Draft, Health, Kind, ServiceStatus};
+use llmmon_announcements::store::{Event, State, Store};
 use serde_json::{json, Value};
 use support::{free_port, require, wait_for, wait_ready, Proc, Prometheus};
 

@@ -2,7 +2,6 @@
 //! simulated standard exporters), the fleet simulator they run on in mock mode, and the
 //! metric schema every other part of llmmon refers to.
 
-pub mod announcements;
 pub mod cli;
 pub mod config;
 pub mod containers;

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use llmmon_core::{Role, SourceMode};
-use llmmon_exporter::announcements;
 use llmmon_exporter::cli::{Args, Cli, Command, HistoryArgs, Serve, SourceArg};
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
@@ -60,7 +59,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     if role == Serve::Announcements {
         let addr = args
             .listen
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], announcements::PORT)));
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], llmmon_announcements::PORT)));
         return serve_announcements(addr);
     }
     let mut settings = raw.validate()?;
@@ -203,7 +202,7 @@ fn serve_upstreams(
 }
 
 fn serve_announcements(addr: SocketAddr) -> anyhow::Result<()> {
-    let cfg = announcements::Config::from_env(|k| std::env::var(k).ok())
+    let cfg = llmmon_announcements::Config::from_env(|k| std::env::var(k).ok())
         .map_err(|e| anyhow::anyhow!("announcements: {e}"))?;
     if cfg.token.is_none() {
         tracing::warn!("LLMMON_ANNOUNCEMENTS_TOKEN is not set: the API is read-only");
@@ -213,7 +212,7 @@ fn serve_announcements(addr: SocketAddr) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let app = announcements::App::open(cfg)?;
+        let app = llmmon_announcements::App::open(cfg)?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for announcements: {e}"))?;
@@ -224,7 +223,7 @@ fn serve_announcements(addr: SocketAddr) -> anyhow::Result<()> {
             shutdown_signal().await;
             on_signal.cancel();
         });
-        announcements::serve(app, listener, stop).await?;
+        llmmon_announcements::serve(app, listener, stop).await?;
         Ok(())
     })
 }

@@ -681,7 +681,14 @@ fn only_our_tags(html: &str) -> Result<(), String> {
             rest = &rest[t.len()..];
         } else if rest.starts_with("<br>") {
             rest = &rest[4..];
-        } else if let Some(a) = rest.strip_prefix("<a href=\"https://") {
+        } else if let Some(a) = [
+            "<a href=\"https://",
+            "<a href=\"http://",
+            "<a href=\"mailto:",
+        ]
+        .iter()
+        .find_map(|p| rest.strip_prefix(p))
+        {
             // The URL (escaped: no quote in it), then our one attribute.
             let q = a.find('"').ok_or("unclosed href")?;
             rest = a[q..]
@@ -701,7 +708,7 @@ fn only_our_tags(html: &str) -> Result<(), String> {
 
 #[test]
 fn announcement_text_is_always_safe() {
-    use llmmon_exporter::announcements::text::{escape_html, json_safe, markdown_html, plain};
+    use llmmon_announcements::text::{escape_html, json_safe, markdown_html, plain};
     fuzz("announcement_text", 2_000, markup(), |src| {
         let html = markdown_html(&src);
         only_our_tags(&html).map_err(TestCaseError::fail)?;
@@ -719,7 +726,7 @@ fn announcement_text_is_always_safe() {
 
 #[test]
 fn announcement_validator_takes_any_draft() {
-    use llmmon_exporter::announcements::model::{valid_name, Draft, MAX_BODY, MAX_TITLE};
+    use llmmon_announcements::model::{valid_name, Draft, MAX_BODY, MAX_TITLE};
     let now = chrono::DateTime::from_timestamp(1_795_615_200, 0).expect("time");
     fuzz("announcement_validator", 1_000, json_value(), |v| {
         let Ok(draft) = serde_json::from_value::<Draft>(v) else {
@@ -732,7 +739,7 @@ fn announcement_validator_takes_any_draft() {
             prop_assert!(a.services.iter().chain(&a.models).all(|n| valid_name(n)));
             // What the validator let through round-trips through the store's JSON.
             let line = serde_json::to_string(&a).expect("serialises");
-            let back: llmmon_exporter::announcements::model::Announcement =
+            let back: llmmon_announcements::model::Announcement =
                 serde_json::from_str(&line).expect("reads back");
             prop_assert_eq!(back, a);
         }

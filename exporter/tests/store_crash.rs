@@ -4,7 +4,8 @@
 //! there, no id is handed out twice and the file folds cleanly. A torn last record (half a
 //! record, or garbage) does not stop the service from starting: it keeps every complete
 //! record, says what it dropped (log line, `/metrics`, the dropped bytes kept aside), and a
-//! write after it survives another restart. Figures are printed (`--nocapture`) and
+//! write after it survives another restart; a plain restart after a hard kill keeps every
+//! announcement and the statuses set by hand. Figures are printed (`--nocapture`) and
 //! recorded in docs/reliability.md.
 
 mod support;
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use llmmon_exporter::announcements::store::{Store, DROPPED_FILE_NAME, FILE_NAME};
+use llmmon_announcements::store::{Store, DROPPED_FILE_NAME, FILE_NAME};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "crash-test-token-0123456789";
@@ -491,4 +492,69 @@ async fn listed_after_restart(svc: &mut Instance, data: &Path) -> BTreeMap<u64, 
     svc.spawn(data);
     wait_up(&svc.url()).await;
     listed(&svc.url()).await
+}
+
+/// The whole list (`state=all`) as the service serves it.
+async fn listed_json(url: &str) -> Value {
+    let r = client()
+        .get(format!("{url}/api/announcements?state=all"))
+        .send()
+        .await
+        .expect("list");
+    r.json().await.expect("json")
+}
+
+/// The list without `phase`, which moves with the clock.
+fn without_phase(v: &Value) -> Vec<Value> {
+    v["announcements"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            a["phase"] = Value::Null;
+            a
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcements_survive_a_restart_of_the_service() {
+    let data = tempfile::tempdir().expect("tmp");
+    let logs = tempfile::tempdir().expect("tmp");
+    let mut svc = Instance::new(support::closed_port(), logs.path().join("svc.log"));
+    let url = svc.url();
+    svc.spawn(data.path());
+    wait_up(&url).await;
+    let c = client();
+    for i in 0..5 {
+        create(&c, &url, &format!("kept {i}"))
+            .await
+            .expect("created");
+    }
+    let r = c
+        .put(format!("{url}/api/status/litellm"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"status": "degraded", "note": "slow upstream"}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 200);
+    let before = listed_json(&url).await;
+    // A hard kill: nothing acknowledged may depend on a clean shutdown.
+    svc.kill();
+    svc.spawn(data.path());
+    wait_up(&url).await;
+    let after = listed_json(&url).await;
+    assert_eq!(before["announcements"].as_array().map(Vec::len), Some(5));
+    assert_eq!(without_phase(&before), without_phase(&after));
+    let status: Value = c
+        .get(format!("{url}/api/status"))
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(status["services"][0]["status"], "degraded");
 }

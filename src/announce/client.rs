@@ -1,9 +1,11 @@
-//! The announcements API over HTTP, with errors as one line that says what to do.
+//! The announcements API over HTTP, with errors as one line that says what to do. Answers
+//! are read as the service's own API types (`llmmon_announcements::view`, `model`).
 
 use anyhow::anyhow;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::config::TOKEN_ENV;
@@ -14,7 +16,7 @@ pub struct Client {
     http: reqwest::Client,
 }
 
-type Answer = Result<Value, CliError>;
+type Answer<T = Value> = Result<T, CliError>;
 
 impl Client {
     pub fn new(base: &str) -> Self {
@@ -27,20 +29,34 @@ impl Client {
         }
     }
 
-    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Answer {
-        self.call(Method::GET, path, query, None).await
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Answer<T> {
+        self.typed(self.call(Method::GET, path, query, None).await?)
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> Answer {
-        self.call(Method::POST, path, &[], Some(body)).await
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Answer<T> {
+        self.typed(self.call(Method::POST, path, &[], Some(body)).await?)
     }
 
-    pub async fn put(&self, path: &str, body: &Value) -> Answer {
-        self.call(Method::PUT, path, &[], Some(body)).await
+    pub async fn put<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Answer<T> {
+        self.typed(self.call(Method::PUT, path, &[], Some(body)).await?)
     }
 
     pub async fn delete(&self, path: &str) -> Answer {
         self.call(Method::DELETE, path, &[], None).await
+    }
+
+    /// A successful answer as the API type `T`.
+    fn typed<T: DeserializeOwned>(&self, v: Value) -> Answer<T> {
+        serde_json::from_value(v).map_err(|e| {
+            CliError::failure(anyhow!(
+                "{} answered with JSON this llmmon does not read: {e}",
+                self.base
+            ))
+        })
     }
 
     async fn call(

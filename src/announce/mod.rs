@@ -8,7 +8,8 @@ pub(crate) mod render;
 mod when;
 
 use clap::{Args, Subcommand};
-use llmmon_exporter::announcements::model::{Health, Kind, Priority};
+use llmmon_announcements::model::{Health, Kind, Priority, ServiceStatus};
+use llmmon_announcements::view::{AnnouncementList, AnnouncementView, StatusList};
 use serde_json::json;
 
 use crate::context::Context;
@@ -100,15 +101,15 @@ pub async fn run(args: AnnounceArgs, ctx: &Context) -> CmdResult {
             let mut query = vec![("state", if all { "all" } else { "current" }.to_owned())];
             query.extend(priority.map(|p| ("priority", p.to_string())));
             query.extend(kind.map(|k| ("kind", k.to_string())));
-            let v = client.get("/api/announcements", &query).await?;
+            let v: AnnouncementList = client.get("/api/announcements", &query).await?;
             if ctx.json {
-                render::json(&v["announcements"])
+                render::json(&v.announcements)
             } else {
-                render::list(&v["announcements"])
+                render::list(&v.announcements)
             }
         }
         Some(AnnounceCommand::Show { id }) => {
-            let v = client.get(&format!("/api/announcements/{id}"), &[]).await?;
+            let v: AnnouncementView = client.get(&format!("/api/announcements/{id}"), &[]).await?;
             if ctx.json {
                 render::json(&v)
             } else {
@@ -116,7 +117,7 @@ pub async fn run(args: AnnounceArgs, ctx: &Context) -> CmdResult {
             }
         }
         Some(AnnounceCommand::Expire { id }) => {
-            let v = client
+            let v: AnnouncementView = client
                 .post(&format!("/api/announcements/{id}/expire"), &json!({}))
                 .await?;
             if ctx.json {
@@ -141,7 +142,7 @@ async fn publish(client: &Client, p: PublishArgs, json_out: bool) -> Result<Stri
     let now = chrono::Utc::now();
     let parse = |flag: &str, v: &Option<String>| -> Result<Option<String>, CliError> {
         v.as_deref()
-            .map(|s| when::parse(s, now).map(llmmon_exporter::announcements::model::rfc3339))
+            .map(|s| when::parse(s, now).map(llmmon_announcements::model::rfc3339))
             .transpose()
             .map_err(|e| CliError::usage(anyhow!("--{flag}: {e}")))
     };
@@ -166,15 +167,15 @@ async fn publish(client: &Client, p: PublishArgs, json_out: bool) -> Result<Stri
     if let Some(e) = parse("ends", &p.ends)? {
         body["ends_at"] = json!(e);
     }
-    let v = client.post("/api/announcements", &body).await?;
+    let v: AnnouncementView = client.post("/api/announcements", &body).await?;
     Ok(if json_out {
         render::json(&v)
     } else {
         format!(
             "published {} ({} {}): {}\n",
-            v["id"],
-            v["priority"].as_str().unwrap_or_default(),
-            v["kind"].as_str().unwrap_or_default(),
+            v.announcement.id,
+            v.announcement.priority,
+            v.announcement.kind,
             render::title(&v)
         )
     })
@@ -195,7 +196,7 @@ async fn status_cmd(
         }
         (Some(service), Some(status)) => {
             let body = json!({"status": status, "note": note.unwrap_or_default()});
-            let v = client.put(&format!("/api/status/{service}"), &body).await?;
+            let v: ServiceStatus = client.put(&format!("/api/status/{service}"), &body).await?;
             Ok(if json_out {
                 render::json(&v)
             } else {
@@ -203,32 +204,29 @@ async fn status_cmd(
             })
         }
         (Some(service), None) => {
-            let v = client.get("/api/status", &[]).await?;
-            let one: Vec<serde_json::Value> = v["services"]
-                .as_array()
+            let v: StatusList = client.get("/api/status", &[]).await?;
+            let one: Vec<ServiceStatus> = v
+                .services
                 .into_iter()
-                .flatten()
-                .filter(|s| s["service"] == service.as_str())
-                .cloned()
+                .filter(|s| s.service == service)
                 .collect();
             if one.is_empty() {
                 return Err(CliError::failure(anyhow!(
                     "no status known for '{service}'"
                 )));
             }
-            let list = serde_json::Value::Array(one);
             Ok(if json_out {
-                render::json(&list)
+                render::json(&one)
             } else {
-                render::statuses(&list)
+                render::statuses(&one)
             })
         }
         (None, _) => {
-            let v = client.get("/api/status", &[]).await?;
+            let v: StatusList = client.get("/api/status", &[]).await?;
             Ok(if json_out {
-                render::json(&v["services"])
+                render::json(&v.services)
             } else {
-                render::statuses(&v["services"])
+                render::statuses(&v.services)
             })
         }
     }

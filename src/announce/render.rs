@@ -1,45 +1,59 @@
 //! Text output of `llmmon announce`: tables of announcements and statuses. Titles come back
 //! as plain text (tags removed) so nothing from the API can drive the terminal.
 
-use llmmon_exporter::announcements::text::plain;
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use llmmon_announcements::model::ServiceStatus;
+use llmmon_announcements::text::plain;
+use llmmon_announcements::view::{api_time, AnnouncementView};
+use serde::Serialize;
 
-fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v[k].as_str().unwrap_or("")
+pub fn title(v: &AnnouncementView) -> String {
+    plain(&v.announcement.title)
 }
 
-pub fn title(v: &Value) -> String {
-    plain(s(v, "title"))
+/// `v` as the API wrote it, pretty-printed (keys in the API's order, through JSON values).
+pub fn json(v: &impl Serialize) -> String {
+    serde_json::to_value(v)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_default()
+        + "\n"
 }
 
-pub fn json(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
-}
-
-fn window(v: &Value) -> String {
-    let short = |k: &str| s(v, k).replace(":00Z", "Z").replace('T', " ");
-    match (s(v, "starts_at"), s(v, "ends_at")) {
-        ("", "") => String::new(),
-        (_, "") => format!("from {}", short("starts_at")),
-        ("", _) => format!("until {}", short("ends_at")),
-        _ => format!("{} → {}", short("starts_at"), short("ends_at")),
+fn window(v: &AnnouncementView) -> String {
+    let short = |t: Option<DateTime<Utc>>| {
+        t.map(|t| api_time(t).replace(":00Z", "Z").replace('T', " "))
+            .unwrap_or_default()
+    };
+    let (starts, ends) = (v.announcement.starts_at, v.announcement.ends_at);
+    match (short(starts), short(ends)) {
+        (s, e) if s.is_empty() && e.is_empty() => String::new(),
+        (s, e) if e.is_empty() => format!("from {s}"),
+        (s, e) if s.is_empty() => format!("until {e}"),
+        (s, e) => format!("{s} → {e}"),
     }
 }
 
-pub fn list(items: &Value) -> String {
-    let rows = items.as_array().cloned().unwrap_or_default();
+/// A word of the API (priority, kind, phase, health) as it is on the wire.
+fn word(v: &impl Serialize) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+pub fn list(rows: &[AnnouncementView]) -> String {
     if rows.is_empty() {
         return "no announcements\n".into();
     }
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::NOTHING);
     table.set_header(["ID", "PRIORITY", "KIND", "PHASE", "WHEN", "TITLE"]);
-    for a in &rows {
+    for a in rows {
         table.add_row([
-            a["id"].to_string(),
-            s(a, "priority").to_owned(),
-            s(a, "kind").to_owned(),
-            s(a, "phase").to_owned(),
+            a.announcement.id.to_string(),
+            word(&a.announcement.priority),
+            word(&a.announcement.kind),
+            word(&a.phase),
             window(a),
             title(a),
         ]);
@@ -47,58 +61,48 @@ pub fn list(items: &Value) -> String {
     format!("{table}\n")
 }
 
-pub fn one(a: &Value) -> String {
-    let names = |k: &str| {
-        a[k].as_array()
-            .map(|v| {
-                v.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default()
-    };
+pub fn one(v: &AnnouncementView) -> String {
+    let a = &v.announcement;
     let mut out = format!(
         "#{} [{} {}] {}\n",
-        a["id"],
-        s(a, "priority"),
-        s(a, "kind"),
-        title(a)
+        a.id,
+        word(&a.priority),
+        word(&a.kind),
+        title(v)
     );
     for (label, value) in [
-        ("phase", s(a, "phase").to_owned()),
-        ("when", window(a)),
-        ("services", names("services")),
-        ("models", names("models")),
-        ("by", plain(s(a, "created_by"))),
+        ("phase", word(&v.phase)),
+        ("when", window(v)),
+        ("services", a.services.join(", ")),
+        ("models", a.models.join(", ")),
+        ("by", plain(&a.created_by)),
     ] {
         if !value.is_empty() {
             out.push_str(&format!("{label:>9}: {value}\n"));
         }
     }
-    if !s(a, "body").is_empty() {
+    if !a.body.is_empty() {
         out.push('\n');
-        let body: Vec<String> = s(a, "body").lines().map(plain).collect();
+        let body: Vec<String> = a.body.lines().map(plain).collect();
         out.push_str(&body.join("\n"));
         out.push('\n');
     }
     out
 }
 
-pub fn statuses(list: &Value) -> String {
-    let rows = list.as_array().cloned().unwrap_or_default();
+pub fn statuses(rows: &[ServiceStatus]) -> String {
     if rows.is_empty() {
         return "no service status known\n".into();
     }
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::NOTHING);
     table.set_header(["SERVICE", "STATUS", "SOURCE", "NOTE"]);
-    for r in &rows {
+    for r in rows {
         table.add_row([
-            plain(s(r, "service")),
-            s(r, "status").to_owned(),
-            s(r, "source").to_owned(),
-            plain(s(r, "note")),
+            plain(&r.service),
+            word(&r.status),
+            r.source.clone(),
+            plain(&r.note),
         ]);
     }
     format!("{table}\n")

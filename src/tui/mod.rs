@@ -72,10 +72,10 @@ async fn critical_announcements(client: &crate::announce::client::Client) -> Opt
         ("state", "active".to_owned()),
         ("priority", "critical".to_owned()),
     ];
-    let v = client.get("/api/announcements", &query).await.ok()?;
+    let list: llmmon_announcements::view::AnnouncementList =
+        client.get("/api/announcements", &query).await.ok()?;
     Some(
-        v["announcements"]
-            .as_array()?
+        list.announcements
             .iter()
             .map(crate::announce::render::title)
             .collect(),

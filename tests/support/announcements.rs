@@ -4,7 +4,7 @@
 
 #![allow(dead_code, reason = "used by some test crates only")]
 
-use llmmon_exporter::announcements::{Config, Local};
+use llmmon_announcements::{Config, Local};
 use serde_json::json;
 
 pub const TOKEN: &str = "seeded-test-token-0123456789";

@@ -105,8 +105,8 @@ pub fn lifecycle(state: &State) -> BTreeMap<(String, &'static str), DateTime<Utc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::announcements::model::{at, Draft, Priority};
-    use crate::announcements::store::Event;
+    use crate::model::{at, Draft, Priority};
+    use crate::store::Event;
 
     #[test]
     fn active_upcoming_and_ended_announcements_and_lifecycle_dates() {

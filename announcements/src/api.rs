@@ -21,7 +21,8 @@ use serde_json::json;
 
 use super::model::{Announcement, Draft, FieldError, Health, Kind, Phase, Priority, ServiceStatus};
 use super::store::{CommitError, Event, Subscription};
-use super::text::{json_safe, markdown_html};
+use super::text::json_safe;
+use super::view::{AnnouncementList, AnnouncementView, StatusList};
 use super::{feeds, metrics, notify, App};
 
 /// Largest request body accepted.
@@ -62,6 +63,11 @@ pub fn router(app: Arc<App>) -> Router {
 
 // ------------------------------------------------------------------------ answers
 
+/// `v` as JSON through `serde_json::Value` (whose key order the API has always had).
+fn typed_answer(status: StatusCode, v: &impl serde::Serialize) -> Response {
+    json_answer(status, &serde_json::to_value(v).unwrap_or_default())
+}
+
 fn json_answer(status: StatusCode, v: &serde_json::Value) -> Response {
     (
         status,
@@ -95,12 +101,9 @@ fn store_failed(e: impl std::fmt::Display) -> Response {
     )
 }
 
-/// An announcement as the API shows it: its fields, its phase now, the body as safe HTML.
+/// An announcement as the API shows it now ([`AnnouncementView`]), as JSON.
 pub fn public(a: &Announcement) -> serde_json::Value {
-    let mut v = serde_json::to_value(a).unwrap_or_default();
-    v["phase"] = json!(a.phase(Utc::now()));
-    v["body_html"] = json!(markdown_html(&a.body));
-    v
+    serde_json::to_value(AnnouncementView::new(a, Utc::now())).unwrap_or_default()
 }
 
 // ------------------------------------------------------------------------ auth
@@ -223,8 +226,13 @@ async fn list(
             .cmp(&b.priority)
             .then(b.effective_start().cmp(&a.effective_start()))
     });
-    let items: Vec<serde_json::Value> = items.into_iter().map(public).collect();
-    json_answer(StatusCode::OK, &json!({ "announcements": items }))
+    let list = AnnouncementList {
+        announcements: items
+            .into_iter()
+            .map(|a| AnnouncementView::new(a, now))
+            .collect(),
+    };
+    typed_answer(StatusCode::OK, &list)
 }
 
 async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
@@ -376,7 +384,7 @@ async fn expire(State(app): State<Arc<App>>, Path(id): Path<String>, _: Writer) 
 
 async fn status_list(State(app): State<Arc<App>>) -> Response {
     match app.statuses().await {
-        Ok(list) => json_answer(StatusCode::OK, &json!({ "services": list })),
+        Ok(services) => typed_answer(StatusCode::OK, &StatusList { services }),
         Err(e) => store_failed(e),
     }
 }

@@ -384,7 +384,7 @@ fn save_dropped(path: &Path, offset: u64, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::announcements::model::Draft;
+    use crate::model::Draft;
 
     fn put(store: &Store, title: &str) -> u64 {
         store

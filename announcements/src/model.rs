@@ -101,7 +101,7 @@ pub struct Announcement {
 }
 
 /// Where an announcement stands at a given time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Upcoming,
@@ -283,7 +283,7 @@ impl Draft {
                     field,
                     message: format!(
                         "'{}' is not a name (letters, digits and ._:/@- only)",
-                        crate::announcements::text::plain(bad)
+                        crate::text::plain(bad)
                     ),
                 });
             }

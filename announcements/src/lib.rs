@@ -1,4 +1,4 @@
-//! The announcements service (`llmmon-exporter announcements`, port 23004): what
+//! llmmon-announcements: the announcements service (served by `llmmon-exporter announcements`, port 23004): what
 //! maintainers tell end users — maintenance windows, deprecations, new models, endpoint
 //! changes, advisories — and each service's status, kept in a durable store, served over an
 //! HTTP API, as JSON Feed / RSS / Atom, and as Prometheus metrics for the dashboards.
@@ -11,6 +11,7 @@ pub mod model;
 pub mod notify;
 pub mod store;
 pub mod text;
+pub mod view;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};

@@ -1,7 +1,8 @@
 //! The announcements service over HTTP on loopback: the API with its auth and validation,
-//! 50 concurrent writes (and two services on one store), durability across a restart of the
-//! real binary, feeds that parse as what they claim, webhook and Grafana delivery, status
-//! set by hand or derived from a Prometheus, and no HTML or script coming back unescaped.
+//! 50 concurrent writes (and two services on one store), feeds that parse as what they
+//! claim, webhook and Grafana delivery, status set by hand or derived from a Prometheus,
+//! and no HTML or script coming back unescaped. Restarts of the real binary are in the
+//! exporter's `tests/store_crash.rs`.
 
 mod support;
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
-use llmmon_exporter::announcements::{Config, Local};
+use llmmon_announcements::{Config, Local};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "test-token-0123456789";
@@ -325,86 +326,6 @@ async fn fifty_concurrent_writes_over_two_services_on_one_store_are_all_kept() {
         titles.dedup();
         assert_eq!(titles.len(), 50);
     }
-}
-
-/// Starts the real binary on a free port; its stdout/stderr are discarded.
-fn spawn_binary(data: &Path, port: u16) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_llmmon-exporter"))
-        .args(["announcements", "--listen", &format!("127.0.0.1:{port}")])
-        .env("LLMMON_DATA_DIR", data)
-        .env("LLMMON_ANNOUNCEMENTS_TOKEN", TOKEN)
-        .env("LLMMON_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start llmmon-exporter announcements")
-}
-
-async fn wait_up(url: &str) {
-    for _ in 0..100 {
-        if client()
-            .get(format!("{url}/ready"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{url} did not become ready");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn announcements_survive_a_restart_of_the_service() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let port = support::closed_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let mut child = spawn_binary(dir.path(), port);
-    wait_up(&url).await;
-    for i in 0..5 {
-        let (s, _) = post_json(
-            &format!("{url}/api/announcements"),
-            Some(TOKEN),
-            &json!({"title": format!("kept {i}"), "kind": "changelog"}),
-        )
-        .await;
-        assert_eq!(s, 201);
-    }
-    let r = client()
-        .put(format!("{url}/api/status/litellm"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"status": "degraded", "note": "slow upstream"}))
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(r.status(), 200);
-    let (_, before) = get_json(&format!("{url}/api/announcements?state=all")).await;
-    // A hard kill: nothing acknowledged may depend on a clean shutdown.
-    child.kill().expect("kill");
-    let _ = child.wait();
-
-    let mut child = spawn_binary(dir.path(), port);
-    wait_up(&url).await;
-    let (_, after) = get_json(&format!("{url}/api/announcements?state=all")).await;
-    assert_eq!(before["announcements"].as_array().map(Vec::len), Some(5));
-    let strip = |v: &Value| -> Vec<Value> {
-        v["announcements"]
-            .as_array()
-            .expect("list")
-            .iter()
-            .map(|a| {
-                let mut a = a.clone();
-                a["phase"] = Value::Null;
-                a
-            })
-            .collect()
-    };
-    assert_eq!(strip(&before), strip(&after));
-    let (_, status) = get_json(&format!("{url}/api/status")).await;
-    assert_eq!(status["services"][0]["status"], "degraded");
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
