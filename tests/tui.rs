@@ -45,7 +45,7 @@ fn scrapes(sim: &Arc<Simulator>, t: f64, dead: Option<Role>) -> Vec<RoleScrape> 
                 return (*role, url, Err("connection refused".to_owned()));
             }
             let text = rt
-                .block_on(sim.role_metrics(*role, t))
+                .block_on(llmmon_exporter::wiring::sim_role_metrics(sim, *role, t))
                 .map(|m| render(&m))
                 .map_err(|e| e.to_string());
             (
