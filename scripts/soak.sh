@@ -33,7 +33,7 @@ need curl curl
 need python3 python3
 
 rm -rf "$OUT" && mkdir -p "$OUT/prom"
-cargo build --release --locked --bin llmmon --bin llmmon-exporter
+cargo build --release --locked -p llmmon --bin llmmon -p llmmon-exporter --bin llmmon-exporter
 BIN=$TARGET_DIR/release
 
 declare -A PORT=([gpu]=29445 [containers]=29904 [node]=29100 [cadvisor]=29080 [dcgm]=29400
@@ -147,10 +147,13 @@ def query(q):
 window = f"{duration}s"
 scrapes = sum(float(r["value"][1]) for r in query(f"count_over_time(up[{window}])"))
 ups = sum(float(r["value"][1]) for r in query(f"sum_over_time(up[{window}])"))
-counters = '{__name__=~".+(_total|_bucket|_count)"}'
-resets = query(f"resets({counters}[{window}]) > 0")
-checked = query(f"count(count_over_time({counters}[{window}]))")
-n_counters = int(float(checked[0]["value"][1])) if checked else 0
+# resets() drops the metric name, so one query per counter family keeps series apart.
+with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/label/__name__/values", timeout=60) as r:
+    names = [n for n in json.load(r)["data"] if n.endswith(("_total", "_bucket", "_count"))]
+resets, n_counters = [], 0
+for name in names:
+    n_counters += len(query(f"count_over_time({name}[{window}])"))
+    resets += [dict(r, metric=dict(r["metric"], __name__=name)) for r in query(f"resets({name}[{window}]) > 0")]
 
 rows = list(csv.DictReader(open(f"{out}/samples.csv")))
 lines, ok = [], True
