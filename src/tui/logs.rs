@@ -33,11 +33,13 @@ pub enum TailError {
     Docker(#[from] SourceError),
 }
 
+/// What a log source answers: the lines, or why none.
+pub type Tail = Result<Vec<Line>, TailError>;
+
 /// Lines of one container printed after `since` (at most `limit`, the newest).
 #[async_trait]
 pub trait LogSource: Send + Sync {
-    async fn tail(&self, container: &str, since: f64, limit: usize)
-        -> Result<Vec<Line>, TailError>;
+    async fn tail(&self, container: &str, since: f64, limit: usize) -> Tail;
 }
 
 /// The simulator's logs, served by the in-process demo's containers role.
@@ -48,12 +50,7 @@ pub struct SimLogs {
 
 #[async_trait]
 impl LogSource for SimLogs {
-    async fn tail(
-        &self,
-        container: &str,
-        since: f64,
-        limit: usize,
-    ) -> Result<Vec<Line>, TailError> {
+    async fn tail(&self, container: &str, since: f64, limit: usize) -> Tail {
         let resp = self
             .client
             .get(format!("{}/sim/logs", self.base_url))
@@ -88,12 +85,7 @@ pub fn level_of(line: &str) -> &'static str {
 
 #[async_trait]
 impl LogSource for DockerLogs {
-    async fn tail(
-        &self,
-        container: &str,
-        since: f64,
-        limit: usize,
-    ) -> Result<Vec<Line>, TailError> {
+    async fn tail(&self, container: &str, since: f64, limit: usize) -> Tail {
         let docker = self.client.get().await?;
         let opts = ReadOptions {
             since: Some((since.max(0.0) * 1e9) as i64),

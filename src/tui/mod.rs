@@ -315,12 +315,7 @@ mod tests {
 
     #[async_trait]
     impl LogSource for Counting {
-        async fn tail(
-            &self,
-            _: &str,
-            since: f64,
-            _: usize,
-        ) -> Result<Vec<logs::Line>, logs::TailError> {
+        async fn tail(&self, _: &str, since: f64, _: usize) -> logs::Tail {
             self.calls.fetch_add(1, Ordering::SeqCst);
             if self.fail {
                 return Err(logs::TailError::Docker(SourceError::Unavailable(
