@@ -1,7 +1,9 @@
 //! The CLI's configuration file: `$XDG_CONFIG_HOME/llmmon/config.toml` (else
 //! `~/.config/llmmon/config.toml`), or the file `--config` / `LLMMON_CONFIG` names. Every key
 //! is optional; a missing default file is fine, a missing named file or an unknown key is an
-//! error naming the file. A few environment variables override the file (see [`ENV`]).
+//! error naming the file. A few environment variables override the file (see [`ENV`]): the
+//! defaults, the file and the environment are layered with figment, and every problem (bad
+//! keys, values of the wrong type, URLs the `url` crate refuses) comes back in one error.
 //! Secrets never live here: the announcements token comes from its environment variable only.
 
 use std::fmt;
@@ -44,7 +46,7 @@ pub struct Config {
     pub alertmanager: Option<String>,
     /// Announcements service base URL; default `http://HOST:23004`.
     pub announcements: Option<String>,
-    /// Docker engine: `unix:///path` or `tcp://host:port`.
+    /// Docker engine: `unix:///path`, `tcp://host:port` or `ssh://[user@]host`.
     pub docker_host: String,
     pub stack: StackConfig,
 }
