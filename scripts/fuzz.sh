@@ -23,8 +23,7 @@ declare -A BIN
 BIN[fuzz]=$(bin llmmon-exporter fuzz)
 BIN[fuzz_cli]=$(bin llmmon fuzz_cli)
 
-# target (test function), package, test file, inputs (the slower targets get a tenth when
-# CASES is the default: see docs/reliability.md for their rates).
+# target (test function), package, test file, inputs.
 run() {
   local test=$1 file=$3 n=$4
   echo "== $test ($n inputs, limit ${LIMIT_S}s)" >&2
@@ -41,11 +40,9 @@ for t in fast_reader_and_full_parser_agree exposition_readers_survive_arbitrary_
          vllm_normalisation_takes_any_exposition vllm_source_reads_anything_and_its_output_parses_again \
          litellm_payload_readers_take_any_json langfuse_source_reads_anything_and_its_output_parses_again \
          announcement_text_is_always_safe announcement_validator_takes_any_draft \
-         configuration_takes_any_toml; do
+         configuration_takes_any_toml configuration_takes_any_environment; do
   run "$t" llmmon-exporter fuzz "$CASES" || status=1
 done
-# figment::Jail makes a directory per input: far slower, so a tenth.
-run configuration_takes_any_environment llmmon-exporter fuzz "$((CASES / 10))" || status=1
 for t in since_parsing_takes_any_text ages_count_back_exactly written_times_read_back; do
   run "$t" llmmon fuzz_cli "$CASES" || status=1
 done

@@ -539,7 +539,11 @@ async fn history(
     let mut t = from;
     while t <= to {
         for &role in roles {
-            let text = render_exposition(&sim.role_metrics(role, t).await.expect("sim answers"));
+            let text = render_exposition(
+                &llmmon_exporter::wiring::sim_role_metrics(sim, role, t)
+                    .await
+                    .expect("sim answers"),
+            );
             let target = format!("job=\"{role}\",instance=\"backfill:1\"");
             for line in text
                 .lines()

@@ -33,7 +33,7 @@ fn exposition(role: Role) -> String {
         .build()
         .expect("runtime");
     render(
-        &rt.block_on(sim.role_metrics(role, T))
+        &rt.block_on(llmmon_exporter::wiring::sim_role_metrics(&sim, role, T))
             .expect("simulated source answers"),
     )
 }

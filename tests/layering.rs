@@ -52,6 +52,41 @@ fn no_production_module_reaches_into_the_simulator() {
     );
 }
 
+/// What only the wiring builds: the simulator produces readings and answers upstream
+/// requests, the wiring puts the real collectors and sources over it.
+const BUILT_BY_THE_WIRING: &[&str] = &["Collector", "HttpSource", "http_source", "wiring"];
+
+#[test]
+fn the_simulator_builds_no_collector_or_source() {
+    let sim = Path::new(env!("CARGO_MANIFEST_DIR")).join("exporter/src/sim");
+    let mut bad = Vec::new();
+    for file in rust_files(&sim) {
+        let text = fs::read_to_string(&file).expect("read");
+        let production = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in production.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for word in BUILT_BY_THE_WIRING.iter().filter(|w| code.contains(*w)) {
+                bad.push(format!(
+                    "{}:{}: {word}: {}",
+                    file.display(),
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        !rust_files(&sim).is_empty(),
+        "no simulator sources under {}",
+        sim.display()
+    );
+    assert!(
+        bad.is_empty(),
+        "the simulator builds what the wiring should:\n{}",
+        bad.join("\n")
+    );
+}
+
 #[test]
 fn the_graph_reader_sees_arrows_of_every_form() {
     let text = "use crate::a::b;\nuse crate::{c, d::{e, f}};\nfn g() { crate::h::i(); super::j::k(); llmmon_x::l::m(); }\n#[cfg(test)]\nmod tests { use crate::z; }\n";

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use llmmon::status::RoleScrape;
-use llmmon::tui::app::{action_for, Action, App, Pane, Sort};
+use llmmon::tui::app::{action_for, Action, App, Mode, Pane, Sort};
 use llmmon::tui::data::{self, Snapshot};
 use llmmon::tui::logs::Line;
 use llmmon::tui::view;
+use llmmon::tui::Update;
 use llmmon_core::exposition::render;
 use llmmon_core::scrape;
 use llmmon_core::Role;
@@ -46,7 +47,7 @@ fn scrapes(sim: &Arc<Simulator>, t: f64, dead: Option<Role>) -> Vec<RoleScrape> 
                 return (*role, url, Err(refused.into()));
             }
             let text = rt
-                .block_on(sim.role_metrics(*role, t))
+                .block_on(llmmon_exporter::wiring::sim_role_metrics(sim, *role, t))
                 .map(|m| render(&m))
                 .expect("the simulator renders every role");
             (
@@ -77,9 +78,12 @@ fn app_for(scenario: Scenario, faults: &[Fault], dead: Option<Role>, colour: boo
         // The demo's exporters label the scenario (`llm_monitor_sim_scenario_info`); the
         // header shows it.
         s.status.scenario = Some(scenario.as_str().to_owned());
-        app.on_snapshot(s);
+        refresh(&mut app, s);
     }
-    let container = app.log_container.clone().expect("a container to follow");
+    let container = app
+        .log_container()
+        .map(str::to_owned)
+        .expect("a container to follow");
     let lines = sim
         .logs(&container, T - 120.0, T, 50)
         .expect("known container")
@@ -90,8 +94,13 @@ fn app_for(scenario: Scenario, faults: &[Fault], dead: Option<Role>, colour: boo
             line: l.line,
         })
         .collect();
-    app.on_logs(&container, lines);
+    app.apply(Update::Logs(container, lines));
     app
+}
+
+/// A refresh reaching the app as the UI loop hands it one.
+fn refresh(app: &mut App, s: Snapshot) {
+    app.apply(Update::Snapshot(Box::new(s)));
 }
 
 fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -164,7 +173,7 @@ fn one_gpu_server() {
     let sim = Simulator::new(42, 1, Conditions::default(), T);
     let mut s: Snapshot = data::snapshot(scrapes(&sim, T, None), "demo", T);
     s.status.gpus.truncate(1);
-    app.on_snapshot(s);
+    refresh(&mut app, s);
     snapshot("one_gpu", &app);
 }
 
@@ -212,32 +221,35 @@ fn key(code: KeyCode) -> KeyEvent {
 #[test]
 fn keys_map_to_actions_and_filter_mode_takes_text() {
     assert_eq!(
-        action_for(key(KeyCode::Char('q')), false),
+        action_for(key(KeyCode::Char('q')), Mode::Normal),
         Some(Action::Quit)
     );
     assert_eq!(
         action_for(
             KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
-            true
+            Mode::Filter
         ),
         Some(Action::Quit)
     );
     assert_eq!(
-        action_for(key(KeyCode::Char('j')), false),
+        action_for(key(KeyCode::Char('j')), Mode::Normal),
         Some(Action::Down)
     );
     assert_eq!(
-        action_for(key(KeyCode::Char('q')), true),
+        action_for(key(KeyCode::Char('q')), Mode::Filter),
         Some(Action::FilterChar('q')),
         "q is text while filtering"
     );
     assert_eq!(
-        action_for(key(KeyCode::Enter), true),
+        action_for(key(KeyCode::Enter), Mode::Filter),
         Some(Action::EndFilter)
     );
-    assert_eq!(action_for(key(KeyCode::Esc), true), Some(Action::Back));
     assert_eq!(
-        action_for(key(KeyCode::Esc), false),
+        action_for(key(KeyCode::Esc), Mode::Filter),
+        Some(Action::Back)
+    );
+    assert_eq!(
+        action_for(key(KeyCode::Esc), Mode::Normal),
         Some(Action::Back),
         "esc never quits"
     );
@@ -246,21 +258,21 @@ fn keys_map_to_actions_and_filter_mode_takes_text() {
 #[test]
 fn focus_cycles_and_enter_follows_the_selected_containers_logs() {
     let mut app = app_for(Scenario::Normal, &[], None, false);
-    assert_eq!(app.focus, Pane::Containers);
+    assert_eq!(app.focus(), Pane::Containers);
     app.update(Action::FocusNext);
-    assert_eq!(app.focus, Pane::Models);
+    assert_eq!(app.focus(), Pane::Models);
     app.update(Action::FocusPrev);
     app.update(Action::FocusPrev);
-    assert_eq!(app.focus, Pane::Gpus);
+    assert_eq!(app.focus(), Pane::Gpus);
     app.update(Action::FocusNext);
     app.update(Action::Down);
     app.update(Action::Down);
     let chosen = app.containers()[2].name.clone();
     app.update(Action::Open);
-    assert_eq!(app.log_container.as_deref(), Some(chosen.as_str()));
-    assert_eq!(app.focus, Pane::Logs);
+    assert_eq!(app.log_container(), Some(chosen.as_str()));
+    assert_eq!(app.focus(), Pane::Logs);
     assert!(
-        app.logs.is_empty(),
+        app.logs().is_empty(),
         "the previous container's lines are dropped"
     );
 }
@@ -278,11 +290,11 @@ fn filter_narrows_the_container_list_and_sort_cycles() {
         !names.is_empty() && names.iter().all(|n| n.contains("lang")),
         "{names:?}"
     );
-    assert_eq!(app.sort, Sort::Name);
+    assert_eq!(app.sort(), Sort::Name);
     app.update(Action::CycleSort);
-    assert_eq!(app.sort, Sort::State);
+    assert_eq!(app.sort(), Sort::State);
     app.update(Action::CycleSort);
-    assert_eq!(app.sort, Sort::Restarts);
+    assert_eq!(app.sort(), Sort::Restarts);
 }
 
 #[test]
@@ -291,18 +303,16 @@ fn pause_freezes_the_data() {
     let before = app.latest().map(|s| s.at);
     app.update(Action::TogglePause);
     let sim = Simulator::new(42, 1, Conditions::default(), T);
-    app.on_snapshot(data::snapshot(
-        scrapes(&sim, T + 5.0, None),
-        "demo",
-        T + 5.0,
-    ));
+    refresh(
+        &mut app,
+        data::snapshot(scrapes(&sim, T + 5.0, None), "demo", T + 5.0),
+    );
     assert_eq!(app.latest().map(|s| s.at), before);
     app.update(Action::TogglePause);
-    app.on_snapshot(data::snapshot(
-        scrapes(&sim, T + 6.0, None),
-        "demo",
-        T + 6.0,
-    ));
+    refresh(
+        &mut app,
+        data::snapshot(scrapes(&sim, T + 6.0, None), "demo", T + 6.0),
+    );
     assert_eq!(app.latest().map(|s| s.at), Some(T + 6.0));
 }
 
@@ -316,11 +326,13 @@ fn a_crash_loop_stands_out() {
 #[test]
 fn critical_announcements_lead_the_problems_line_and_firing_alerts_follow() {
     let mut app = app_for(Scenario::Normal, &[], None, true);
-    app.announcements = vec!["GPU 3 driver update 22:00".into()];
-    app.prom = Some(llmmon::tui::prometheus::PromHistory {
+    app.apply(Update::Announcements(vec![
+        "GPU 3 driver update 22:00".into()
+    ]));
+    app.apply(Update::History(Ok(llmmon::tui::prometheus::PromHistory {
         firing: vec!["GPUTemperatureCritical (GPU 3)".into()],
         ..Default::default()
-    });
+    })));
     let term = draw(&app, 160, 48);
     let screen = text(&term);
     let line = screen.lines().nth(1).expect("problems line");
@@ -342,7 +354,7 @@ fn critical_announcements_lead_the_problems_line_and_firing_alerts_follow() {
 
 /// Presses a key as the UI loop does: through the key map into `update`.
 fn press(app: &mut App, code: KeyCode) {
-    if let Some(a) = action_for(key(code), app.filtering) {
+    if let Some(a) = action_for(key(code), app.mode()) {
         app.update(a);
     }
 }
@@ -384,27 +396,27 @@ fn the_selection_stays_on_screen_after_moving_past_the_bottom_at_80x24() {
 fn esc_closes_the_help_box_then_the_filter_and_never_quits() {
     let mut app = app_for(Scenario::Normal, &[], None, false);
     press(&mut app, KeyCode::Char('?'));
-    assert!(app.help);
+    assert_eq!(app.mode(), Mode::Help);
     press(&mut app, KeyCode::Esc);
-    assert!(!app.help, "esc closes the help box");
-    assert!(!app.quit, "esc does not quit from the help box");
+    assert_eq!(app.mode(), Mode::Normal, "esc closes the help box");
+    assert!(!app.should_quit(), "esc does not quit from the help box");
     press(&mut app, KeyCode::Char('/'));
     press(&mut app, KeyCode::Char('l'));
     press(&mut app, KeyCode::Esc);
     assert!(
-        !app.filtering && app.filter.is_empty(),
+        app.mode() == Mode::Normal && app.filter().is_empty(),
         "esc cancels the filter"
     );
     press(&mut app, KeyCode::Char('/'));
     press(&mut app, KeyCode::Char('x'));
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.filter, "x", "enter keeps the filter");
+    assert_eq!(app.filter(), "x", "enter keeps the filter");
     press(&mut app, KeyCode::Esc);
-    assert!(app.filter.is_empty(), "esc clears a kept filter");
+    assert!(app.filter().is_empty(), "esc clears a kept filter");
     press(&mut app, KeyCode::Esc);
-    assert!(!app.quit, "esc with nothing to close does nothing");
+    assert!(!app.should_quit(), "esc with nothing to close does nothing");
     press(&mut app, KeyCode::Char('q'));
-    assert!(app.quit, "q quits");
+    assert!(app.should_quit(), "q quits");
 }
 
 #[test]
@@ -519,7 +531,9 @@ fn sized(w: u16, h: u16) -> App {
 }
 
 fn selected_name(app: &App) -> String {
-    app.containers()[app.container_scroll.selected].name.clone()
+    app.containers()[app.container_scroll().selected]
+        .name
+        .clone()
 }
 
 #[test]
@@ -528,7 +542,11 @@ fn page_down_end_home_and_page_up_keep_the_selection_on_screen() {
     let n = app.containers().len();
     // 80×24: 10 rows under the grid, 7 of them for containers.
     press(&mut app, KeyCode::PageDown);
-    assert_eq!(app.container_scroll.selected, 7, "a page is the rows shown");
+    assert_eq!(
+        app.container_scroll().selected,
+        7,
+        "a page is the rows shown"
+    );
     let term = draw(&app, 80, 24);
     assert!(
         is_selected_row(&term, &shown_name(&selected_name(&app))),
@@ -537,7 +555,7 @@ fn page_down_end_home_and_page_up_keep_the_selection_on_screen() {
     );
 
     press(&mut app, KeyCode::End);
-    assert_eq!(app.container_scroll.selected, n - 1);
+    assert_eq!(app.container_scroll().selected, n - 1);
     let term = draw(&app, 80, 24);
     let screen = text(&term);
     assert!(
@@ -550,7 +568,7 @@ fn page_down_end_home_and_page_up_keep_the_selection_on_screen() {
     );
 
     press(&mut app, KeyCode::PageUp);
-    assert_eq!(app.container_scroll.selected, n - 1 - 7);
+    assert_eq!(app.container_scroll().selected, n - 1 - 7);
     let term = draw(&app, 80, 24);
     assert!(
         is_selected_row(&term, &shown_name(&selected_name(&app))),
@@ -559,7 +577,7 @@ fn page_down_end_home_and_page_up_keep_the_selection_on_screen() {
     );
 
     press(&mut app, KeyCode::Home);
-    assert_eq!(app.container_scroll, Default::default());
+    assert_eq!(app.container_scroll(), Default::default());
     let screen = text(&draw(&app, 80, 24));
     assert!(screen.contains("── GPU ("), "{screen}");
 }
@@ -568,11 +586,11 @@ fn page_down_end_home_and_page_up_keep_the_selection_on_screen() {
 fn moving_up_inside_the_window_does_not_scroll() {
     let mut app = sized(80, 24);
     press(&mut app, KeyCode::End);
-    let offset = app.container_scroll.offset;
+    let offset = app.container_scroll().offset;
     for _ in 0..3 {
         press(&mut app, KeyCode::Up);
     }
-    assert_eq!(app.container_scroll.offset, offset, "the view stays put");
+    assert_eq!(app.container_scroll().offset, offset, "the view stays put");
     let term = draw(&app, 80, 24);
     assert!(
         is_selected_row(&term, &shown_name(&selected_name(&app))),
@@ -590,8 +608,8 @@ fn enter_follows_the_row_that_is_selected_on_screen() {
     let name = selected_name(&app);
     assert!(is_selected_row(&draw(&app, 80, 24), &shown_name(&name)));
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.log_container.as_deref(), Some(name.as_str()));
-    assert_eq!(app.focus, Pane::Logs);
+    assert_eq!(app.log_container(), Some(name.as_str()));
+    assert_eq!(app.focus(), Pane::Logs);
 }
 
 #[test]
@@ -611,7 +629,7 @@ fn the_selection_survives_a_refresh_that_reorders_the_list() {
 fn the_traffic_table_scrolls_with_its_selection() {
     let mut app = sized(80, 24);
     press(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, Pane::Models);
+    assert_eq!(app.focus(), Pane::Models);
     let models: Vec<String> = app
         .latest()
         .expect("data")
@@ -639,14 +657,16 @@ fn the_traffic_table_scrolls_with_its_selection() {
 #[test]
 fn the_logs_scroll_back_and_end_follows_again() {
     let mut app = sized(80, 24);
-    app.focus = Pane::Logs;
-    let newest = app.logs.last().expect("log lines").line.clone();
+    while app.focus() != Pane::Logs {
+        app.update(Action::FocusNext);
+    }
+    let newest = app.logs().last().expect("log lines").line.clone();
     let newest: String = newest.chars().take(40).collect();
     assert!(text(&draw(&app, 80, 24)).contains(&newest));
     press(&mut app, KeyCode::PageUp);
     let screen = text(&draw(&app, 80, 24));
     assert!(
-        app.log_back > 0 && screen.contains("lines back"),
+        app.log_back() > 0 && screen.contains("lines back"),
         "{screen}"
     );
     assert!(
@@ -654,7 +674,7 @@ fn the_logs_scroll_back_and_end_follows_again() {
         "the newest line is out of view:\n{screen}"
     );
     press(&mut app, KeyCode::End);
-    assert_eq!(app.log_back, 0);
+    assert_eq!(app.log_back(), 0);
     assert!(text(&draw(&app, 80, 24)).contains(&newest));
 }
 
@@ -700,7 +720,7 @@ fn many_gpus_on_a_small_screen_end_in_a_tile_that_counts_the_rest() {
             g
         }));
     }
-    app.on_snapshot(s);
+    refresh(&mut app, s);
     let screen = text(&draw(&app, 80, 24));
     assert!(
         screen.contains("+25 GPUs") && screen.contains("GPU 7–31"),

@@ -152,16 +152,18 @@ impl History {
         let mut buf = String::with_capacity(1 << 20);
         for target in &TARGETS {
             let text = match target.scraped {
-                Scraped::Role(role) => match self.sim.role_metrics(role, t).await {
-                    Ok(mut set) => {
-                        for name in self.sources.get(&role).into_iter().flatten() {
-                            set.gauge(&SOURCE_UP, &[name], 1.0);
+                Scraped::Role(role) => {
+                    match crate::wiring::sim_role_metrics(&self.sim, role, t).await {
+                        Ok(mut set) => {
+                            for name in self.sources.get(&role).into_iter().flatten() {
+                                set.gauge(&SOURCE_UP, &[name], 1.0);
+                            }
+                            set.extend(self.sim.status_metrics(t));
+                            Some(render(&set))
                         }
-                        set.extend(self.sim.status_metrics(t));
-                        Some(render(&set))
+                        Err(_) => None,
                     }
-                    Err(_) => None,
-                },
+                }
                 Scraped::LitellmProxy => litellm_proxy(&self.sim, t).await,
             };
             buf.clear();

@@ -10,7 +10,39 @@ use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
 use llmmon_exporter::wiring;
 
+/// glibc's malloc raises its mmap threshold to the largest block it has freed (up to 32 MiB),
+/// so after one large upstream body (up to the 8 MB cap) every later body comes from the
+/// heap and its pages are kept: a role's memory stayed at its peak after a hostile upstream
+/// recovered. `MALLOC_MMAP_THRESHOLD_` fixes the threshold, and then large bodies are mapped
+/// and unmapped again; glibc reads it only at start, so the process starts itself again
+/// with it set (same pid and arguments) unless it is already set. Measured in
+/// docs/reliability.md ("Memory under hostile upstreams").
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fixed_mmap_threshold() {
+    use std::os::unix::process::CommandExt;
+    const VAR: &str = "MALLOC_MMAP_THRESHOLD_";
+    if std::env::var_os(VAR).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut args = std::env::args_os();
+    let arg0 = args.next().unwrap_or_else(|| exe.clone().into_os_string());
+    let err = std::process::Command::new(&exe)
+        .arg0(arg0)
+        .args(args)
+        .env(VAR, "131072")
+        .exec();
+    // Not restarted: go on with glibc's defaults.
+    eprintln!("llmmon-exporter: could not restart with {VAR} set ({err}); memory freed after a large upstream body may not be given back");
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fixed_mmap_threshold() {}
+
 fn main() -> ExitCode {
+    fixed_mmap_threshold();
     // Colour only on a terminal: logs that reach Loki through Docker carry no escape codes.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none();

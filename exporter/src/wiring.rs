@@ -4,6 +4,7 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
@@ -20,16 +21,16 @@ use crate::langfuse::LangfuseCollector;
 use crate::litellm::http_source::LitellmHttpSource;
 use crate::litellm::LitellmCollector;
 use crate::service::{self, Mock, RoleService, Running};
-use crate::sim::{self, Simulator};
-use crate::vllm::discovery::{ContainerDiscovery, Discovery, StaticTargets};
-use crate::vllm::hf::{HfCacheDir, HfFiles};
+use crate::sim::{self, upstreams, Simulator};
+use crate::vllm::discovery::{Address, ContainerDiscovery, Discovery, StaticTargets};
+use crate::vllm::hf::{HfCacheDir, HfFiles, HfOverTransport};
 use crate::vllm::http_source::VllmHttpSource;
 use crate::vllm::VllmCollector;
-use llmmon_core::clock;
+use llmmon_core::clock::{self, Clock};
 use llmmon_core::docker::DockerClient;
 use llmmon_core::role::{Role, SourceMode};
 use llmmon_core::source::{Collection, Collector, SourceError};
-use llmmon_core::upstream::{Auth, HttpTransport, Secret};
+use llmmon_core::upstream::{Auth, HttpTransport, RouterTransport, Secret, Transport};
 
 /// Why a role's collectors could not be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,36 +129,7 @@ pub fn collectors(
         (SourceMode::Sim, None) => return Err(WiringError::NoSimulator),
         (SourceMode::Real, _) => return real_collectors(role, settings),
     };
-    let collector: Arc<dyn Collector> = match role {
-        Role::Gpu => Arc::new(GpuCollector {
-            source: Arc::new(sim::SimGpuSource(sim)),
-        }),
-        Role::Containers => Arc::new(ContainerCollector {
-            source: Arc::new(sim::SimContainerSource::new(sim)),
-        }),
-        Role::Vllm => Arc::new(VllmCollector {
-            source: Arc::new(sim::upstreams::vllm_source(
-                sim,
-                clock::wall_clock(),
-                settings.timeout,
-            )),
-        }),
-        Role::Litellm => Arc::new(LitellmCollector {
-            source: Arc::new(sim::upstreams::litellm_source(
-                sim,
-                clock::wall_clock(),
-                settings.timeout,
-            )),
-        }),
-        Role::Langfuse => Arc::new(LangfuseCollector {
-            source: Arc::new(sim::upstreams::langfuse_source(
-                sim,
-                clock::wall_clock(),
-                settings.timeout,
-            )),
-        }),
-        Role::Node | Role::Cadvisor | Role::Dcgm => Arc::new(SimStandard { role, sim }),
-    };
+    let collector = sim_collector(role, sim, clock::wall_clock(), settings.timeout);
     Ok(vec![collector])
 }
 
@@ -272,6 +244,102 @@ pub fn is_placeholder(v: &str) -> bool {
         || v.contains("replace")
 }
 
+/// How long the in-process simulated upstreams may take (they answer at once).
+const SIM_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The collector `role` runs in mock mode: the real collector over the simulator's readings,
+/// or over its upstream APIs in-process (the same HTTP source, parser and normalisation as
+/// in production), answering at the time `clock` gives.
+fn sim_collector(
+    role: Role,
+    sim: Arc<Simulator>,
+    clock: Clock,
+    timeout: Duration,
+) -> Arc<dyn Collector> {
+    match role {
+        Role::Gpu => Arc::new(GpuCollector {
+            source: Arc::new(sim::SimGpuSource(sim)),
+        }),
+        Role::Containers => Arc::new(ContainerCollector {
+            source: Arc::new(sim::SimContainerSource { sim, clock }),
+        }),
+        Role::Vllm => Arc::new(VllmCollector {
+            source: Arc::new(sim_vllm_source(sim, clock, timeout)),
+        }),
+        Role::Litellm => {
+            let auth = Auth::Bearer(Secret::new("sk-llmmon-simulated-master-key"));
+            let url = format!("{}/litellm", upstreams::BASE_URL);
+            let source = LitellmHttpSource::new(&url, auth, sim_transport(sim, &clock), timeout);
+            Arc::new(LitellmCollector {
+                source: Arc::new(source.with_clock(clock)),
+            })
+        }
+        Role::Langfuse => {
+            let auth = Auth::Basic {
+                user: Secret::new("pk-lf-simulated"),
+                password: Secret::new("sk-lf-simulated"),
+            };
+            let url = format!("{}/langfuse", upstreams::BASE_URL);
+            let source = LangfuseHttpSource::new(&url, auth, sim_transport(sim, &clock), timeout);
+            Arc::new(LangfuseCollector {
+                source: Arc::new(source.with_clock(clock)),
+            })
+        }
+        Role::Node | Role::Cadvisor | Role::Dcgm => Arc::new(SimStandard { role, sim }),
+    }
+}
+
+/// The simulator's upstream router as a transport, answering at the time `clock` gives.
+fn sim_transport(sim: Arc<Simulator>, clock: &Clock) -> Arc<dyn Transport> {
+    Arc::new(RouterTransport::new(upstreams::router(sim, clock.clone())))
+}
+
+/// The vLLM source over the simulator: discovery over the simulated containers, then the
+/// simulated vLLM servers and Hugging Face files in-process.
+fn sim_vllm_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> VllmHttpSource {
+    let transport = sim_transport(sim.clone(), &clock);
+    let discovery = ContainerDiscovery {
+        containers: Arc::new(sim::SimContainerSource { sim, clock }),
+        address: Address::Path(format!("{}/vllm", upstreams::BASE_URL)),
+    };
+    let hf = HfOverTransport {
+        transport: transport.clone(),
+        base: format!("{}/hf", upstreams::BASE_URL),
+    };
+    VllmHttpSource::new(
+        vec![Arc::new(discovery)],
+        transport,
+        Auth::None,
+        Some(Arc::new(hf)),
+        timeout,
+    )
+}
+
+/// Everything `role` reports at time `t` over the simulator, rendered as its collector
+/// renders it: for golden files, backfills and the simulated standard exporters.
+pub async fn sim_role_metrics(
+    sim: &Arc<Simulator>,
+    role: Role,
+    t: f64,
+) -> Result<MetricSet, SourceError> {
+    if let Some(m) = sim.standard_exporter_metrics(role, t) {
+        return Ok(m);
+    }
+    Ok(match role {
+        Role::Gpu => crate::gpu::render(&sim.gpu_inventory(t)),
+        Role::Containers => crate::containers::render(&sim.container_readings(t)),
+        _ => {
+            let collector = sim_collector(
+                role,
+                sim.clone(),
+                clock::fixed_clock(t),
+                SIM_UPSTREAM_TIMEOUT,
+            );
+            collector.collect().await?.metrics
+        }
+    })
+}
+
 /// A simulated third-party exporter: the simulator renders its families directly.
 struct SimStandard {
     role: Role,
@@ -285,6 +353,8 @@ impl Collector for SimStandard {
     }
 
     async fn collect(&self) -> Result<Collection, SourceError> {
-        Ok(self.sim.role_metrics(self.role, clock::now()).await?.into())
+        Ok(sim_role_metrics(&self.sim, self.role, clock::now())
+            .await?
+            .into())
     }
 }

@@ -226,7 +226,9 @@ async fn a_day_of_history_loads_with_promtool_and_prometheus_has_every_point() {
     let sim = Simulator::new(42, 1, Conditions::default(), start);
     for k in [0.0, 100.0, 287.0] {
         let t = start + k * 300.0;
-        let set = sim.role_metrics(Role::Gpu, t).await.expect("gpu metrics");
+        let set = llmmon_exporter::wiring::sim_role_metrics(&sim, Role::Gpu, t)
+            .await
+            .expect("gpu metrics");
         let Some(Value::Gauge(want)) = set.value(&GPU_UTILIZATION, &["0"]).cloned() else {
             panic!("no utilisation of GPU 0 at {t}");
         };

@@ -376,3 +376,42 @@ async fn litellm_without_a_database_names_a_key_that_is_not_the_master_key() {
     );
     assert!(!err.to_string().contains("sk-virtual-key-1"));
 }
+
+#[tokio::test]
+async fn a_deployment_state_exposition_over_a_cap_fails_only_that_endpoint_and_is_counted() {
+    let bomb: String = (0..50)
+        .map(|i| format!("litellm_deployment_state{{api_base=\"b{i}\",litellm_model_name=\"m\",model_id=\"{i}\",api_provider=\"openai\",requested_model=\"m\"}} 0\n"))
+        .collect();
+    let app = Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
+        let bomb = bomb.clone();
+        async move {
+            if uri.path() == "/metrics/" {
+                bomb.into_response()
+            } else {
+                captured_nodb(uri, headers).await
+            }
+        }
+    });
+    let base = support::serve(app).await;
+    let mut src = source(&base, MASTER_KEY);
+    src.limits.max_series = 40;
+    let before = dropped_series("litellm/metrics");
+    let r = src.read().await.expect("reads");
+    let err = support::failure(&r.endpoints, "metrics").expect("capped");
+    assert!(err.to_string().contains("more than 40 series"), "{err}");
+    assert_eq!(dropped_series("litellm/metrics"), before + 1);
+    assert_eq!(support::failure(&r.endpoints, "model_info"), None);
+    assert_eq!(r.catalog.len(), 3, "the catalog is still read");
+    assert!(
+        r.catalog.iter().all(|e| e.healthy.is_none()),
+        "no health without the deployment state"
+    );
+}
+
+fn dropped_series(source: &str) -> u64 {
+    llmmon_core::scrape::dropped()
+        .into_iter()
+        .filter(|(s, c, _)| s == source && *c == llmmon_core::scrape::Cap::Series)
+        .map(|(_, _, n)| n)
+        .sum()
+}

@@ -14,7 +14,9 @@ async fn every_simulated_role_converts_to_what_the_native_encoder_writes() {
     let t = clock::now();
     let sim = Simulator::new(42, 1, Conditions::default(), t);
     for role in Role::ALL {
-        let mut set = sim.role_metrics(role, t + 60.0).await.expect("metrics");
+        let mut set = llmmon_exporter::wiring::sim_role_metrics(&sim, role, t + 60.0)
+            .await
+            .expect("metrics");
         set.extend(sim.status_metrics(t + 60.0));
         let om = to_openmetrics(&render(&set));
         assert_eq!(
@@ -37,7 +39,9 @@ async fn every_simulated_role_reads_the_same_and_quickly() {
         };
         let sim = Simulator::new(7, 1, conditions, 1_795_611_600.0);
         for role in Role::ALL {
-            let Ok(m) = sim.role_metrics(role, 1_795_615_200.0).await else {
+            let Ok(m) =
+                llmmon_exporter::wiring::sim_role_metrics(&sim, role, 1_795_615_200.0).await
+            else {
                 continue;
             };
             let text = render(&m);

@@ -197,7 +197,7 @@ async fn observation(sim: &Arc<Simulator>, t: f64, full: bool) -> Result<Observa
             continue;
         }
         // A role whose upstream is down (Langfuse under `upstream_down`) has nothing to say.
-        if let Ok(m) = sim.role_metrics(role, t).await {
+        if let Ok(m) = llmmon_exporter::wiring::sim_role_metrics(sim, role, t).await {
             observe_set(&mut obs, &format!("role:{role:?}"), &m);
         }
     }

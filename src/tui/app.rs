@@ -1,5 +1,6 @@
-//! The state of `llmmon top`, the actions that change it, and the key map. `update` is the
-//! only place state changes; drawing reads it.
+//! The state of `llmmon top`, the actions that change it, and the key map. Its fields are
+//! private: `update` (keys) and `apply` (collected data) are the only places state
+//! changes; drawing reads it through the methods below.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -8,7 +9,9 @@ use ratatui::layout::Rect;
 use super::data::{History, Snapshot};
 use super::layout;
 use super::logs::Line as LogLine;
+use super::prometheus::PromHistory;
 use super::scroll::{self, Entry, Scroll};
+use super::Update;
 use crate::status::{shown, ContainerStatus};
 
 /// Log lines kept for the selected container.
@@ -36,22 +39,36 @@ impl Pane {
     }
 }
 
-/// How the container list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sort {
-    #[default]
-    Name,
-    State,
-    Restarts,
+llmmon_core::label_enum! {
+    /// How the container list is ordered; `s` steps through them in this order.
+    #[derive(Default)]
+    pub enum Sort {
+        #[default]
+        Name => "name",
+        State => "state",
+        Restarts => "restarts",
+    }
 }
 
 impl Sort {
-    pub fn label(self) -> &'static str {
-        match self {
-            Sort::Name => "name",
-            Sort::State => "state",
-            Sort::Restarts => "restarts",
-        }
+    /// The next order after this one, back to the first after the last.
+    fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+}
+
+llmmon_core::label_enum! {
+    /// What the keys do: move and act on the panes, type the filter, or scroll the help box
+    /// over the panes. `Esc` goes back to `Normal` from every other mode.
+    #[derive(Default)]
+    pub enum Mode {
+        #[default]
+        Normal => "normal",
+        /// Typing the filter: characters go into it.
+        Filter => "filter",
+        /// The help box is open: moves scroll it.
+        Help => "help",
     }
 }
 
@@ -87,43 +104,41 @@ pub enum Action {
 /// Everything the screen shows.
 #[derive(Debug, Default)]
 pub struct App {
-    pub history: History,
-    pub focus: Pane,
+    history: History,
+    focus: Pane,
     /// Selection and scroll of the containers table.
-    pub container_scroll: Scroll,
+    container_scroll: Scroll,
     /// Selection and scroll of the LLM traffic table.
-    pub model_scroll: Scroll,
+    model_scroll: Scroll,
     /// Log lines scrolled back from the newest (0: following new lines).
-    pub log_back: usize,
+    log_back: usize,
     /// Lines the help box is scrolled by, on a screen too small for it.
-    pub help_scroll: usize,
+    help_scroll: usize,
     /// The terminal's columns and rows.
-    pub size: (u16, u16),
-    pub filter: String,
-    pub filtering: bool,
-    pub sort: Sort,
-    pub paused: bool,
-    pub help: bool,
-    pub quit: bool,
+    size: (u16, u16),
+    filter: String,
+    mode: Mode,
+    sort: Sort,
+    paused: bool,
+    quit: bool,
     /// Container whose logs are shown.
-    pub log_container: Option<String>,
-    pub logs: Vec<LogLine>,
-    pub log_error: Option<String>,
+    log_container: Option<String>,
+    logs: Vec<LogLine>,
+    log_error: Option<String>,
     /// Why the last refresh failed, if it did.
-    pub error: Option<String>,
-    pub colour: bool,
-    pub host_label: String,
+    error: Option<String>,
+    colour: bool,
     /// History from Prometheus, when one is configured and answers.
-    pub prom: Option<super::prometheus::PromHistory>,
+    prom: Option<PromHistory>,
     /// Why Prometheus did not answer, when it is configured.
-    pub prom_error: Option<String>,
+    prom_error: Option<String>,
     /// Titles of the critical announcements in force.
-    pub announcements: Vec<String>,
+    announcements: Vec<String>,
 }
 
 /// The key map: keyboard first, the same keys as htop-like tools. Only `q` and `ctrl-c`
-/// quit; `Esc` closes what is open.
-pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
+/// quit; `Esc` closes what is open. While the filter is typed, keys are its characters.
+pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
@@ -140,7 +155,7 @@ pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
     if moves.is_some() {
         return moves;
     }
-    if filtering {
+    if mode == Mode::Filter {
         return match key.code {
             KeyCode::Enter => Some(Action::EndFilter),
             KeyCode::Backspace => Some(Action::FilterBackspace),
@@ -171,6 +186,93 @@ impl App {
             colour,
             ..Self::default()
         }
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn sort(&self) -> Sort {
+        self.sort
+    }
+
+    /// The filter text, being typed or kept.
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    pub fn container_scroll(&self) -> Scroll {
+        self.container_scroll
+    }
+
+    pub fn model_scroll(&self) -> Scroll {
+        self.model_scroll
+    }
+
+    /// Log lines scrolled back from the newest (0: following new lines).
+    pub fn log_back(&self) -> usize {
+        self.log_back
+    }
+
+    /// Lines the help box is scrolled by.
+    pub fn help_scroll(&self) -> usize {
+        self.help_scroll
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Whether the user asked to quit.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn colour(&self) -> bool {
+        self.colour
+    }
+
+    /// Container whose logs are followed.
+    pub fn log_container(&self) -> Option<&str> {
+        self.log_container.as_deref()
+    }
+
+    /// The followed container's log lines, oldest first (unfiltered).
+    pub fn logs(&self) -> &[LogLine] {
+        &self.logs
+    }
+
+    /// Why the logs could not be read, if they could not.
+    pub fn log_error(&self) -> Option<&str> {
+        self.log_error.as_deref()
+    }
+
+    /// Why the last refresh failed, if it did.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// History from Prometheus, when one is configured and answers.
+    pub fn prom(&self) -> Option<&PromHistory> {
+        self.prom.as_ref()
+    }
+
+    /// Why Prometheus did not answer, when it is configured.
+    pub fn prom_error(&self) -> Option<&str> {
+        self.prom_error.as_deref()
+    }
+
+    /// Titles of the critical announcements in force.
+    pub fn announcements(&self) -> &[String] {
+        &self.announcements
     }
 
     pub fn latest(&self) -> Option<&Snapshot> {
@@ -300,8 +402,23 @@ impl App {
         self.help_scroll = self.help_scroll.min(super::view::help_overflow(self.size));
     }
 
+    /// Data from a collection task arrives.
+    pub fn apply(&mut self, update: Update) {
+        match update {
+            Update::Snapshot(s) => self.on_snapshot(*s),
+            Update::Logs(container, lines) => self.on_logs(&container, lines),
+            Update::LogError(e) => self.log_error = Some(e),
+            Update::History(Ok(h)) => {
+                self.prom = Some(h);
+                self.prom_error = None;
+            }
+            Update::History(Err(e)) => self.prom_error = Some(e.to_string()),
+            Update::Announcements(a) => self.announcements = a,
+        }
+    }
+
     /// A new refresh arrives (ignored while paused).
-    pub fn on_snapshot(&mut self, s: Snapshot) {
+    fn on_snapshot(&mut self, s: Snapshot) {
         if self.paused {
             return;
         }
@@ -318,7 +435,7 @@ impl App {
 
     /// New log lines for the followed container (ignored while paused). Scrolled back, the
     /// view stays on the same lines as new ones arrive.
-    pub fn on_logs(&mut self, container: &str, lines: Vec<LogLine>) {
+    fn on_logs(&mut self, container: &str, lines: Vec<LogLine>) {
         if self.paused || self.log_container.as_deref() != Some(container) {
             return;
         }
@@ -364,7 +481,7 @@ impl App {
             Action::Home => isize::MIN / 2,
             _ => isize::MAX / 2,
         };
-        if self.help {
+        if self.mode == Mode::Help {
             self.help_scroll = self.help_scroll.saturating_add_signed(delta);
             return;
         }
@@ -400,13 +517,18 @@ impl App {
 
     /// Esc: the innermost thing open closes; with nothing open, nothing happens.
     fn back(&mut self) {
-        if self.help {
-            self.help = false;
-        } else if self.filtering || !self.filter.is_empty() {
-            self.filtering = false;
-            self.filter.clear();
-            self.container_scroll.home();
+        match self.mode {
+            Mode::Help => self.mode = Mode::Normal,
+            Mode::Filter => self.clear_filter(),
+            Mode::Normal if !self.filter.is_empty() => self.clear_filter(),
+            Mode::Normal => {}
         }
+    }
+
+    fn clear_filter(&mut self) {
+        self.mode = Mode::Normal;
+        self.filter.clear();
+        self.container_scroll.home();
     }
 
     pub fn update(&mut self, action: Action) {
@@ -432,28 +554,33 @@ impl App {
             | Action::Home
             | Action::End => self.move_by(&action),
             Action::Open => self.open(),
+            // From the help box too: the box closes, so the filter is seen as it is typed.
             Action::StartFilter => {
-                self.filtering = true;
+                self.mode = Mode::Filter;
                 self.filter.clear();
             }
             Action::FilterChar(c) => self.filter.push(c),
             Action::FilterBackspace => {
                 self.filter.pop();
             }
-            Action::EndFilter => self.filtering = false,
+            Action::EndFilter => {
+                if self.mode == Mode::Filter {
+                    self.mode = Mode::Normal;
+                }
+            }
             Action::Back => self.back(),
             Action::CycleSort => {
                 let selected = self.selected_container();
-                self.sort = match self.sort {
-                    Sort::Name => Sort::State,
-                    Sort::State => Sort::Restarts,
-                    Sort::Restarts => Sort::Name,
-                };
+                self.sort = self.sort.next();
                 self.reselect(selected);
             }
             Action::TogglePause => self.paused = !self.paused,
             Action::ToggleHelp => {
-                self.help = !self.help;
+                self.mode = if self.mode == Mode::Help {
+                    Mode::Normal
+                } else {
+                    Mode::Help
+                };
                 self.help_scroll = 0;
             }
             Action::Resize(w, h) => self.size = (w, h),

@@ -104,7 +104,7 @@ pub fn areas(area: Rect, app: &App) -> Areas {
         out.models = Some(right);
         out.logs = Some(bottom);
     } else {
-        match app.focus {
+        match app.focus() {
             Pane::Models => out.models = Some(rest),
             Pane::Logs => out.logs = Some(rest),
             Pane::Gpus | Pane::Containers => out.containers = Some(rest),

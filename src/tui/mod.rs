@@ -41,7 +41,7 @@ const LOG_TAIL: usize = 200;
 /// error stays on screen, and the logs come back within this many refreshes of it healing.
 const LOG_RETRY_EVERY: u32 = 10;
 
-/// Messages from the collection tasks to the UI loop.
+/// Messages from the collection tasks to the UI loop, which hands them to [`App::apply`].
 pub enum Update {
     Snapshot(Box<data::Snapshot>),
     Logs(String, Vec<logs::Line>),
@@ -262,7 +262,7 @@ pub async fn run(
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    if let Some(a) = action_for(k, app.filtering) {
+                    if let Some(a) = action_for(k, app.mode()) {
                         app.update(a);
                     }
                 }
@@ -275,23 +275,15 @@ pub async fn run(
                 None => break,
             },
             msg = rx.recv() => match msg {
-                Some(Update::Snapshot(s)) => app.on_snapshot(*s),
-                Some(Update::Logs(c, lines)) => app.on_logs(&c, lines),
-                Some(Update::LogError(e)) => app.log_error = Some(e),
-                Some(Update::History(Ok(h))) => {
-                    app.prom = Some(h);
-                    app.prom_error = None;
-                }
-                Some(Update::History(Err(e))) => app.prom_error = Some(e.to_string()),
-                Some(Update::Announcements(a)) => app.announcements = a,
+                Some(u) => app.apply(u),
                 None => break,
             },
         }
-        if app.quit {
+        if app.should_quit() {
             break;
         }
-        if *follow_tx.borrow() != app.log_container {
-            let _ = follow_tx.send(app.log_container.clone());
+        if follow_tx.borrow().as_deref() != app.log_container() {
+            let _ = follow_tx.send(app.log_container().map(str::to_owned));
         }
         terminal.draw(|f| view::draw(f, &app))?;
     }

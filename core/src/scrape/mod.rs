@@ -77,7 +77,7 @@ impl Scrape {
 pub mod fast;
 pub mod quantile;
 
-/// Most an exposition from an upstream (vLLM) may hold. A real vLLM exposition is ~50 KB
+/// Most an exposition from an upstream (vLLM's, LiteLLM's own `/metrics/`) may hold. A real vLLM exposition is ~50 KB
 /// and ~700 sample lines per model, with a dozen labels and values of tens of bytes; the
 /// defaults leave room for ~30 models on one instance and stop a cardinality bomb (100 k
 /// distinct label values fit in the 8 MB body cap) before anything is built for it.
@@ -262,10 +262,15 @@ pub fn check_limits(text: &str, limits: &Limits) -> Result<(), Refused> {
     Ok(())
 }
 
-/// [`parse`] for an upstream's exposition: refused whole, before anything is built, when it
-/// goes over `limits`.
-pub fn parse_bounded(text: &str, limits: &Limits) -> Result<Scrape, Refused> {
-    check_limits(text, limits)?;
+/// [`parse`] for the exposition of upstream `source` (e.g. `vllm/<target>`): refused whole,
+/// before anything is built, when it goes over `limits`, and counted in [`dropped`].
+pub fn parse_bounded(source: &str, text: &str, limits: &Limits) -> Result<Scrape, Refused> {
+    if let Err(e) = check_limits(text, limits) {
+        if let Refused::Capped { cap, .. } = e {
+            record_dropped(source, cap);
+        }
+        return Err(e);
+    }
     parse(text).map_err(Refused::Malformed)
 }
 
@@ -472,8 +477,8 @@ x_total{path="a \"quoted\" \\ value"} 7
         };
         let ok =
             "# HELP a x\n# TYPE a gauge\na{m=\"12345\",n=\"a\\\"b\"} 1\na{m=\"1\",n=\"2\"} 2\n";
-        assert!(parse_bounded(ok, &l).is_ok());
-        let capped = |text: &str| match parse_bounded(text, &l) {
+        assert!(parse_bounded("t", ok, &l).is_ok());
+        let capped = |text: &str| match parse_bounded("t", text, &l) {
             Err(Refused::Capped { cap, .. }) => Some(cap),
             _ => None,
         };
@@ -495,9 +500,9 @@ x_total{path="a \"quoted\" \\ value"} 7
         );
         for f in ["current.prom", "v0.34.0.prom", "v0.8.5.prom"] {
             let text = std::fs::read_to_string(format!("{dir}/{f}")).expect(f);
-            assert!(parse_bounded(&text, &Limits::default()).is_ok(), "{f}");
+            assert!(parse_bounded("t", &text, &Limits::default()).is_ok(), "{f}");
         }
-        let e = parse_bounded("a 1\na 2\na 3\na 4\n", &l).expect_err("capped");
+        let e = parse_bounded("t", "a 1\na 2\na 3\na 4\n", &l).expect_err("capped");
         assert_eq!(
             e.to_string(),
             "exposition dropped: more than 3 series (cap series)"

@@ -122,6 +122,9 @@ pub struct LitellmHttpSource {
     pub timeout: Duration,
     /// Where "today" comes from (fixed in tests).
     pub clock: llmmon_core::clock::Clock,
+    /// Caps on the proxy's own `/metrics/` exposition
+    /// ([`llmmon_core::scrape::Limits::from_env`]).
+    pub limits: llmmon_core::scrape::Limits,
 }
 
 impl LitellmHttpSource {
@@ -137,6 +140,7 @@ impl LitellmHttpSource {
             transport,
             timeout,
             clock: llmmon_core::clock::wall_clock(),
+            limits: llmmon_core::scrape::Limits::from_env(),
         }
     }
 
@@ -207,7 +211,7 @@ impl LitellmHttpSource {
         }
         let states = match self.get(PROXY_METRICS, "").await {
             Ok(resp) => resp.text().and_then(|t| {
-                llmmon_core::scrape::parse(t)
+                llmmon_core::scrape::parse_bounded("litellm/metrics", t, &self.limits)
                     .map(|s| parse_deployment_state(&s))
                     .map_err(|e| SourceError::Malformed(format!("GET /metrics/: {e}")))
             }),

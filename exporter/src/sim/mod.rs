@@ -29,7 +29,6 @@ use traffic::Traffic;
 use llmmon_core::exposition::MetricSet;
 use llmmon_core::role::Role;
 use llmmon_core::schema::{SIM_FAULT_ACTIVE, SIM_SCENARIO};
-use llmmon_core::source::{Collector, SourceError};
 
 /// Suffix that marks the copies of the reference block in a larger fleet (`-b2`, `-b3` …).
 const BLOCK_MARK: &str = "-b";
@@ -101,61 +100,15 @@ impl Simulator {
         })
     }
 
-    /// Everything one role's sources report at time t, rendered as the role's collectors
-    /// would (the same render functions): for golden files, backfills and the simulated
-    /// standard exporters.
-    pub async fn role_metrics(
-        self: &Arc<Self>,
-        role: Role,
-        t: f64,
-    ) -> Result<MetricSet, SourceError> {
-        Ok(match role {
-            Role::Gpu => crate::gpu::render(&self.gpu_inventory(t)),
-            Role::Containers => crate::containers::render(&self.container_readings(t)),
-            Role::Node => self.node_metrics(t),
-            Role::Cadvisor => self.cadvisor_metrics(t),
-            Role::Dcgm => self.dcgm_metrics(t),
-            // Through the real collector reading the simulated vLLM servers, as in mock mode.
-            Role::Vllm => {
-                let source = upstreams::vllm_source(
-                    self.clone(),
-                    llmmon_core::clock::fixed_clock(t),
-                    std::time::Duration::from_secs(10),
-                );
-                crate::vllm::VllmCollector {
-                    source: Arc::new(source),
-                }
-                .collect()
-                .await?
-                .metrics
-            }
-            Role::Litellm => {
-                let source = upstreams::litellm_source(
-                    self.clone(),
-                    llmmon_core::clock::fixed_clock(t),
-                    std::time::Duration::from_secs(10),
-                );
-                crate::litellm::LitellmCollector {
-                    source: Arc::new(source),
-                }
-                .collect()
-                .await?
-                .metrics
-            }
-            Role::Langfuse => {
-                let source = upstreams::langfuse_source(
-                    self.clone(),
-                    llmmon_core::clock::fixed_clock(t),
-                    std::time::Duration::from_secs(10),
-                );
-                crate::langfuse::LangfuseCollector {
-                    source: Arc::new(source),
-                }
-                .collect()
-                .await?
-                .metrics
-            }
-        })
+    /// What the simulated standard exporter `role` (node_exporter, cAdvisor, dcgm-exporter)
+    /// serves at time t; None for the roles of our own exporter.
+    pub fn standard_exporter_metrics(&self, role: Role, t: f64) -> Option<MetricSet> {
+        match role {
+            Role::Node => Some(self.node_metrics(t)),
+            Role::Cadvisor => Some(self.cadvisor_metrics(t)),
+            Role::Dcgm => Some(self.dcgm_metrics(t)),
+            Role::Gpu | Role::Containers | Role::Vllm | Role::Litellm | Role::Langfuse => None,
+        }
     }
 
     /// `llm_monitor_sim_*` families: which scenario and faults are active at time t.

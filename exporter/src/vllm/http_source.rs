@@ -104,17 +104,12 @@ impl VllmHttpSource {
         // `…_source_up`), counted in `llm_monitor_exporter_scrape_dropped_total`: keeping the
         // series up to the cap would hand on sums and histograms silently short of some
         // engines or reasons.
-        let scrape = match llmmon_core::scrape::parse_bounded(metrics.text()?, &self.limits) {
-            Ok(s) => s,
-            Err(llmmon_core::scrape::Refused::Capped { cap, limit }) => {
-                llmmon_core::scrape::record_dropped(&format!("vllm/{}", t.name), cap);
-                return Err(SourceError::Malformed(format!(
-                    "GET /metrics: {}",
-                    llmmon_core::scrape::Refused::Capped { cap, limit }
-                )));
-            }
-            Err(e) => return Err(SourceError::Malformed(e.to_string())),
-        };
+        let scrape = llmmon_core::scrape::parse_bounded(
+            &format!("vllm/{}", t.name),
+            metrics.text()?,
+            &self.limits,
+        )
+        .map_err(|e| SourceError::Malformed(format!("GET /metrics: {e}")))?;
         drop(metrics);
         let mut endpoints = Endpoints::default();
         let version = endpoints

@@ -12,7 +12,7 @@ use super::columns::{self, Col};
 use super::fmt::{self, opt, DASH};
 use super::{block, Palette};
 use crate::status::{shown, ContainerStatus};
-use crate::tui::app::{App, Pane};
+use crate::tui::app::{App, Mode, Pane};
 use crate::tui::layout;
 use crate::tui::scroll::Entry;
 use llmmon_exporter::containers::{ContainerHealth, ContainerState};
@@ -74,8 +74,8 @@ fn cells(app: &App, c: &ContainerStatus, p: Palette) -> Vec<(String, Style)> {
         (c.name.clone(), plain),
         (state_word(c), state_style(p, c)),
         (opt(c.restarts, fmt::whole), plain),
-        (opt(app.history.cpu_cores(&c.name), fmt::cores), plain),
-        (opt(app.history.memory(&c.name), fmt::bytes), plain),
+        (opt(app.history().cpu_cores(&c.name), fmt::cores), plain),
+        (opt(app.history().memory(&c.name), fmt::bytes), plain),
         (
             if c.gpus.is_empty() {
                 DASH.to_owned()
@@ -99,17 +99,17 @@ fn heading(list: &[&ContainerStatus], first: usize, p: Palette) -> Line<'static>
 }
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
-    let focused = matches!(app.focus, Pane::Containers | Pane::Gpus);
+    let focused = matches!(app.focus(), Pane::Containers | Pane::Gpus);
     let list = app.containers();
-    let selected = app.container_scroll.selected;
+    let selected = app.container_scroll().selected;
     let mut title = if list.is_empty() {
         "Containers (0)".to_owned()
     } else {
         format!("Containers {}/{}", selected + 1, list.len())
     };
-    title.push_str(&format!(" sort:{}", app.sort.label()));
-    if (app.filtering || !app.filter.is_empty()) && app.focus != Pane::Logs {
-        title.push_str(&format!(" filter:{}", app.filter));
+    title.push_str(&format!(" sort:{}", app.sort().as_str()));
+    if (app.mode() == Mode::Filter || !app.filter().is_empty()) && app.focus() != Pane::Logs {
+        title.push_str(&format!(" filter:{}", app.filter()));
     }
     let b = block(&title, focused, p);
     let inner = b.inner(area);
@@ -125,7 +125,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
 
     let rows = app.container_rows();
     let window = app
-        .container_scroll
+        .container_scroll()
         .window(&rows, layout::table_rows(Some(area)));
     let mut lines = vec![columns::header(&cols, &widths, p.bold(), inner.width)];
     let entry_line = |e: Entry| -> Line<'static> {

@@ -118,14 +118,14 @@ fn draw_rest(
         )),
     ];
     f.render_widget(
-        Paragraph::new(lines).block(block(&title, app.focus == Pane::Gpus, p)),
+        Paragraph::new(lines).block(block(&title, app.focus() == Pane::Gpus, p)),
         area,
     );
 }
 
 fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuStatus, p: Palette) {
     let title = format!("GPU {}", g.index);
-    let b = block(&title, app.focus == Pane::Gpus, p);
+    let b = block(&title, app.focus() == Pane::Gpus, p);
     let inner = b.inner(area);
     f.render_widget(b, area);
     if inner.height == 0 {
@@ -143,7 +143,7 @@ fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuSta
         pct,
     );
     let history: Vec<u64> = app
-        .history
+        .history()
         .gpu_util
         .get(&g.index)
         .map(|h| {

@@ -65,7 +65,7 @@ pub fn header_line(app: &App, p: Palette, width: u16) -> Paragraph<'static> {
     let mut parts = vec![(Span::styled("llmmon top ", p.bold()), keep::TITLE)];
     let Some(s) = app.latest() else {
         parts.push((Span::raw("— waiting for the first data…"), keep::MARK));
-        if let Some(e) = &app.error {
+        if let Some(e) = app.error() {
             parts.push((
                 Span::styled(format!(" ({e})"), p.fg(Color::Red)),
                 keep::DETAIL,
@@ -108,7 +108,7 @@ pub fn header_line(app: &App, p: Palette, width: u16) -> Paragraph<'static> {
             keep::MARK,
         ));
     }
-    if let Some(e) = &app.prom_error {
+    if let Some(e) = app.prom_error() {
         parts.push((
             Span::styled("prometheus✗ ", p.fg(Color::Yellow)),
             keep::PROMETHEUS,
@@ -117,19 +117,19 @@ pub fn header_line(app: &App, p: Palette, width: u16) -> Paragraph<'static> {
             Span::styled(format!("({e}) "), p.fg(Color::Yellow)),
             keep::DETAIL,
         ));
-    } else if app.prom.is_some() {
+    } else if app.prom().is_some() {
         parts.push((
             Span::styled("prometheus✓ ", p.fg(Color::Green)),
             keep::PROMETHEUS,
         ));
     }
-    if app.paused {
+    if app.paused() {
         parts.push((
             Span::styled("PAUSED ", p.fg(Color::Yellow).add_modifier(Modifier::BOLD)),
             keep::MARK,
         ));
     }
-    if let Some(e) = &app.error {
+    if let Some(e) = app.error() {
         parts.push((Span::styled("stale ", p.fg(Color::Red)), keep::MARK));
         parts.push((
             Span::styled(format!("({e})"), p.fg(Color::Red)),
@@ -146,17 +146,13 @@ pub fn problems_line(app: &App, p: Palette) -> Paragraph<'static> {
         return Paragraph::new("");
     };
     let mut spans = Vec::new();
-    if !app.announcements.is_empty() {
+    if !app.announcements().is_empty() {
         spans.push(Span::styled(
-            format!("⚑ {} ", app.announcements.join(" · ")),
+            format!("⚑ {} ", app.announcements().join(" · ")),
             p.fg(Color::Magenta).add_modifier(Modifier::BOLD),
         ));
     }
-    let firing = app
-        .prom
-        .as_ref()
-        .map(|h| h.firing.as_slice())
-        .unwrap_or_default();
+    let firing = app.prom().map(|h| h.firing.as_slice()).unwrap_or_default();
     let tail = (!firing.is_empty()).then(|| {
         Span::styled(
             format!(" · firing: {}", firing.join(", ")),

@@ -80,3 +80,45 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, scroll: usize, p: Palette) {
         r,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::KEYS;
+    use crate::tui::app::{action_for, App, Mode};
+
+    /// The key that enters `mode` from `Normal`, and how the help box writes it. The match
+    /// has no catch-all, so a new mode does not compile until it is given one.
+    fn entered_by(mode: Mode) -> Option<(KeyCode, &'static str)> {
+        match mode {
+            Mode::Normal => None,
+            Mode::Filter => Some((KeyCode::Char('/'), "/")),
+            Mode::Help => Some((KeyCode::Char('?'), "?")),
+        }
+    }
+
+    fn press(app: &mut App, code: KeyCode) {
+        if let Some(a) = action_for(KeyEvent::new(code, KeyModifiers::NONE), app.mode()) {
+            app.update(a);
+        }
+    }
+
+    #[test]
+    fn every_mode_has_a_help_line_for_its_key_and_esc_goes_back_to_normal() {
+        for &mode in Mode::ALL {
+            let mut app = App::new(false);
+            if let Some((code, shown)) = entered_by(mode) {
+                assert!(
+                    KEYS.iter()
+                        .any(|(k, _)| k.split_whitespace().any(|w| w == shown)),
+                    "the help lists {shown}, the key of the {mode} mode"
+                );
+                press(&mut app, code);
+            }
+            assert_eq!(app.mode(), mode, "{mode} is entered by its key");
+            press(&mut app, KeyCode::Esc);
+            assert_eq!(app.mode(), Mode::Normal, "esc leaves {mode}");
+        }
+    }
+}

@@ -11,28 +11,28 @@ use super::{block, Palette};
 use crate::tui::app::{App, Pane};
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
-    let focused = app.focus == Pane::Logs;
-    let who = app.log_container.as_deref().unwrap_or("no container");
+    let focused = app.focus() == Pane::Logs;
+    let who = app.log_container().unwrap_or("no container");
     let mut title = format!("Logs: {who}");
-    if focused && !app.filter.is_empty() {
-        title.push_str(&format!(" filter:{}", app.filter));
+    if focused && !app.filter().is_empty() {
+        title.push_str(&format!(" filter:{}", app.filter()));
     }
-    if app.paused {
+    if app.paused() {
         title.push_str(" (paused)");
     }
-    if app.log_back > 0 {
-        title.push_str(&format!(" ↑{} lines back, End follows", app.log_back));
+    if app.log_back() > 0 {
+        title.push_str(&format!(" ↑{} lines back, End follows", app.log_back()));
     }
     let b = block(&title, focused, p);
     let height = b.inner(area).height as usize;
-    let lines: Vec<Line<'_>> = match &app.log_error {
+    let lines: Vec<Line<'_>> = match app.log_error() {
         Some(e) => vec![Line::from(Span::styled(
             format!("logs unavailable: {e}"),
             p.fg(Color::Red),
         ))],
         None => {
             let visible = app.visible_logs();
-            let end = visible.len().saturating_sub(app.log_back);
+            let end = visible.len().saturating_sub(app.log_back());
             let skip = end.saturating_sub(height);
             visible
                 .into_iter()

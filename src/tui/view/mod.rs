@@ -18,7 +18,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
-use super::app::App;
+use super::app::{App, Mode};
 use super::layout;
 
 /// Styles that honour NO_COLOR and stay within the 16 basic colours.
@@ -73,7 +73,9 @@ pub fn help_overflow(screen: (u16, u16)) -> usize {
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame<'_>, app: &App) {
-    let p = Palette { colour: app.colour };
+    let p = Palette {
+        colour: app.colour(),
+    };
     let area = f.area();
     let a = layout::areas(area, app);
     f.render_widget(header::header_line(app, p, a.header.width), a.header);
@@ -88,7 +90,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
     if let Some(r) = a.logs {
         logs::draw(f, r, app, p);
     }
-    if app.help {
-        help::draw(f, area, app.help_scroll, p);
+    if app.mode() == Mode::Help {
+        help::draw(f, area, app.help_scroll(), p);
     }
 }

@@ -75,7 +75,7 @@ fn cells(app: &App, m: &ModelStatus, p: Palette) -> Vec<(String, Style)> {
 }
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
-    let focused = app.focus == Pane::Models;
+    let focused = app.focus() == Pane::Models;
     let models = app
         .latest()
         .map(|s| s.status.models.as_slice())
@@ -101,9 +101,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App, p: Palette) {
 
     let rows = scroll::flat(models.len());
     let window = app
-        .model_scroll
+        .model_scroll()
         .window(&rows, layout::table_rows(Some(area)));
-    let selected = app.model_scroll.selected;
+    let selected = app.model_scroll().selected;
     let mut lines: Vec<Line<'_>> = vec![columns::header(&cols, &widths, p.bold(), inner.width)];
     lines.extend(window.rows.map(|i| {
         let style = if focused && i == selected {

@@ -1,6 +1,7 @@
 //! The simulator's upstream face: the same HTTP endpoints and payload shapes as the real
 //! vLLM, LiteLLM and Langfuse, generated from the fleet. The real collectors read it, over
-//! HTTP (`llmmon-exporter sim-upstreams`) or in-process (`--source sim`).
+//! HTTP (`llmmon-exporter sim-upstreams`) or in-process (`--source sim`, wired by
+//! `wiring`): the simulator answers requests and builds no collector or source of its own.
 //!
 //! Routes: `/vllm/<container>/{metrics,health,version,v1/models}`,
 //! `/hf/<org>/<name>/{config.json,model.safetensors.index.json}`.
@@ -18,17 +19,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use std::time::Duration;
-
-use super::{SimContainerSource, Simulator};
-use crate::langfuse::http_source::LangfuseHttpSource;
-use crate::litellm::http_source::LitellmHttpSource;
-use crate::vllm::discovery::{Address, ContainerDiscovery};
-use crate::vllm::hf::HfOverTransport;
-use crate::vllm::http_source::VllmHttpSource;
+use super::Simulator;
 use crate::vllm::VllmState;
 use llmmon_core::clock::Clock;
-use llmmon_core::upstream::{Auth, RouterTransport, Secret, Transport, CONNECTION_REFUSED_STATUS};
+use llmmon_core::upstream::CONNECTION_REFUSED_STATUS;
 
 /// What a real server that is not listening does to a client: refuse the connection. The
 /// in-process transport turns this status into exactly that error.
@@ -76,47 +70,6 @@ impl<C: Credentials> axum::extract::FromRequestParts<Upstreams> for Authorized<C
 pub struct Upstreams {
     sim: Arc<Simulator>,
     clock: Clock,
-}
-
-/// The real vLLM collector reading the simulator's vLLM servers in-process: discovery over
-/// the simulated containers, then the same HTTP source, parser and normalisation as in
-/// production.
-pub fn vllm_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> VllmHttpSource {
-    let transport: Arc<dyn Transport> =
-        Arc::new(RouterTransport::new(router(sim.clone(), clock.clone())));
-    let discovery = ContainerDiscovery {
-        containers: Arc::new(SimContainerSource { sim, clock }),
-        address: Address::Path(format!("{BASE_URL}/vllm")),
-    };
-    VllmHttpSource::new(
-        vec![Arc::new(discovery)],
-        transport.clone(),
-        Auth::None,
-        Some(Arc::new(HfOverTransport {
-            transport,
-            base: format!("{BASE_URL}/hf"),
-        })),
-        timeout,
-    )
-}
-
-/// The real Langfuse collector reading the simulator's Langfuse API in-process.
-pub fn langfuse_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> LangfuseHttpSource {
-    let transport: Arc<dyn Transport> = Arc::new(RouterTransport::new(router(sim, clock.clone())));
-    let auth = Auth::Basic {
-        user: Secret::new("pk-lf-simulated"),
-        password: Secret::new("sk-lf-simulated"),
-    };
-    LangfuseHttpSource::new(&format!("{BASE_URL}/langfuse"), auth, transport, timeout)
-        .with_clock(clock)
-}
-
-/// The real LiteLLM collector reading the simulator's LiteLLM admin API in-process.
-pub fn litellm_source(sim: Arc<Simulator>, clock: Clock, timeout: Duration) -> LitellmHttpSource {
-    let transport: Arc<dyn Transport> = Arc::new(RouterTransport::new(router(sim, clock.clone())));
-    let auth = Auth::Bearer(Secret::new("sk-llmmon-simulated-master-key"));
-    LitellmHttpSource::new(&format!("{BASE_URL}/litellm"), auth, transport, timeout)
-        .with_clock(clock)
 }
 
 /// Base URL the in-process transport gives the upstreams (its host is ignored).
