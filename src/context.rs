@@ -33,7 +33,7 @@ pub struct Context {
 
 impl Context {
     /// Loads the configuration the global flags name; a bad file is a one-line error.
-    pub fn load(global: &GlobalArgs) -> Result<Self, String> {
+    pub fn load(global: &GlobalArgs) -> Result<Self, crate::config::ConfigError> {
         let (config, origin) = crate::config::Config::load(global.config.as_deref())?;
         Ok(Self {
             config,

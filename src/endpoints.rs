@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use llmmon_core::scenario::{Conditions, Fault};
+use llmmon_core::label::UnknownName;
+use llmmon_core::problems::Problems;
+use llmmon_core::scenario::{Conditions, Fault, Scenario};
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::wiring::{self, Started};
@@ -31,37 +33,35 @@ pub struct Endpoints {
 impl Endpoints {
     /// Defaults on `--host` (else `default_host`), then each `ROLE=URL` override; every bad
     /// entry in one error.
-    pub fn from_args(args: &EndpointArgs, default_host: &str) -> Result<Self, String> {
+    pub fn from_args(args: &EndpointArgs, default_host: &str) -> Result<Self, EndpointsError> {
         let host = args.host.as_deref().unwrap_or(default_host);
         let mut roles: Vec<(Role, String)> = READ_ROLES
             .iter()
             .map(|r| (*r, format!("http://{host}:{}", r.default_port())))
             .collect();
-        let mut problems = Vec::new();
+        let mut problems = Problems::default();
         for entry in &args.exporters {
             let Some((name, url)) = entry.split_once('=') else {
-                problems.push(format!("--exporter '{entry}' is not ROLE=URL"));
+                problems.push(ExporterProblem::NotRoleUrl(entry.clone()));
                 continue;
             };
             match name.parse::<Role>() {
-                Ok(role) if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(role) if is_http_url(url) => {
                     let url = url.trim_end_matches('/').to_owned();
                     match roles.iter_mut().find(|(r, _)| *r == role) {
                         Some(slot) => slot.1 = url,
                         None => roles.push((role, url)),
                     }
                 }
-                Ok(_) => problems.push(format!(
-                    "--exporter {entry}: URL must start with http:// or https://"
-                )),
-                Err(e) => problems.push(format!("--exporter: {e}")),
+                Ok(_) => problems.push(ExporterProblem::NotHttp {
+                    role: name.to_owned(),
+                    url: llmmon_core::redact::url(url),
+                }),
+                Err(e) => problems.push(ExporterProblem::Role(e)),
             }
         }
-        if problems.is_empty() {
-            Ok(Self { roles })
-        } else {
-            Err(problems.join("; "))
-        }
+        problems.check()?;
+        Ok(Self { roles })
     }
 
     pub fn url(&self, role: Role) -> Option<&str> {
@@ -70,6 +70,26 @@ impl Endpoints {
             .find(|(r, _)| *r == role)
             .map(|(_, u)| u.as_str())
     }
+}
+
+/// What is wrong with one `--exporter ROLE=URL`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExporterProblem {
+    #[error("--exporter '{0}' is not ROLE=URL")]
+    NotRoleUrl(String),
+    #[error("--exporter {role}={url}: not an http:// or https:// URL")]
+    NotHttp { role: String, url: String },
+    #[error("--exporter: {0}")]
+    Role(UnknownName),
+}
+
+/// Every bad `--exporter`, on one line.
+pub type EndpointsError = Problems<ExporterProblem>;
+
+/// Whether `url` parses as an http(s) URL with a host.
+fn is_http_url(url: &str) -> bool {
+    url::Url::parse(url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
 
 /// The exporter roles running in-process on the simulator, and where they listen.
@@ -86,21 +106,24 @@ pub struct DemoAnnouncements {
 
 /// Starts the announcements service for `top --demo`. In the maintenance scenario it holds
 /// the critical maintenance announcement such a night would have.
-pub async fn start_demo_announcements(args: &DemoArgs) -> Result<DemoAnnouncements, String> {
+pub async fn start_demo_announcements(args: &DemoArgs) -> Result<DemoAnnouncements, DemoError> {
     let maintenance = args
         .scenario
         .as_deref()
-        .map(str::parse::<llmmon_core::scenario::Scenario>)
+        .map(str::parse::<Scenario>)
         .transpose()?
-        == Some(llmmon_core::scenario::Scenario::Maintenance);
-    use llmmon_announcements::model::{Draft, Kind, Priority};
+        == Some(Scenario::Maintenance);
+    use llmmon_announcements::model::{Draft, FieldError, Kind, Priority};
     use llmmon_announcements::store::Event;
     use llmmon_announcements::{Config, Local};
 
-    let dir = tempfile::tempdir().map_err(|e| format!("demo announcements store: {e}"))?;
+    let dir = tempfile::tempdir().map_err(DemoError::Store)?;
     let data = dir.path().display().to_string();
-    let cfg = Config::from_env(|k| (k == "LLMMON_DATA_DIR").then(|| data.clone()))?;
-    let service = Local::start(cfg).await?;
+    let cfg = Config::from_env(|k| (k == "LLMMON_DATA_DIR").then(|| data.clone()))
+        .map_err(DemoError::AnnouncementsConfig)?;
+    let service = Local::start(cfg)
+        .await
+        .map_err(DemoError::AnnouncementsStart)?;
     if maintenance {
         let now = chrono::Utc::now();
         let draft = Draft {
@@ -114,25 +137,34 @@ pub async fn start_demo_announcements(args: &DemoArgs) -> Result<DemoAnnouncemen
         service
             .app
             .commit(move |s| {
-                let a = draft
-                    .create(s.next_announcement_id(), now, "demo")
-                    .map_err(|e| format!("{e:?}"))?;
-                Ok::<_, String>((vec![Event::Put { announcement: a }], ()))
+                let a = draft.create(s.next_announcement_id(), now, "demo")?;
+                Ok::<_, Vec<FieldError>>((vec![Event::Put { announcement: a }], ()))
             })
             .await
-            .map_err(|_| "cannot write the demo announcement".to_owned())?;
+            .map_err(|_| DemoError::DemoAnnouncement)?;
     }
     Ok(DemoAnnouncements { service, _dir: dir })
 }
 
 /// Why the demo did not start: the scenario or a fault is unknown (bad arguments), or the
-/// in-process exporters could not start.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// in-process exporters or announcements service could not start.
+#[derive(Debug, thiserror::Error)]
 pub enum DemoError {
+    #[error(transparent)]
+    BadArgs(#[from] UnknownName),
+    /// The in-process exporters did not start.
+    #[error("{0:#}")]
+    Start(anyhow::Error),
+    #[error("the simulated exporters did not finish a first collection in 10 s")]
+    NotCollected,
+    #[error("demo announcements store: {0}")]
+    Store(std::io::Error),
     #[error("{0}")]
-    BadArgs(String),
+    AnnouncementsConfig(llmmon_announcements::ConfigError),
     #[error("{0}")]
-    Start(String),
+    AnnouncementsStart(llmmon_announcements::StartError),
+    #[error("cannot write the demo announcement")]
+    DemoAnnouncement,
 }
 
 impl DemoArgs {
@@ -140,11 +172,10 @@ impl DemoArgs {
     pub fn conditions(&self) -> Result<Conditions, DemoError> {
         let mut c = Conditions::default();
         if let Some(s) = &self.scenario {
-            c.scenario = s.parse().map_err(DemoError::BadArgs)?;
+            c.scenario = s.parse()?;
         }
         for f in &self.faults {
-            c.faults
-                .insert(f.parse::<Fault>().map_err(DemoError::BadArgs)?);
+            c.faults.insert(f.parse::<Fault>()?);
         }
         Ok(c)
     }
@@ -162,11 +193,9 @@ pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, Dem
     settings.faults_since = Some(now - now.rem_euclid(86_400.0));
     let running = wiring::start(&settings, &Role::ALL, SourceMode::Sim)
         .await
-        .map_err(|e| DemoError::Start(e.to_string()))?;
+        .map_err(DemoError::Start)?;
     if !running.wait_collected(Duration::from_secs(10)).await {
-        return Err(DemoError::Start(
-            "the simulated exporters did not finish a first collection in 10 s".into(),
-        ));
+        return Err(DemoError::NotCollected);
     }
     let roles = running
         .bound
@@ -207,6 +236,8 @@ mod tests {
             "127.0.0.1",
         )
         .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        let err = err.to_string();
         assert!(
             err.contains("'nope'") && err.contains("gpux") && err.contains("ftp"),
             "{err}"

@@ -92,7 +92,7 @@ fn init_logging(verbose: u8) {
 }
 
 async fn run(cli: Cli) -> CmdResult {
-    let ctx = Context::load(&cli.global).map_err(|e| CliError::usage(anyhow!(e)))?;
+    let ctx = Context::load(&cli.global).map_err(CliError::usage)?;
     match cli.command {
         Command::Status(args) => status_cmd(args, &ctx).await,
         Command::Top(args) => top_cmd(args, &ctx).await,
@@ -174,7 +174,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
             .map_err(demo_failure)?;
         let announcements = endpoints::start_demo_announcements(&args.demo)
             .await
-            .map_err(|e| anyhow!(e))?;
+            .map_err(demo_failure)?;
         let containers = demo
             .endpoints
             .url(llmmon_core::Role::Containers)
@@ -191,8 +191,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
             "demo",
         )
     } else {
-        let e = Endpoints::from_args(&args.endpoints, &ctx.config.host)
-            .map_err(|e| CliError::usage(anyhow!(e)))?;
+        let e = Endpoints::from_args(&args.endpoints, &ctx.config.host).map_err(CliError::usage)?;
         let logs = Arc::new(DockerLogs {
             client: llmmon_core::docker::DockerClient::new(&config.docker_host),
         });
@@ -217,7 +216,7 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
 fn demo_failure(e: endpoints::DemoError) -> CliError {
     match e {
         endpoints::DemoError::BadArgs(_) => CliError::usage(e),
-        endpoints::DemoError::Start(_) => CliError::failure(e),
+        _ => CliError::failure(e),
     }
 }
 
@@ -229,8 +228,7 @@ async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
         let e = demo.endpoints.clone();
         (e, Some(demo), "demo")
     } else {
-        let e = Endpoints::from_args(&args.endpoints, &ctx.config.host)
-            .map_err(|e| CliError::usage(anyhow!(e)))?;
+        let e = Endpoints::from_args(&args.endpoints, &ctx.config.host).map_err(CliError::usage)?;
         (e, None, "live")
     };
     let s = status::gather(&endpoints, mode).await;

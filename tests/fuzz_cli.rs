@@ -53,7 +53,8 @@ fn ages_count_back_exactly() {
     ];
     let age = (0u32..10_000, prop::sample::select(units));
     fuzz("since_age", 3_000, age, |(n, (unit, secs))| {
-        let t = parse(&format!("{n}{unit}"), NOW).map_err(TestCaseError::fail)?;
+        let t =
+            parse(&format!("{n}{unit}"), NOW).map_err(|e| TestCaseError::fail(e.to_string()))?;
         // Ages are added up in f64 nanoseconds: exact below 2^53 ns (104 days), within a
         // microsecond up to the 190 years asked here.
         let expected = NOW - i64::from(n) * secs * SECOND;

@@ -43,16 +43,19 @@ fn scrapes(sim: &Arc<Simulator>, t: f64, dead: Option<Role>) -> Vec<RoleScrape> 
         .map(|role| {
             let url = format!("http://127.0.0.1:1/{role}");
             if Some(*role) == dead {
-                return (*role, url, Err("connection refused".to_owned()));
+                let refused = scrape::FetchError::Http(scrape::HttpFailure::Connect);
+                return (*role, url, Err(refused.into()));
             }
             let text = rt
                 .block_on(llmmon_exporter::wiring::sim_role_metrics(sim, *role, t))
                 .map(|m| render(&m))
-                .map_err(|e| e.to_string());
+                .expect("the simulator renders every role");
             (
                 *role,
                 url,
-                text.and_then(|t| scrape::parse(&t)).map(Arc::new),
+                scrape::parse(&text)
+                    .map(Arc::new)
+                    .map_err(|e| scrape::FetchError::from(e).into()),
             )
         })
         .collect()

@@ -6,7 +6,8 @@ mod support;
 
 use std::time::Duration;
 
-use llmmon::tui::prometheus::PromClient;
+use llmmon::tui::prometheus::{PromClient, PromError};
+use llmmon_core::scrape::HttpFailure;
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::wiring;
@@ -59,5 +60,6 @@ async fn an_unreachable_prometheus_is_an_error_not_a_hang() {
         .read(llmmon_core::clock::now())
         .await
         .expect_err("nobody there");
-    assert!(err.contains("refused"), "{err}");
+    assert_eq!(err, PromError::Http(HttpFailure::Connect));
+    assert_eq!(err.to_string(), "connection refused");
 }

@@ -128,12 +128,23 @@ pub fn merge(
     all.into_values().collect()
 }
 
+/// Why the statuses could not be derived from Prometheus.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("Prometheus query failed: {0}")]
+    Query(reqwest::Error),
+    #[error("Prometheus answered something other than JSON: {0}")]
+    NotJson(reqwest::Error),
+    #[error("Prometheus answer without data.result")]
+    NoResult,
+}
+
 /// Runs the queries against `prometheus`; the statuses, or why not.
 pub async fn fetch(
     client: &reqwest::Client,
     prometheus: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<ServiceStatus>, String> {
+) -> Result<Vec<ServiceStatus>, FetchError> {
     let mut answers = Vec::new();
     for q in queries() {
         let v: serde_json::Value = client
@@ -143,14 +154,14 @@ pub async fn fetch(
             .send()
             .await
             .and_then(|r| r.error_for_status())
-            .map_err(|e| format!("Prometheus query failed: {}", e.without_url()))?
+            .map_err(|e| FetchError::Query(e.without_url()))?
             .json()
             .await
-            .map_err(|e| format!("Prometheus answered something other than JSON: {e}"))?;
+            .map_err(|e| FetchError::NotJson(e.without_url()))?;
         let rows = v["data"]["result"]
             .as_array()
             .cloned()
-            .ok_or_else(|| "Prometheus answer without data.result".to_owned())?;
+            .ok_or(FetchError::NoResult)?;
         answers.push(rows);
     }
     Ok(statuses(&answers[0], &answers[1], &answers[2], now))

@@ -21,6 +21,7 @@ use chrono::Utc;
 
 use self::model::ServiceStatus;
 use self::store::{CommitError, Event, State, Store, StoreError};
+use llmmon_core::problems::Problems;
 use llmmon_core::upstream::Secret;
 
 /// Default port (DESIGN.md).
@@ -45,19 +46,33 @@ pub struct Config {
     pub derive_every: Duration,
 }
 
-fn http_url(name: &str, v: &str) -> Result<String, String> {
+/// What is wrong with the service's environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigProblem {
+    #[error("{0}: not an http(s) URL")]
+    NotHttpUrl(&'static str),
+    #[error("LLMMON_GRAFANA_URL is set but LLMMON_GRAFANA_TOKEN is not")]
+    GrafanaTokenMissing,
+    #[error("LLMMON_ANNOUNCEMENTS_TOKEN: use at least 16 characters")]
+    TokenTooShort,
+}
+
+/// Every problem of the environment, on one line.
+pub type ConfigError = Problems<ConfigProblem>;
+
+fn http_url(name: &'static str, v: &str) -> Result<String, ConfigProblem> {
     match url::Url::parse(v) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(v.trim_end_matches('/').to_owned()),
-        _ => Err(format!("{name}: not an http(s) URL")),
+        _ => Err(ConfigProblem::NotHttpUrl(name)),
     }
 }
 
 impl Config {
     /// From environment variables (`get` looks one up); every problem in one line.
-    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let mut problems = Vec::new();
-        let mut url = |name: &str| {
+        let mut problems = Problems::default();
+        let mut url = |name: &'static str| {
             get(name).and_then(|v| match http_url(name, &v) {
                 Ok(u) => Some(u),
                 Err(e) => {
@@ -88,18 +103,16 @@ impl Config {
                 token: Secret::new(t),
             }),
             (Some(_), None) => {
-                problems.push("LLMMON_GRAFANA_URL is set but LLMMON_GRAFANA_TOKEN is not".into());
+                problems.push(ConfigProblem::GrafanaTokenMissing);
                 None
             }
             _ => None,
         };
         let token = get("LLMMON_ANNOUNCEMENTS_TOKEN").map(Secret::new);
         if token.as_ref().is_some_and(|t| t.expose().len() < 16) {
-            problems.push("LLMMON_ANNOUNCEMENTS_TOKEN: use at least 16 characters".into());
+            problems.push(ConfigProblem::TokenTooShort);
         }
-        if !problems.is_empty() {
-            return Err(problems.join("; "));
-        }
+        problems.check()?;
         Ok(Self {
             data_dir: get("LLMMON_DATA_DIR")
                 .map(PathBuf::from)
@@ -204,6 +217,15 @@ impl App {
     }
 }
 
+/// Why [`Local::start`] did not start the service.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Open(StoreError),
+    #[error("announcements: cannot listen on loopback: {0}")]
+    Listen(std::io::Error),
+}
+
 /// The service on a free loopback port, serving until dropped (the demo, tests).
 pub struct Local {
     pub addr: std::net::SocketAddr,
@@ -213,12 +235,12 @@ pub struct Local {
 
 impl Local {
     /// Opens the store `cfg` names and serves it on 127.0.0.1.
-    pub async fn start(cfg: Config) -> Result<Self, String> {
-        let app = App::open(cfg).map_err(|e| e.to_string())?;
+    pub async fn start(cfg: Config) -> Result<Self, StartError> {
+        let app = App::open(cfg).map_err(StartError::Open)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .map_err(|e| format!("announcements: cannot listen on loopback: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(StartError::Listen)?;
+        let addr = listener.local_addr().map_err(StartError::Listen)?;
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::spawn(serve(app.clone(), listener, stop.clone()));
         Ok(Self { addr, app, stop })

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use llmmon_core::label::UnknownName;
 use serde::{Deserialize, Serialize};
 
 /// How urgent an announcement is (the `severity` label of its metrics).
@@ -39,7 +40,7 @@ pub enum Health {
 }
 
 macro_rules! words {
-    ($ty:ident { $($variant:ident = $word:literal),* $(,)? }) => {
+    ($ty:ident $what:literal { $($variant:ident = $word:literal),* $(,)? }) => {
         impl $ty {
             pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
 
@@ -55,21 +56,20 @@ macro_rules! words {
         }
 
         impl FromStr for $ty {
-            type Err = String;
+            type Err = UnknownName;
 
-            fn from_str(s: &str) -> Result<Self, String> {
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
                 let s = s.trim().to_ascii_lowercase().replace('-', "_");
                 $ty::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
-                    let all: Vec<&str> = $ty::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("'{s}' is not one of {}", all.join(", "))
+                    UnknownName::new($what, &s, $ty::ALL.iter().map(|v| v.as_str()))
                 })
             }
         }
     };
 }
 
-words!(Priority { Critical = "critical", Warning = "warning", Info = "info" });
-words!(Kind {
+words!(Priority "priority" { Critical = "critical", Warning = "warning", Info = "info" });
+words!(Kind "kind" {
     Maintenance = "maintenance",
     Deprecation = "deprecation",
     NewModel = "new_model",
@@ -78,7 +78,7 @@ words!(Kind {
     Changelog = "changelog",
     MigrationGuide = "migration_guide",
 });
-words!(Health { Operational = "operational", Degraded = "degraded", Down = "down" });
+words!(Health "health" { Operational = "operational", Degraded = "degraded", Down = "down" });
 
 /// One announcement as stored and served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -348,8 +348,11 @@ mod tests {
     fn words_parse_leniently_and_list_the_choices_when_wrong() {
         assert_eq!("new-model".parse::<Kind>(), Ok(Kind::NewModel));
         assert_eq!(" Critical".parse::<Priority>(), Ok(Priority::Critical));
-        let err = "urgent".parse::<Priority>().expect_err("bad");
-        assert!(err.contains("critical, warning, info"), "{err}");
+        let err = "urgent".parse::<Priority>().expect_err("bad").to_string();
+        assert_eq!(
+            err,
+            "unknown priority 'urgent' (expected one of: critical, warning, info)"
+        );
     }
 
     #[test]

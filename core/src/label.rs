@@ -11,6 +11,32 @@ pub use serde as __serde;
 #[error("unknown label value {0:?}")]
 pub struct UnknownLabel(pub String);
 
+/// A name given on a command line or in a file (a role, scenario, fault …) that is none of
+/// the accepted ones; the message lists them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} '{given}' (expected one of: {})", .expected.join(", "))]
+pub struct UnknownName {
+    /// What was named: `role`, `scenario` …
+    pub what: &'static str,
+    pub given: String,
+    /// Every accepted name, in their usual order.
+    pub expected: Vec<&'static str>,
+}
+
+impl UnknownName {
+    pub fn new(
+        what: &'static str,
+        given: &str,
+        expected: impl IntoIterator<Item = &'static str>,
+    ) -> Self {
+        Self {
+            what,
+            given: given.to_owned(),
+            expected: expected.into_iter().collect(),
+        }
+    }
+}
+
 /// Declares a label enum: `label_enum! { pub enum State { Ready => "ready", … } }`.
 #[macro_export]
 macro_rules! label_enum {
@@ -88,6 +114,11 @@ mod tests {
         assert_eq!("red".parse(), Ok(Light::Red));
         assert!("blue".parse::<Light>().is_err());
         assert_eq!(Light::Green.to_string(), "green");
+        let e = super::UnknownName::new("light", "blue", Light::LABELS.iter().copied());
+        assert_eq!(
+            e.to_string(),
+            "unknown light 'blue' (expected one of: green, red)"
+        );
         assert_eq!(
             serde_json::to_string(&Light::Red).ok().as_deref(),
             Some("\"red\"")

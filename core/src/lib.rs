@@ -8,6 +8,7 @@ pub mod docker;
 pub mod exposition;
 pub mod label;
 pub mod payload;
+pub mod problems;
 pub mod redact;
 pub mod role;
 pub mod scenario;

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::label::UnknownName;
 use crate::schema::{self, MetricDef};
 
 /// One exporter role: one service, one port, one job in Prometheus.
@@ -106,14 +107,11 @@ impl fmt::Display for Role {
 }
 
 impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                format!("unknown role '{s}' (expected one of: {})", names.join(", "))
-            })
+            .ok_or_else(|| UnknownName::new("role", s, Role::ALL.map(Role::as_str)))
     }
 }

@@ -9,6 +9,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::label::UnknownName;
+
 /// The fleet's overall situation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,19 +82,12 @@ impl Fault {
 macro_rules! parse_by_name {
     ($ty:ty, $what:literal) => {
         impl FromStr for $ty {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
                 Self::ALL
                     .into_iter()
                     .find(|v| v.as_str() == s)
-                    .ok_or_else(|| {
-                        let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                        format!(
-                            concat!("unknown ", $what, " '{}' (expected one of: {})"),
-                            s,
-                            names.join(", ")
-                        )
-                    })
+                    .ok_or_else(|| UnknownName::new($what, s, Self::ALL.map(Self::as_str)))
             }
         }
         impl fmt::Display for $ty {
@@ -140,7 +135,8 @@ mod tests {
         for f in Fault::ALL {
             assert_eq!(f.as_str().parse::<Fault>(), Ok(f));
         }
-        let err = "busy".parse::<Scenario>().unwrap_err();
+        let err = "busy".parse::<Scenario>().unwrap_err().to_string();
+        assert!(err.starts_with("unknown scenario 'busy'"), "{err}");
         assert!(err.contains("high_load"), "{err}");
     }
 }

@@ -115,7 +115,7 @@ impl Endpoints {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetStatus {
     pub target: String,
-    pub result: Result<(), String>,
+    pub result: Result<(), SourceError>,
 }
 
 /// What one collection produced.

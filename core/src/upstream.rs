@@ -150,7 +150,10 @@ impl Transport for HttpTransport {
             if e.is_timeout() {
                 SourceError::Timeout(timeout.as_secs_f64())
             } else {
-                SourceError::Unavailable(format!("{what}: {}", crate::scrape::describe(&e)))
+                SourceError::Unavailable(format!(
+                    "{what}: {}",
+                    crate::scrape::HttpFailure::from(&e)
+                ))
             }
         };
         let mut resp = req.send().await.map_err(fail)?;

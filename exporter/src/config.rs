@@ -13,6 +13,8 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::containers::docker_source::DockerSourceConfig;
+use llmmon_core::label::UnknownName;
+use llmmon_core::problems::Problems;
 use llmmon_core::role::Role;
 use llmmon_core::scenario::{Conditions, Fault, Scenario};
 
@@ -259,10 +261,52 @@ pub struct Settings {
     pub langfuse: ServiceSettings,
 }
 
-/// A configuration that could not be used; the message lists every problem.
+/// One invalid entry of the settings.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingProblem {
+    #[error("collect.interval_s = {0} (must be {MIN_INTERVAL_S} to {MAX_SECONDS})")]
+    Interval(f64),
+    #[error("collect.timeout_s = {0} (must be above 0 and below collect.interval_s)")]
+    Timeout(f64),
+    #[error("sim.scale = {0} (must be 1 to 100)")]
+    Scale(u32),
+    #[error("sim.scenario: {0}")]
+    Scenario(UnknownName),
+    #[error("sim.faults: {0}")]
+    Fault(UnknownName),
+    #[error(
+        "containers.crash_loop_window_s = {window}, crash_loop_restarts = {restarts} (both must \
+         be above 0)"
+    )]
+    CrashLoop { window: f64, restarts: u64 },
+    #[error("docker.socket = '{0}' (expected unix:///path/to/docker.sock)")]
+    Socket(String),
+    #[error("vllm.address = '{0}' (expected \"container\" or \"host:<address>\")")]
+    Address(String),
+    /// A URL that is not http(s), shown without credentials.
+    #[error("{key} = '{url}' (expected an http:// or https:// URL)")]
+    NotHttp { key: String, url: String },
+    #[error("{key} = {value} (must be above 0, at most {MAX_SECONDS})")]
+    Seconds { key: &'static str, value: f64 },
+    #[error("listen: {0}")]
+    Role(UnknownName),
+    #[error("listen.{role} = '{addr}' (expected HOST:PORT, e.g. 0.0.0.0:9445)")]
+    Listen { role: String, addr: String },
+}
+
+/// A configuration that could not be used.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
+pub enum ConfigError {
+    #[error("config file {} does not exist", .0.display())]
+    Missing(PathBuf),
+    /// The file or the environment does not read as the settings (syntax, unknown key,
+    /// wrong type): figment's account, on one line.
+    #[error("bad configuration: {}", one_line(&.0.to_string()))]
+    Unreadable(Box<figment::Error>),
+    /// Every invalid entry.
+    #[error("invalid configuration: {0}")]
+    Invalid(Problems<SettingProblem>),
+}
 
 impl RawSettings {
     /// Layers defaults, the TOML file (if any) and the environment.
@@ -270,10 +314,7 @@ impl RawSettings {
         let mut fig = Figment::from(Serialized::defaults(RawSettings::default()));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(ConfigError(format!(
-                    "config file {} does not exist",
-                    path.display()
-                )));
+                return Err(ConfigError::Missing(path.to_owned()));
             }
             fig = fig.merge(Toml::file_exact(path));
         }
@@ -285,31 +326,27 @@ impl RawSettings {
                 .any(|s| k.strip_prefix(s).is_some_and(|rest| rest.starts_with('.')))
         }));
         fig.extract()
-            .map_err(|e| ConfigError(format!("bad configuration: {}", one_line(&e.to_string()))))
+            .map_err(|e| ConfigError::Unreadable(Box::new(e)))
     }
 
     /// Checks every entry; all problems come back in one error.
     pub fn validate(&self) -> Result<Settings, ConfigError> {
-        let mut problems = Vec::new();
+        use SettingProblem as P;
+        let mut problems = Problems::default();
         let c = &self.collect;
         // Written so that NaN fails too.
         if c.interval_s.is_nan() || !(MIN_INTERVAL_S..=MAX_SECONDS).contains(&c.interval_s) {
-            problems.push(format!(
-                "collect.interval_s = {} (must be {MIN_INTERVAL_S} to {MAX_SECONDS})",
-                c.interval_s
-            ));
+            problems.push(P::Interval(c.interval_s));
         }
         let timeout = c.timeout_s.unwrap_or((0.8 * c.interval_s).min(10.0));
         if timeout.is_nan() || timeout <= 0.0 || timeout >= c.interval_s.max(MIN_INTERVAL_S) {
-            problems.push(format!(
-                "collect.timeout_s = {timeout} (must be above 0 and below collect.interval_s)"
-            ));
+            problems.push(P::Timeout(timeout));
         }
         if !(1..=100).contains(&self.sim.scale) {
-            problems.push(format!("sim.scale = {} (must be 1 to 100)", self.sim.scale));
+            problems.push(P::Scale(self.sim.scale));
         }
         let scenario = self.sim.scenario.parse::<Scenario>().map_err(|e| {
-            problems.push(format!("sim.scenario: {e}"));
+            problems.push(P::Scenario(e));
         });
         let mut faults = std::collections::BTreeSet::new();
         for f in &self.sim.faults {
@@ -317,7 +354,7 @@ impl RawSettings {
                 Ok(f) => {
                     faults.insert(f);
                 }
-                Err(e) => problems.push(format!("sim.faults: {e}")),
+                Err(e) => problems.push(P::Fault(e)),
             }
         }
         let cc = &self.containers;
@@ -325,16 +362,13 @@ impl RawSettings {
             || cc.crash_loop_window_s <= 0.0
             || cc.crash_loop_restarts == 0
         {
-            problems.push(format!(
-                "containers.crash_loop_window_s = {}, crash_loop_restarts = {} (both must be above 0)",
-                cc.crash_loop_window_s, cc.crash_loop_restarts
-            ));
+            problems.push(P::CrashLoop {
+                window: cc.crash_loop_window_s,
+                restarts: cc.crash_loop_restarts,
+            });
         }
         if !self.docker.socket.starts_with("unix://") && !self.docker.socket.starts_with('/') {
-            problems.push(format!(
-                "docker.socket = '{}' (expected unix:///path/to/docker.sock)",
-                self.docker.socket
-            ));
+            problems.push(P::Socket(self.docker.socket.clone()));
         }
         let address = match self.vllm.address.as_str() {
             "container" => Some(crate::vllm::discovery::Address::ContainerName),
@@ -343,45 +377,31 @@ impl RawSettings {
                     Some(crate::vllm::discovery::Address::Host(h.to_owned()))
                 }
                 _ => {
-                    problems.push(format!(
-                        "vllm.address = '{a}' (expected \"container\" or \"host:<address>\")"
-                    ));
+                    problems.push(P::Address(a.to_owned()));
                     None
                 }
             },
         };
-        let http = |what: &str, url: &str| {
-            (url.starts_with("http://") || url.starts_with("https://"))
-                .then_some(())
-                .ok_or_else(|| {
-                    format!(
-                        "{what} = '{}' (expected an http:// or https:// URL)",
-                        llmmon_core::redact::url(url)
-                    )
-                })
+        let mut http = |key: String, url: &str| {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                problems.push(P::NotHttp {
+                    key,
+                    url: llmmon_core::redact::url(url),
+                });
+            }
         };
         for (i, t) in self.vllm.targets.iter().enumerate() {
-            if let Err(e) = http(&format!("vllm.targets[{i}]"), t) {
-                problems.push(e);
-            }
+            http(format!("vllm.targets[{i}]"), t);
         }
-        for (what, svc) in [
-            ("litellm.url", &self.litellm),
-            ("langfuse.url", &self.langfuse),
-        ] {
-            if let Err(e) = http(what, &svc.url) {
-                problems.push(e);
-            }
-        }
-        for (what, t) in [
+        http("litellm.url".to_owned(), &self.litellm.url);
+        http("langfuse.url".to_owned(), &self.langfuse.url);
+        for (key, t) in [
             ("vllm.timeout_s", self.vllm.timeout_s),
             ("litellm.timeout_s", self.litellm.timeout_s),
             ("langfuse.timeout_s", self.langfuse.timeout_s),
         ] {
             if t.is_nan() || t <= 0.0 || t > MAX_SECONDS {
-                problems.push(format!(
-                    "{what} = {t} (must be above 0, at most {MAX_SECONDS})"
-                ));
+                problems.push(P::Seconds { key, value: t });
             }
         }
         let mut listen = BTreeMap::new();
@@ -390,18 +410,14 @@ impl RawSettings {
                 (Ok(role), Ok(a)) => {
                     listen.insert(role, a);
                 }
-                (Err(e), _) => problems.push(format!("listen: {e}")),
-                (_, Err(_)) => problems.push(format!(
-                    "listen.{name} = '{addr}' (expected HOST:PORT, e.g. 0.0.0.0:9445)"
-                )),
+                (Err(e), _) => problems.push(P::Role(e)),
+                (_, Err(_)) => problems.push(P::Listen {
+                    role: name.clone(),
+                    addr: addr.clone(),
+                }),
             }
         }
-        if !problems.is_empty() {
-            return Err(ConfigError(format!(
-                "invalid configuration: {}",
-                problems.join("; ")
-            )));
-        }
+        problems.check().map_err(ConfigError::Invalid)?;
         Ok(Settings {
             interval: Duration::from_secs_f64(c.interval_s),
             timeout: Duration::from_secs_f64(timeout.max(0.001)),
@@ -511,7 +527,12 @@ mod tests {
         raw.sim.scenario = "busy".into();
         raw.sim.faults = vec!["gpu_overheat".into(), "meltdown".into()];
         raw.listen.insert("gpu".into(), "nowhere".into());
-        let err = raw.validate().unwrap_err().to_string();
+        let err = raw.validate().unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid(p) if p.0.len() == 5),
+            "{err}"
+        );
+        let err = err.to_string();
         for needle in ["interval_s", "busy", "meltdown", "listen.gpu", "timeout_s"] {
             assert!(err.contains(needle), "{needle} missing from: {err}");
         }

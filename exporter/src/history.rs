@@ -78,8 +78,17 @@ const fn role_target(job: &'static str, instance: &'static str, role: Role) -> T
     }
 }
 
+/// A step or span that [`parse_duration`] cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("'{0}': unit must be s, m, h or d (e.g. 30s, 5m, 30d)")]
+    Unit(String),
+    #[error("'{0}' is not a positive duration (e.g. 30s, 5m, 30d)")]
+    NotPositive(String),
+}
+
 /// Parses a step or a span: `30s`, `5m`, `2h`, `30d`, or plain seconds.
-pub fn parse_duration(s: &str) -> Result<f64, String> {
+pub fn parse_duration(s: &str) -> Result<f64, DurationError> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => s.split_at(i),
@@ -90,17 +99,11 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
         "m" => 60.0,
         "h" => 3600.0,
         "d" => DAY_S,
-        _ => {
-            return Err(format!(
-                "'{s}': unit must be s, m, h or d (e.g. 30s, 5m, 30d)"
-            ))
-        }
+        _ => return Err(DurationError::Unit(s.to_owned())),
     };
     match number.parse::<f64>() {
         Ok(n) if n.is_finite() && n > 0.0 => Ok(n * factor),
-        _ => Err(format!(
-            "'{s}' is not a positive duration (e.g. 30s, 5m, 30d)"
-        )),
+        _ => Err(DurationError::NotPositive(s.to_owned())),
     }
 }
 

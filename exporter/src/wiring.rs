@@ -32,6 +32,24 @@ use llmmon_core::role::{Role, SourceMode};
 use llmmon_core::source::{Collection, Collector, SourceError};
 use llmmon_core::upstream::{Auth, HttpTransport, RouterTransport, Secret, Transport};
 
+/// Why a role's collectors could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WiringError {
+    #[error("sim mode needs a simulator")]
+    NoSimulator,
+    #[error(
+        "role '{0}' only simulates a standard exporter; in production run the real one \
+         (see compose/docker-compose.yml) or use --source sim"
+    )]
+    SimulatedOnly(Role),
+    /// A credential the role cannot run without is not set.
+    #[error("set {vars} for the {role} role")]
+    MissingSecret { role: Role, vars: &'static str },
+    /// A secret variable still holds an example file's placeholder.
+    #[error("{0} still holds a placeholder value; set the real secret in .env")]
+    Placeholder(&'static str),
+}
+
 /// Roles running in this process, and in mock mode the simulator they share.
 pub struct Started {
     running: Running,
@@ -63,8 +81,7 @@ pub async fn start(
     let services = roles
         .iter()
         .map(|&role| role_service(role, mode, simulator.as_ref(), settings, wake.clone()))
-        .collect::<Result<Vec<_>, String>>()
-        .map_err(anyhow::Error::msg)?;
+        .collect::<Result<Vec<_>, WiringError>>()?;
     let running = service::serve(settings, services).await?;
     Ok(Started { running, simulator })
 }
@@ -77,7 +94,7 @@ pub fn role_service(
     simulator: Option<&Arc<Simulator>>,
     settings: &Settings,
     wake: Arc<Notify>,
-) -> Result<Arc<RoleService>, String> {
+) -> Result<Arc<RoleService>, WiringError> {
     let collectors = collectors(role, mode, simulator, settings)?;
     let mock = simulator
         .filter(|_| mode == SourceMode::Sim)
@@ -106,17 +123,20 @@ pub fn collectors(
     mode: SourceMode,
     simulator: Option<&Arc<Simulator>>,
     settings: &Settings,
-) -> Result<Vec<Arc<dyn Collector>>, String> {
+) -> Result<Vec<Arc<dyn Collector>>, WiringError> {
     let sim = match (mode, simulator) {
         (SourceMode::Sim, Some(s)) => s.clone(),
-        (SourceMode::Sim, None) => return Err("sim mode needs a simulator".to_owned()),
+        (SourceMode::Sim, None) => return Err(WiringError::NoSimulator),
         (SourceMode::Real, _) => return real_collectors(role, settings),
     };
     let collector = sim_collector(role, sim, clock::wall_clock(), settings.timeout);
     Ok(vec![collector])
 }
 
-fn real_collectors(role: Role, settings: &Settings) -> Result<Vec<Arc<dyn Collector>>, String> {
+fn real_collectors(
+    role: Role,
+    settings: &Settings,
+) -> Result<Vec<Arc<dyn Collector>>, WiringError> {
     let collector: Arc<dyn Collector> = match role {
         Role::Gpu => {
             let docker = Arc::new(DockerClient::new(&settings.docker.socket));
@@ -130,18 +150,16 @@ fn real_collectors(role: Role, settings: &Settings) -> Result<Vec<Arc<dyn Collec
         Role::Containers => Arc::new(ContainerCollector {
             source: Arc::new(DockerContainerSource::new(&settings.docker)),
         }),
-        Role::Node | Role::Cadvisor | Role::Dcgm => {
-            return Err(format!(
-                "role '{role}' only simulates a standard exporter; in production run the real one \
-                     (see compose/docker-compose.yml) or use --source sim"
-            ))
-        }
+        Role::Node | Role::Cadvisor | Role::Dcgm => return Err(WiringError::SimulatedOnly(role)),
         Role::Vllm => Arc::new(VllmCollector {
             source: Arc::new(real_vllm_source(settings)?),
         }),
         Role::Litellm => {
             let key = secret_from_env("LLMMON_LITELLM_MASTER_KEY")?.ok_or(
-                "set LLMMON_LITELLM_MASTER_KEY (LiteLLM's master key) for the litellm role",
+                WiringError::MissingSecret {
+                    role,
+                    vars: "LLMMON_LITELLM_MASTER_KEY (LiteLLM's master key)",
+                },
             )?;
             Arc::new(LitellmCollector {
                 source: Arc::new(LitellmHttpSource::new(
@@ -153,9 +171,12 @@ fn real_collectors(role: Role, settings: &Settings) -> Result<Vec<Arc<dyn Collec
             })
         }
         Role::Langfuse => {
-            let need = "set LLMMON_LANGFUSE_PUBLIC_KEY and LLMMON_LANGFUSE_SECRET_KEY for the langfuse role";
-            let user = secret_from_env("LLMMON_LANGFUSE_PUBLIC_KEY")?.ok_or(need)?;
-            let password = secret_from_env("LLMMON_LANGFUSE_SECRET_KEY")?.ok_or(need)?;
+            let need = || WiringError::MissingSecret {
+                role,
+                vars: "LLMMON_LANGFUSE_PUBLIC_KEY and LLMMON_LANGFUSE_SECRET_KEY",
+            };
+            let user = secret_from_env("LLMMON_LANGFUSE_PUBLIC_KEY")?.ok_or_else(need)?;
+            let password = secret_from_env("LLMMON_LANGFUSE_SECRET_KEY")?.ok_or_else(need)?;
             Arc::new(LangfuseCollector {
                 source: Arc::new(LangfuseHttpSource::new(
                     &settings.langfuse.url,
@@ -170,7 +191,7 @@ fn real_collectors(role: Role, settings: &Settings) -> Result<Vec<Arc<dyn Collec
 }
 
 /// The vLLM source of production: static targets plus (optionally) Docker discovery.
-fn real_vllm_source(settings: &Settings) -> Result<VllmHttpSource, String> {
+fn real_vllm_source(settings: &Settings) -> Result<VllmHttpSource, WiringError> {
     let v = &settings.vllm;
     let mut discovery: Vec<Arc<dyn Discovery>> = vec![Arc::new(StaticTargets(v.targets.clone()))];
     if v.discover {
@@ -196,12 +217,10 @@ fn real_vllm_source(settings: &Settings) -> Result<VllmHttpSource, String> {
 }
 
 /// A secret from the environment; a placeholder left from an example file is refused.
-pub fn secret_from_env(name: &str) -> Result<Option<Secret>, String> {
+pub fn secret_from_env(name: &'static str) -> Result<Option<Secret>, WiringError> {
     match std::env::var(name) {
         Ok(v) if v.trim().is_empty() => Ok(None),
-        Ok(v) if is_placeholder(&v) => Err(format!(
-            "{name} still holds a placeholder value; set the real secret in .env"
-        )),
+        Ok(v) if is_placeholder(&v) => Err(WiringError::Placeholder(name)),
         Ok(v) => Ok(Some(Secret::new(v))),
         Err(_) => Ok(None),
     }

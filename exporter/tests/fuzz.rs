@@ -607,8 +607,7 @@ fn langfuse_source_reads_anything_and_its_output_parses_again() {
         .with_clock(Arc::new(|| 1_795_615_200.0));
         if let Ok(r) = rt.block_on(source.read()) {
             let text = llmmon_core::exposition::render(&llmmon_exporter::langfuse::render(&r));
-            if !text.is_empty() && scrape::parse_full(&text).is_err() {
-                let e = scrape::parse_full(&text).err().unwrap_or_default();
+            if let (false, Err(e)) = (text.is_empty(), scrape::parse_full(&text)) {
                 return Err(TestCaseError::fail(format!(
                     "our exposition is refused: {e}"
                 )));

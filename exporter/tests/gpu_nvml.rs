@@ -10,7 +10,7 @@ use llmmon_core::exposition::{render, Value};
 use llmmon_core::schema::*;
 use llmmon_core::source::Collector;
 use llmmon_exporter::gpu::fake::{h200, lost, t4, FakeNvml};
-use llmmon_exporter::gpu::nvml::NvmlLibrary;
+use llmmon_exporter::gpu::nvml::{LoadError, NvmlLibrary};
 use llmmon_exporter::gpu::source::{NvmlGpuSource, NvmlLoader};
 use llmmon_exporter::gpu::{self, GpuCollector, GpuSource};
 
@@ -147,7 +147,9 @@ async fn a_gpu_that_fell_off_the_bus_is_a_failed_target_and_the_others_still_rep
         .find(|t| t.target == "2")
         .expect("GPU 2 target");
     assert!(
-        lost.result.as_ref().is_err_and(|e| e.contains("lost")),
+        lost.result
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("lost")),
         "{lost:?}"
     );
     assert!(c.targets.iter().filter(|t| t.result.is_ok()).count() == 2);
@@ -165,10 +167,7 @@ async fn a_missing_library_is_source_down_with_the_reason_and_recovers_without_r
                 driver_gone: Arc::default(),
             }) as Arc<dyn NvmlLibrary>)
         } else {
-            Err(
-                "NVML library libnvidia-ml.so.1 not found: is the NVIDIA driver installed?"
-                    .to_owned(),
-            )
+            Err(LoadError::LibraryMissing)
         }
     });
     let src = source_with(proc_root.path(), loader);

@@ -235,7 +235,8 @@ async fn real_mode_of_a_simulated_standard_exporter_is_refused_with_a_reason() {
         Arc::new(Notify::new()),
     )
     .err()
-    .expect("refused");
+    .expect("refused")
+    .to_string();
     assert!(
         err.contains("node_exporter") || err.contains("real one"),
         "{err}"

@@ -334,7 +334,7 @@ async fn connection_refused_is_a_down_target_and_the_role_keeps_serving() {
         c.targets[0]
             .result
             .as_ref()
-            .is_err_and(|e| e.contains("connection refused")),
+            .is_err_and(|e| e.to_string().contains("connection refused")),
         "{:?}",
         c.targets
     );

@@ -5,7 +5,15 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use crate::logs::time::parse_age;
 
-pub fn parse(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+/// A time on the command line that is none of the accepted forms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "'{0}' is not a time: use RFC 3339 (2026-12-01T22:00:00Z), '2026-12-01 22:00' (UTC), a \
+     date, 'now' or '+2h'"
+)]
+pub struct NotATime(pub String);
+
+pub fn parse(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, NotATime> {
     let s = s.trim();
     if s == "now" {
         return Ok(now);
@@ -28,10 +36,7 @@ pub fn parse(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     {
         return Ok(t.and_utc());
     }
-    Err(format!(
-        "'{s}' is not a time: use RFC 3339 (2026-12-01T22:00:00Z), '2026-12-01 22:00' (UTC), \
-         a date, 'now' or '+2h'"
-    ))
+    Err(NotATime(s.to_owned()))
 }
 
 #[cfg(test)]
@@ -56,6 +61,9 @@ mod tests {
             at("2026-12-01T22:00:00+02:00"),
             Ok("2026-12-01T20:00:00+00:00".into())
         );
-        assert!(at("tomorrow").expect_err("bad").contains("RFC 3339"));
+        assert!(at("tomorrow")
+            .expect_err("bad")
+            .to_string()
+            .contains("RFC 3339"));
     }
 }

@@ -155,6 +155,31 @@ impl Inventory {
     }
 }
 
+/// Why `llmmon logs` could not read Docker.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// Another transport than the unix socket.
+    #[error(
+        "docker_host {0} is not supported: llmmon reads Docker through its unix socket \
+         (set DOCKER_HOST or docker_host in the config to unix:///var/run/docker.sock)"
+    )]
+    Unsupported(String),
+    #[error(
+        "cannot reach Docker at {host}: {why}; {}set DOCKER_HOST or docker_host in the config, \
+         or read the history from Loki with --loki",
+        if why.contains("running") { "" } else { "is dockerd running? " }
+    )]
+    Unreachable { host: String, why: String },
+    #[error("container {0} was removed while its log was read")]
+    Removed(String),
+    #[error("reading the log of {name} from Docker at {host}: {why}")]
+    Read {
+        name: String,
+        host: String,
+        why: String,
+    },
+}
+
 /// The Docker engine `llmmon logs` reads.
 pub struct Engine {
     client: DockerClient,
@@ -163,12 +188,9 @@ pub struct Engine {
 
 impl Engine {
     /// The engine at `host` (`unix:///path` or a socket path).
-    pub fn new(host: &str) -> Result<Self, String> {
+    pub fn new(host: &str) -> Result<Self, EngineError> {
         if host.contains("://") && !host.starts_with("unix://") {
-            return Err(format!(
-                "docker_host {host} is not supported: llmmon reads Docker through its unix socket \
-                 (set DOCKER_HOST or docker_host in the config to unix:///var/run/docker.sock)"
-            ));
+            return Err(EngineError::Unsupported(host.to_owned()));
         }
         Ok(Self {
             client: DockerClient::new(host),
@@ -177,31 +199,25 @@ impl Engine {
     }
 
     /// A connected client, or the one-line reason Docker cannot be reached.
-    async fn connect(&self) -> Result<bollard::Docker, String> {
+    async fn connect(&self) -> Result<bollard::Docker, EngineError> {
         self.client.get().await.map_err(|e| self.down(&e))
     }
 
-    fn down(&self, e: &SourceError) -> String {
+    fn down(&self, e: &SourceError) -> EngineError {
         let why = match e {
             SourceError::Unavailable(s)
             | SourceError::Malformed(s)
             | SourceError::Unauthorized(s) => s.clone(),
             other => other.to_string(),
         };
-        let running = if why.contains("running") {
-            ""
-        } else {
-            "is dockerd running? "
-        };
-        format!(
-            "cannot reach Docker at {}: {why}; {running}set DOCKER_HOST or docker_host in the \
-             config, or read the history from Loki with --loki",
-            self.host
-        )
+        EngineError::Unreachable {
+            host: self.host.clone(),
+            why,
+        }
     }
 
     /// Every container, running or not.
-    pub async fn inventory(&self) -> Result<Inventory, String> {
+    pub async fn inventory(&self) -> Result<Inventory, EngineError> {
         let list = self.client.list_all().await.map_err(|e| self.down(&e))?;
         Ok(Inventory(
             list.into_iter()
@@ -223,7 +239,7 @@ impl Engine {
         &self,
         c: &Container,
         opts: &ReadOptions,
-    ) -> Result<BoxStream<'static, Result<Entry, String>>, String> {
+    ) -> Result<BoxStream<'static, Result<Entry, EngineError>>, EngineError> {
         let docker = self.connect().await?;
         let name = c.name.clone();
         let unavailable = {
@@ -246,15 +262,21 @@ impl Engine {
 }
 
 /// The one-line reason reading `name`'s log failed.
-fn read_error(host: &str, name: &str, e: &bollard::errors::Error) -> String {
+fn read_error(host: &str, name: &str, e: &bollard::errors::Error) -> EngineError {
     match e {
         bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
-        } => format!("container {name} was removed while its log was read"),
-        other => format!(
-            "reading the log of {name} from Docker at {host}: {}",
-            other.to_string().lines().next().unwrap_or_default()
-        ),
+        } => EngineError::Removed(name.to_owned()),
+        other => EngineError::Read {
+            name: name.to_owned(),
+            host: host.to_owned(),
+            why: other
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        },
     }
 }
 
@@ -334,7 +356,8 @@ mod tests {
     #[test]
     fn only_unix_sockets() {
         let err = Engine::new("tcp://10.0.0.5:2375").err().expect("refused");
-        assert!(err.contains("DOCKER_HOST"), "{err}");
+        assert_eq!(err, EngineError::Unsupported("tcp://10.0.0.5:2375".into()));
+        assert!(err.to_string().contains("DOCKER_HOST"), "{err}");
         assert!(Engine::new("unix:///var/run/docker.sock").is_ok());
     }
 }

@@ -6,6 +6,15 @@ use regex::{Regex, RegexBuilder};
 use super::entry::Entry;
 use super::level::Level;
 
+/// A `--grep` that is not a regular expression, with the last line of the regex crate's
+/// account of why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--grep '{pattern}' is not a regular expression: {why}")]
+pub struct BadPattern {
+    pub pattern: String,
+    pub why: String,
+}
+
 /// The line filter of one `llmmon logs` run.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -24,7 +33,7 @@ impl Filter {
         pattern: Option<&str>,
         ignore_case: bool,
         level: Option<Level>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, BadPattern> {
         let regex = pattern
             .map(|p| {
                 RegexBuilder::new(p)
@@ -32,8 +41,10 @@ impl Filter {
                     .build()
                     .map_err(|e| {
                         let why = e.to_string();
-                        let last = why.lines().last().unwrap_or_default().trim().to_owned();
-                        format!("--grep '{p}' is not a regular expression: {last}")
+                        BadPattern {
+                            pattern: p.to_owned(),
+                            why: why.lines().last().unwrap_or_default().trim().to_owned(),
+                        }
                     })
             })
             .transpose()?;
@@ -75,7 +86,9 @@ mod tests {
 
     #[test]
     fn a_bad_pattern_is_one_line() {
-        let err = Filter::new(Some("(unclosed"), false, None).expect_err("bad regex");
+        let err = Filter::new(Some("(unclosed"), false, None)
+            .expect_err("bad regex")
+            .to_string();
         assert!(err.starts_with("--grep '(unclosed'"), "{err}");
         assert!(!err.contains('\n'), "{err}");
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures::stream::BoxStream;
 use futures::StreamExt;
+use llmmon_core::scrape::HttpFailure;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -109,6 +110,38 @@ impl Direction {
     }
 }
 
+/// Why Loki gave no lines. Every message names Loki's URL without its credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LokiError {
+    #[error(
+        "cannot reach Loki at {url}: {why}; is the stack up? set loki in the config or \
+         LLMMON_LOKI_URL, or pass --loki=URL"
+    )]
+    Unreachable { url: String, why: HttpFailure },
+    /// The answer broke off.
+    #[error("Loki at {url}: {why}")]
+    Body { url: String, why: HttpFailure },
+    #[error("Loki at {url} answered HTTP {status}: {reason}")]
+    Status {
+        url: String,
+        status: u16,
+        reason: String,
+    },
+    /// Loki's envelope says the query failed (a LogQL error, a limit).
+    #[error("Loki at {url} answered {status}: {reason}")]
+    Failed {
+        url: String,
+        status: String,
+        reason: String,
+    },
+    #[error("Loki at {url} sent a malformed answer to {path}: {why}")]
+    Malformed {
+        url: String,
+        path: String,
+        why: String,
+    },
+}
+
 /// A Loki server.
 pub struct Loki {
     base: String,
@@ -160,7 +193,7 @@ impl Loki {
         &self,
         path: &str,
         params: &[(&str, String)],
-    ) -> Result<T, String> {
+    ) -> Result<T, LokiError> {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -168,49 +201,41 @@ impl Loki {
             .timeout(REQUEST_TIMEOUT)
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "cannot reach Loki at {}: {}; is the stack up? set loki in the config or \
-                     LLMMON_LOKI_URL, or pass --loki=URL",
-                    self.shown,
-                    llmmon_core::scrape::describe(&e)
-                )
+            .map_err(|e| LokiError::Unreachable {
+                url: self.shown.clone(),
+                why: HttpFailure::from(&e),
             })?;
         let status = resp.status();
-        let body = resp.text().await.map_err(|e| {
-            format!(
-                "Loki at {}: {}",
-                self.shown,
-                llmmon_core::scrape::describe(&e)
-            )
+        let body = resp.text().await.map_err(|e| LokiError::Body {
+            url: self.shown.clone(),
+            why: HttpFailure::from(&e),
         })?;
         if !status.is_success() {
-            return Err(format!(
-                "Loki at {} answered HTTP {}: {}",
-                self.shown,
-                status.as_u16(),
-                first_line(&body)
-            ));
+            return Err(LokiError::Status {
+                url: self.shown.clone(),
+                status: status.as_u16(),
+                reason: first_line(&body),
+            });
         }
         let answer: Answer<T> =
             serde_json::from_str(&body).map_err(|e| self.malformed(path, &e))?;
         match (answer.status.as_str(), answer.data) {
             ("success", Some(data)) => Ok(data),
             ("success", None) => Err(self.malformed(path, &"no data")),
-            (other, _) => Err(format!(
-                "Loki at {} answered {other}: {}",
-                self.shown,
-                first_line(answer.error.as_deref().unwrap_or("no reason given"))
-            )),
+            (other, _) => Err(LokiError::Failed {
+                url: self.shown.clone(),
+                status: other.to_owned(),
+                reason: first_line(answer.error.as_deref().unwrap_or("no reason given")),
+            }),
         }
     }
 
-    fn malformed(&self, path: &str, why: &dyn std::fmt::Display) -> String {
-        format!(
-            "Loki at {} sent a malformed answer to {path}: {}",
-            self.shown,
-            first_line(&why.to_string())
-        )
+    fn malformed(&self, path: &str, why: &dyn std::fmt::Display) -> LokiError {
+        LokiError::Malformed {
+            url: self.shown.clone(),
+            path: path.to_owned(),
+            why: first_line(&why.to_string()),
+        }
     }
 
     /// The values of `label` on streams with lines between `start` and `end`.
@@ -219,7 +244,7 @@ impl Loki {
         label: &str,
         start: Nanos,
         end: Nanos,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, LokiError> {
         self.get(
             &format!("/loki/api/v1/label/{label}/values"),
             &[("start", start.to_string()), ("end", end.to_string())],
@@ -236,7 +261,7 @@ impl Loki {
         end: Nanos,
         limit: usize,
         direction: Direction,
-    ) -> Result<Vec<Entry>, String> {
+    ) -> Result<Vec<Entry>, LokiError> {
         const PATH: &str = "/loki/api/v1/query_range";
         tracing::debug!(query, start, end, limit, "loki query_range");
         let data: QueryData = self
@@ -276,7 +301,7 @@ impl Loki {
         start: Nanos,
         end: Nanos,
         tail: Option<usize>,
-    ) -> Result<Vec<Entry>, String> {
+    ) -> Result<Vec<Entry>, LokiError> {
         let direction = if tail.is_some() {
             Direction::Backward
         } else {
@@ -310,7 +335,7 @@ impl Loki {
         query: String,
         from: Nanos,
         every: Duration,
-    ) -> BoxStream<'static, Result<Entry, String>> {
+    ) -> BoxStream<'static, Result<Entry, LokiError>> {
         let state = Some((Pager::new(Direction::Forward, from, from), false));
         futures::stream::unfold(state, move |state| {
             let (loki, query) = (Arc::clone(&self), query.clone());

@@ -5,7 +5,7 @@
 //! until the containers stop or Ctrl-C. Lines can be filtered by regex and level, and
 //! printed as JSON.
 
-use anyhow::anyhow;
+use anyhow::{anyhow, Context as _};
 pub mod docker;
 pub mod entry;
 pub mod filter;
@@ -27,7 +27,7 @@ use docker::Engine;
 use filter::Filter;
 use level::Level;
 use loki::Loki;
-use read::Reader;
+use read::{ReadError, Reader};
 use render::{Printer, Style};
 use resolve::Target;
 use time::Nanos;
@@ -69,23 +69,21 @@ pub struct LogsArgs {
 
 /// Runs `llmmon logs`. With `--follow`, Ctrl-C (SIGINT) ends it cleanly at any point.
 pub async fn run(args: LogsArgs, ctx: &Context) -> CmdResult {
-    let reader = reader(&args, ctx).map_err(|e| CliError::usage(anyhow!(e)))?;
+    let reader = reader(&args, ctx).map_err(CliError::usage)?;
     if !args.follow {
-        return show(&args, ctx, &reader)
-            .await
-            .map_err(|e| CliError::failure(anyhow!(e)));
+        return Ok(show(&args, ctx, &reader).await?);
     }
     // Registered now, not on first poll, so an early Ctrl-C is not a kill.
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| CliError::failure(anyhow!("cannot watch for Ctrl-C: {e}")))?;
+        .context("cannot watch for Ctrl-C")?;
     tokio::select! {
-        r = show(&args, ctx, &reader) => r.map_err(|e| CliError::failure(anyhow!(e))),
+        r = show(&args, ctx, &reader) => Ok(r?),
         _ = interrupt.recv() => Ok(Exit::Success),
     }
 }
 
 /// Resolves the containers, prints their history, then follows them with `--follow`.
-async fn show(args: &LogsArgs, ctx: &Context, reader: &Reader) -> Result<Exit, String> {
+async fn show(args: &LogsArgs, ctx: &Context, reader: &Reader) -> anyhow::Result<Exit> {
     let inventory = match &reader.docker {
         Some(engine) => Some(engine.inventory().await?),
         None => None,
@@ -118,21 +116,21 @@ async fn show(args: &LogsArgs, ctx: &Context, reader: &Reader) -> Result<Exit, S
 
 /// Success, unless stdout failed for another reason than its reader going away
 /// (`llmmon logs x | head` is fine, a full disk is not).
-fn closed_ok<W: std::io::Write>(out: &Printer<W>) -> Result<Exit, String> {
+fn closed_ok<W: std::io::Write>(out: &Printer<W>) -> anyhow::Result<Exit> {
     match out.error() {
         Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(format!("cannot write to stdout: {e}"))
+            Err(anyhow!("cannot write to stdout: {e}"))
         }
         _ => Ok(Exit::Success),
     }
 }
 
 /// The reader the arguments and configuration describe.
-fn reader(args: &LogsArgs, ctx: &Context) -> Result<Reader, String> {
+fn reader(args: &LogsArgs, ctx: &Context) -> anyhow::Result<Reader> {
     let filter = Filter::new(args.grep.as_deref(), args.ignore_case, args.level)?;
     let end = args.until.unwrap_or_else(time::now);
     if let Some(since) = args.since.filter(|&s| s > end) {
-        return Err(format!(
+        return Err(anyhow!(
             "--since {} is after {}",
             time::rfc3339_seconds(since),
             if args.until.is_some() {
@@ -144,7 +142,10 @@ fn reader(args: &LogsArgs, ctx: &Context) -> Result<Reader, String> {
     }
     let loki_url = match &args.loki {
         Some(Some(url)) if !(url.starts_with("http://") || url.starts_with("https://")) => {
-            return Err(format!("--loki={url} must start with http:// or https://"))
+            return Err(anyhow!(
+                "--loki={} must start with http:// or https://",
+                llmmon_core::redact::url(url)
+            ))
         }
         Some(Some(url)) => url.clone(),
         _ => ctx.config.loki_url(),
@@ -171,7 +172,7 @@ async fn follow<W: std::io::Write>(
     targets: &[Target],
     newest: &[Option<Nanos>],
     out: &mut Printer<W>,
-) -> Result<(), String> {
+) -> Result<(), ReadError> {
     let streams = futures::future::try_join_all(
         targets
             .iter()

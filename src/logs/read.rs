@@ -7,10 +7,10 @@ use std::time::Duration;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 
-use super::docker::{Engine, ReadOptions};
+use super::docker::{Engine, EngineError, ReadOptions};
 use super::entry::{keep_last, Entry};
 use super::filter::Filter;
-use super::loki::{self, Loki};
+use super::loki::{self, Loki, LokiError};
 use super::resolve::Target;
 use super::time::Nanos;
 
@@ -20,6 +20,18 @@ pub const LOKI_POLL: Duration = Duration::from_secs(1);
 /// How much earlier than Docker's oldest line `--since` must reach before Loki is asked for
 /// the older part (Docker rotates logs away; a recreated container starts afresh).
 pub const OLDER_THAN_DOCKER: Nanos = 60 * super::time::SECOND;
+
+/// Why a target's lines could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Docker(#[from] EngineError),
+    #[error(transparent)]
+    Loki(#[from] LokiError),
+    /// A bug: targets are only resolved to Docker when Docker is read.
+    #[error("internal: a Docker target without Docker")]
+    NoDocker,
+}
 
 /// What is read and from where.
 pub struct Reader {
@@ -54,14 +66,12 @@ impl Reader {
         self.since.is_none_or(|s| t >= s) && (!self.until_given || t <= self.end)
     }
 
-    fn docker(&self) -> Result<&Engine, String> {
-        self.docker
-            .as_ref()
-            .ok_or_else(|| "internal: a Docker target without Docker".to_owned())
+    fn docker(&self) -> Result<&Engine, ReadError> {
+        self.docker.as_ref().ok_or(ReadError::NoDocker)
     }
 
     /// The history of `target`.
-    pub async fn history(&self, target: &Target) -> Result<History, String> {
+    pub async fn history(&self, target: &Target) -> Result<History, ReadError> {
         let read = match target {
             Target::Docker(c) => {
                 let opts = ReadOptions {
@@ -126,7 +136,7 @@ impl Reader {
         &self,
         target: &Target,
         newest: Option<Nanos>,
-    ) -> Result<BoxStream<'static, Result<Entry, String>>, String> {
+    ) -> Result<BoxStream<'static, Result<Entry, ReadError>>, ReadError> {
         let filter = self.filter.clone();
         let since = self.since;
         let stream = match target {
@@ -139,6 +149,7 @@ impl Reader {
                 self.docker()?
                     .entries(c, &opts)
                     .await?
+                    .err_into()
                     .try_filter(move |e| {
                         let new =
                             newest.is_none_or(|n| e.time > n) && since.is_none_or(|s| e.time >= s);
@@ -148,7 +159,10 @@ impl Reader {
             }
             Target::Loki(sel) => {
                 let q = loki::logql(sel, &self.filter);
-                Arc::clone(&self.loki).follow(q, self.end, LOKI_POLL)
+                Arc::clone(&self.loki)
+                    .follow(q, self.end, LOKI_POLL)
+                    .err_into()
+                    .boxed()
             }
         };
         Ok(stream

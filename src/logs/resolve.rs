@@ -3,8 +3,35 @@
 //! containers that are gone; an unknown name is a one-line error listing close names.
 
 use super::docker::{Container, Inventory};
-use super::loki::{Loki, Selector};
+use super::loki::{Loki, LokiError, Selector};
 use super::time::{self, Nanos};
+
+/// Why a name on the command line names nothing to read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// Neither Docker nor Loki (which answered) knows the name.
+    #[error("no container or Compose service '{wanted}' in {searched}; {hint}")]
+    Unknown {
+        wanted: String,
+        /// Where it was looked for.
+        searched: String,
+        /// Close names, or how to list the containers.
+        hint: String,
+    },
+    /// Docker does not know the name and Loki could not be asked.
+    #[error(
+        "no container or Compose service '{wanted}' in Docker ({hint}), and Loki could not be \
+         asked: {loki}"
+    )]
+    UnknownToDocker {
+        wanted: String,
+        hint: String,
+        loki: LokiError,
+    },
+    /// Only Loki was to be asked (`--loki`), and it did not answer.
+    #[error(transparent)]
+    Loki(LokiError),
+}
 
 /// What one container (or gone service) is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +62,7 @@ struct LokiNames {
 }
 
 impl LokiNames {
-    async fn fetch(loki: &Loki, start: Nanos, end: Nanos) -> Result<Self, String> {
+    async fn fetch(loki: &Loki, start: Nanos, end: Nanos) -> Result<Self, LokiError> {
         let (containers, services) = futures::try_join!(
             loki.label_values("container", start, end),
             loki.label_values("compose_service", start, end)
@@ -70,9 +97,9 @@ pub async fn targets(
     loki: &Loki,
     start: Nanos,
     end: Nanos,
-) -> Result<Vec<Target>, String> {
+) -> Result<Vec<Target>, ResolveError> {
     let mut out: Vec<Target> = Vec::new();
-    let mut loki_names: Option<Result<LokiNames, String>> = None;
+    let mut loki_names: Option<Result<LokiNames, LokiError>> = None;
     for w in wanted {
         let found = docker.map(|inv| inv.find(w)).unwrap_or_default();
         let resolved = if found.is_empty() {
@@ -101,11 +128,11 @@ pub async fn targets(
 fn unknown(
     wanted: &str,
     docker: Option<&Inventory>,
-    loki_names: &Result<LokiNames, String>,
+    loki_names: &Result<LokiNames, LokiError>,
     loki: &Loki,
     start: Nanos,
     end: Nanos,
-) -> String {
+) -> ResolveError {
     let mut candidates: Vec<String> = docker.map(Inventory::names).unwrap_or_default();
     if let Ok(n) = loki_names {
         candidates.extend(n.names().cloned());
@@ -122,18 +149,24 @@ fn unknown(
         time::rfc3339_seconds(start),
         time::rfc3339_seconds(end)
     );
+    let wanted = wanted.to_owned();
     match (docker, loki_names) {
-        (Some(_), Ok(_)) => {
-            format!("no container or Compose service '{wanted}' in Docker or in {window}; {hint}")
-        }
-        (None, Ok(_)) => {
-            format!("no container or Compose service '{wanted}' in {window}; {hint}")
-        }
-        (None, Err(why)) => why.clone(),
-        (Some(_), Err(why)) => format!(
-            "no container or Compose service '{wanted}' in Docker ({hint}), and Loki could not \
-             be asked: {why}"
-        ),
+        (Some(_), Ok(_)) => ResolveError::Unknown {
+            wanted,
+            searched: format!("Docker or in {window}"),
+            hint,
+        },
+        (None, Ok(_)) => ResolveError::Unknown {
+            wanted,
+            searched: window,
+            hint,
+        },
+        (None, Err(why)) => ResolveError::Loki(why.clone()),
+        (Some(_), Err(why)) => ResolveError::UnknownToDocker {
+            wanted,
+            hint,
+            loki: why.clone(),
+        },
     }
 }
 

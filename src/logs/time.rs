@@ -17,14 +17,26 @@ pub fn now() -> Nanos {
         .map_or(0, |d| Nanos::try_from(d.as_nanos()).unwrap_or(Nanos::MAX))
 }
 
+/// A `--since` / `--until` that names no time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("'{0}' is out of range")]
+    OutOfRange(String),
+    #[error(
+        "'{0}' is not a time: use RFC 3339 (2024-05-01T12:00:00Z), Unix seconds, or an age \
+         such as 90s, 10m, 2h, 3d"
+    )]
+    NotATime(String),
+}
+
 /// `--since` / `--until` as clap parses them (ages count back from now).
-pub fn parse_arg(s: &str) -> Result<Nanos, String> {
+pub fn parse_arg(s: &str) -> Result<Nanos, TimeError> {
     parse(s, now())
 }
 
 /// An RFC 3339 time, Unix seconds, or an age (`90s`, `10m`, `2h`, `3d`, `1w`, `1h30m`)
 /// before `now`.
-pub fn parse(s: &str, now: Nanos) -> Result<Nanos, String> {
+pub fn parse(s: &str, now: Nanos) -> Result<Nanos, TimeError> {
     let s = s.trim();
     if let Some(age) = parse_age(s) {
         return Ok(now.saturating_sub(age));
@@ -32,17 +44,14 @@ pub fn parse(s: &str, now: Nanos) -> Result<Nanos, String> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return t
             .timestamp_nanos_opt()
-            .ok_or_else(|| format!("'{s}' is out of range"));
+            .ok_or_else(|| TimeError::OutOfRange(s.to_owned()));
     }
     if let Ok(secs) = s.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
             return Ok((secs * SECOND as f64) as Nanos);
         }
     }
-    Err(format!(
-        "'{s}' is not a time: use RFC 3339 (2024-05-01T12:00:00Z), Unix seconds, or an age \
-         such as 90s, 10m, 2h, 3d"
-    ))
+    Err(TimeError::NotATime(s.to_owned()))
 }
 
 /// An age made of number-unit pairs (`1h30m`), in nanoseconds.
@@ -133,7 +142,7 @@ mod tests {
             "2024-13-01T00:00:00Z",
             "1h-3m",
         ] {
-            let err = parse(bad, NOW).expect_err(bad);
+            let err = parse(bad, NOW).expect_err(bad).to_string();
             assert!(err.contains("RFC 3339") && err.contains("10m"), "{err}");
         }
     }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::files::{FileError, Op};
+
 /// Archive names are `PREFIX` + `YYYYMMDDTHHMMSSZ` + `SUFFIX`; retention touches only those.
 pub const PREFIX: &str = "llmmon-backup-";
 pub const SUFFIX: &str = ".tar.gz";
@@ -49,7 +51,7 @@ impl Manifest {
         created: &str,
         host: &str,
         include_secrets: bool,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, FileError> {
         Ok(Self {
             format: FORMAT.to_owned(),
             version: VERSION,
@@ -94,16 +96,20 @@ pub fn is_ours(name: &str) -> bool {
 }
 
 /// Every regular file under `dir`, relative, sorted.
-fn files_under(dir: &Path) -> Result<Vec<String>, String> {
+fn files_under(dir: &Path) -> Result<Vec<String>, FileError> {
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
-        let entries = std::fs::read_dir(dir.join(&rel))
-            .map_err(|e| format!("cannot list {}: {e}", dir.join(&rel).display()))?;
+        let here = dir.join(&rel);
+        let list = FileError::of(Op::List, &here);
+        let entries = std::fs::read_dir(&here)
+            .and_then(|rd| rd.collect::<Result<Vec<_>, _>>())
+            .map_err(list)?;
         for entry in entries {
-            let entry = entry.map_err(|e| e.to_string())?;
             let path = rel.join(entry.file_name());
-            let kind = entry.file_type().map_err(|e| e.to_string())?;
+            let kind = entry
+                .file_type()
+                .map_err(FileError::of(Op::Read, &entry.path()))?;
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
@@ -115,7 +121,7 @@ fn files_under(dir: &Path) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-fn entry(dir: &Path, rel: &str) -> Result<FileEntry, String> {
+fn entry(dir: &Path, rel: &str) -> Result<FileEntry, FileError> {
     let (size, sha256) = hash_file(&dir.join(rel))?;
     Ok(FileEntry {
         path: rel.to_owned(),
@@ -125,16 +131,15 @@ fn entry(dir: &Path, rel: &str) -> Result<FileEntry, String> {
 }
 
 /// Size and SHA-256 of a file.
-fn hash_file(path: &Path) -> Result<(u64, String), String> {
-    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+fn hash_file(path: &Path) -> Result<(u64, String), FileError> {
+    let read = || FileError::of(Op::Read, path);
+    let file = File::open(path).map_err(read())?;
     let mut reader = BufReader::new(file);
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
     loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let n = reader.read(&mut buf).map_err(read())?;
         if n == 0 {
             break;
         }
@@ -146,85 +151,122 @@ fn hash_file(path: &Path) -> Result<(u64, String), String> {
 
 /// Writes `dest` (mode 0600): the manifest first, then every file it lists from `dir`. The
 /// archive appears under its name only once complete.
-pub fn write(dir: &Path, manifest: &Manifest, dest: &Path) -> Result<(), String> {
+pub fn write(dir: &Path, manifest: &Manifest, dest: &Path) -> Result<(), FileError> {
     let partial = dest.with_extension("partial");
-    let result = write_to(dir, manifest, &partial)
-        .and_then(|()| std::fs::rename(&partial, dest).map_err(|e| e.to_string()));
+    let result = write_to(dir, manifest, &partial).and_then(|()| std::fs::rename(&partial, dest));
     if result.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
-    result.map_err(|e| format!("cannot write {}: {e}", dest.display()))
+    result.map_err(FileError::of(Op::Write, dest))
 }
 
-fn write_to(dir: &Path, manifest: &Manifest, path: &Path) -> Result<(), String> {
+fn write_to(dir: &Path, manifest: &Manifest, path: &Path) -> std::io::Result<()> {
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)
-        .map_err(|e| e.to_string())?;
+        .open(path)?;
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
-    let json = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec_pretty(manifest)?;
     let mut header = tar::Header::new_gnu();
     header.set_size(json.len() as u64);
     header.set_mode(0o600);
     header.set_mtime(0);
     header.set_cksum();
-    tar.append_data(&mut header, MANIFEST, json.as_slice())
-        .map_err(|e| e.to_string())?;
+    tar.append_data(&mut header, MANIFEST, json.as_slice())?;
     for f in &manifest.files {
         tar.append_path_with_name(dir.join(&f.path), &f.path)
-            .map_err(|e| format!("{}: {e}", f.path))?;
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", f.path)))?;
     }
-    let gz = tar.into_inner().map_err(|e| e.to_string())?;
-    let mut file = gz.finish().map_err(|e| e.to_string())?;
-    file.flush().map_err(|e| e.to_string())?;
-    file.sync_all().map_err(|e| e.to_string())
+    let mut file = tar.into_inner()?.finish()?;
+    file.flush()?;
+    file.sync_all()
+}
+
+/// Why an archive is not restored.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{} is not a readable tar.gz: {why}", .archive.display())]
+    NotTarGz {
+        archive: PathBuf,
+        why: std::io::Error,
+    },
+    #[error("{} has no {MANIFEST}: not an llmmon backup", .0.display())]
+    NoManifest(PathBuf),
+    #[error("{MANIFEST} in {} is not valid: {why}", .archive.display())]
+    BadManifest {
+        archive: PathBuf,
+        why: serde_json::Error,
+    },
+    /// Another format, or a newer version of ours.
+    #[error(
+        "{} is a {format} v{version} archive; this llmmon reads {FORMAT} up to v{VERSION}",
+        .archive.display()
+    )]
+    Unsupported {
+        archive: PathBuf,
+        format: String,
+        version: u32,
+    },
+    #[error(
+        "refusing to restore {}: {damage}; the archive is damaged or was altered",
+        .archive.display()
+    )]
+    Damaged { archive: PathBuf, damage: Damage },
+}
+
+/// How an unpacked archive differs from its manifest: the first file that does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Damage {
+    #[error("{0} is missing")]
+    Missing(String),
+    #[error("{0} does not match its SHA-256 in {MANIFEST}")]
+    Changed(String),
+    #[error("{0} is not in {MANIFEST}")]
+    Unlisted(String),
 }
 
 /// Unpacks `archive` into `into` and checks every file against the manifest: none missing,
 /// none changed, none unlisted. The error names the first bad file.
-pub fn unpack_and_verify(archive: &Path, into: &Path) -> Result<Manifest, String> {
-    let file =
-        File::open(archive).map_err(|e| format!("cannot open {}: {e}", archive.display()))?;
+pub fn unpack_and_verify(archive: &Path, into: &Path) -> Result<Manifest, ArchiveError> {
+    let file = File::open(archive).map_err(FileError::of(Op::Open, archive))?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
     tar.set_preserve_permissions(true);
-    tar.unpack(into)
-        .map_err(|e| format!("{} is not a readable tar.gz: {e}", archive.display()))?;
-    let text = std::fs::read_to_string(into.join(MANIFEST)).map_err(|_| {
-        format!(
-            "{} has no {MANIFEST}: not an llmmon backup",
-            archive.display()
-        )
-    })?;
-    let manifest: Manifest = serde_json::from_str(&text)
-        .map_err(|e| format!("{MANIFEST} in {} is not valid: {e}", archive.display()))?;
-    if manifest.format != FORMAT || manifest.version > VERSION {
-        return Err(format!(
-            "{} is a {} v{} archive; this llmmon reads {FORMAT} up to v{VERSION}",
-            archive.display(),
-            manifest.format,
-            manifest.version
-        ));
+    let archive = archive.to_owned();
+    if let Err(why) = tar.unpack(into) {
+        return Err(ArchiveError::NotTarGz { archive, why });
     }
-    let refuse = |what: String| {
-        Err(format!(
-            "refusing to restore {}: {what}; the archive is damaged or was altered",
-            archive.display()
-        ))
+    let Ok(text) = std::fs::read_to_string(into.join(MANIFEST)) else {
+        return Err(ArchiveError::NoManifest(archive));
+    };
+    let manifest: Manifest = match serde_json::from_str(&text) {
+        Ok(m) => m,
+        Err(why) => return Err(ArchiveError::BadManifest { archive, why }),
+    };
+    if manifest.format != FORMAT || manifest.version > VERSION {
+        return Err(ArchiveError::Unsupported {
+            archive,
+            format: manifest.format,
+            version: manifest.version,
+        });
+    }
+    let damaged = |damage| {
+        Err(ArchiveError::Damaged {
+            archive: archive.clone(),
+            damage,
+        })
     };
     for f in &manifest.files {
         let path = into.join(&f.path);
         if !path.is_file() {
-            return refuse(format!("{} is missing", f.path));
+            return damaged(Damage::Missing(f.path.clone()));
         }
         let (size, sha) = hash_file(&path)?;
         if size != f.size || sha != f.sha256 {
-            return refuse(format!(
-                "{} does not match its SHA-256 in {MANIFEST}",
-                f.path
-            ));
+            return damaged(Damage::Changed(f.path.clone()));
         }
     }
     let listed: Vec<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
@@ -232,19 +274,19 @@ pub fn unpack_and_verify(archive: &Path, into: &Path) -> Result<Manifest, String
         .into_iter()
         .find(|p| p != MANIFEST && !listed.contains(&p.as_str()))
     {
-        return refuse(format!("{extra} is not in {MANIFEST}"));
+        return damaged(Damage::Unlisted(extra));
     }
     Ok(manifest)
 }
 
 /// Deletes our oldest archives in `dir` beyond the newest `keep` (0 keeps all); the
 /// deleted paths. Other files are never touched.
-pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
+pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, FileError> {
     if keep == 0 {
         return Ok(Vec::new());
     }
     let mut ours: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .map_err(FileError::of(Op::List, dir))?
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| e.file_name().into_string().ok())
@@ -256,8 +298,7 @@ pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
     let mut removed = Vec::new();
     for name in ours.into_iter().take(excess) {
         let path = dir.join(name);
-        std::fs::remove_file(&path)
-            .map_err(|e| format!("cannot delete {}: {e}", path.display()))?;
+        std::fs::remove_file(&path).map_err(FileError::of(Op::Delete, &path))?;
         removed.push(path);
     }
     Ok(removed)
@@ -342,6 +383,11 @@ mod tests {
         let dest2 = out.path().join(name_at(1));
         write(src.path(), &bad, &dest2).expect("write archive");
         let err = unpack_and_verify(&dest2, again.path()).expect_err("mismatch");
+        assert!(
+            matches!(&err, ArchiveError::Damaged { damage: Damage::Changed(p), .. } if p == "grafana/a.json"),
+            "{err}"
+        );
+        let err = err.to_string();
         assert!(
             err.contains("grafana/a.json") && !err.contains('\n'),
             "{err}"

@@ -24,10 +24,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, Context as _};
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
 
 use super::compose::{compose_args, docker_line, shell_line, Docker, Project, PROJECT};
+use super::files::{FileError, Op};
 
 /// The stack's scrape and rule-evaluation interval (compose/config/prometheus).
 pub const SCRAPE_S: f64 = 30.0;
@@ -214,14 +216,12 @@ pub struct Done {
 }
 
 /// Runs the backfill of `plan` into the running stack.
-pub async fn run(docker: &Docker, project: &Project, plan: &Plan) -> Result<Done, String> {
+pub async fn run(docker: &Docker, project: &Project, plan: &Plan) -> anyhow::Result<Done> {
     let scratch = Scratch::new(docker.dir())?;
     let mut done = Done::default();
     let mut raw = RawSettings::default();
     raw.sim.scenario = plan.scenario.clone();
-    let settings = raw
-        .validate()
-        .map_err(|e| format!("backfill settings: {e}"))?;
+    let settings = raw.validate().context("backfill settings")?;
     let start = plan.end - plan.span;
     let gen = History::simulated(&settings, start);
     let pieces = plan.pieces();
@@ -237,15 +237,13 @@ pub async fn run(docker: &Docker, project: &Project, plan: &Plan) -> Result<Done
         let path = scratch.path.join(&file);
         let began = Instant::now();
         let samples = {
-            let f = std::fs::File::create(&path)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let write = || FileError::of(Op::Write, &path);
+            let f = std::fs::File::create(&path).map_err(write())?;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
-            let n = gen
-                .write_range(p.from, p.to, p.step, &mut out)
+            gen.write_range(p.from, p.to, p.step, &mut out)
                 .await
                 .and_then(|n| out.flush().map(|()| n))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            n
+                .map_err(write())?
         };
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let wrote = began.elapsed().as_secs_f64();
@@ -253,7 +251,7 @@ pub async fn run(docker: &Docker, project: &Project, plan: &Plan) -> Result<Done
         docker
             .docker(&plan.promtool(&scratch.path, &file))
             .await
-            .map_err(|e| format!("backfill of {file}: {e}"))?;
+            .with_context(|| format!("backfill of {file}"))?;
         let blocks = began.elapsed().as_secs_f64();
         let _ = std::fs::remove_file(&path);
         println!(
@@ -272,19 +270,18 @@ pub async fn run(docker: &Docker, project: &Project, plan: &Plan) -> Result<Done
     let began = Instant::now();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     let rules = recorded();
     for p in &pieces {
         let file = p.file("rules");
         let path = scratch.path.join(&file);
         let text = rule_history(&client, &plan.prometheus, &rules, p).await?;
         done.rule_samples += text.lines().filter(|l| !l.starts_with('#')).count() as u64;
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, text).map_err(FileError::of(Op::Write, &path))?;
         docker
             .docker(&plan.promtool(&scratch.path, &file))
             .await
-            .map_err(|e| format!("backfill of {file}: {e}"))?;
+            .with_context(|| format!("backfill of {file}"))?;
         let _ = std::fs::remove_file(&path);
     }
     done.rules_s = began.elapsed().as_secs_f64();
@@ -300,11 +297,11 @@ pub async fn run(docker: &Docker, project: &Project, plan: &Plan) -> Result<Done
 
 /// Restarts Prometheus so it loads the new blocks, and waits until it answers with the
 /// last backfilled instant.
-async fn restart(docker: &Docker, project: &Project, plan: &Plan) -> Result<(), String> {
+async fn restart(docker: &Docker, project: &Project, plan: &Plan) -> anyhow::Result<()> {
     docker
         .compose(project, &["restart", "prometheus"])
         .await
-        .map_err(|e| format!("backfill: {e}"))?;
+        .context("backfill")?;
     let last = plan
         .pieces()
         .last()
@@ -332,10 +329,10 @@ async fn restart(docker: &Docker, project: &Project, plan: &Plan) -> Result<(), 
             }
         }
         if Instant::now() > deadline {
-            return Err(format!(
+            return Err(anyhow!(
                 "backfill: Prometheus at {} does not show the backfilled data 180 s after its \
                  restart; check `docker compose logs prometheus`",
-                plan.prometheus
+                llmmon_core::redact::url(&plan.prometheus)
             ));
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -348,7 +345,10 @@ pub async fn rule_history(
     prometheus: &str,
     rules: &BTreeMap<String, String>,
     piece: &Piece,
-) -> Result<String, String> {
+) -> anyhow::Result<String> {
+    let shown = llmmon_core::redact::url(prometheus);
+    let unanswered =
+        |e: reqwest::Error| anyhow!("backfill: Prometheus at {shown}: {}", e.without_url());
     let mut out = String::new();
     let (Some(first), Some(last)) = (piece.instants().next(), piece.instants().last()) else {
         out.push_str("# EOF\n");
@@ -366,12 +366,12 @@ pub async fn rule_history(
             ])
             .send()
             .await
-            .map_err(|e| format!("backfill: Prometheus at {prometheus}: {e}"))?
+            .map_err(unanswered)?
             .json()
             .await
-            .map_err(|e| format!("backfill: Prometheus at {prometheus}: {e}"))?;
+            .map_err(unanswered)?;
         if body["status"] != "success" {
-            return Err(format!("backfill: rule {name}: {}", body["error"]));
+            return Err(anyhow!("backfill: rule {name}: {}", body["error"]));
         }
         for series in body["data"]["result"].as_array().into_iter().flatten() {
             let labels: Vec<String> = series["metric"]
@@ -407,18 +407,18 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(dir: &Path) -> Result<Self, String> {
+    fn new(dir: &Path) -> anyhow::Result<Self> {
         let tmp = tempfile::Builder::new()
             .prefix(".llmmon-backfill-")
             .tempdir_in(dir)
-            .map_err(|e| format!("cannot make a scratch directory in {}: {e}", dir.display()))?;
+            .with_context(|| format!("cannot make a scratch directory in {}", dir.display()))?;
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| format!("cannot open {} to the container: {e}", tmp.path().display()))?;
+            .with_context(|| format!("cannot open {} to the container", tmp.path().display()))?;
         let path = tmp
             .path()
             .canonicalize()
-            .map_err(|e| format!("{}: {e}", tmp.path().display()))?;
+            .map_err(FileError::of(Op::Read, tmp.path()))?;
         Ok(Self { path, _dir: tmp })
     }
 }

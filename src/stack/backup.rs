@@ -15,11 +15,12 @@ use clap::Args;
 use super::archive::{self, Manifest};
 use super::compose::{ComposeFile, Docker};
 use super::envfile::EnvFile;
+use super::files::{FileError, Op};
 use super::grafana::Grafana;
 use super::volumes::{Volumes, DATA_VOLUMES};
-use super::{fail, usage};
 use crate::context::Context;
-use crate::exit::{CmdResult, Exit};
+use crate::exit::{CliError, CmdResult, Exit};
+use anyhow::{anyhow, Context as _};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -33,22 +34,24 @@ pub struct BackupArgs {
 
 pub async fn run(args: &BackupArgs, docker: &Docker, ctx: &Context) -> CmdResult {
     let dir = docker.dir();
-    let compose = ComposeFile::load(dir).map_err(usage)?;
-    let env = EnvFile::read(&dir.join(".env")).map_err(fail)?;
+    let compose = ComposeFile::load(dir).map_err(CliError::usage)?;
+    let env = EnvFile::read(&dir.join(".env"))?;
     let out_dir = args
         .output
         .clone()
         .unwrap_or_else(|| ctx.config.stack.backup_dir.clone());
     std::fs::create_dir_all(&out_dir)
         .and_then(|()| std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o700)))
-        .map_err(|e| fail(format!("cannot create {}: {e}", out_dir.display())))?;
-    let out_dir = out_dir.canonicalize().map_err(|e| fail(e.to_string()))?;
+        .map_err(FileError::of(Op::Create, &out_dir))?;
+    let out_dir = out_dir
+        .canonicalize()
+        .map_err(FileError::of(Op::Read, &out_dir))?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     let dest = out_dir.join(archive::name_at(now));
     if dest.exists() {
-        return Err(fail(format!(
+        return Err(CliError::failure(anyhow!(
             "{} already exists; wait a second and run again",
             dest.display()
         )));
@@ -57,17 +60,18 @@ pub async fn run(args: &BackupArgs, docker: &Docker, ctx: &Context) -> CmdResult
     let staging = tempfile::Builder::new()
         .prefix(".llmmon-backup-")
         .tempdir_in(&out_dir)
-        .map_err(|e| fail(format!("cannot stage in {}: {e}", out_dir.display())))?;
+        .with_context(|| format!("cannot stage in {}", out_dir.display()))?;
     let stage = staging.path();
 
     let mut summary = Vec::new();
     if let Some(env) = &env {
         let text = if args.include_secrets {
-            std::fs::read_to_string(dir.join(".env")).map_err(|e| fail(e.to_string()))?
+            let path = dir.join(".env");
+            std::fs::read_to_string(&path).map_err(FileError::of(Op::Read, &path))?
         } else {
             env.redacted()
         };
-        write_private(&stage.join("env/.env"), &text).map_err(fail)?;
+        write_private(&stage.join("env/.env"), &text)?;
         summary.push(format!(
             ".env ({})",
             if args.include_secrets {
@@ -78,27 +82,25 @@ pub async fn run(args: &BackupArgs, docker: &Docker, ctx: &Context) -> CmdResult
         ));
     }
 
-    let grafana = Grafana::new(&ctx.config.grafana_url(), env.as_ref()).map_err(fail)?;
-    let counts = grafana.export(&stage.join("grafana")).await.map_err(fail)?;
+    let grafana = Grafana::new(&ctx.config.grafana_url(), env.as_ref())?;
+    let counts = grafana.export(&stage.join("grafana")).await?;
     summary.push(format!(
         "Grafana: {} dashboards, {} datasources, {} folders",
         counts.dashboards, counts.datasources, counts.folders
     ));
 
     let volumes_dir = stage.join("volumes");
-    std::fs::create_dir_all(&volumes_dir).map_err(|e| fail(e.to_string()))?;
+    std::fs::create_dir_all(&volumes_dir).map_err(FileError::of(Op::Create, &volumes_dir))?;
     let volumes = Volumes::new(docker, &compose);
     if compose.declares_volume("prometheus-data") {
-        let snapshot = prometheus_snapshot(&ctx.config.prometheus_url())
-            .await
-            .map_err(fail)?;
+        let snapshot = prometheus_snapshot(&ctx.config.prometheus_url()).await?;
         let sub = format!("snapshots/{snapshot}");
         let copied = volumes
             .export("prometheus-data", &sub, &volumes_dir, "prometheus-data.tar")
             .await;
         // The snapshot is hard links inside the volume: drop it either way.
         let _ = volumes.remove("prometheus-data", &sub).await;
-        copied.map_err(fail)?;
+        copied?;
         summary.push(format!("Prometheus snapshot {snapshot}"));
     }
 
@@ -107,7 +109,7 @@ pub async fn run(args: &BackupArgs, docker: &Docker, ctx: &Context) -> CmdResult
         .filter(|v| *v != "prometheus-data" && compose.declares_volume(v))
         .collect();
     let copied = copy_stopped(docker, &compose, &volumes, &others, &volumes_dir).await;
-    copied.map_err(fail)?;
+    copied?;
     summary.push(format!("volumes: {}", others.join(", ")));
 
     let manifest = Manifest::of_dir(
@@ -115,9 +117,8 @@ pub async fn run(args: &BackupArgs, docker: &Docker, ctx: &Context) -> CmdResult
         &archive::rfc3339(now),
         &hostname(ctx),
         args.include_secrets,
-    )
-    .map_err(fail)?;
-    archive::write(stage, &manifest, &dest).map_err(fail)?;
+    )?;
+    archive::write(stage, &manifest, &dest)?;
     drop(staging);
     let size = std::fs::metadata(&dest).map_or(0, |m| m.len());
     println!(
@@ -128,7 +129,7 @@ pub async fn run(args: &BackupArgs, docker: &Docker, ctx: &Context) -> CmdResult
     for s in summary {
         println!("  {s}");
     }
-    let removed = archive::prune(&out_dir, ctx.config.stack.keep_backups).map_err(fail)?;
+    let removed = archive::prune(&out_dir, ctx.config.stack.keep_backups)?;
     if !removed.is_empty() {
         println!(
             "removed {} old backup{} (keeping {})",
@@ -148,7 +149,7 @@ async fn copy_stopped(
     volumes: &Volumes<'_>,
     names: &[&str],
     to: &Path,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let project = docker.project(None).await;
     let running: Vec<String> = docker
         .ps(&project)
@@ -181,23 +182,23 @@ async fn copy_stopped(
         let started = docker
             .compose(&project, &[&["start"], writers.as_slice()].concat())
             .await;
-        result = result.and(started.map(drop));
+        result = result.and(started.map(drop).map_err(anyhow::Error::from));
     }
     result
 }
 
 /// Asks Prometheus's admin API for a TSDB snapshot; its directory name under `snapshots/`.
-pub async fn prometheus_snapshot(base: &str) -> Result<String, String> {
+pub async fn prometheus_snapshot(base: &str) -> anyhow::Result<String> {
     let url = format!("{base}/api/v1/admin/tsdb/snapshot");
+    let base = llmmon_core::redact::url(base);
     let resp = reqwest::Client::builder()
         .timeout(Duration::from_secs(300))
-        .build()
-        .map_err(|e| e.to_string())?
+        .build()?
         .post(&url)
         .send()
         .await
         .map_err(|e| {
-            format!(
+            anyhow!(
                 "Prometheus at {base} does not answer ({}); is the stack up?",
                 e.without_url()
             )
@@ -213,12 +214,12 @@ pub async fn prometheus_snapshot(base: &str) -> Result<String, String> {
                 .as_str()
                 .is_some_and(|e| e.contains("admin APIs disabled")) =>
         {
-            Err(format!(
+            Err(anyhow!(
                 "Prometheus at {base} has its admin API off: start it with \
                  --web.enable-admin-api (docker-compose.yml does)"
             ))
         }
-        _ => Err(format!(
+        _ => Err(anyhow!(
             "Prometheus snapshot failed: {status} {}",
             v["error"].as_str().unwrap_or_default()
         )),
@@ -235,21 +236,19 @@ fn hostname(ctx: &Context) -> String {
 }
 
 /// Writes a file readable by its owner only, creating its directory.
-pub fn write_private(path: &Path, text: &str) -> Result<(), String> {
+pub fn write_private(path: &Path, text: &str) -> Result<(), FileError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(parent).map_err(FileError::of(Op::Create, parent))?;
     }
-    let mut f = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| e.to_string())
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)))
+        .map_err(FileError::of(Op::Write, path))
 }

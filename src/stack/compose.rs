@@ -65,6 +65,53 @@ impl Project {
     }
 }
 
+/// Why a `docker` command gave no answer; each names the fix where there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    #[error(
+        "stack directory {} does not exist; pass --dir or set stack.dir in the config",
+        .0.display()
+    )]
+    NoStackDir(PathBuf),
+    #[error(
+        "`docker` is not on PATH; install Docker Engine (https://docs.docker.com/engine/install/)"
+    )]
+    NotInstalled,
+    #[error("cannot run docker: {0}")]
+    Spawn(std::io::Error),
+    #[error("{COMPOSE_MISSING}")]
+    ComposeMissing,
+    /// The command failed: its first line on stderr (else its exit status).
+    #[error("`{command}` failed: {why}")]
+    Failed { command: String, why: String },
+    /// A command run on the terminal failed (its output is already there).
+    #[error("`{command}` failed ({status})")]
+    Exited {
+        command: String,
+        status: std::process::ExitStatus,
+    },
+    #[error("unexpected `{what}` output: {why}")]
+    Unexpected { what: &'static str, why: String },
+}
+
+impl DockerError {
+    fn spawn(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Self::NotInstalled
+        } else {
+            Self::Spawn(e)
+        }
+    }
+
+    /// Output of `what` that does not read as expected.
+    pub fn unexpected(what: &'static str, why: &dyn std::fmt::Display) -> Self {
+        Self::Unexpected {
+            what,
+            why: why.to_string(),
+        }
+    }
+}
+
 /// Runs `docker` in the stack directory, against the configured engine.
 #[derive(Debug, Clone)]
 pub struct Docker {
@@ -91,23 +138,22 @@ impl Docker {
     }
 
     /// `docker ARGS` in the stack directory: its stdout, or one line saying what failed.
-    pub async fn docker(&self, args: &[String]) -> Result<String, String> {
+    pub async fn docker(&self, args: &[String]) -> Result<String, DockerError> {
         let out = self.output(args).await?;
         if out.status.success() {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
         if args.first().is_some_and(|a| a == "compose") && compose_missing(&out.stderr) {
-            return Err(COMPOSE_MISSING.to_owned());
+            return Err(DockerError::ComposeMissing);
         }
-        Err(format!(
-            "`{}` failed: {}",
-            subcommand(args),
-            first_line(&out.stderr).unwrap_or_else(|| format!("exit status {}", out.status))
-        ))
+        Err(DockerError::Failed {
+            command: subcommand(args),
+            why: first_line(&out.stderr).unwrap_or_else(|| format!("exit status {}", out.status)),
+        })
     }
 
     /// `docker ARGS` with its raw outcome (exit status and both streams).
-    pub async fn output(&self, args: &[String]) -> Result<std::process::Output, String> {
+    pub async fn output(&self, args: &[String]) -> Result<std::process::Output, DockerError> {
         if self.log {
             tracing::info!("running: {}", shell_line(&docker_line(args)));
         }
@@ -117,23 +163,13 @@ impl Docker {
             cmd.env("DOCKER_HOST", host);
         }
         if !self.dir.is_dir() {
-            return Err(format!(
-                "stack directory {} does not exist; pass --dir or set stack.dir in the config",
-                self.dir.display()
-            ));
+            return Err(DockerError::NoStackDir(self.dir.clone()));
         }
-        cmd.output().await.map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                "`docker` is not on PATH; install Docker Engine (https://docs.docker.com/engine/install/)"
-                    .to_owned()
-            } else {
-                format!("cannot run docker: {e}")
-            }
-        })
+        cmd.output().await.map_err(DockerError::spawn)
     }
 
     /// `docker compose -f … ARGS`.
-    pub async fn compose(&self, project: &Project, args: &[&str]) -> Result<String, String> {
+    pub async fn compose(&self, project: &Project, args: &[&str]) -> Result<String, DockerError> {
         self.docker(&compose_args(project, args)).await
     }
 
@@ -153,7 +189,7 @@ impl Docker {
     }
 
     /// The project's containers (`ps --all --format json`).
-    pub async fn ps(&self, project: &Project) -> Result<Vec<Container>, String> {
+    pub async fn ps(&self, project: &Project) -> Result<Vec<Container>, DockerError> {
         let out = self
             .compose(project, &["ps", "--all", "--format", "json"])
             .await?;
@@ -163,7 +199,7 @@ impl Docker {
     /// The services of the project that Compose builds (`build:`), with their image as
     /// Compose resolves it (`config --format json`: overlays, profiles, `.env` and the
     /// environment applied), sorted by service.
-    pub async fn built(&self, project: &Project) -> Result<Vec<Built>, String> {
+    pub async fn built(&self, project: &Project) -> Result<Vec<Built>, DockerError> {
         let out = self
             .compose(project, &["config", "--format", "json"])
             .await?;
@@ -180,7 +216,7 @@ impl Docker {
 
     /// `docker ARGS` with its output on this terminal (long-running builds show progress);
     /// Ok when it succeeded.
-    pub async fn run_visible(&self, args: &[String]) -> Result<(), String> {
+    pub async fn run_visible(&self, args: &[String]) -> Result<(), DockerError> {
         if self.log {
             tracing::info!("running: {}", shell_line(&docker_line(args)));
         }
@@ -192,19 +228,19 @@ impl Docker {
         if let Some(host) = &self.docker_host {
             cmd.env("DOCKER_HOST", host);
         }
-        let status = cmd
-            .status()
-            .await
-            .map_err(|e| format!("cannot run docker: {e}"))?;
+        let status = cmd.status().await.map_err(DockerError::spawn)?;
         if status.success() {
             Ok(())
         } else {
-            Err(format!("`{}` failed ({status})", subcommand(args)))
+            Err(DockerError::Exited {
+                command: subcommand(args),
+                status,
+            })
         }
     }
 
     /// The services the project's files and profiles enable (`config --services`).
-    pub async fn services(&self, project: &Project) -> Result<Vec<String>, String> {
+    pub async fn services(&self, project: &Project) -> Result<Vec<String>, DockerError> {
         let out = self.compose(project, &["config", "--services"]).await?;
         let mut services: Vec<String> = out
             .lines()
@@ -228,9 +264,9 @@ pub struct Built {
 }
 
 /// The services with `build:` in `docker compose config --format json`, sorted by name.
-pub fn parse_built(out: &str, dir: &Path) -> Result<Vec<Built>, String> {
+pub fn parse_built(out: &str, dir: &Path) -> Result<Vec<Built>, DockerError> {
     let doc: serde_json::Value = serde_json::from_str(out.trim())
-        .map_err(|e| format!("unexpected `docker compose config` output: {e}"))?;
+        .map_err(|e| DockerError::unexpected("docker compose config", &e))?;
     let mut built: Vec<Built> = doc["services"]
         .as_object()
         .into_iter()
@@ -502,9 +538,9 @@ where
 
 /// Parses `docker compose ps --format json`: Compose before 2.21 prints one JSON array,
 /// later versions one object per line.
-pub fn parse_ps(out: &str) -> Result<Vec<Container>, String> {
+pub fn parse_ps(out: &str) -> Result<Vec<Container>, DockerError> {
     let out = out.trim();
-    let bad = |e: serde_json::Error| format!("unexpected `docker compose ps` output: {e}");
+    let bad = |e: serde_json::Error| DockerError::unexpected("docker compose ps", &e);
     if out.starts_with('[') {
         return serde_json::from_str(out).map_err(bad);
     }
@@ -515,6 +551,18 @@ pub fn parse_ps(out: &str) -> Result<Vec<Container>, String> {
         .collect()
 }
 
+/// Why docker-compose.yml could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeFileError {
+    #[error(
+        "cannot read {}: {why}; pass --dir or set stack.dir to the compose/ directory",
+        .path.display()
+    )]
+    Unreadable { path: PathBuf, why: std::io::Error },
+    #[error("{} is not valid YAML: {why}", .path.display())]
+    NotYaml { path: PathBuf, why: String },
+}
+
 /// docker-compose.yml of the stack directory, as data.
 #[derive(Debug, Clone)]
 pub struct ComposeFile {
@@ -523,17 +571,19 @@ pub struct ComposeFile {
 }
 
 impl ComposeFile {
-    pub fn load(dir: &Path) -> Result<Self, String> {
+    pub fn load(dir: &Path) -> Result<Self, ComposeFileError> {
         let path = dir.join(BASE_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "cannot read {}: {e}; pass --dir or set stack.dir to the compose/ directory",
-                path.display()
-            )
-        })?;
-        let doc = serde_yaml_ng::from_str(&text)
-            .map_err(|e| format!("{} is not valid YAML: {e}", path.display()))?;
-        Ok(Self { path, doc })
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(why) => return Err(ComposeFileError::Unreadable { path, why }),
+        };
+        match serde_yaml_ng::from_str(&text) {
+            Ok(doc) => Ok(Self { path, doc }),
+            Err(e) => Err(ComposeFileError::NotYaml {
+                path,
+                why: e.to_string(),
+            }),
+        }
     }
 
     /// Every service name, sorted.

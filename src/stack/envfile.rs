@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use super::files::{FileError, Op};
+
 /// Words that make a variable a secret (case-insensitive substring of its name). Webhook
 /// URLs carry their credential in the URL, so they count too.
 const SECRET_WORDS: [&str; 5] = ["PASSWORD", "SECRET", "KEY", "TOKEN", "WEBHOOK"];
@@ -54,11 +56,11 @@ impl EnvFile {
     }
 
     /// Reads `path`; `Ok(None)` when it does not exist.
-    pub fn read(path: &Path) -> Result<Option<Self>, String> {
+    pub fn read(path: &Path) -> Result<Option<Self>, FileError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Ok(Some(Self::parse(&text))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => Err(FileError::of(Op::Read, path)(e)),
         }
     }
 

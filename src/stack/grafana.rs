@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use super::envfile::EnvFile;
+use super::files::{FileError, Op};
 
 /// What an export or import moved.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,51 @@ pub struct Counts {
     pub provisioned: usize,
 }
 
+/// Why Grafana's API did not do what a backup or restore needs. The password never shows.
+#[derive(Debug, thiserror::Error)]
+pub enum GrafanaError {
+    #[error("GRAFANA_ADMIN_PASSWORD is not set in the stack's .env: Grafana's API needs it")]
+    NoPassword,
+    #[error("cannot set up an HTTP client: {0}")]
+    Client(reqwest::Error),
+    #[error("Grafana at {base} does not answer ({why}); is the stack up? (`llmmon stack status`)")]
+    Unreachable { base: String, why: reqwest::Error },
+    #[error(
+        "Grafana at {0} refused GRAFANA_ADMIN_USER / GRAFANA_ADMIN_PASSWORD of .env; a restored \
+         Grafana database keeps its own admin password: reset it with `docker compose exec \
+         grafana grafana cli admin reset-admin-password <password>`"
+    )]
+    Refused(String),
+    #[error("Grafana at {base} not ready after {limit:?}")]
+    NotReady { base: String, limit: Duration },
+    /// An API call answered with an error: what was asked, the status and Grafana's message.
+    #[error("Grafana {what}: {status} {message}")]
+    Api {
+        what: String,
+        status: StatusCode,
+        message: String,
+    },
+    #[error("Grafana dashboard uid '{0}' has characters a file name cannot hold")]
+    BadUid(String),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{} is not JSON: {why}", .path.display())]
+    NotJson {
+        path: std::path::PathBuf,
+        why: serde_json::Error,
+    },
+}
+
+impl GrafanaError {
+    fn api(what: String, status: StatusCode, v: &Value) -> Self {
+        Self::Api {
+            what,
+            status,
+            message: message(v),
+        }
+    }
+}
+
 pub struct Grafana {
     base: String,
     user: String,
@@ -30,13 +76,11 @@ pub struct Grafana {
 
 impl Grafana {
     /// A client for `base` with the admin credentials of `.env`.
-    pub fn new(base: &str, env: Option<&EnvFile>) -> Result<Self, String> {
+    pub fn new(base: &str, env: Option<&EnvFile>) -> Result<Self, GrafanaError> {
         let password = env
             .and_then(|e| e.get("GRAFANA_ADMIN_PASSWORD"))
             .filter(|p| !p.is_empty())
-            .ok_or(
-                "GRAFANA_ADMIN_PASSWORD is not set in the stack's .env: Grafana's API needs it",
-            )?;
+            .ok_or(GrafanaError::NoPassword)?;
         let user = env
             .and_then(|e| e.get("GRAFANA_ADMIN_USER"))
             .filter(|u| !u.is_empty())
@@ -44,7 +88,7 @@ impl Grafana {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(GrafanaError::Client)?;
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             user,
@@ -53,12 +97,17 @@ impl Grafana {
         })
     }
 
+    /// The base URL for messages, without credentials.
+    fn shown(&self) -> String {
+        llmmon_core::redact::url(&self.base)
+    }
+
     async fn call(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<(StatusCode, Value), String> {
+    ) -> Result<(StatusCode, Value), GrafanaError> {
         let mut req = self
             .client
             .request(method, format!("{}{path}", self.base))
@@ -66,45 +115,37 @@ impl Grafana {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| {
-            format!(
-                "Grafana at {} does not answer ({}); is the stack up? (`llmmon stack status`)",
-                self.base,
-                e.without_url()
-            )
+        let resp = req.send().await.map_err(|e| GrafanaError::Unreachable {
+            base: self.shown(),
+            why: e.without_url(),
         })?;
         let status = resp.status();
         if status == StatusCode::UNAUTHORIZED {
-            return Err(format!(
-                "Grafana at {} refused GRAFANA_ADMIN_USER / GRAFANA_ADMIN_PASSWORD of .env; a \
-                 restored Grafana database keeps its own admin password: reset it with `docker \
-                 compose exec grafana grafana cli admin reset-admin-password <password>`",
-                self.base
-            ));
+            return Err(GrafanaError::Refused(self.shown()));
         }
         let value = resp.json().await.unwrap_or(Value::Null);
         Ok((status, value))
     }
 
-    async fn get(&self, path: &str) -> Result<Value, String> {
+    async fn get(&self, path: &str) -> Result<Value, GrafanaError> {
         match self.call(Method::GET, path, None).await? {
             (s, v) if s.is_success() => Ok(v),
-            (s, v) => Err(format!("Grafana GET {path}: {s} {}", message(&v))),
+            (s, v) => Err(GrafanaError::api(format!("GET {path}"), s, &v)),
         }
     }
 
     /// Waits until `/api/health` answers.
-    pub async fn wait_ready(&self, limit: Duration) -> Result<(), String> {
+    pub async fn wait_ready(&self, limit: Duration) -> Result<(), GrafanaError> {
         let deadline = Instant::now() + limit;
         loop {
             match self.call(Method::GET, "/api/health", None).await {
                 Ok((s, _)) if s.is_success() => return Ok(()),
                 Err(e) if Instant::now() >= deadline => return Err(e),
                 _ if Instant::now() >= deadline => {
-                    return Err(format!(
-                        "Grafana at {} not ready after {limit:?}",
-                        self.base
-                    ))
+                    return Err(GrafanaError::NotReady {
+                        base: self.shown(),
+                        limit,
+                    })
                 }
                 _ => tokio::time::sleep(Duration::from_millis(500)).await,
             }
@@ -113,9 +154,10 @@ impl Grafana {
 
     /// Writes `folders.json`, `datasources.json` and `dashboards/<uid>.json` (what
     /// `/api/dashboards/uid/<uid>` answers: `dashboard` and `meta`) under `dir`.
-    pub async fn export(&self, dir: &Path) -> Result<Counts, String> {
+    pub async fn export(&self, dir: &Path) -> Result<Counts, GrafanaError> {
         let dashboards_dir = dir.join("dashboards");
-        std::fs::create_dir_all(&dashboards_dir).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&dashboards_dir)
+            .map_err(FileError::of(Op::Create, &dashboards_dir))?;
         let folders = self.get("/api/folders?limit=1000").await?;
         let datasources = self.get("/api/datasources").await?;
         write_json(&dir.join("folders.json"), &folders)?;
@@ -136,9 +178,7 @@ impl Grafana {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
-                return Err(format!(
-                    "Grafana dashboard uid '{uid}' has characters a file name cannot hold"
-                ));
+                return Err(GrafanaError::BadUid(uid.to_owned()));
             }
             let full = self.get(&format!("/api/dashboards/uid/{uid}")).await?;
             write_json(&dashboards_dir.join(format!("{uid}.json")), &full)?;
@@ -150,7 +190,7 @@ impl Grafana {
     /// Re-creates folders, updates or creates datasources and posts every dashboard with
     /// overwrite, from what [`Grafana::export`] wrote; provisioned ones are left to
     /// provisioning.
-    pub async fn import(&self, dir: &Path) -> Result<Counts, String> {
+    pub async fn import(&self, dir: &Path) -> Result<Counts, GrafanaError> {
         let mut counts = Counts::default();
         for folder in read_array(&dir.join("folders.json"))? {
             let mut body = json!({"uid": folder["uid"], "title": folder["title"]});
@@ -161,7 +201,7 @@ impl Grafana {
                 (s, _) if s.is_success() => counts.folders += 1,
                 // Already there (Grafana answers 409 or 412).
                 (StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED, _) => {}
-                (s, v) => return Err(format!("Grafana POST /api/folders: {s} {}", message(&v))),
+                (s, v) => return Err(GrafanaError::api("POST /api/folders".into(), s, &v)),
             }
         }
         for mut ds in read_array(&dir.join("datasources.json"))? {
@@ -183,10 +223,8 @@ impl Grafana {
                 other => other,
             };
             if !status.is_success() {
-                return Err(format!(
-                    "Grafana: restoring datasource {uid}: {status} {}",
-                    message(&v)
-                ));
+                let what = format!("restoring datasource {uid}");
+                return Err(GrafanaError::api(what, status, &v));
             }
             counts.datasources += 1;
         }
@@ -217,11 +255,8 @@ impl Grafana {
             {
                 (s, _) if s.is_success() => counts.dashboards += 1,
                 (s, v) => {
-                    return Err(format!(
-                        "Grafana: restoring dashboard {}: {s} {}",
-                        path.display(),
-                        message(&v)
-                    ))
+                    let what = format!("restoring dashboard {}", path.display());
+                    return Err(GrafanaError::api(what, s, &v));
                 }
             }
         }
@@ -237,18 +272,22 @@ fn len(v: &Value) -> usize {
     v.as_array().map_or(0, Vec::len)
 }
 
-fn write_json(path: &Path, v: &Value) -> Result<(), String> {
-    let text = serde_json::to_vec_pretty(v).map_err(|e| e.to_string())?;
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+fn write_json(path: &Path, v: &Value) -> Result<(), FileError> {
+    let text = serde_json::to_vec_pretty(v).map_err(std::io::Error::from);
+    text.and_then(|t| std::fs::write(path, t))
+        .map_err(FileError::of(Op::Write, path))
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_slice(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+fn read_json(path: &Path) -> Result<Value, GrafanaError> {
+    let text = std::fs::read(path).map_err(FileError::of(Op::Read, path))?;
+    serde_json::from_slice(&text).map_err(|why| GrafanaError::NotJson {
+        path: path.to_owned(),
+        why,
+    })
 }
 
 /// A JSON array file; a missing file is an empty array.
-fn read_array(path: &Path) -> Result<Vec<Value>, String> {
+fn read_array(path: &Path) -> Result<Vec<Value>, GrafanaError> {
     if !path.exists() {
         return Ok(Vec::new());
     }

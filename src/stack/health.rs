@@ -40,7 +40,7 @@ pub async fn wait(
     project: &Project,
     expected: &[String],
     timeout: Duration,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let start = Instant::now();
     let tty = std::io::stdout().is_terminal();
     let mut last: BTreeMap<String, String> = BTreeMap::new();
@@ -57,7 +57,7 @@ pub async fn wait(
         }
         let left = timeout.saturating_sub(start.elapsed());
         if left.is_zero() {
-            return Err(format!(
+            return Err(anyhow::anyhow!(
                 "not healthy after {} s: {}; see `docker compose logs SERVICE` in {}, or wait \
                  longer with --timeout",
                 timeout.as_secs(),

@@ -13,6 +13,7 @@ pub mod backfill;
 mod backup;
 mod compose;
 mod envfile;
+mod files;
 mod grafana;
 mod health;
 mod preflight;
@@ -93,12 +94,12 @@ pub async fn run(args: StackArgs, ctx: &Context) -> CmdResult {
                 );
                 return Ok(Exit::Success);
             }
-            docker.docker(&down).await.map_err(fail)?;
+            docker.docker(&down).await?;
             println!("stack stopped (data volumes kept)");
             Ok(Exit::Success)
         }
         StackCommand::Restart { service } => {
-            let file = compose::ComposeFile::load(&dir).map_err(usage)?;
+            let file = compose::ComposeFile::load(&dir).map_err(CliError::usage)?;
             if !file.has_service(&service) {
                 return Err(CliError::usage(anyhow!(
                     "no service '{service}' in {}; services: {}",
@@ -107,10 +108,7 @@ pub async fn run(args: StackArgs, ctx: &Context) -> CmdResult {
                 )));
             }
             let project = docker.project(None).await;
-            docker
-                .compose(&project, &["restart", &service])
-                .await
-                .map_err(fail)?;
+            docker.compose(&project, &["restart", &service]).await?;
             println!("{service} restarted");
             Ok(Exit::Success)
         }
@@ -120,14 +118,4 @@ pub async fn run(args: StackArgs, ctx: &Context) -> CmdResult {
         StackCommand::InstallService(a) => systemd::install(&a, &dir).await,
         StackCommand::UninstallService(a) => systemd::uninstall(&a).await,
     }
-}
-
-/// A failure of the command (exit 1).
-fn fail(msg: String) -> CliError {
-    CliError::failure(anyhow::Error::msg(msg))
-}
-
-/// A problem with the arguments or the stack directory (exit 2).
-fn usage(msg: String) -> CliError {
-    CliError::usage(anyhow::Error::msg(msg))
 }

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
 
-use super::compose::{self, Built, ComposeFile, Docker, Modifier, Project, BASE_FILE};
+use super::compose::{self, Built, ComposeFile, Docker, DockerError, Modifier, Project, BASE_FILE};
 use super::envfile::EnvFile;
 
 /// Free space the stack needs on Docker's data root, in GiB. Derived for 30 days of the
@@ -251,7 +251,7 @@ pub async fn check(docker: &Docker, plan: &Plan) -> Report {
         .await
         .and_then(|out| {
             serde_json::from_str::<serde_json::Value>(out.trim())
-                .map_err(|e| format!("unexpected `docker info` output: {e}"))
+                .map_err(|e| DockerError::unexpected("docker info", &e))
         });
     let info = match info {
         Ok(v) => Some(v),
@@ -291,12 +291,12 @@ pub async fn check(docker: &Docker, plan: &Plan) -> Report {
     }
     let compose = ComposeFile::load(dir);
     if let Err(e) = &compose {
-        failures.push(e.clone());
+        failures.push(e.to_string());
     }
     let env = match env {
         Ok(env) => env,
         Err(e) => {
-            failures.push(e);
+            failures.push(e.to_string());
             None
         }
     };

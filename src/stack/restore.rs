@@ -6,6 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anyhow::{anyhow, Context as _};
 use clap::Args;
 
 use super::archive;
@@ -14,7 +15,6 @@ use super::compose::{ComposeFile, Docker};
 use super::envfile::EnvFile;
 use super::grafana::Grafana;
 use super::volumes::{Volumes, DATA_VOLUMES};
-use super::{fail, usage};
 use crate::context::Context;
 use crate::exit::{CliError, CmdResult, Exit};
 
@@ -36,7 +36,7 @@ pub struct RestoreArgs {
 
 pub async fn run(args: &RestoreArgs, docker: &Docker, ctx: &Context) -> CmdResult {
     let dir = docker.dir();
-    let compose = ComposeFile::load(dir).map_err(usage)?;
+    let compose = ComposeFile::load(dir).map_err(CliError::usage)?;
     let parent = args
         .archive
         .parent()
@@ -46,19 +46,19 @@ pub async fn run(args: &RestoreArgs, docker: &Docker, ctx: &Context) -> CmdResul
         .prefix(".llmmon-restore-")
         .tempdir_in(&parent)
         .or_else(|_| tempfile::tempdir())
-        .map_err(|e| fail(format!("cannot create a temporary directory: {e}")))?;
+        .context("cannot create a temporary directory")?;
     let stage = staging
         .path()
         .canonicalize()
-        .map_err(|e| fail(e.to_string()))?;
-    let manifest = archive::unpack_and_verify(&args.archive, &stage).map_err(fail)?;
+        .with_context(|| format!("cannot read {}", staging.path().display()))?;
+    let manifest = archive::unpack_and_verify(&args.archive, &stage)?;
 
     let volume_files: Vec<&str> = DATA_VOLUMES
         .into_iter()
         .filter(|v| stage.join(format!("volumes/{v}.tar")).is_file())
         .collect();
     if let Some(missing) = volume_files.iter().find(|v| !compose.declares_volume(v)) {
-        return Err(fail(format!(
+        return Err(CliError::failure(anyhow!(
             "the archive holds volume {missing}, which {} does not declare; restore with the \
              compose files it was taken with",
             compose.path.display()
@@ -73,10 +73,10 @@ pub async fn run(args: &RestoreArgs, docker: &Docker, ctx: &Context) -> CmdResul
     confirm(args, &manifest, dir, &services)?;
 
     let env_path = dir.join(".env");
-    if let Some(backed_up) = EnvFile::read(&stage.join("env/.env")).map_err(fail)? {
-        let current = EnvFile::read(&env_path).map_err(fail)?.unwrap_or_default();
+    if let Some(backed_up) = EnvFile::read(&stage.join("env/.env"))? {
+        let current = EnvFile::read(&env_path)?.unwrap_or_default();
         let merged = backed_up.restored_over(&current);
-        write_private(&env_path, &merged).map_err(fail)?;
+        write_private(&env_path, &merged)?;
         println!("restored {}", env_path.display());
         let blank = EnvFile::parse(&merged).blank_secrets();
         if !blank.is_empty() {
@@ -89,29 +89,24 @@ pub async fn run(args: &RestoreArgs, docker: &Docker, ctx: &Context) -> CmdResul
         let names: Vec<&str> = services.iter().map(String::as_str).collect();
         docker
             .compose(&project, &[&["stop"], names.as_slice()].concat())
-            .await
-            .map_err(fail)?;
+            .await?;
         let volumes = Volumes::new(docker, &compose);
         let from = stage.join("volumes");
         for v in &volume_files {
-            volumes
-                .import(v, &from, &format!("{v}.tar"))
-                .await
-                .map_err(fail)?;
+            volumes.import(v, &from, &format!("{v}.tar")).await?;
             println!("restored volume {v}");
         }
         docker
             .compose(&project, &[&["up", "-d"], names.as_slice()].concat())
-            .await
-            .map_err(fail)?;
+            .await?;
         println!("started {}", services.join(", "));
     }
 
     if stage.join("grafana").is_dir() {
-        let env = EnvFile::read(&env_path).map_err(fail)?;
-        let grafana = Grafana::new(&ctx.config.grafana_url(), env.as_ref()).map_err(fail)?;
-        grafana.wait_ready(GRAFANA_READY).await.map_err(fail)?;
-        let counts = grafana.import(&stage.join("grafana")).await.map_err(fail)?;
+        let env = EnvFile::read(&env_path)?;
+        let grafana = Grafana::new(&ctx.config.grafana_url(), env.as_ref())?;
+        grafana.wait_ready(GRAFANA_READY).await?;
+        let counts = grafana.import(&stage.join("grafana")).await?;
         println!(
             "Grafana: {} dashboards, {} datasources, {} folders re-imported ({} provisioned left \
              to provisioning)",
@@ -138,9 +133,9 @@ fn confirm(
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(usage(
-            "restore replaces the stack's data; pass --yes to confirm".to_owned(),
-        ));
+        return Err(CliError::usage(anyhow!(
+            "restore replaces the stack's data; pass --yes to confirm"
+        )));
     }
     print!(
         "Restore the backup of {} taken {} into {}? {} will be stopped and their data \
@@ -160,6 +155,8 @@ fn confirm(
     if matches!(answer.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
-        Err(fail("restore cancelled; nothing was changed".to_owned()))
+        Err(CliError::failure(anyhow!(
+            "restore cancelled; nothing was changed"
+        )))
     }
 }

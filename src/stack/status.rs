@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::compose::Docker;
-use super::{fail, health};
+use anyhow::anyhow;
+
+use super::health;
 use crate::context::Context;
 use crate::exit::{CmdResult, Exit};
 
@@ -49,8 +51,8 @@ struct Alert {
 
 pub async fn run(docker: &Docker, ctx: &Context) -> CmdResult {
     let project = docker.project(None).await;
-    let containers = docker.ps(&project).await.map_err(fail)?;
-    let mut expected = docker.services(&project).await.map_err(fail)?;
+    let containers = docker.ps(&project).await?;
+    let mut expected = docker.services(&project).await?;
     for c in &containers {
         if !expected.contains(&c.service) {
             expected.push(c.service.clone());
@@ -86,7 +88,7 @@ pub async fn run(docker: &Docker, ctx: &Context) -> CmdResult {
     let (targets, alerts) = match prometheus_state(&prometheus).await {
         Ok(state) => state,
         Err(e) => {
-            problems.push(e);
+            problems.push(format!("{e:#}"));
             (Vec::new(), Vec::new())
         }
     };
@@ -105,7 +107,7 @@ pub async fn run(docker: &Docker, ctx: &Context) -> CmdResult {
         problems,
     };
     if ctx.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| fail(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&report)?;
         println!("{text}");
     } else {
         print!("{}", render(&report));
@@ -118,14 +120,15 @@ pub async fn run(docker: &Docker, ctx: &Context) -> CmdResult {
 }
 
 /// Scrape targets and alerts from Prometheus's API.
-async fn prometheus_state(base: &str) -> Result<(Vec<Target>, Vec<Alert>), String> {
+async fn prometheus_state(base: &str) -> anyhow::Result<(Vec<Target>, Vec<Alert>)> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
+    let shown = llmmon_core::redact::url(base);
     let get = |path: &'static str| {
         let client = client.clone();
         let url = format!("{base}{path}");
+        let shown = &shown;
         async move {
             let resp = client
                 .get(&url)
@@ -133,16 +136,16 @@ async fn prometheus_state(base: &str) -> Result<(Vec<Target>, Vec<Alert>), Strin
                 .await
                 .and_then(reqwest::Response::error_for_status)
                 .map_err(|e| {
-                    format!(
-                        "Prometheus at {base} does not answer ({}); is the stack up?",
+                    anyhow!(
+                        "Prometheus at {shown} does not answer ({}); is the stack up?",
                         e.without_url()
                     )
                 })?;
             let v: serde_json::Value = resp
                 .json()
                 .await
-                .map_err(|e| format!("Prometheus {path}: not JSON: {e}"))?;
-            Ok::<_, String>(v["data"].clone())
+                .map_err(|e| anyhow!("Prometheus {path}: not JSON: {}", e.without_url()))?;
+            anyhow::Ok(v["data"].clone())
         }
     };
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();

@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::anyhow;
 use clap::Args;
 
 use super::compose::{Overlay, BASE_FILE};
-use super::{fail, usage};
 use crate::exit::{CliError, CmdResult, Exit};
 
 /// The unit's file name.
@@ -45,7 +45,7 @@ pub async fn install(args: &InstallArgs, dir: &Path) -> CmdResult {
         .ok()
         .filter(|d| d.join(BASE_FILE).is_file())
         .ok_or_else(|| {
-            usage(format!(
+            CliError::usage(anyhow!(
                 "{} has no {BASE_FILE}; pass --dir or set stack.dir to the compose/ directory",
                 dir.display()
             ))
@@ -58,8 +58,7 @@ pub async fn install(args: &InstallArgs, dir: &Path) -> CmdResult {
         Overlay::from_mock(args.mock),
         &args.profile,
         &docker,
-    )
-    .map_err(fail)?;
+    )?;
     let path = args.unit.unit_dir.join(UNIT);
     std::fs::write(&path, unit).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
@@ -67,7 +66,7 @@ pub async fn install(args: &InstallArgs, dir: &Path) -> CmdResult {
         } else {
             ""
         };
-        fail(format!("cannot write {}: {e}{hint}", path.display()))
+        CliError::failure(anyhow!("cannot write {}: {e}{hint}", path.display()))
     })?;
     systemctl(&["daemon-reload"]).await?;
     systemctl(&["enable", "--now", UNIT]).await?;
@@ -87,7 +86,7 @@ pub async fn uninstall(args: &UnitDirArg) -> CmdResult {
     }
     systemctl(&["disable", "--now", UNIT]).await?;
     std::fs::remove_file(&path).map_err(|e| {
-        fail(format!(
+        CliError::failure(anyhow!(
             "cannot delete {}: {e}; run with sudo",
             path.display()
         ))
@@ -107,7 +106,7 @@ pub fn render(
     overlay: Overlay,
     profiles: &[String],
     docker: &Path,
-) -> Result<String, String> {
+) -> anyhow::Result<String> {
     let mut out = format!(
         "# Installed by `llmmon stack install-service` for {}; remove it with\n\
          # `llmmon stack uninstall-service`.\n",
@@ -137,7 +136,7 @@ pub fn render(
     }
     match (workdir, files) {
         (true, true) => Ok(out),
-        _ => Err(format!(
+        _ => Err(anyhow!(
             "the unit template {UNIT} lacks WorkingDirectory= or Environment=COMPOSE_FILE=; \
              restore it from the repository"
         )),
@@ -157,7 +156,7 @@ async fn systemctl(args: &[&str]) -> Result<(), CliError> {
         .output()
         .await
         .map_err(|e| {
-            fail(format!(
+            CliError::failure(anyhow!(
                 "cannot run systemctl: {e}; is this a systemd host?"
             ))
         })?;
@@ -165,7 +164,7 @@ async fn systemctl(args: &[&str]) -> Result<(), CliError> {
         return Ok(());
     }
     let err = String::from_utf8_lossy(&out.stderr);
-    Err(fail(format!(
+    Err(CliError::failure(anyhow!(
         "`systemctl {}` failed: {}",
         args.join(" "),
         err.lines()

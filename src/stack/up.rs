@@ -10,8 +10,8 @@ use super::compose::{
     compose_args, docker_line, interpolate, shell_line, ComposeFile, Docker, Overlay, Project,
 };
 use super::envfile::EnvFile;
+use super::health;
 use super::preflight::{self, Plan};
-use super::{fail, health, usage};
 use crate::context::Context;
 use crate::exit::{CliError, CmdResult, Exit};
 use llmmon_exporter::history;
@@ -104,7 +104,7 @@ pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
             .map_err(|e| CliError::failure(anyhow!("building {}: {e}", image.image)))?;
         println!("built {}", image.image);
     }
-    let expected = docker.services(&project).await.map_err(fail)?;
+    let expected = docker.services(&project).await?;
     println!(
         "starting the stack ({}) in {}",
         project.overlay.file(),
@@ -112,17 +112,16 @@ pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
     );
     // The backfill ends here: the live scrapes start after it.
     let started = llmmon_core::clock::now();
-    docker.docker(&up).await.map_err(fail)?;
+    docker.docker(&up).await?;
     health::wait(
         docker,
         &project,
         &expected,
         Duration::from_secs(args.timeout),
     )
-    .await
-    .map_err(fail)?;
+    .await?;
     if let Some(plan) = backfill((started / backfill::SCRAPE_S).floor() * backfill::SCRAPE_S) {
-        let done = backfill::run(docker, &project, &plan).await.map_err(fail)?;
+        let done = backfill::run(docker, &project, &plan).await?;
         println!(
             "backfill done: {} files, {:.1} GB of OpenMetrics written in {:.0} s, blocks in {:.0} s, rules in {:.0} s",
             done.files,
@@ -132,8 +131,8 @@ pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
             done.rules_s
         );
     }
-    let compose = ComposeFile::load(docker.dir()).map_err(usage)?;
-    let env = EnvFile::read(&docker.dir().join(".env")).map_err(fail)?;
+    let compose = ComposeFile::load(docker.dir()).map_err(CliError::usage)?;
+    let env = EnvFile::read(&docker.dir().join(".env"))?;
     println!("every service is healthy:");
     for (service, label) in URLS {
         if let (true, Some(port)) = (

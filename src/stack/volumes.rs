@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use super::compose::{ComposeFile, Docker, PROJECT};
+use anyhow::Context as _;
+
+use super::compose::{ComposeFile, Docker, DockerError, PROJECT};
 
 /// The volumes a backup holds, in order (alloy's is only its read positions).
 pub const DATA_VOLUMES: [&str; 5] = [
@@ -53,7 +55,7 @@ impl<'a> Volumes<'a> {
         sub: &str,
         to: &Path,
         file: &str,
-    ) -> Result<(), String> {
+    ) -> anyhow::Result<()> {
         let src = format!("/from/{sub}");
         let dst = format!("/to/{file}");
         let args = self.run(
@@ -68,11 +70,11 @@ impl<'a> Volumes<'a> {
             .docker(&args)
             .await
             .map(drop)
-            .map_err(|e| format!("copying volume {PROJECT}_{volume}: {e}"))
+            .with_context(|| format!("copying volume {PROJECT}_{volume}"))
     }
 
     /// Replaces the volume's whole content by the tar file `<from>/<file>`.
-    pub async fn import(&self, volume: &str, from: &Path, file: &str) -> Result<(), String> {
+    pub async fn import(&self, volume: &str, from: &Path, file: &str) -> anyhow::Result<()> {
         let vol = format!("{PROJECT}_{volume}:/to");
         let clear = self.run(
             "find",
@@ -89,13 +91,13 @@ impl<'a> Volumes<'a> {
             self.docker
                 .docker(&args)
                 .await
-                .map_err(|e| format!("restoring volume {PROJECT}_{volume}: {e}"))?;
+                .with_context(|| format!("restoring volume {PROJECT}_{volume}"))?;
         }
         Ok(())
     }
 
     /// Deletes `sub` inside the volume (a Prometheus snapshot once copied).
-    pub async fn remove(&self, volume: &str, sub: &str) -> Result<(), String> {
+    pub async fn remove(&self, volume: &str, sub: &str) -> Result<(), DockerError> {
         let path = format!("/v/{sub}");
         let args = self.run("rm", &[format!("{PROJECT}_{volume}:/v")], &["-rf", &path]);
         self.docker.docker(&args).await.map(drop)

@@ -136,7 +136,17 @@ pub async fn gather(endpoints: &Endpoints, mode: &str) -> ServerStatus {
 
 /// One scrape of a role: where, and what came back (or why nothing did). The scrape is
 /// shared with the parse cache, not copied: `llmmon top` hands over every role each refresh.
-pub type RoleScrape = (Role, String, Result<Arc<Scrape>, String>);
+pub type RoleScrape = (Role, String, Result<Arc<Scrape>, ScrapeError>);
+
+/// Why a role has no scrape to show.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScrapeError {
+    #[error(transparent)]
+    Fetch(#[from] scrape::FetchError),
+    /// The role was not due and had never been fetched (a caller's bug).
+    #[error("not fetched yet")]
+    NotFetched,
+}
 
 /// Parses each exposition once: exporters render a new one per collection (every 30 s by
 /// default), so a 1 s refresh mostly fetches bytes it has already parsed.
@@ -168,7 +178,7 @@ pub async fn scrape_all_cached(
             )
         }
     });
-    let mut errors: BTreeMap<Role, String> = BTreeMap::new();
+    let mut errors: BTreeMap<Role, scrape::FetchError> = BTreeMap::new();
     let mut changed = false;
     for (role, text) in futures::future::join_all(fetches).await {
         match text {
@@ -184,7 +194,7 @@ pub async fn scrape_all_cached(
                         cache.last.insert(role, (t, Arc::new(parsed)));
                     }
                     Err(e) => {
-                        errors.insert(role, e);
+                        errors.insert(role, e.into());
                     }
                 }
             }
@@ -199,12 +209,12 @@ pub async fn scrape_all_cached(
             .iter()
             .map(|(role, url)| {
                 let result = match errors.remove(role) {
-                    Some(e) => Err(e),
+                    Some(e) => Err(e.into()),
                     None => cache
                         .last
                         .get(role)
                         .map(|(_, s)| Arc::clone(s))
-                        .ok_or_else(|| "not fetched yet".to_owned()),
+                        .ok_or(ScrapeError::NotFetched),
                 };
                 (*role, url.clone(), result)
             })
@@ -238,7 +248,7 @@ pub fn summarise(results: Vec<RoleScrape>, mode: &str) -> ServerStatus {
                 role: role.to_string(),
                 url,
                 reachable: false,
-                error: Some(e),
+                error: Some(e.to_string()),
                 failing: Vec::new(),
             }),
         }

@@ -412,7 +412,7 @@ impl App {
                 self.prom = Some(h);
                 self.prom_error = None;
             }
-            Update::History(Err(e)) => self.prom_error = Some(e),
+            Update::History(Err(e)) => self.prom_error = Some(e.to_string()),
             Update::Announcements(a) => self.announcements = a,
         }
     }

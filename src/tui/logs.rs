@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::logs::docker::{read, ReadOptions};
 use crate::logs::level::Level;
+use llmmon_core::scrape::HttpFailure;
+use llmmon_core::source::SourceError;
 
 /// One log line as the TUI shows it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -20,10 +22,24 @@ pub struct Line {
     pub line: String,
 }
 
+/// Why a log source gave no lines; the log pane shows it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TailError {
+    #[error(transparent)]
+    Http(#[from] HttpFailure),
+    #[error("logs: HTTP {0}")]
+    Status(reqwest::StatusCode),
+    #[error(transparent)]
+    Docker(#[from] SourceError),
+}
+
+/// What a log source answers: the lines, or why none.
+pub type Tail = Result<Vec<Line>, TailError>;
+
 /// Lines of one container printed after `since` (at most `limit`, the newest).
 #[async_trait]
 pub trait LogSource: Send + Sync {
-    async fn tail(&self, container: &str, since: f64, limit: usize) -> Result<Vec<Line>, String>;
+    async fn tail(&self, container: &str, since: f64, limit: usize) -> Tail;
 }
 
 /// The simulator's logs, served by the in-process demo's containers role.
@@ -34,7 +50,7 @@ pub struct SimLogs {
 
 #[async_trait]
 impl LogSource for SimLogs {
-    async fn tail(&self, container: &str, since: f64, limit: usize) -> Result<Vec<Line>, String> {
+    async fn tail(&self, container: &str, since: f64, limit: usize) -> Tail {
         let resp = self
             .client
             .get(format!("{}/sim/logs", self.base_url))
@@ -46,13 +62,11 @@ impl LogSource for SimLogs {
             .timeout(Duration::from_secs(3))
             .send()
             .await
-            .map_err(|e| llmmon_core::scrape::describe(&e))?;
+            .map_err(HttpFailure::from)?;
         if !resp.status().is_success() {
-            return Err(format!("logs: HTTP {}", resp.status()));
+            return Err(TailError::Status(resp.status()));
         }
-        resp.json()
-            .await
-            .map_err(|e| llmmon_core::scrape::describe(&e))
+        Ok(resp.json().await.map_err(HttpFailure::from)?)
     }
 }
 
@@ -71,8 +85,8 @@ pub fn level_of(line: &str) -> &'static str {
 
 #[async_trait]
 impl LogSource for DockerLogs {
-    async fn tail(&self, container: &str, since: f64, limit: usize) -> Result<Vec<Line>, String> {
-        let docker = self.client.get().await.map_err(|e| e.to_string())?;
+    async fn tail(&self, container: &str, since: f64, limit: usize) -> Tail {
+        let docker = self.client.get().await?;
         let opts = ReadOptions {
             since: Some((since.max(0.0) * 1e9) as i64),
             tail: Some(limit),
@@ -81,7 +95,7 @@ impl LogSource for DockerLogs {
         let lines: Vec<_> = read(&docker, container, &opts)
             .try_collect()
             .await
-            .map_err(|e| self.client.unavailable(&e).to_string())?;
+            .map_err(|e| self.client.unavailable(&e))?;
         Ok(lines
             .into_iter()
             .map(|l| Line {

@@ -46,7 +46,7 @@ pub enum Update {
     Snapshot(Box<data::Snapshot>),
     Logs(String, Vec<logs::Line>),
     LogError(String),
-    History(Result<prometheus::PromHistory, String>),
+    History(Result<prometheus::PromHistory, prometheus::PromError>),
     /// Titles of the critical announcements in force.
     Announcements(Vec<String>),
 }
@@ -177,7 +177,7 @@ fn spawn_logs(
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut since = llmmon_core::clock::now() - 300.0;
         let mut current: Option<String> = None;
-        let mut last_error: Option<String> = None;
+        let mut last_error: Option<logs::TailError> = None;
         // Intervals left before the next try of a failing source.
         let mut backoff: u32 = 0;
         loop {
@@ -207,10 +207,11 @@ fn spawn_logs(
                     }
                     Update::Logs(name, lines)
                 }
-                Err(e) if last_error.as_deref() == Some(e.as_str()) => continue,
+                Err(e) if last_error.as_ref() == Some(&e) => continue,
                 Err(e) => {
-                    last_error = Some(e.clone());
-                    Update::LogError(e)
+                    let shown = e.to_string();
+                    last_error = Some(e);
+                    Update::LogError(shown)
                 }
             };
             if tx.send(update).await.is_err() {
@@ -294,6 +295,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use async_trait::async_trait;
+    use llmmon_core::source::SourceError;
 
     use super::*;
 
@@ -305,10 +307,12 @@ mod tests {
 
     #[async_trait]
     impl LogSource for Counting {
-        async fn tail(&self, _: &str, since: f64, _: usize) -> Result<Vec<logs::Line>, String> {
+        async fn tail(&self, _: &str, since: f64, _: usize) -> logs::Tail {
             self.calls.fetch_add(1, Ordering::SeqCst);
             if self.fail {
-                return Err("Docker socket /var/run/docker.sock does not exist".to_owned());
+                return Err(logs::TailError::Docker(SourceError::Unavailable(
+                    "Docker socket /var/run/docker.sock does not exist".to_owned(),
+                )));
             }
             Ok(vec![logs::Line {
                 ts: since + 1.0,

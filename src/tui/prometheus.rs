@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use llmmon_core::schema::*;
+use llmmon_core::scrape::HttpFailure;
 use serde_json::Value;
 
 use super::data::{ModelRates, SPARK_LEN};
@@ -31,6 +32,16 @@ fn alert_subject(labels: &Value) -> Option<String> {
                 _ => v.to_owned(),
             })
         })
+}
+
+/// Why Prometheus gave no history; the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PromError {
+    #[error(transparent)]
+    Http(#[from] HttpFailure),
+    /// Prometheus answered with an error (its words).
+    #[error("prometheus: {0}")]
+    Query(String),
 }
 
 pub struct PromClient {
@@ -61,7 +72,7 @@ pub fn queries() -> [(&'static str, String); 6] {
 }
 
 impl PromClient {
-    async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value, String> {
+    async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value, PromError> {
         let resp = self
             .client
             .get(format!("{}{path}", self.base_url))
@@ -69,22 +80,18 @@ impl PromClient {
             .timeout(Duration::from_secs(5))
             .send()
             .await
-            .map_err(|e| llmmon_core::scrape::describe(&e))?;
-        let v: Value = resp
-            .json()
-            .await
-            .map_err(|e| llmmon_core::scrape::describe(&e))?;
+            .map_err(HttpFailure::from)?;
+        let v: Value = resp.json().await.map_err(HttpFailure::from)?;
         if v["status"] != "success" {
-            return Err(format!(
-                "prometheus: {}",
-                v["error"].as_str().unwrap_or("query failed")
+            return Err(PromError::Query(
+                v["error"].as_str().unwrap_or("query failed").to_owned(),
             ));
         }
         Ok(v["data"]["result"].clone())
     }
 
     /// One read of everything the TUI wants from history, ending at `now`.
-    pub async fn read(&self, now: f64) -> Result<PromHistory, String> {
+    pub async fn read(&self, now: f64) -> Result<PromHistory, PromError> {
         let mut h = PromHistory::default();
         let span = SPARK_LEN as f64 * 10.0;
         let util = self

@@ -156,8 +156,10 @@ pub enum Refused {
     /// Over a cap: nothing of it was kept.
     Capped { cap: Cap, limit: usize },
     /// Not a Prometheus text exposition.
-    Malformed(String),
+    Malformed(ParseError),
 }
+
+impl std::error::Error for Refused {}
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -175,7 +177,7 @@ impl std::fmt::Display for Refused {
                     cap.reason()
                 )
             }
-            Refused::Malformed(e) => f.write_str(e),
+            Refused::Malformed(e) => e.fmt(f),
         }
     }
 }
@@ -289,14 +291,14 @@ pub fn dropped() -> Vec<(String, Cap, u64)> {
 
 /// Parses Prometheus text format 0.0.4: the everyday shape in one fast pass ([`fast`]),
 /// anything else with the full grammar; the result is the same either way.
-pub fn parse(text: &str) -> Result<Scrape, String> {
+pub fn parse(text: &str) -> Result<Scrape, ParseError> {
     fast::parse_common(text).map_or_else(|| parse_full(text), Ok)
 }
 
 /// Parses Prometheus text format 0.0.4 with the full grammar (`openmetrics-parser`).
-pub fn parse_full(text: &str) -> Result<Scrape, String> {
+pub fn parse_full(text: &str) -> Result<Scrape, ParseError> {
     let exposition = openmetrics_parser::prometheus::parse_prometheus(text)
-        .map_err(|e| format!("cannot parse exposition: {e:?}"))?;
+        .map_err(|e| ParseError(format!("{e:?}")))?;
     let mut families = HashMap::new();
     for (name, fam) in exposition.families {
         let label_names: Vec<String> = fam.get_label_names().to_vec();
@@ -342,13 +344,67 @@ pub fn parse_full(text: &str) -> Result<Scrape, String> {
     Ok(Scrape { families })
 }
 
+/// A text that is not a Prometheus exposition, with the parser's account of why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot parse exposition: {0}")]
+pub struct ParseError(pub String);
+
+/// Why a request got no usable answer, in a few words and without the URL (it may hold
+/// credentials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HttpFailure {
+    #[error("timed out")]
+    Timeout,
+    #[error("connection refused")]
+    Connect,
+    #[error("unreadable response body")]
+    Body,
+    #[error("request failed")]
+    Other,
+}
+
+impl From<&reqwest::Error> for HttpFailure {
+    fn from(e: &reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Self::Timeout
+        } else if e.is_connect() {
+            Self::Connect
+        } else if e.is_decode() || e.is_body() {
+            Self::Body
+        } else {
+            Self::Other
+        }
+    }
+}
+
+impl From<reqwest::Error> for HttpFailure {
+    fn from(e: reqwest::Error) -> Self {
+        Self::from(&e)
+    }
+}
+
+/// Why an exposition could not be fetched or read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FetchError {
+    #[error(transparent)]
+    Http(#[from] HttpFailure),
+    #[error("HTTP {0}")]
+    Status(reqwest::StatusCode),
+    #[error("body larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error("body is not UTF-8")]
+    NotUtf8,
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+}
+
 /// Fetches and parses `url` (an exporter's `/metrics`) within `timeout`.
 pub async fn fetch(
     client: &reqwest::Client,
     url: &str,
     timeout: Duration,
-) -> Result<Scrape, String> {
-    parse(&fetch_text(client, url, timeout).await?)
+) -> Result<Scrape, FetchError> {
+    Ok(parse(&fetch_text(client, url, timeout).await?)?)
 }
 
 /// Fetches `url`'s exposition text, bounded in size, without parsing it.
@@ -356,37 +412,24 @@ pub async fn fetch_text(
     client: &reqwest::Client,
     url: &str,
     timeout: Duration,
-) -> Result<String, String> {
+) -> Result<String, FetchError> {
     let resp = client
         .get(url)
         .timeout(timeout)
         .send()
         .await
-        .map_err(|e| describe(&e))?;
+        .map_err(HttpFailure::from)?;
     if !resp.status().is_success() {
-        return Err(format!("HTTP {}", resp.status()));
+        return Err(FetchError::Status(resp.status()));
     }
     if resp.content_length().unwrap_or(0) as usize > MAX_BODY_BYTES {
-        return Err(format!("body larger than {MAX_BODY_BYTES} bytes"));
+        return Err(FetchError::TooLarge);
     }
-    let body = resp.bytes().await.map_err(|e| describe(&e))?;
+    let body = resp.bytes().await.map_err(HttpFailure::from)?;
     if body.len() > MAX_BODY_BYTES {
-        return Err(format!("body larger than {MAX_BODY_BYTES} bytes"));
+        return Err(FetchError::TooLarge);
     }
-    String::from_utf8(body.to_vec()).map_err(|_| "body is not UTF-8".to_owned())
-}
-
-/// A one-line reason for an HTTP failure, without the URL (it may hold credentials).
-pub fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
-        "connection refused".to_owned()
-    } else if e.is_decode() || e.is_body() {
-        "unreadable response body".to_owned()
-    } else {
-        "request failed".to_owned()
-    }
+    String::from_utf8(body.to_vec()).map_err(|_| FetchError::NotUtf8)
 }
 
 #[cfg(test)]

@@ -211,7 +211,7 @@ impl Collector for GpuCollector {
             .collect();
         targets.extend(inv.failed.iter().map(|(i, why)| TargetStatus {
             target: i.to_string(),
-            result: Err(why.clone()),
+            result: Err(SourceError::Unavailable(why.clone())),
         }));
         targets.sort_by_key(|t| t.target.parse::<u32>().unwrap_or(u32::MAX));
         Ok(Collection {

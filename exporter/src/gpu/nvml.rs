@@ -19,6 +19,23 @@ pub enum NvmlError {
 
 pub type NvmlResult<T> = Result<T, NvmlError>;
 
+/// Why NVML could not be loaded and initialised, in the words an operator acts on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    #[error(
+        "NVML library libnvidia-ml.so.1 not found: is the NVIDIA driver installed and the \
+         exporter run with the NVIDIA container runtime?"
+    )]
+    LibraryMissing,
+    #[error("NVIDIA driver not loaded")]
+    DriverNotLoaded,
+    #[error("no permission to access the GPUs")]
+    NoPermission,
+    /// Anything else, with NVML's words.
+    #[error("NVML init failed: {0}")]
+    Init(String),
+}
+
 /// A clock domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockDomain {

@@ -10,7 +10,7 @@ use nvml_wrapper::error::NvmlError as WrapperError;
 use nvml_wrapper::structs::device::FieldId;
 use nvml_wrapper::{Device, Nvml};
 
-use super::nvml::{ClockDomain, NvmlDevice, NvmlError, NvmlLibrary, NvmlResult};
+use super::nvml::{ClockDomain, LoadError, NvmlDevice, NvmlError, NvmlLibrary, NvmlResult};
 
 /// NVML's field id of the HBM temperature (`NVML_FI_DEV_MEMORY_TEMP`).
 const FIELD_MEMORY_TEMP: u32 = 82;
@@ -24,16 +24,12 @@ fn map(e: WrapperError) -> NvmlError {
 }
 
 /// Loads and initialises NVML; the error says what an operator should check.
-pub fn load() -> Result<RealNvml, String> {
+pub fn load() -> Result<RealNvml, LoadError> {
     Nvml::init().map(RealNvml).map_err(|e| match e {
-        WrapperError::LibloadingError(_) => {
-            "NVML library libnvidia-ml.so.1 not found: is the NVIDIA driver installed and the \
-             exporter run with the NVIDIA container runtime?"
-                .to_owned()
-        }
-        WrapperError::DriverNotLoaded => "NVIDIA driver not loaded".to_owned(),
-        WrapperError::NoPermission => "no permission to access the GPUs".to_owned(),
-        other => format!("NVML init failed: {other}"),
+        WrapperError::LibloadingError(_) => LoadError::LibraryMissing,
+        WrapperError::DriverNotLoaded => LoadError::DriverNotLoaded,
+        WrapperError::NoPermission => LoadError::NoPermission,
+        other => LoadError::Init(other.to_string()),
     })
 }
 

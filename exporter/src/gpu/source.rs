@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::cgroup;
-use super::nvml::{self, NvmlLibrary};
+use super::nvml::{self, LoadError, NvmlLibrary};
 use super::{GpuInventory, GpuSource};
 use llmmon_core::docker::DockerClient;
 use llmmon_core::source::SourceError;
 
 /// Loads NVML; the error is the operator-facing reason.
-pub type NvmlLoader = Box<dyn Fn() -> Result<Arc<dyn NvmlLibrary>, String> + Send + Sync>;
+pub type NvmlLoader = Box<dyn Fn() -> Result<Arc<dyn NvmlLibrary>, LoadError> + Send + Sync>;
 
 pub struct NvmlGpuSource {
     loader: NvmlLoader,
@@ -47,7 +47,7 @@ impl NvmlGpuSource {
         if let Some(lib) = slot.as_ref() {
             return Ok(lib.clone());
         }
-        let lib = (self.loader)().map_err(SourceError::Unavailable)?;
+        let lib = (self.loader)().map_err(|e| SourceError::Unavailable(e.to_string()))?;
         *slot = Some(lib.clone());
         Ok(lib)
     }

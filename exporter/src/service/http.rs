@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::RoleService;
 use llmmon_core::exposition::{negotiate, to_openmetrics, Format};
+use llmmon_core::source::SourceError;
 
 /// Seconds a client should wait before asking `/ready` again.
 const RETRY_AFTER_S: &str = "5";
@@ -91,21 +92,28 @@ struct PartReport {
     error: Option<String>,
 }
 
+impl PartReport {
+    fn new(source: String, endpoint: Option<String>, result: &Result<(), SourceError>) -> Self {
+        let err = result.as_ref().err();
+        Self {
+            source,
+            endpoint,
+            up: err.is_none(),
+            kind: err.map(SourceError::kind),
+            error: err.map(ToString::to_string),
+        }
+    }
+}
+
 fn parts(s: &super::SourceState) -> Vec<PartReport> {
-    let targets = s.targets.iter().map(|t| PartReport {
-        source: format!("{}/{}", s.name, t.target),
-        endpoint: None,
-        up: t.result.is_ok(),
-        kind: None,
-        error: t.result.clone().err(),
-    });
-    let endpoints = s.endpoints.iter().map(|e| PartReport {
-        source: s.endpoint_source(e),
-        endpoint: Some(e.endpoint.clone()),
-        up: e.result.is_ok(),
-        kind: e.result.as_ref().err().map(|err| err.kind()),
-        error: e.result.as_ref().err().map(ToString::to_string),
-    });
+    let targets = s
+        .targets
+        .iter()
+        .map(|t| PartReport::new(format!("{}/{}", s.name, t.target), None, &t.result));
+    let endpoints = s
+        .endpoints
+        .iter()
+        .map(|e| PartReport::new(s.endpoint_source(e), Some(e.endpoint.clone()), &e.result));
     targets.chain(endpoints).collect()
 }
 

@@ -215,7 +215,7 @@ impl Collector for VllmCollector {
                 }
                 Err((container, e)) => targets.push(TargetStatus {
                     target: container,
-                    result: Err(e.to_string()),
+                    result: Err(e),
                 }),
             }
         }
