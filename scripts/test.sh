@@ -25,9 +25,10 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# Grafana's published dashboard schema (@grafana/schema) and tsc, for tests/config_checks.rs.
+# Grafana's published dashboard schema (@grafana/schema) and tsc, for
+# tests/integration/config_checks.rs.
 ./scripts/grafana-schema.sh
-# The real LiteLLM proxy (PyPI litellm[proxy], pinned) for tests/litellm_proxy.rs.
+# The real LiteLLM proxy (PyPI litellm[proxy], pinned) for tests/integration/litellm_proxy.rs.
 ./scripts/litellm-venv.sh >/dev/null
 
 cargo fmt --all -- --check

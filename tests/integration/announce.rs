@@ -1,0 +1,215 @@
+//! `llmmon announce` end to end: the binary against the announcements service on loopback —
+//! publish, list (text and JSON), show, expire, service status — and its one-line errors.
+
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::support::announcements::{Announcements, TOKEN};
+
+/// Runs `llmmon` with `args`, the service's URL and (unless `token` is None) the token.
+async fn llmmon(url: &str, token: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmmon"));
+    cmd.args(args)
+        .env("LLMMON_ANNOUNCEMENTS_URL", url)
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("USER", "alice")
+        .env_remove("LLMMON_ANNOUNCEMENTS_TOKEN")
+        .env("NO_COLOR", "1");
+    if let Some(t) = token {
+        cmd.env("LLMMON_ANNOUNCEMENTS_TOKEN", t);
+    }
+    cmd.output().await.expect("run llmmon")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_list_show_expire_and_status() {
+    let svc = Announcements::empty().await;
+    let url = svc.url();
+    let url = url.as_str();
+    let o = llmmon(
+        url,
+        Some(TOKEN),
+        &[
+            "announce",
+            "Driver update on GPU 3",
+            "--priority",
+            "critical",
+            "--kind",
+            "maintenance",
+            "--starts",
+            "now",
+            "--ends",
+            "+2h",
+            "--model",
+            "llama-3.3-70b",
+            "--body",
+            "Requests are retried.",
+        ],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "published 1 (critical maintenance): Driver update on GPU 3\n"
+    );
+    let o = llmmon(
+        url,
+        Some(TOKEN),
+        &[
+            "announce",
+            "Qwen 3 retires",
+            "--kind",
+            "deprecation",
+            "--starts",
+            "2026-12-01",
+            "--ends",
+            "2027-01-01 00:00",
+            "--model",
+            "qwen3",
+        ],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = llmmon(url, None, &["announce", "list"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].contains("PRIORITY") && lines[0].contains("TITLE"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("critical") && lines[1].contains("active"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2026-12-01 00:00Z → 2027-01-01 00:00Z"),
+        "{text}"
+    );
+
+    let o = llmmon(
+        url,
+        None,
+        &["--json", "announce", "list", "--priority", "critical"],
+    )
+    .await;
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v.as_array().map(Vec::len), Some(1));
+    assert_eq!(v[0]["created_by"], "alice");
+    assert_eq!(v[0]["models"][0], "llama-3.3-70b");
+
+    let o = llmmon(url, None, &["announce", "show", "1"]).await;
+    assert!(
+        stdout(&o).contains("Requests are retried."),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = llmmon(url, Some(TOKEN), &["announce", "expire", "1"]).await;
+    assert_eq!(stdout(&o), "expired 1: Driver update on GPU 3\n");
+    let o = llmmon(url, None, &["--json", "announce", "list"]).await;
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(1),
+        "expired ones leave the list"
+    );
+
+    let o = llmmon(
+        url,
+        Some(TOKEN),
+        &[
+            "announce",
+            "status",
+            "litellm",
+            "degraded",
+            "--note",
+            "slow upstream",
+        ],
+    )
+    .await;
+    assert_eq!(stdout(&o), "litellm: degraded\n", "{}", stderr(&o));
+    let o = llmmon(url, None, &["announce", "status"]).await;
+    let text = stdout(&o);
+    assert!(
+        text.lines().any(|l| l.contains("litellm")
+            && l.contains("degraded")
+            && l.contains("manual")
+            && l.contains("slow upstream")),
+        "{text}"
+    );
+    let o = llmmon(
+        url,
+        Some(TOKEN),
+        &["announce", "status", "litellm", "--clear"],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = llmmon(url, None, &["announce", "status", "litellm"]).await;
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_one_line_with_the_fix() {
+    let svc = Announcements::empty().await;
+    let url = svc.url();
+    let url = url.as_str();
+    let one_line = |o: &Output| {
+        let e = stderr(o);
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.starts_with("llmmon: "), "{e}");
+        e
+    };
+    // No token: nothing is sent.
+    let o = llmmon(url, None, &["announce", "Hello"]).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(one_line(&o).contains("LLMMON_ANNOUNCEMENTS_TOKEN is not set"));
+    // A wrong token: the server's reason and what to check, never the token.
+    let o = llmmon(url, Some("wrong-token-wrong-token"), &["announce", "Hello"]).await;
+    let e = one_line(&o);
+    assert!(
+        e.contains("403") && e.contains("check LLMMON_ANNOUNCEMENTS_TOKEN"),
+        "{e}"
+    );
+    assert!(!e.contains("wrong-token"), "{e}");
+    // Bad input caught locally (usage, exit 2) and by the server (422, exit 1).
+    let o = llmmon(
+        url,
+        Some(TOKEN),
+        &["announce", "Hello", "--starts", "soonish"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(one_line(&o).contains("--starts: 'soonish' is not a time"));
+    let o = llmmon(
+        url,
+        Some(TOKEN),
+        &["announce", "Window", "--kind", "maintenance"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(one_line(&o).contains("maintenance announcement needs a start"));
+    let o = llmmon(
+        url,
+        Some(TOKEN),
+        &["announce", "Hello", "--priority", "urgent"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2), "clap rejects it: {}", stderr(&o));
+    // Service down.
+    let o = llmmon("http://127.0.0.1:9", None, &["announce", "list"]).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(one_line(&o).contains("cannot reach the announcements service"));
+    let o = llmmon(url, None, &["announce", "show", "42"]).await;
+    assert!(one_line(&o).contains("404"));
+}
