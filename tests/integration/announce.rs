@@ -30,57 +30,81 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The service with two announcements published through the binary: a critical
+/// maintenance in force now (id 1, about `llama-3.3-70b`, with a body) and a deprecation
+/// that starts on 2026-12-01.
+struct Published {
+    svc: Announcements,
+    /// What `llmmon announce` printed for the first.
+    first: Output,
+}
+
+impl Published {
+    async fn new() -> Self {
+        let svc = Announcements::empty().await;
+        let url = svc.url();
+        let first = llmmon(
+            &url,
+            Some(TOKEN),
+            &[
+                "announce",
+                "Driver update on GPU 3",
+                "--priority",
+                "critical",
+                "--kind",
+                "maintenance",
+                "--starts",
+                "now",
+                "--ends",
+                "+2h",
+                "--model",
+                "llama-3.3-70b",
+                "--body",
+                "Requests are retried.",
+            ],
+        )
+        .await;
+        assert!(first.status.success(), "{}", stderr(&first));
+        let o = llmmon(
+            &url,
+            Some(TOKEN),
+            &[
+                "announce",
+                "Qwen 3 retires",
+                "--kind",
+                "deprecation",
+                "--starts",
+                "2026-12-01",
+                "--ends",
+                "2027-01-01 00:00",
+                "--model",
+                "qwen3",
+            ],
+        )
+        .await;
+        assert!(o.status.success(), "{}", stderr(&o));
+        Self { svc, first }
+    }
+
+    /// Runs `llmmon` against the service (see [`llmmon`]).
+    async fn llmmon(&self, token: Option<&str>, args: &[&str]) -> Output {
+        llmmon(&self.svc.url(), token, args).await
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn publish_list_show_expire_and_status() {
-    let svc = Announcements::empty().await;
-    let url = svc.url();
-    let url = url.as_str();
-    let o = llmmon(
-        url,
-        Some(TOKEN),
-        &[
-            "announce",
-            "Driver update on GPU 3",
-            "--priority",
-            "critical",
-            "--kind",
-            "maintenance",
-            "--starts",
-            "now",
-            "--ends",
-            "+2h",
-            "--model",
-            "llama-3.3-70b",
-            "--body",
-            "Requests are retried.",
-        ],
-    )
-    .await;
-    assert!(o.status.success(), "{}", stderr(&o));
+async fn announce_prints_the_id_priority_kind_and_title_it_published() {
+    let p = Published::new().await;
     assert_eq!(
-        stdout(&o),
+        stdout(&p.first),
         "published 1 (critical maintenance): Driver update on GPU 3\n"
     );
-    let o = llmmon(
-        url,
-        Some(TOKEN),
-        &[
-            "announce",
-            "Qwen 3 retires",
-            "--kind",
-            "deprecation",
-            "--starts",
-            "2026-12-01",
-            "--ends",
-            "2027-01-01 00:00",
-            "--model",
-            "qwen3",
-        ],
-    )
-    .await;
-    assert!(o.status.success(), "{}", stderr(&o));
+}
 
-    let o = llmmon(url, None, &["announce", "list"]).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_has_a_header_the_active_critical_one_first_and_each_window() {
+    let p = Published::new().await;
+    let o = p.llmmon(None, &["announce", "list"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
@@ -96,35 +120,53 @@ async fn publish_list_show_expire_and_status() {
         text.contains("2026-12-01 00:00Z → 2027-01-01 00:00Z"),
         "{text}"
     );
+}
 
-    let o = llmmon(
-        url,
-        None,
-        &["--json", "announce", "list", "--priority", "critical"],
-    )
-    .await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_list_filters_by_priority_and_names_the_author_and_models() {
+    let p = Published::new().await;
+    let o = p
+        .llmmon(
+            None,
+            &["--json", "announce", "list", "--priority", "critical"],
+        )
+        .await;
     let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
     assert_eq!(v.as_array().map(Vec::len), Some(1));
     assert_eq!(v[0]["created_by"], "alice");
     assert_eq!(v[0]["models"][0], "llama-3.3-70b");
+}
 
-    let o = llmmon(url, None, &["announce", "show", "1"]).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_prints_the_body() {
+    let p = Published::new().await;
+    let o = p.llmmon(None, &["announce", "show", "1"]).await;
     assert!(
         stdout(&o).contains("Requests are retried."),
         "{}",
         stdout(&o)
     );
+}
 
-    let o = llmmon(url, Some(TOKEN), &["announce", "expire", "1"]).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_announcement_leaves_the_list() {
+    let p = Published::new().await;
+    let o = p.llmmon(Some(TOKEN), &["announce", "expire", "1"]).await;
     assert_eq!(stdout(&o), "expired 1: Driver update on GPU 3\n");
-    let o = llmmon(url, None, &["--json", "announce", "list"]).await;
+    let o = p.llmmon(None, &["--json", "announce", "list"]).await;
     let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
     assert_eq!(
         v.as_array().map(Vec::len),
         Some(1),
         "expired ones leave the list"
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_set_by_hand_is_listed_with_its_note_until_cleared() {
+    let svc = Announcements::empty().await;
+    let url = svc.url();
+    let url = url.as_str();
     let o = llmmon(
         url,
         Some(TOKEN),

@@ -45,98 +45,113 @@ async fn until(
     }
 }
 
+/// A real engine running three containers, as the source lists them once their health
+/// checks have settled: `vllm-qwen` (a vLLM image with CUDA, GPUs 2 and 3 in its
+/// environment, Compose labels, a passing health check, one mount whose source was removed),
+/// `db` (a failing health check, memory and CPU limits) and `one-shot` (exited with 4).
+struct Listed {
+    _engine: Dockerd,
+    all: Vec<ContainerReading>,
+}
+
+impl Listed {
+    async fn new() -> Self {
+        let d = Dockerd::start();
+        d.import_busybox(
+            VLLM_IMAGE,
+            &["CUDA_VERSION=12.4.1", "NVIDIA_VISIBLE_DEVICES=all"],
+        );
+        d.import_busybox("postgres:16.4", &[]);
+        let data = d.path("data");
+        let doomed = d.path("doomed");
+        d.ok(&[
+            "run",
+            "-d",
+            "--name",
+            "vllm-qwen",
+            "--network",
+            "host",
+            "--label",
+            "com.docker.compose.project=llm-serving",
+            "--label",
+            "com.docker.compose.service=qwen",
+            "--label",
+            "llmmon.vllm.port=8011",
+            "-e",
+            "NVIDIA_VISIBLE_DEVICES=2,3",
+            "--health-cmd",
+            "true",
+            "--health-interval",
+            "1s",
+            "--health-retries",
+            "1",
+            "-v",
+            &format!("{}:/data", data.display()),
+            "-v",
+            &format!("{}:/models", doomed.display()),
+            "--restart",
+            "unless-stopped",
+            VLLM_IMAGE,
+            "sleep",
+            "600",
+        ]);
+        d.ok(&[
+            "run",
+            "-d",
+            "--name",
+            "db",
+            "--network",
+            "host",
+            "--health-cmd",
+            "false",
+            "--health-interval",
+            "1s",
+            "--health-retries",
+            "1",
+            "--memory",
+            "64m",
+            "--cpus",
+            "0.5",
+            "postgres:16.4",
+            "sleep",
+            "600",
+        ]);
+        let one_shot = d.docker(&[
+            "run",
+            "--name",
+            "one-shot",
+            "--network",
+            "host",
+            "postgres:16.4",
+            "sh",
+            "-c",
+            "exit 4",
+        ]);
+        assert_eq!(
+            one_shot.status.code(),
+            Some(4),
+            "docker run passes the exit code on"
+        );
+        std::fs::remove_dir_all(&doomed).expect("remove the mount source");
+
+        let src = source(&d.url(), 600.0);
+        let all = until(&src, |all| {
+            all.iter()
+                .any(|c| c.name == "vllm-qwen" && c.health == ContainerHealth::Healthy)
+                && all
+                    .iter()
+                    .any(|c| c.name == "db" && c.health == ContainerHealth::Unhealthy)
+        })
+        .await;
+        assert_eq!(all.len(), 3);
+        Self { _engine: d, all }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn containers_are_read_with_labels_health_limits_mounts_and_gpus() {
-    let d = Dockerd::start();
-    d.import_busybox(
-        VLLM_IMAGE,
-        &["CUDA_VERSION=12.4.1", "NVIDIA_VISIBLE_DEVICES=all"],
-    );
-    d.import_busybox("postgres:16.4", &[]);
-    let data = d.path("data");
-    let doomed = d.path("doomed");
-    d.ok(&[
-        "run",
-        "-d",
-        "--name",
-        "vllm-qwen",
-        "--network",
-        "host",
-        "--label",
-        "com.docker.compose.project=llm-serving",
-        "--label",
-        "com.docker.compose.service=qwen",
-        "--label",
-        "llmmon.vllm.port=8011",
-        "-e",
-        "NVIDIA_VISIBLE_DEVICES=2,3",
-        "--health-cmd",
-        "true",
-        "--health-interval",
-        "1s",
-        "--health-retries",
-        "1",
-        "-v",
-        &format!("{}:/data", data.display()),
-        "-v",
-        &format!("{}:/models", doomed.display()),
-        "--restart",
-        "unless-stopped",
-        VLLM_IMAGE,
-        "sleep",
-        "600",
-    ]);
-    d.ok(&[
-        "run",
-        "-d",
-        "--name",
-        "db",
-        "--network",
-        "host",
-        "--health-cmd",
-        "false",
-        "--health-interval",
-        "1s",
-        "--health-retries",
-        "1",
-        "--memory",
-        "64m",
-        "--cpus",
-        "0.5",
-        "postgres:16.4",
-        "sleep",
-        "600",
-    ]);
-    let one_shot = d.docker(&[
-        "run",
-        "--name",
-        "one-shot",
-        "--network",
-        "host",
-        "postgres:16.4",
-        "sh",
-        "-c",
-        "exit 4",
-    ]);
-    assert_eq!(
-        one_shot.status.code(),
-        Some(4),
-        "docker run passes the exit code on"
-    );
-    std::fs::remove_dir_all(&doomed).expect("remove the mount source");
-
-    let src = source(&d.url(), 600.0);
-    let all = until(&src, |all| {
-        all.iter()
-            .any(|c| c.name == "vllm-qwen" && c.health == ContainerHealth::Healthy)
-            && all
-                .iter()
-                .any(|c| c.name == "db" && c.health == ContainerHealth::Unhealthy)
-    })
-    .await;
-    assert_eq!(all.len(), 3);
-
-    let v = find(&all, "vllm-qwen");
+async fn a_vllm_container_is_read_with_its_image_labels_gpus_port_and_mounts() {
+    let l = Listed::new().await;
+    let v = find(&l.all, "vllm-qwen");
     assert_eq!(v.state, Some(ContainerState::Running));
     assert_eq!(v.health, ContainerHealth::Healthy);
     assert_eq!(v.image, "vllm/vllm-openai");
@@ -161,15 +176,23 @@ async fn containers_are_read_with_labels_health_limits_mounts_and_gpus() {
         !mount("/models").source_exists,
         "the removed source is reported missing"
     );
+}
 
-    let db = find(&all, "db");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_failing_its_health_check_is_unhealthy_with_its_limits() {
+    let l = Listed::new().await;
+    let db = find(&l.all, "db");
     assert_eq!(db.health, ContainerHealth::Unhealthy);
     assert_eq!(db.class(), "non-gpu");
     assert_eq!(db.memory_limit_bytes, Some(64.0 * 1024.0 * 1024.0));
     assert_eq!(db.cpu_limit_cores, Some(0.5));
     assert_eq!(db.served_port, None, "not a vLLM server");
+}
 
-    let done = find(&all, "one-shot");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exited_container_keeps_its_exit_code_and_has_no_healthcheck() {
+    let l = Listed::new().await;
+    let done = find(&l.all, "one-shot");
     assert_eq!(done.state, Some(ContainerState::Exited));
     assert_eq!(done.exit_code, Some(4));
     assert_eq!(

@@ -412,80 +412,108 @@ fn wait_for(file: &str) -> String {
     format!("until test -e /s/{file}; do sleep 0.05; done; ")
 }
 
+/// A real engine with `web-1` and `web-2` (Compose service `web`) taking turns
+/// (a1 < b1 < a2 < b2, a2 on stderr), then `db` (c1 debug, c2 info, c3 error on stderr, then
+/// exit); a fake Loki holding `old-web` and `qwen-1` (gone containers, see [`history`]) and a
+/// previous run of `db` half an hour ago that Docker no longer has (c0).
+struct DockerHistory {
+    engine: Dockerd,
+    loki: FakeLoki,
+    env: Env,
+}
+
+impl DockerHistory {
+    async fn new() -> Self {
+        let d = Dockerd::start();
+        d.import_busybox(IMAGE, &[]);
+        let sync = d.path("sync").display().to_string();
+        let web = |n: &str| {
+            [
+                "com.docker.compose.project=llm".to_owned(),
+                format!("com.docker.compose.service={n}"),
+            ]
+        };
+        let (w1, w2) = (web("web"), web("web"));
+        let w1: Vec<&str> = w1.iter().map(String::as_str).collect();
+        let w2: Vec<&str> = w2.iter().map(String::as_str).collect();
+        // web-1 and web-2 take turns: a1 < b1 < a2 < b2.
+        let a = format!(
+            "{}touch /s/a1; {}{}touch /s/a2; sleep 600",
+            say("INFO a1 web-1 starting", false),
+            wait_for("b1"),
+            say("ERROR a2 web-1 cannot bind port", true),
+        );
+        let b = format!(
+            "{}{}touch /s/b1; {}{}{}",
+            wait_for("a1"),
+            say("WARNING b1 web-2 slow start", false),
+            wait_for("a2"),
+            say("INFO b2 web-2 Ready", false),
+            "touch /s/b2; sleep 600",
+        );
+        run_container(&d, "web-1", &w1, &sync, &a);
+        run_container(&d, "web-2", &w2, &sync, &b);
+        // db prints after them (and exits): its lines come last.
+        let c = format!(
+            "{}{}{}{}",
+            wait_for("b2"),
+            say("DEBUG c1 db tick", false),
+            say("INFO c2 db ready", false),
+            say("ERROR c3 db Failed to vacuum", true)
+        );
+        run_container(&d, "db", &[], &sync, &c);
+        assert_eq!(d.ok(&["wait", "db"]), "0");
+
+        let (mut streams, _) = history();
+        // db's life before Docker's oldest line (a run of a container of the same name, now
+        // gone): only Loki has it.
+        streams.push(FakeStream {
+            labels: labels(&[("container", "db"), ("stream", "stdout"), ("level", "info")]),
+            values: vec![(
+                now_ns() - 1_800 * 1_000_000_000,
+                "INFO c0 db previous run".to_owned(),
+            )],
+        });
+        let loki = FakeLoki::start(streams).await;
+        let env = Env::new(&d.url(), &loki.url);
+        Self {
+            engine: d,
+            loki,
+            env,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn docker_history_filters_services_json_and_loki_for_gone_containers() {
-    let d = Dockerd::start();
-    d.import_busybox(IMAGE, &[]);
-    let sync = d.path("sync").display().to_string();
-    let web = |n: &str| {
-        [
-            "com.docker.compose.project=llm".to_owned(),
-            format!("com.docker.compose.service={n}"),
-        ]
-    };
-    let (w1, w2) = (web("web"), web("web"));
-    let w1: Vec<&str> = w1.iter().map(String::as_str).collect();
-    let w2: Vec<&str> = w2.iter().map(String::as_str).collect();
-    // web-1 and web-2 take turns: a1 < b1 < a2 < b2.
-    let a = format!(
-        "{}touch /s/a1; {}{}touch /s/a2; sleep 600",
-        say("INFO a1 web-1 starting", false),
-        wait_for("b1"),
-        say("ERROR a2 web-1 cannot bind port", true),
-    );
-    let b = format!(
-        "{}{}touch /s/b1; {}{}{}",
-        wait_for("a1"),
-        say("WARNING b1 web-2 slow start", false),
-        wait_for("a2"),
-        say("INFO b2 web-2 Ready", false),
-        "touch /s/b2; sleep 600",
-    );
-    run_container(&d, "web-1", &w1, &sync, &a);
-    run_container(&d, "web-2", &w2, &sync, &b);
-    // db prints after them (and exits): its lines come last.
-    let c = format!(
-        "{}{}{}{}",
-        wait_for("b2"),
-        say("DEBUG c1 db tick", false),
-        say("INFO c2 db ready", false),
-        say("ERROR c3 db Failed to vacuum", true)
-    );
-    run_container(&d, "db", &[], &sync, &c);
-    assert_eq!(d.ok(&["wait", "db"]), "0");
-
-    let (mut streams, _) = history();
-    // db's life before Docker's oldest line (a run of a container of the same name, now
-    // gone): only Loki has it.
-    streams.push(FakeStream {
-        labels: labels(&[("container", "db"), ("stream", "stdout"), ("level", "info")]),
-        values: vec![(
-            now_ns() - 1_800 * 1_000_000_000,
-            "INFO c0 db previous run".to_owned(),
-        )],
-    });
-    let loki = FakeLoki::start(streams).await;
-    let env = Env::new(&d.url(), &loki.url);
-
+async fn two_containers_interleave_by_time_prefixed_and_a_service_means_all_its_containers() {
+    let h = DockerHistory::new().await;
     // Two containers interleave by time, each line prefixed with its container.
-    let both = env.lines(&["logs", "web-1", "web-2"]).await;
+    let both = h.env.lines(&["logs", "web-1", "web-2"]).await;
     assert_eq!(tags(&both), ["a1", "b1", "a2", "b2"], "{both:?}");
     assert_eq!(both[0], "web-1 | INFO a1 web-1 starting");
     assert_eq!(both[1], "web-2 | WARNING b1 web-2 slow start");
     // The Compose service means both of its containers.
-    assert_eq!(env.lines(&["logs", "web"]).await, both);
+    assert_eq!(h.env.lines(&["logs", "web"]).await, both);
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_container_gives_plain_lines_from_stdout_and_stderr_and_tail_keeps_the_last() {
+    let h = DockerHistory::new().await;
     // One container: plain lines, stdout and stderr; --tail.
-    let db = env.lines(&["logs", "db"]).await;
+    let db = h.env.lines(&["logs", "db"]).await;
     assert_eq!(tags(&db), ["c1", "c2", "c3"], "{db:?}");
     assert_eq!(db[2], "ERROR c3 db Failed to vacuum", "stderr is read");
     assert_eq!(
-        tags(&env.lines(&["logs", "--tail", "2", "db"]).await),
+        tags(&h.env.lines(&["logs", "--tail", "2", "db"]).await),
         ["c2", "c3"]
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_gives_one_object_a_line_with_time_container_stream_level_and_line() {
+    let h = DockerHistory::new().await;
     // --json: one object per line with time, container, stream, level, line.
-    let json = env.lines(&["--json", "logs", "db", "web-1"]).await;
+    let json = h.env.lines(&["--json", "logs", "db", "web-1"]).await;
     assert_eq!(json.len(), 5, "{json:?}");
     let c3 = json.iter().find(|l| l.contains("c3")).expect("c3");
     assert_eq!(field(c3, "container"), "db");
@@ -504,81 +532,96 @@ async fn docker_history_filters_services_json_and_loki_for_gone_containers() {
     let mut sorted = times.clone();
     sorted.sort();
     assert_eq!(times, sorted, "interleaved by time");
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn since_and_until_read_docker_alone_and_an_earlier_since_adds_the_older_part_from_loki() {
+    let h = DockerHistory::new().await;
     // --since / --until between c1 and c2, and c2 and c3 (RFC 3339 from the JSON times).
-    let db_json = env.lines(&["--json", "logs", "db"]).await;
+    let db_json = h.env.lines(&["--json", "logs", "db"]).await;
     let t = |i: usize| {
         field(&db_json[i], "time")
             .as_str()
             .expect("time")
             .to_owned()
     };
-    let only_c2 = env
+    let only_c2 = h
+        .env
         .lines(&["logs", "db", "--since", &t(1), "--until", &t(1)])
         .await;
     assert_eq!(tags(&only_c2), ["c2"], "{only_c2:?}");
     assert_eq!(
-        tags(&env.lines(&["logs", "db", "--since", &t(2)]).await),
+        tags(&h.env.lines(&["logs", "db", "--since", &t(2)]).await),
         ["c3"]
     );
     assert!(
-        loki.queries().is_empty(),
+        h.loki.queries().is_empty(),
         "Loki is not asked while Docker holds the whole range"
     );
     // --since before Docker's oldest line: the older part comes from Loki, then Docker's.
     assert_eq!(
-        tags(&env.lines(&["logs", "db", "--since", "1h"]).await),
+        tags(&h.env.lines(&["logs", "db", "--since", "1h"]).await),
         ["c0", "c1", "c2", "c3"]
     );
-    let older = loki.queries();
+    let older = h.loki.queries();
     assert_eq!(older.len(), 1, "{older:?}");
     assert_eq!(older[0]["query"], r#"{container="db"}"#);
     assert_eq!(
         tags(
-            &env.lines(&["logs", "db", "--since", "1h", "--level", "error"])
+            &h.env
+                .lines(&["logs", "db", "--since", "1h", "--level", "error"])
                 .await
         ),
         ["c3"],
         "the level filter applies to the older part too"
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grep_and_level_select_lines_and_tail_counts_the_lines_shown() {
+    let h = DockerHistory::new().await;
     // --grep (regex, -i) and --level (this level or more severe).
     assert_eq!(
-        tags(&env.lines(&["logs", "web", "--grep", "ready"]).await),
+        tags(&h.env.lines(&["logs", "web", "--grep", "ready"]).await),
         Vec::<String>::new()
     );
     assert_eq!(
-        tags(&env.lines(&["logs", "web", "--grep", "ready", "-i"]).await),
+        tags(&h.env.lines(&["logs", "web", "--grep", "ready", "-i"]).await),
         ["b2"]
     );
     assert_eq!(
-        tags(&env.lines(&["logs", "web", "--grep", "a[12] web"]).await),
+        tags(&h.env.lines(&["logs", "web", "--grep", "a[12] web"]).await),
         ["a1", "a2"]
     );
     assert_eq!(
-        tags(&env.lines(&["logs", "web", "db", "--level", "warn"]).await),
+        tags(&h.env.lines(&["logs", "web", "db", "--level", "warn"]).await),
         ["b1", "a2", "c3"]
     );
     assert_eq!(
-        tags(&env.lines(&["logs", "db", "--level", "error"]).await),
+        tags(&h.env.lines(&["logs", "db", "--level", "error"]).await),
         ["c3"]
     );
     assert_eq!(
         tags(
-            &env.lines(&["logs", "web", "--level", "info", "--tail", "1"])
+            &h.env
+                .lines(&["logs", "web", "--level", "info", "--tail", "1"])
                 .await
         ),
         ["a2", "b2"],
         "--tail counts shown lines, per container"
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_docker_does_not_know_is_read_from_loki_in_pages_or_fails_with_close_names() {
+    let h = DockerHistory::new().await;
     // A name Docker does not know but Loki does: history from Loki, paged forward.
-    let asked_before = loki.queries().len();
-    let old = env.lines(&["logs", "old-web"]).await;
+    let asked_before = h.loki.queries().len();
+    let old = h.env.lines(&["logs", "old-web"]).await;
     assert_eq!(old.len(), 2500);
     assert_eq!(old[0], "ERROR line 0000 failed");
     assert_eq!(old[2499], "INFO line 2499 ok");
-    let queries = loki.queries().split_off(asked_before);
+    let queries = h.loki.queries().split_off(asked_before);
     assert_eq!(queries.len(), 3, "three pages of 1000");
     assert!(queries
         .iter()
@@ -586,7 +629,7 @@ async fn docker_history_filters_services_json_and_loki_for_gone_containers() {
             && q["direction"] == "forward"
             && q["limit"] == "1000"));
     // A Docker container and a gone one together.
-    let mixed = env.lines(&["logs", "db", "old-web", "--tail", "1"]).await;
+    let mixed = h.env.lines(&["logs", "db", "old-web", "--tail", "1"]).await;
     assert_eq!(
         mixed,
         [
@@ -596,12 +639,12 @@ async fn docker_history_filters_services_json_and_loki_for_gone_containers() {
     );
 
     // An unknown name: exit 1, one line with close names.
-    let err = env.failure(&["logs", "web-3"]).await;
+    let err = h.env.failure(&["logs", "web-3"]).await;
     assert!(
         err.contains("'web-3'") && err.contains("close names: web-1, web-2"),
         "{err}"
     );
-    let err = Env::new(&d.url(), "http://127.0.0.1:9")
+    let err = Env::new(&h.engine.url(), "http://127.0.0.1:9")
         .failure(&["logs", "dbb"])
         .await;
     assert!(

@@ -204,98 +204,155 @@ impl Burst {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kill_in_the_middle_of_a_burst_loses_no_acknowledged_write_and_reuses_no_id() {
-    let data = tempfile::tempdir().expect("tmp");
-    let logs = tempfile::tempdir().expect("tmp");
-    let mut inst = [
-        Instance::new(support::closed_port(), logs.path().join("a.log")),
-        Instance::new(support::closed_port(), logs.path().join("b.log")),
-    ];
-    for i in &mut inst {
-        i.spawn(data.path());
-    }
-    for i in &inst {
-        wait_up(&i.url()).await;
-    }
-    let urls = [inst[0].url(), inst[1].url()];
-    let start = Instant::now();
-    let burst = Arc::new(Burst::default());
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|w| {
-            let burst = burst.clone();
-            let urls = urls.clone();
-            tokio::spawn(async move {
-                let c = client();
-                for n in 0..PER_WORKER {
-                    if burst.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let target = (w + n) % 2;
-                    let title = format!("w{w}-{n}");
-                    burst.sent.lock().expect("lock").insert(title.clone());
-                    burst.in_flight.fetch_add(1, Ordering::SeqCst);
-                    let r = create(&c, &urls[target], &title).await;
-                    burst.in_flight.fetch_sub(1, Ordering::SeqCst);
-                    match r {
-                        Ok(id) => burst.acked.lock().expect("lock").push((id, title, target)),
-                        Err(_) => {
-                            burst.failed.fetch_add(1, Ordering::SeqCst);
-                            tokio::time::sleep(Duration::from_millis(10)).await;
+/// Two instances on one data directory after a burst of concurrent writes during which one
+/// instance was killed and started again [`ROUNDS`] times (A, B, A, B), then both at once,
+/// writes in flight on each; both started again. Each test of the burst runs its own.
+struct KilledBurst {
+    data: tempfile::TempDir,
+    _logs: tempfile::TempDir,
+    inst: [Instance; 2],
+    /// What each instance lists after the restart, id → title.
+    after: [BTreeMap<u64, String>; 2],
+    /// Acknowledged writes: (id, title, instance).
+    acked: Vec<(u64, String, usize)>,
+    /// Every title sent.
+    sent: HashSet<String>,
+    /// Writes in flight at each kill.
+    in_flight_at_kills: Vec<i64>,
+}
+
+impl KilledBurst {
+    /// Runs the burst and the kills, and checks that the kills landed in the middle of it
+    /// (some write failed, every kill had writes in flight): without that the tests of the
+    /// outcome would prove nothing.
+    async fn run() -> Self {
+        let data = tempfile::tempdir().expect("tmp");
+        let logs = tempfile::tempdir().expect("tmp");
+        let mut inst = [
+            Instance::new(support::closed_port(), logs.path().join("a.log")),
+            Instance::new(support::closed_port(), logs.path().join("b.log")),
+        ];
+        for i in &mut inst {
+            i.spawn(data.path());
+        }
+        for i in &inst {
+            wait_up(&i.url()).await;
+        }
+        let urls = [inst[0].url(), inst[1].url()];
+        let start = Instant::now();
+        let burst = Arc::new(Burst::default());
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let burst = burst.clone();
+                let urls = urls.clone();
+                tokio::spawn(async move {
+                    let c = client();
+                    for n in 0..PER_WORKER {
+                        if burst.stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let target = (w + n) % 2;
+                        let title = format!("w{w}-{n}");
+                        burst.sent.lock().expect("lock").insert(title.clone());
+                        burst.in_flight.fetch_add(1, Ordering::SeqCst);
+                        let r = create(&c, &urls[target], &title).await;
+                        burst.in_flight.fetch_sub(1, Ordering::SeqCst);
+                        match r {
+                            Ok(id) => burst.acked.lock().expect("lock").push((id, title, target)),
+                            Err(_) => {
+                                burst.failed.fetch_add(1, Ordering::SeqCst);
+                                tokio::time::sleep(Duration::from_millis(10)).await;
+                            }
                         }
                     }
-                }
+                })
             })
-        })
-        .collect();
+            .collect();
 
-    // Kill one instance under load, the other goes on taking writes alone, the killed one
-    // comes back on the same data while the burst goes on; A, B, A, B.
-    let mut in_flight_at_kills = Vec::new();
-    wait_for("40 writes acknowledged", start, || burst.acked() >= 40).await;
-    for round in 0..ROUNDS {
-        let victim = round % 2;
+        // Kill one instance under load, the other goes on taking writes alone, the killed
+        // one comes back on the same data while the burst goes on; A, B, A, B.
+        let mut in_flight_at_kills = Vec::new();
+        wait_for("40 writes acknowledged", start, || burst.acked() >= 40).await;
+        for round in 0..ROUNDS {
+            let victim = round % 2;
+            in_flight_at_kills.push(burst.in_flight.load(Ordering::SeqCst));
+            inst[victim].kill();
+            let at_kill = burst.acked();
+            let victim_before = burst.acked_by(victim);
+            wait_for("40 more on the survivor alone", start, || {
+                burst.acked() >= at_kill + 40
+            })
+            .await;
+            inst[victim].spawn(data.path());
+            wait_for("the restarted one acknowledges again", start, || {
+                burst.acked_by(victim) >= victim_before + 10
+            })
+            .await;
+        }
+        // Then both die at once, writes in flight on each.
         in_flight_at_kills.push(burst.in_flight.load(Ordering::SeqCst));
-        inst[victim].kill();
-        let at_kill = burst.acked();
-        let victim_before = burst.acked_by(victim);
-        wait_for("40 more on the survivor alone", start, || {
-            burst.acked() >= at_kill + 40
-        })
-        .await;
-        inst[victim].spawn(data.path());
-        wait_for("the restarted one acknowledges again", start, || {
-            burst.acked_by(victim) >= victim_before + 10
-        })
-        .await;
-    }
-    // Then both die at once, writes in flight on each.
-    in_flight_at_kills.push(burst.in_flight.load(Ordering::SeqCst));
-    inst[0].kill();
-    inst[1].kill();
-    let burst_time = start.elapsed();
-    burst.stop.store(true, Ordering::SeqCst);
-    for w in workers {
-        w.await.expect("writer");
-    }
+        inst[0].kill();
+        inst[1].kill();
+        let burst_time = start.elapsed();
+        burst.stop.store(true, Ordering::SeqCst);
+        for w in workers {
+            w.await.expect("writer");
+        }
 
-    for i in &mut inst {
-        i.spawn(data.path());
+        for i in &mut inst {
+            i.spawn(data.path());
+        }
+        for i in &inst {
+            wait_up(&i.url()).await;
+        }
+        let after = [listed(&urls[0]).await, listed(&urls[1]).await];
+        let recovery_time = start.elapsed() - burst_time;
+
+        let acked = burst.acked.lock().expect("lock").clone();
+        let sent = burst.sent.lock().expect("lock").clone();
+        let failed = burst.failed.load(Ordering::SeqCst);
+        // The kills landed in the middle of the burst.
+        assert!(failed > 0, "no write failed: the kills missed the burst");
+        assert!(
+            in_flight_at_kills.iter().all(|n| *n > 0),
+            "a kill with nothing in flight: {in_flight_at_kills:?}"
+        );
+        let torn_cut: usize = inst
+            .iter()
+            .map(|i| i.log_text().matches("dropped a torn last record").count())
+            .sum();
+        println!(
+            "crash burst: {WORKERS} writers, {} writes sent, {} acknowledged, {failed} failed, \
+             in flight at the {} kills {in_flight_at_kills:?}, {} present after restart \
+             ({} unacknowledged kept), 0 lost, 0 duplicate ids, torn records cut on restart \
+             {torn_cut}; burst {:.2} s, restart + check {:.2} s",
+            sent.len(),
+            acked.len(),
+            in_flight_at_kills.len(),
+            after[0].len(),
+            after[0].len().saturating_sub(acked.len()),
+            burst_time.as_secs_f64(),
+            recovery_time.as_secs_f64(),
+        );
+        Self {
+            data,
+            _logs: logs,
+            inst,
+            after,
+            acked,
+            sent,
+            in_flight_at_kills,
+        }
     }
-    for i in &inst {
-        wait_up(&i.url()).await;
-    }
-    let after_a = listed(&urls[0]).await;
-    let after_b = listed(&urls[1]).await;
-    let recovery_time = start.elapsed() - burst_time;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kills_in_a_burst_every_acknowledged_write_is_there_under_its_id() {
+    let b = KilledBurst::run().await;
+    let [after_a, after_b] = &b.after;
     assert_eq!(after_a, after_b, "both instances fold the same store");
-
-    let acked = burst.acked.lock().expect("lock").clone();
-    let sent = burst.sent.lock().expect("lock").clone();
-    let failed = burst.failed.load(Ordering::SeqCst);
-    // Every acknowledged write is there, under the id it was acknowledged with.
     let mut acked_ids = HashSet::new();
-    for (id, title, _) in &acked {
+    for (id, title, _) in &b.acked {
         assert!(acked_ids.insert(*id), "id {id} acknowledged twice");
         assert_eq!(
             after_a.get(id),
@@ -303,53 +360,40 @@ async fn a_kill_in_the_middle_of_a_burst_loses_no_acknowledged_write_and_reuses_
             "acknowledged write {id} ({title}) after the restart"
         );
     }
-    // No id reused, none skipped; nothing present that was not sent, nothing twice.
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kills_in_a_burst_no_id_is_reused_or_skipped_and_no_write_is_stored_twice() {
+    let b = KilledBurst::run().await;
+    let after_a = &b.after[0];
     let ids: Vec<u64> = after_a.keys().copied().collect();
     assert_eq!(ids, (1..=after_a.len() as u64).collect::<Vec<_>>());
     let titles: HashSet<&String> = after_a.values().collect();
     assert_eq!(titles.len(), after_a.len(), "a write stored twice");
-    assert!(titles.iter().all(|t| sent.contains(*t)), "{after_a:?}");
+    assert!(titles.iter().all(|t| b.sent.contains(*t)), "{after_a:?}");
     // Present but not acknowledged: only writes in flight when their instance died (each
     // writer has one in flight at a time).
-    let extra = after_a.len() - acked.len();
+    let extra = after_a.len() - b.acked.len();
     assert!(
-        extra <= WORKERS * in_flight_at_kills.len(),
+        extra <= WORKERS * b.in_flight_at_kills.len(),
         "{extra} unacknowledged writes kept"
     );
-    // The kills landed in the middle of the burst.
-    assert!(failed > 0, "no write failed: the kills missed the burst");
-    assert!(
-        in_flight_at_kills.iter().all(|n| *n > 0),
-        "a kill with nothing in flight: {in_flight_at_kills:?}"
-    );
+}
 
-    // The store folds cleanly: one valid line per write, nothing skipped or cut.
-    for i in &mut inst {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kills_in_a_burst_the_store_folds_cleanly_one_valid_line_per_write() {
+    let mut b = KilledBurst::run().await;
+    for i in &mut b.inst {
         i.kill();
     }
-    let st = Store::open(data.path())
+    let st = Store::open(b.data.path())
         .and_then(|s| s.state())
         .expect("the store loads");
-    assert_eq!(st.announcements.len(), after_a.len());
+    let stored = b.after[0].len();
+    assert_eq!(st.announcements.len(), stored);
     assert_eq!((st.bad_lines, st.torn_bytes), (0, 0));
-    let text = std::fs::read_to_string(data.path().join(FILE_NAME)).expect("read");
-    assert_eq!(text.lines().count(), after_a.len());
-    let torn_cut: usize = inst
-        .iter()
-        .map(|i| i.log_text().matches("dropped a torn last record").count())
-        .sum();
-    println!(
-        "crash burst: {WORKERS} writers, {} writes sent, {} acknowledged, {failed} failed, \
-         in flight at the {} kills {in_flight_at_kills:?}, {} present after restart \
-         ({extra} unacknowledged kept), 0 lost, 0 duplicate ids, torn records cut on restart \
-         {torn_cut}; burst {:.2} s, restart + check {:.2} s",
-        sent.len(),
-        acked.len(),
-        in_flight_at_kills.len(),
-        after_a.len(),
-        burst_time.as_secs_f64(),
-        recovery_time.as_secs_f64(),
-    );
+    let text = std::fs::read_to_string(b.data.path().join(FILE_NAME)).expect("read");
+    assert_eq!(text.lines().count(), stored);
 }
 
 /// Appends `bytes` to the store file; its length before.
