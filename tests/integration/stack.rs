@@ -1459,63 +1459,159 @@ fn announce_into(dir: &std::path::Path) -> State {
     state
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_then_backup_wipe_restore_loses_nothing() {
-    let bed = Bed::new();
-    let prom_data = bed.volume("prometheus-data");
-    let (prom, prom_url) = start_prometheus(&prom_data, &bed.fake.join("prom-conf")).await;
-    let grafana_state: Shared = Arc::new(Mutex::new(seed_grafana()));
-    let grafana_url = start_grafana(grafana_state.clone()).await;
-    let backups = bed.fake.join("backups");
-    std::fs::create_dir_all(&backups).expect("mkdir");
-    bed.configure(&prom_url, &grafana_url, &backups, 2);
+/// A stack worth backing up, its backup directory keeping 2 archives: a real Prometheus
+/// ([`start_prometheus`]: a down target, an alert always firing) in its volume, the fake
+/// Grafana with a hand-made dashboard, folder and datasource ([`seed_grafana`]), the
+/// announcements store written by the service's own code ([`announce_into`]), data in every
+/// other volume, and in the backup directory two old archives of ours, a manual one and a
+/// file that is not ours.
+struct Backed {
+    bed: Bed,
+    /// Dropped for the wipe.
+    prom: Option<Proc>,
+    prom_url: String,
+    prom_data: PathBuf,
+    grafana: Shared,
+    backups: PathBuf,
+    /// The announcements store's state as written.
+    announced: State,
+    /// The other volumes' files, path → content, as written.
+    before: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>>,
+}
 
-    // The announcements store as the service writes it (its real store, in its volume).
-    let announced = announce_into(&bed.volume("announcements-data"));
-    // The other volumes, with data.
-    for (vol, file, data) in [
-        (
-            "grafana-data",
-            "grafana.db",
-            (0..=255u8).cycle().take(5000).collect(),
-        ),
-        ("grafana-data", "plugins/x/plugin.json", b"{}".to_vec()),
-        ("loki-data", "chunks/fake/0001", b"chunk".to_vec()),
-        ("alertmanager-data", "silences", b"silence".to_vec()),
-    ] {
-        let path = bed.volume(vol).join(file);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, data).expect("write");
-    }
-    let before: BTreeMap<&str, _> = [
-        "announcements-data",
-        "grafana-data",
-        "loki-data",
-        "alertmanager-data",
-    ]
-    .into_iter()
-    .map(|v| (v, tree(&bed.volume(v))))
-    .collect();
+impl Backed {
+    async fn new() -> Self {
+        let bed = Bed::new();
+        let prom_data = bed.volume("prometheus-data");
+        let (prom, prom_url) = start_prometheus(&prom_data, &bed.fake.join("prom-conf")).await;
+        let grafana: Shared = Arc::new(Mutex::new(seed_grafana()));
+        let grafana_url = start_grafana(grafana.clone()).await;
+        let backups = bed.fake.join("backups");
+        std::fs::create_dir_all(&backups).expect("mkdir");
+        bed.configure(&prom_url, &grafana_url, &backups, 2);
 
-    // Scrapes, the down target and the alert.
-    let ready = wait_for(Duration::from_secs(20), || {
-        let url = prom_url.clone();
-        async move {
-            let alerts = api(&format!("{url}/api/v1/alerts")).await;
-            let firing = alerts["data"]["alerts"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x["state"] == "firing"));
-            let targets = api(&format!("{url}/api/v1/targets")).await;
-            let scraped = targets["data"]["activeTargets"]
-                .as_array()
-                .is_some_and(|t| t.len() == 2 && t.iter().all(|x| x["health"] != "unknown"));
-            (firing && scraped).then_some(())
+        // The announcements store as the service writes it (its real store, in its volume).
+        let announced = announce_into(&bed.volume("announcements-data"));
+        // The other volumes, with data.
+        for (vol, file, data) in [
+            (
+                "grafana-data",
+                "grafana.db",
+                (0..=255u8).cycle().take(5000).collect(),
+            ),
+            ("grafana-data", "plugins/x/plugin.json", b"{}".to_vec()),
+            ("loki-data", "chunks/fake/0001", b"chunk".to_vec()),
+            ("alertmanager-data", "silences", b"silence".to_vec()),
+        ] {
+            let path = bed.volume(vol).join(file);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, data).expect("write");
         }
-    })
-    .await;
-    assert!(ready.is_some(), "prometheus scraped and the alert fired");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+        let before: BTreeMap<&str, _> = [
+            "announcements-data",
+            "grafana-data",
+            "loki-data",
+            "alertmanager-data",
+        ]
+        .into_iter()
+        .map(|v| (v, tree(&bed.volume(v))))
+        .collect();
+        // Old archives of ours, and files that are not ours.
+        for name in [
+            "llmmon-backup-20200101T000000Z.tar.gz",
+            "llmmon-backup-20200102T000000Z.tar.gz",
+            "llmmon-backup-manual.tar.gz",
+            "notes.tar.gz",
+        ] {
+            std::fs::write(backups.join(name), b"old").expect("write");
+        }
+        Self {
+            bed,
+            prom: Some(prom),
+            prom_url,
+            prom_data,
+            grafana,
+            backups,
+            announced,
+            before,
+        }
+    }
 
+    /// Waits until Prometheus has scraped both targets and the alert fires, then 2 s more.
+    async fn scraped(&self) {
+        let ready = wait_for(Duration::from_secs(20), || {
+            let url = self.prom_url.clone();
+            async move {
+                let alerts = api(&format!("{url}/api/v1/alerts")).await;
+                let firing = alerts["data"]["alerts"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x["state"] == "firing"));
+                let targets = api(&format!("{url}/api/v1/targets")).await;
+                let scraped = targets["data"]["activeTargets"]
+                    .as_array()
+                    .is_some_and(|t| t.len() == 2 && t.iter().all(|x| x["health"] != "unknown"));
+                (firing && scraped).then_some(())
+            }
+        })
+        .await;
+        assert!(ready.is_some(), "prometheus scraped and the alert fired");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+
+    /// Runs `llmmon stack backup`, expects exit 0; the new archive.
+    async fn backup(&self) -> PathBuf {
+        let o = self.bed.run(&["stack", "backup"]).await;
+        assert_eq!(code(&o), Some(0), "{}", context(&o));
+        let left = ours(&self.backups);
+        self.backups.join(
+            left.iter()
+                .find(|n| n.starts_with("llmmon-backup-2") && !n.starts_with("llmmon-backup-2020"))
+                .expect("new archive"),
+        )
+    }
+
+    /// Wipes the stack (Prometheus gone with its data, every volume emptied, Grafana loses
+    /// what was made by hand, .env only has the password), then runs `llmmon stack restore
+    /// --yes` of `archive` and expects exit 0.
+    async fn wipe_and_restore(&mut self, archive: &Path) {
+        drop(self.prom.take());
+        for v in [
+            "prometheus-data",
+            "announcements-data",
+            "grafana-data",
+            "loki-data",
+            "alertmanager-data",
+        ] {
+            std::fs::remove_dir_all(self.bed.volume(v)).expect("wipe");
+            std::fs::create_dir_all(self.bed.volume(v)).expect("mkdir");
+        }
+        {
+            let mut g = self.grafana.lock().expect("lock");
+            g.folders.clear();
+            g.datasources.retain(|d| d["readOnly"] == true);
+            g.dashboards.retain(|_, d| d["meta"]["provisioned"] == true);
+        }
+        std::fs::write(
+            self.bed.stack.join(".env"),
+            format!("GRAFANA_ADMIN_PASSWORD={PASSWORD}\n"),
+        )
+        .expect("env");
+        let o = self
+            .bed
+            .run(&["stack", "restore", "--yes", &archive.display().to_string()])
+            .await;
+        assert_eq!(code(&o), Some(0), "{}", context(&o));
+    }
+}
+
+/// The Compose files of the production stack, as `stack` passes them.
+const PROD_COMPOSE: &str = "compose -f docker-compose.yml -f docker-compose.prod.yml";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_lists_healthy_services_the_down_target_and_the_firing_alert_and_exits_3() {
+    let s = Backed::new().await;
+    s.scraped().await;
+    let bed = &s.bed;
     // stack status: services healthy, target `gone` down (exit 3), the alert listed.
     let o = bed.run(&["--json", "stack", "status"]).await;
     assert_eq!(code(&o), Some(3), "{}", context(&o));
@@ -1559,31 +1655,13 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
         out.contains("AlwaysFiring") && out.contains("down gone"),
         "{out}"
     );
+}
 
-    // What Prometheus holds now, up to a moment before the backup.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs_f64()
-        .floor();
-    let (start, end) = (now - 5.0, now - 1.0);
-    // Scrapes due before `end` are stored by now.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let series_before = samples(&prom_url, start, end).await;
-    assert!(series_before.len() > 50, "prometheus has its own series");
-
-    // Old archives of ours, and files that are not ours.
-    for name in [
-        "llmmon-backup-20200101T000000Z.tar.gz",
-        "llmmon-backup-20200102T000000Z.tar.gz",
-        "llmmon-backup-manual.tar.gz",
-        "notes.tar.gz",
-    ] {
-        std::fs::write(backups.join(name), b"old").expect("write");
-    }
-    let o = bed.run(&["stack", "backup"]).await;
-    assert_eq!(code(&o), Some(0), "{}", context(&o));
-    let left = ours(&backups);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_keeps_the_newest_archives_of_its_own_and_leaves_other_files_alone() {
+    let s = Backed::new().await;
+    s.backup().await;
+    let left = ours(&s.backups);
     assert_eq!(left.len(), 4, "{left:?}");
     assert!(
         !left.contains(&"llmmon-backup-20200101T000000Z.tar.gz".to_owned()),
@@ -1596,11 +1674,12 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
     ] {
         assert!(left.contains(&kept.to_owned()), "{kept} in {left:?}");
     }
-    let archive = backups.join(
-        left.iter()
-            .find(|n| n.starts_with("llmmon-backup-2") && !n.starts_with("llmmon-backup-2020"))
-            .expect("new archive"),
-    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_is_private_and_its_manifest_lists_every_file_with_size_and_sha256() {
+    let s = Backed::new().await;
+    let archive = s.backup().await;
     let mode = std::fs::metadata(&archive)
         .expect("meta")
         .permissions()
@@ -1636,6 +1715,13 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
         assert_eq!(f["size"].as_u64(), Some(files[path].len() as u64), "{path}");
         assert_eq!(f["sha256"].as_str().map(str::len), Some(64), "{path}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_blanks_the_secrets_unless_include_secrets_asks_for_them() {
+    let s = Backed::new().await;
+    let bed = &s.bed;
+    let files = archive_files(&s.backup().await);
     let env = text(&files["env/.env"]);
     assert!(
         !env.contains(PASSWORD) && !env.contains(MASTER_KEY),
@@ -1656,28 +1742,6 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
             "a secret is in the archive"
         );
     }
-    assert!(
-        !prom_data
-            .join("snapshots")
-            .read_dir()
-            .expect("ls")
-            .any(|_| true),
-        "the snapshot was removed from the volume"
-    );
-    let compose = "compose -f docker-compose.yml -f docker-compose.prod.yml";
-    let log = bed.log("docker");
-    assert!(
-        log.contains(&format!(
-            "{compose} stop alertmanager announcements grafana loki"
-        )),
-        "{log:?}"
-    );
-    assert!(
-        log.contains(&format!(
-            "{compose} start alertmanager announcements grafana loki"
-        )),
-        "{log:?}"
-    );
 
     // --include-secrets keeps them (elsewhere: two archives in one second share a name).
     let with_secrets = bed.fake.join("with-secrets");
@@ -1692,7 +1756,41 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
         env.contains(&format!("GRAFANA_ADMIN_PASSWORD={PASSWORD}")),
         "secrets kept"
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_stops_the_services_it_copies_starts_them_again_and_removes_its_snapshot() {
+    let s = Backed::new().await;
+    s.backup().await;
+    assert!(
+        !s.prom_data
+            .join("snapshots")
+            .read_dir()
+            .expect("ls")
+            .any(|_| true),
+        "the snapshot was removed from the volume"
+    );
+    let log = s.bed.log("docker");
+    assert!(
+        log.contains(&format!(
+            "{PROD_COMPOSE} stop alertmanager announcements grafana loki"
+        )),
+        "{log:?}"
+    );
+    assert!(
+        log.contains(&format!(
+            "{PROD_COMPOSE} start alertmanager announcements grafana loki"
+        )),
+        "{log:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_refuses_a_tampered_or_incomplete_archive_or_no_confirmation_and_runs_nothing() {
+    let s = Backed::new().await;
+    let bed = &s.bed;
+    let archive = s.backup().await;
+    let files = archive_files(&archive);
     // A tampered archive, or one missing a file, is refused before anything changes.
     let log_len = bed.log("docker").len();
     let mut tampered = files.clone();
@@ -1733,56 +1831,34 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
         .run(&["stack", "restore", &archive.display().to_string()])
         .await;
     assert_eq!(code(&o), Some(2), "{}", context(&o));
+}
 
-    // Wipe: Prometheus gone with its data, every volume emptied, Grafana loses what was
-    // made by hand, .env only has the password.
-    drop(prom);
-    for v in [
-        "prometheus-data",
-        "announcements-data",
-        "grafana-data",
-        "loki-data",
-        "alertmanager-data",
-    ] {
-        std::fs::remove_dir_all(bed.volume(v)).expect("wipe");
-        std::fs::create_dir_all(bed.volume(v)).expect("mkdir");
-    }
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_after_a_wipe_brings_back_every_volume_the_env_and_grafana() {
+    let mut s = Backed::new().await;
+    let archive = s.backup().await;
     let original = seed_grafana();
-    {
-        let mut g = grafana_state.lock().expect("lock");
-        g.folders.clear();
-        g.datasources.retain(|d| d["readOnly"] == true);
-        g.dashboards.retain(|_, d| d["meta"]["provisioned"] == true);
-    }
-    std::fs::write(
-        bed.stack.join(".env"),
-        format!("GRAFANA_ADMIN_PASSWORD={PASSWORD}\n"),
-    )
-    .expect("env");
-
-    let o = bed
-        .run(&["stack", "restore", "--yes", &archive.display().to_string()])
-        .await;
-    assert_eq!(code(&o), Some(0), "{}", context(&o));
+    s.wipe_and_restore(&archive).await;
+    let bed = &s.bed;
     let log = bed.log("docker");
     let services = "alertmanager announcements grafana loki prometheus";
     assert!(
-        log.contains(&format!("{compose} stop {services}")),
+        log.contains(&format!("{PROD_COMPOSE} stop {services}")),
         "{log:?}"
     );
     assert!(
-        log.contains(&format!("{compose} up -d {services}")),
+        log.contains(&format!("{PROD_COMPOSE} up -d {services}")),
         "{log:?}"
     );
 
     // Volumes byte for byte, and the announcements store reads back the same.
-    for (vol, files) in &before {
+    for (vol, files) in &s.before {
         assert_eq!(&tree(&bed.volume(vol)), files, "volume {vol}");
     }
     let restored = Store::open(&bed.volume("announcements-data"))
         .and_then(|s| s.state())
         .expect("restored store opens");
-    assert_eq!(restored, announced);
+    assert_eq!(restored, s.announced);
     // .env: values back, the password not blanked, the key still blank.
     let env = std::fs::read_to_string(bed.stack.join(".env")).expect("env");
     assert!(
@@ -1796,32 +1872,49 @@ async fn status_then_backup_wipe_restore_loses_nothing() {
     assert!(env.contains("\nLITELLM_MASTER_KEY=\n"), "{env}");
     // Grafana: the hand-made dashboard re-posted identical, into its folder; the
     // provisioned one left alone; folder and datasource back.
-    {
-        let g = grafana_state.lock().expect("lock");
-        assert_eq!(
-            g.posted.len(),
-            1,
-            "only the non-provisioned dashboard is posted"
-        );
-        let posted = &g.posted[0];
-        assert_eq!(posted["overwrite"], true);
-        assert_eq!(posted["folderUid"], "ops");
-        let mut want = original.dashboards["team-costs"]["dashboard"].clone();
-        want["id"] = Value::Null;
-        assert_eq!(posted["dashboard"], want);
-        assert_eq!(g.folders.len(), 1);
-        assert_eq!(g.folders[0]["uid"], "ops");
-        let team_db = g
-            .datasources
-            .iter()
-            .find(|d| d["uid"] == "team-db")
-            .expect("datasource back");
-        assert_eq!(team_db["database"], "teams");
-        assert_eq!(team_db["jsonData"], original.datasources[1]["jsonData"]);
-    }
+    let g = s.grafana.lock().expect("lock");
+    assert_eq!(
+        g.posted.len(),
+        1,
+        "only the non-provisioned dashboard is posted"
+    );
+    let posted = &g.posted[0];
+    assert_eq!(posted["overwrite"], true);
+    assert_eq!(posted["folderUid"], "ops");
+    let mut want = original.dashboards["team-costs"]["dashboard"].clone();
+    want["id"] = Value::Null;
+    assert_eq!(posted["dashboard"], want);
+    assert_eq!(g.folders.len(), 1);
+    assert_eq!(g.folders[0]["uid"], "ops");
+    let team_db = g
+        .datasources
+        .iter()
+        .find(|d| d["uid"] == "team-db")
+        .expect("datasource back");
+    assert_eq!(team_db["database"], "teams");
+    assert_eq!(team_db["jsonData"], original.datasources[1]["jsonData"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_after_a_wipe_gives_a_fresh_prometheus_every_sample_it_had() {
+    let mut s = Backed::new().await;
+    s.scraped().await;
+    // What Prometheus holds now, up to a moment before the backup.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64()
+        .floor();
+    let (start, end) = (now - 5.0, now - 1.0);
+    // Scrapes due before `end` are stored by now.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let series_before = samples(&s.prom_url, start, end).await;
+    assert!(series_before.len() > 50, "prometheus has its own series");
+    let archive = s.backup().await;
+    s.wipe_and_restore(&archive).await;
 
     // A fresh Prometheus on the restored volume has the same samples.
-    let restored = Prometheus::on_data(&prom_data, &[], Duration::from_secs(30)).await;
+    let restored = Prometheus::on_data(&s.prom_data, &[], Duration::from_secs(30)).await;
     let series_after = samples(&restored.url, start, end).await;
     assert_eq!(series_after.len(), series_before.len());
     assert_eq!(series_after, series_before);
