@@ -261,57 +261,94 @@ async fn switch(addr: std::net::SocketAddr, scenario: &str, faults: &[&str]) {
     assert!(resp.status().is_success(), "PUT /sim: {}", resp.status());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
-    let started = Instant::now();
-    // Collections twice per scrape, so that no two scrapes see the same snapshot (a rate
-    // of 0 between them would read as a CPU with no idle time in the first seconds).
-    let settings = Settings::demo(Duration::from_millis(500));
-    let main_roles: Vec<Role> = Role::ALL.into_iter().filter(|r| *r != Role::Dcgm).collect();
-    let running = wiring::start(&settings, &main_roles, SourceMode::Sim)
-        .await
-        .expect("start roles");
-    // dcgm runs apart so that the test can stop it: a target going down.
-    let dcgm = wiring::start(&settings, &[Role::Dcgm], SourceMode::Sim)
-        .await
-        .expect("start dcgm");
-    let mut addrs: Vec<_> = running.bound.iter().map(|b| (b.role, b.addr)).collect();
-    addrs.extend(dcgm.bound.iter().map(|b| (b.role, b.addr)));
+/// Every role on the simulator (dcgm apart, so that a test can stop it: a target going
+/// down), collecting twice per scrape so that no two scrapes see the same snapshot (a rate
+/// of 0 between them would read as a CPU with no idle time in the first seconds); a real
+/// Alertmanager that only logs; a real Prometheus with the shipped rules and the fast
+/// copies of the GPU temperature alerts ([`fast_copies`]) scraping them every second and
+/// LiteLLM's own /metrics, once every target is up and every rule evaluated without error.
+struct Live {
+    started: Instant,
+    running: wiring::Started,
+    dcgm: Option<wiring::Started>,
+    am: Alertmanager,
+    prom: Prometheus,
+    shipped: PathBuf,
+    _rules_dir: tempfile::TempDir,
+}
 
-    let log_only = render(&["sh"], &[], None);
-    let am = Alertmanager::start(&log_only).await;
+impl Live {
+    async fn start() -> Self {
+        let started = Instant::now();
+        let settings = Settings::demo(Duration::from_millis(500));
+        let main_roles: Vec<Role> = Role::ALL.into_iter().filter(|r| *r != Role::Dcgm).collect();
+        let running = wiring::start(&settings, &main_roles, SourceMode::Sim)
+            .await
+            .expect("start roles");
+        let dcgm = wiring::start(&settings, &[Role::Dcgm], SourceMode::Sim)
+            .await
+            .expect("start dcgm");
+        let mut addrs: Vec<_> = running.bound.iter().map(|b| (b.role, b.addr)).collect();
+        addrs.extend(dcgm.bound.iter().map(|b| (b.role, b.addr)));
 
-    let rules_dir = tempfile::tempdir().expect("tmp");
-    let fast = rules_dir.path().join("fast-copies.yml");
-    std::fs::write(
-        &fast,
-        fast_copies(&["GPUTemperatureCritical", "GPUTemperatureHigh"]),
-    )
-    .expect("write fast copies");
-    let mut config: Value =
-        serde_yaml_ng::from_str(&local_prometheus_config(&addrs, "1s")).expect("config");
-    let shipped = root().join("compose/config/prometheus/rules");
-    config["rule_files"] = serde_yaml_ng::to_value(vec![
-        shipped.join("llmmon-recording.yml"),
-        shipped.join("llmmon-alerts.yml"),
-        fast.clone(),
-    ])
-    .expect("paths");
-    config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] =
-        serde_yaml_ng::to_value(vec![format!("127.0.0.1:{}", am.port)]).expect("target");
-    let simulator = running.simulator.clone().expect("sim mode has a simulator");
-    support::add_litellm_proxy(&mut config, simulator).await;
-    let prom = Prometheus::start(&serde_yaml_ng::to_string(&config).expect("YAML")).await;
+        let log_only = render(&["sh"], &[], None);
+        let am = Alertmanager::start(&log_only).await;
 
-    // Every target up (the roles and LiteLLM's own /metrics) and every rule evaluated,
-    // without an error.
-    let up = wait_for(Duration::from_secs(20), || async {
-        (prom.query("up == 1").await.len() == Role::ALL.len() + 1).then_some(())
-    })
-    .await;
-    assert!(up.is_some(), "targets: {:?}", prom.query("up").await);
-    let rules_ok = || async {
-        let groups = get(&format!("{}/api/v1/rules", prom.url)).await["groups"].clone();
+        let rules_dir = tempfile::tempdir().expect("tmp");
+        let fast = rules_dir.path().join("fast-copies.yml");
+        std::fs::write(
+            &fast,
+            fast_copies(&["GPUTemperatureCritical", "GPUTemperatureHigh"]),
+        )
+        .expect("write fast copies");
+        let mut config: Value =
+            serde_yaml_ng::from_str(&local_prometheus_config(&addrs, "1s")).expect("config");
+        let shipped = root().join("compose/config/prometheus/rules");
+        config["rule_files"] = serde_yaml_ng::to_value(vec![
+            shipped.join("llmmon-recording.yml"),
+            shipped.join("llmmon-alerts.yml"),
+            fast.clone(),
+        ])
+        .expect("paths");
+        config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] =
+            serde_yaml_ng::to_value(vec![format!("127.0.0.1:{}", am.port)]).expect("target");
+        let simulator = running.simulator.clone().expect("sim mode has a simulator");
+        support::add_litellm_proxy(&mut config, simulator).await;
+        let prom = Prometheus::start(&serde_yaml_ng::to_string(&config).expect("YAML")).await;
+        let live = Self {
+            started,
+            running,
+            dcgm: Some(dcgm),
+            am,
+            prom,
+            shipped,
+            _rules_dir: rules_dir,
+        };
+
+        // Every target up (the roles and LiteLLM's own /metrics) and every rule evaluated,
+        // without an error.
+        let prom = &live.prom;
+        let up = wait_for(Duration::from_secs(20), || async {
+            (prom.query("up == 1").await.len() == Role::ALL.len() + 1).then_some(())
+        })
+        .await;
+        assert!(up.is_some(), "targets: {:?}", prom.query("up").await);
+        let evaluated = wait_for(Duration::from_secs(10), || async {
+            let (n, bad) = live.rule_health().await;
+            (n > 30 && bad.is_empty()).then_some(n)
+        })
+        .await;
+        assert!(
+            evaluated.is_some(),
+            "rules not all healthy: {:?}",
+            live.rule_health().await
+        );
+        live
+    }
+
+    /// How many rules Prometheus has, and those whose health is not ok (with the error).
+    async fn rule_health(&self) -> (usize, Vec<String>) {
+        let groups = get(&format!("{}/api/v1/rules", self.prom.url)).await["groups"].clone();
         let rules: Vec<Json> = groups
             .as_array()
             .into_iter()
@@ -324,23 +361,27 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
             .map(|r| format!("{} {} {}", r["name"], r["health"], r["lastError"]))
             .collect();
         (rules.len(), bad)
-    };
-    let evaluated = wait_for(Duration::from_secs(10), || async {
-        let (n, bad) = rules_ok().await;
-        (n > 30 && bad.is_empty()).then_some(n)
-    })
-    .await;
-    assert!(
-        evaluated.is_some(),
-        "rules not all healthy: {:?}",
-        rules_ok().await
-    );
+    }
 
+    /// Switches the simulator (through any role's `/sim`) to `scenario` with `faults`.
+    async fn switch(&self, scenario: &str, faults: &[&str]) {
+        let any = self.running.addr(Role::Gpu).expect("gpu role");
+        switch(any, scenario, faults).await;
+    }
+}
+
+/// How long an alert may take to become pending after its fault is switched on.
+const ALERT_LIMIT: Duration = Duration::from_secs(12);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn normal_raises_no_alert_and_every_recording_rule_has_series() {
+    let live = Live::start().await;
+    let prom = &live.prom;
     // normal: after 5 s of history, watch 8 s (8 evaluations): no alert, not even pending.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let quiet_until = Instant::now() + Duration::from_secs(8);
     while Instant::now() < quiet_until {
-        let alerts = active_alerts(&prom).await;
+        let alerts = active_alerts(prom).await;
         assert!(
             alerts.is_empty(),
             "false positive in normal:\n{}",
@@ -350,7 +391,7 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
     }
     // Every recording rule gives series on live data (its labels line up with the schema).
     let recorded: Vec<String> = {
-        let path = shipped.join("llmmon-recording.yml");
+        let path = live.shipped.join("llmmon-recording.yml");
         let doc: Value =
             serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("read")).expect("YAML");
         doc["groups"]
@@ -367,16 +408,22 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
             "recording rule {record} has no series on the simulator"
         );
     }
-    println!("normal quiet: {:?}", started.elapsed());
+    println!("normal quiet: {:?}", live.started.elapsed());
+}
 
-    let any = running.addr(Role::Gpu).expect("gpu role");
-    let limit = Duration::from_secs(12);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_and_scenario_raises_the_alerts_its_name_implies() {
+    let mut live = Live::start().await;
+    let prom = &live.prom;
+    let limit = ALERT_LIMIT;
+    // As in normal operation, 5 s of history before the first fault.
+    tokio::time::sleep(Duration::from_secs(5)).await;
 
     // gpu_overheat: GPU 3 at ~90 °C.
-    switch(any, "normal", &["gpu_overheat"]).await;
-    expect_alert(&prom, "GPUTemperatureCritical", "gpu", "3", limit).await;
-    expect_alert(&prom, "GPUTemperatureHigh", "gpu", "3", limit).await;
-    let others: Vec<Json> = active_alerts(&prom)
+    live.switch("normal", &["gpu_overheat"]).await;
+    expect_alert(prom, "GPUTemperatureCritical", "gpu", "3", limit).await;
+    expect_alert(prom, "GPUTemperatureHigh", "gpu", "3", limit).await;
+    let others: Vec<Json> = active_alerts(prom)
         .await
         .into_iter()
         .filter(|a| {
@@ -391,7 +438,110 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
         "overheat raised others:\n{}",
         describe(&others)
     );
-    // The fast copies reach Alertmanager; the critical one inhibits its warning twin.
+
+    // container_crash_loop: the simulator's clock is wall time and a loop needs three
+    // restarts a minute apart, so the fault is switched on 4 minutes in the past (the
+    // simulator rewrites its history from then on, as a fault that began then).
+    let simulator = live.running.simulator.as_ref().expect("sim mode");
+    simulator.set_conditions(
+        llmmon_core::clock::now() - 240.0,
+        Conditions {
+            scenario: Scenario::Normal,
+            faults: [Fault::ContainerCrashLoop].into(),
+        },
+    );
+    live.running.services[0].wake.notify_waiters();
+    expect_alert(
+        prom,
+        "ContainerRestartLoop",
+        "container",
+        "vllm-llama-3-1-8b",
+        limit,
+    )
+    .await;
+
+    // model_load_failure: qwen3-32b stays in "loading".
+    live.switch("normal", &["model_load_failure"]).await;
+    expect_alert(prom, "ModelLoadFailure", "model", "qwen3-32b", limit).await;
+
+    // upstream_down: the Langfuse API and mistral's engine are down.
+    live.switch("normal", &["upstream_down"]).await;
+    expect_alert(prom, "ExporterSourceDown", "source", "langfuse", limit).await;
+    expect_alert(
+        prom,
+        "ModelUnhealthy",
+        "model",
+        "mistral-small-3.1-24b",
+        limit,
+    )
+    .await;
+
+    // degraded: gemma's engine unhealthy, langfuse-worker unhealthy, nginx lost a mount.
+    live.switch("degraded", &[]).await;
+    expect_alert(prom, "ModelUnhealthy", "model", "gemma-3-12b", limit).await;
+    expect_alert(
+        prom,
+        "ContainerUnhealthy",
+        "container",
+        "langfuse-worker",
+        limit,
+    )
+    .await;
+    expect_alert(
+        prom,
+        "ContainerMountMissing",
+        "destination",
+        "/etc/nginx/certs",
+        limit,
+    )
+    .await;
+
+    // high_load: four times the traffic queues requests at the largest model.
+    live.switch("high_load", &[]).await;
+    expect_alert(prom, "QueueDepthHigh", "model", "llama-3.3-70b", limit).await;
+
+    // maintenance: stopped models are planned; they raise no model or container alert.
+    live.switch("maintenance", &[]).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let unplanned: Vec<Json> = active_alerts(prom)
+        .await
+        .into_iter()
+        .filter(|a| {
+            [
+                "ModelLoadFailure",
+                "ModelUnhealthy",
+                "ContainerUnhealthy",
+                "ContainerMountMissing",
+                "ExporterSourceDown",
+            ]
+            .contains(&a["labels"]["alertname"].as_str().unwrap_or_default())
+        })
+        .collect();
+    assert!(
+        unplanned.is_empty(),
+        "maintenance raised:\n{}",
+        describe(&unplanned)
+    );
+
+    // A target that stops answering.
+    let dcgm = live.dcgm.take().expect("dcgm running");
+    dcgm.stop.cancel();
+    drop(dcgm);
+    expect_alert(&live.prom, "ScrapeTargetDown", "job", "dcgm", limit).await;
+
+    let (_, bad) = live.rule_health().await;
+    assert!(bad.is_empty(), "rule evaluation errors: {bad:?}");
+    live.running.stop.cancel();
+    println!("all scenarios: {:?}", live.started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_alert_reaches_alertmanager_rendered_and_inhibits_its_warning_twin() {
+    let live = Live::start().await;
+    // gpu_overheat: GPU 3 at ~90 °C; the fast copies reach Alertmanager, and the critical
+    // one inhibits its warning twin.
+    live.switch("normal", &["gpu_overheat"]).await;
+    let am = &live.am;
     let inhibited = wait_for(Duration::from_secs(15), || async {
         let alerts = am.alerts().await;
         let find = |name: &str| {
@@ -427,101 +577,7 @@ async fn scenarios_raise_the_alerts_their_names_imply_and_normal_raises_none() {
         .as_str()
         .unwrap_or_default()
         .ends_with("/docs/runbooks/GPUTemperatureCritical.md"));
-    println!("overheat to Alertmanager: {:?}", started.elapsed());
-
-    // container_crash_loop: the simulator's clock is wall time and a loop needs three
-    // restarts a minute apart, so the fault is switched on 4 minutes in the past (the
-    // simulator rewrites its history from then on, as a fault that began then).
-    let simulator = running.simulator.as_ref().expect("sim mode");
-    simulator.set_conditions(
-        llmmon_core::clock::now() - 240.0,
-        Conditions {
-            scenario: Scenario::Normal,
-            faults: [Fault::ContainerCrashLoop].into(),
-        },
-    );
-    running.services[0].wake.notify_waiters();
-    expect_alert(
-        &prom,
-        "ContainerRestartLoop",
-        "container",
-        "vllm-llama-3-1-8b",
-        limit,
-    )
-    .await;
-
-    // model_load_failure: qwen3-32b stays in "loading".
-    switch(any, "normal", &["model_load_failure"]).await;
-    expect_alert(&prom, "ModelLoadFailure", "model", "qwen3-32b", limit).await;
-
-    // upstream_down: the Langfuse API and mistral's engine are down.
-    switch(any, "normal", &["upstream_down"]).await;
-    expect_alert(&prom, "ExporterSourceDown", "source", "langfuse", limit).await;
-    expect_alert(
-        &prom,
-        "ModelUnhealthy",
-        "model",
-        "mistral-small-3.1-24b",
-        limit,
-    )
-    .await;
-
-    // degraded: gemma's engine unhealthy, langfuse-worker unhealthy, nginx lost a mount.
-    switch(any, "degraded", &[]).await;
-    expect_alert(&prom, "ModelUnhealthy", "model", "gemma-3-12b", limit).await;
-    expect_alert(
-        &prom,
-        "ContainerUnhealthy",
-        "container",
-        "langfuse-worker",
-        limit,
-    )
-    .await;
-    expect_alert(
-        &prom,
-        "ContainerMountMissing",
-        "destination",
-        "/etc/nginx/certs",
-        limit,
-    )
-    .await;
-
-    // high_load: four times the traffic queues requests at the largest model.
-    switch(any, "high_load", &[]).await;
-    expect_alert(&prom, "QueueDepthHigh", "model", "llama-3.3-70b", limit).await;
-
-    // maintenance: stopped models are planned; they raise no model or container alert.
-    switch(any, "maintenance", &[]).await;
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    let unplanned: Vec<Json> = active_alerts(&prom)
-        .await
-        .into_iter()
-        .filter(|a| {
-            [
-                "ModelLoadFailure",
-                "ModelUnhealthy",
-                "ContainerUnhealthy",
-                "ContainerMountMissing",
-                "ExporterSourceDown",
-            ]
-            .contains(&a["labels"]["alertname"].as_str().unwrap_or_default())
-        })
-        .collect();
-    assert!(
-        unplanned.is_empty(),
-        "maintenance raised:\n{}",
-        describe(&unplanned)
-    );
-
-    // A target that stops answering.
-    dcgm.stop.cancel();
-    drop(dcgm);
-    expect_alert(&prom, "ScrapeTargetDown", "job", "dcgm", limit).await;
-
-    let (_, bad) = rules_ok().await;
-    assert!(bad.is_empty(), "rule evaluation errors: {bad:?}");
-    running.stop.cancel();
-    println!("all scenarios: {:?}", started.elapsed());
+    println!("overheat to Alertmanager: {:?}", live.started.elapsed());
 }
 
 /// The simulator's history of `roles` from `from` to `to` every `step` seconds, as

@@ -485,7 +485,8 @@ impl DockerHistory {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_containers_interleave_by_time_prefixed_and_a_service_means_all_its_containers() {
+async fn docker_lines_come_in_time_order_prefixed_per_container_plain_for_one_and_tail_keeps_the_last(
+) {
     let h = DockerHistory::new().await;
     // Two containers interleave by time, each line prefixed with its container.
     let both = h.env.lines(&["logs", "web-1", "web-2"]).await;
@@ -494,11 +495,6 @@ async fn two_containers_interleave_by_time_prefixed_and_a_service_means_all_its_
     assert_eq!(both[1], "web-2 | WARNING b1 web-2 slow start");
     // The Compose service means both of its containers.
     assert_eq!(h.env.lines(&["logs", "web"]).await, both);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_container_gives_plain_lines_from_stdout_and_stderr_and_tail_keeps_the_last() {
-    let h = DockerHistory::new().await;
     // One container: plain lines, stdout and stderr; --tail.
     let db = h.env.lines(&["logs", "db"]).await;
     assert_eq!(tags(&db), ["c1", "c2", "c3"], "{db:?}");
