@@ -37,5 +37,9 @@ if cargo nextest --version >/dev/null 2>&1; then
   # (the project has no doc tests, which nextest would not run)
   cargo nextest run --workspace --locked --no-fail-fast
 else
-  cargo test --workspace --locked --no-fail-fast
+  # cargo test runs a binary's tests as threads of one process: the test that sets the
+  # environment inside figment::Jail (process-wide) runs on its own, after the others.
+  jail=fuzz::configuration_takes_any_environment
+  cargo test --workspace --locked --no-fail-fast -- --skip "$jail"
+  cargo test --workspace --test integration --locked -- --exact "$jail"
 fi
