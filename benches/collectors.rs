@@ -5,7 +5,7 @@
 //! Run: `cargo bench --bench collectors` (needs docker.io and busybox-static, as root).
 //! The Markdown report goes to stdout and to target/bench-collectors.md.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/integration/support/mod.rs"]
 mod support;
 
 use std::sync::Arc;

@@ -12,7 +12,7 @@
 //! report, with the five slowest queries of each dashboard, goes to stdout and to
 //! target/bench-dashboards.md.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/integration/support/mod.rs"]
 mod support;
 
 use std::collections::BTreeMap;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Long fuzz run: the property-based targets of exporter/tests/fuzz.rs and tests/fuzz_cli.rs
-# with many inputs each, in release mode, one target at a time, each under a wall-clock
-# limit (a hang fails the run). Prints "fuzz <target>: <n> inputs in <s> s (<rate>/s)".
+# Long fuzz run: the property-based targets of exporter/tests/integration/fuzz.rs and
+# tests/integration/fuzz_cli.rs with many inputs each, in release mode, one target at a time,
+# each under a wall-clock limit (a hang fails the run). Prints "fuzz <target>: <n> inputs in
+# <s> s (<rate>/s)".
 #
 #   scripts/fuzz.sh                 # 1 000 000 inputs per target
 #   CASES=100000 scripts/fuzz.sh    # fewer
@@ -13,22 +14,22 @@ CASES="${CASES:-1000000}"
 LIMIT_S="${LIMIT_S:-7200}"
 export CARGO_TERM_QUIET=true
 
-# Built once; the binaries are then run directly, so edits elsewhere in the tree during a
-# long run do not trigger rebuilds.
+# Built once (each package's one integration-test binary); the binaries are then run directly,
+# so edits elsewhere in the tree during a long run do not trigger rebuilds.
 bin() {
-  cargo test --release -p "$1" --test "$2" --no-run --message-format=json 2>/dev/null |
-    grep -o "\"executable\":\"[^\"]*/deps/$2-[^\"]*\"" | tail -1 | cut -d'"' -f4
+  cargo test --release -p "$1" --test integration --no-run --message-format=json 2>/dev/null |
+    grep -o "\"executable\":\"[^\"]*/deps/integration-[^\"]*\"" | tail -1 | cut -d'"' -f4
 }
 declare -A BIN
-BIN[fuzz]=$(bin llmmon-exporter fuzz)
-BIN[fuzz_cli]=$(bin llmmon fuzz_cli)
+BIN[fuzz]=$(bin llmmon-exporter)
+BIN[fuzz_cli]=$(bin llmmon)
 
-# target (test function), package, test file, inputs.
+# target (test function), package, test module, inputs.
 run() {
-  local test=$1 file=$3 n=$4
+  local test=$1 module=$3 n=$4
   echo "== $test ($n inputs, limit ${LIMIT_S}s)" >&2
   if ! PROPTEST_CASES="$n" timeout "$LIMIT_S" \
-      "${BIN[$file]}" --exact "$test" --nocapture --test-threads 1 \
+      "${BIN[$module]}" --exact "$module::$test" --nocapture --test-threads 1 \
       2>&1 | grep -oE 'fuzz [a-z0-9_]+: .*|panicked.*|minimal failing.*|^test result.*' ; then
     echo "FAILED or timed out: $test" >&2
     return 1

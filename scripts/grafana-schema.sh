@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs Grafana's published dashboard and panel types (@grafana/schema, the version of the
 # Grafana image in compose/docker-compose.yml) and the TypeScript compiler into
-# target/grafana-schema/, for tests/config_checks.rs, which type-checks every dashboard in
-# dashboards/ against them. Versions and integrity hashes are pinned by
-# scripts/grafana-schema/package-lock.json. Idempotent: does nothing when that lock file is
-# already installed. Fails loudly (non-zero exit, the reason on stderr) when it cannot install.
+# target/grafana-schema/, for tests/integration/config_checks.rs, which type-checks every dashboard
+# in dashboards/ against them. Versions and integrity hashes are pinned by
+# scripts/grafana-schema/package-lock.json. Idempotent: does nothing when that lock file is already
+# installed. Fails loudly (non-zero exit, the reason on stderr) when it cannot install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -25,9 +25,10 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# Grafana's published dashboard schema (@grafana/schema) and tsc, for tests/config_checks.rs.
+# Grafana's published dashboard schema (@grafana/schema) and tsc, for
+# tests/integration/config_checks.rs.
 ./scripts/grafana-schema.sh
-# The real LiteLLM proxy (PyPI litellm[proxy], pinned) for tests/litellm_proxy.rs.
+# The real LiteLLM proxy (PyPI litellm[proxy], pinned) for tests/integration/litellm_proxy.rs.
 ./scripts/litellm-venv.sh >/dev/null
 
 cargo fmt --all -- --check
@@ -36,5 +37,9 @@ if cargo nextest --version >/dev/null 2>&1; then
   # (the project has no doc tests, which nextest would not run)
   cargo nextest run --workspace --locked --no-fail-fast
 else
-  cargo test --workspace --locked --no-fail-fast
+  # cargo test runs a binary's tests as threads of one process: the test that sets the
+  # environment inside figment::Jail (process-wide) runs on its own, after the others.
+  jail=fuzz::configuration_takes_any_environment
+  cargo test --workspace --locked --no-fail-fast -- --skip "$jail"
+  cargo test --workspace --test integration --locked -- --exact "$jail"
 fi

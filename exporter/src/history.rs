@@ -51,7 +51,7 @@ pub struct Target {
 /// The simulated targets of `compose/config/prometheus/prometheus.yml` with the mock
 /// overlay (`targets-mock/litellm-proxy.yml`), as Prometheus labels them. `dcgm` is found
 /// by DNS there, so its live `instance` is the container's address; here it is the
-/// service name. tests/history.rs checks this list against the shipped files.
+/// service name. exporter/tests/integration/history.rs checks this list against the shipped files.
 pub const TARGETS: [Target; 9] = [
     role_target("gpu", "gpu-exporter:9445", Role::Gpu),
     role_target("containers", "containers-exporter:9904", Role::Containers),

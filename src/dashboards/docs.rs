@@ -6,8 +6,8 @@ use super::{all, Audience, Dashboard, Variable};
 const INTRO: &str = "# Dashboards
 
 Generated from `src/dashboards/` (do not edit this page: change the code, then run
-`LLMMON_UPDATE_GOLDEN=1 cargo test --test dashboards`, which rewrites `dashboards/**/*.json`
-and this page; without the variable the test fails when either drifts).
+`LLMMON_UPDATE_GOLDEN=1 cargo test --test integration dashboards::`, which rewrites
+`dashboards/**/*.json` and this page; without the variable the test fails when either drifts).
 
 Grafana provisions them from `dashboards/` (`compose/config/grafana/provisioning/dashboards/`):
 `home.json` is the home page, the rest sit in the folders *Infrastructure*, *LLM services* and
@@ -18,8 +18,8 @@ own (`exporter/src/thresholds.rs`, `src/rules/config.rs`).
 
 ## How they are verified
 
-Grafana, Loki and Alloy cannot run on the development machines, so `tests/dashboards.rs`
-checks what can be checked without them:
+Grafana, Loki and Alloy cannot run on the development machines, so
+`tests/integration/dashboards.rs` checks what can be checked without them:
 
 - **Structure**: unique panel ids, no overlapping grid positions, every panel has a title, a
   unit and a datasource uid the provisioning defines; every dashboard has a uid, tags and
@@ -37,7 +37,7 @@ checks what can be checked without them:
   `$__interval` become `1m`, `$__range` `1h`, `$agg` its default `1h`. A second test injects
   faults (GPU overheat, a model stuck loading) and checks that the panels
   meant to show them do, and stay quiet without them.
-- **LogQL parses**: every Loki query is parsed by `tests/support/logql.rs` (a parser of the
+- **LogQL parses**: every Loki query is parsed by `tests/integration/logql.rs` (a parser of the
   subset used, after Loki's documented grammar, tested on queries from Loki's documentation
   in `tests/fixtures/logql/`) and selects only on labels Alloy attaches
   (`compose/config/alloy/config.alloy`).

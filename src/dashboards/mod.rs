@@ -1,6 +1,6 @@
 //! Grafana dashboards generated from code and written to `dashboards/` (committed; the test
-//! `tests/dashboards.rs` fails on drift — regenerate with
-//! `LLMMON_UPDATE_GOLDEN=1 cargo test --test dashboards`).
+//! `tests/integration/dashboards.rs` fails on drift — regenerate with
+//! `LLMMON_UPDATE_GOLDEN=1 cargo test --test integration dashboards::`).
 //!
 //! Each dashboard module has a short `dashboard()` that lists rows and panels in reading
 //! order; panel kinds and their defaults live in [`panel`], template variables in

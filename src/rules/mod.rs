@@ -1,7 +1,7 @@
 //! Prometheus recording and alerting rules, generated from one [`Config`] and the metric
 //! schema, and written as the YAML files Prometheus loads
 //! (`compose/config/prometheus/rules/llmmon-{recording,alerts}.yml`, committed and
-//! drift-checked by `tests/rules.rs`).
+//! drift-checked by `tests/integration/rules.rs`).
 //!
 //! Metric names are never typed here: expressions take them from
 //! `llmmon_core::schema`, so a rename there changes the rules, and the test that every
@@ -83,7 +83,7 @@ fn header(what: &str) -> String {
     format!(
         "# {what} of llmmon, generated from src/rules (config: src/rules/config.rs).\n\
          # Do not edit: change the generator, then run\n\
-         #   LLMMON_UPDATE_GOLDEN=1 cargo test --test rules\n"
+         #   LLMMON_UPDATE_GOLDEN=1 cargo test --test integration rules::\n"
     )
 }
 

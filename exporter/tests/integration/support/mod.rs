@@ -1,0 +1,71 @@
+//! Helpers shared by the exporter's integration tests: local servers on loopback.
+
+/// Serves `app` on a free loopback port for the rest of the test; its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("local address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
+/// A loopback port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// The error `endpoint` reported, None when it answered; a panic when it was not read.
+pub fn failure<'a>(
+    endpoints: &'a llmmon_core::source::Endpoints,
+    endpoint: &str,
+) -> Option<&'a llmmon_core::source::SourceError> {
+    endpoints
+        .get(endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} not reported: {endpoints:?}"))
+        .as_ref()
+        .err()
+}
+
+/// A misbehaving answer the fake upstreams give on request, and the error kind it causes.
+pub struct Fault {
+    /// 200 garbage, 598 slower than the source's timeout, 597 larger than the transport
+    /// reads, anything else that status.
+    pub status: u16,
+    pub kind: &'static str,
+    pub what: &'static str,
+}
+
+/// Every fault each endpoint of an HTTP source is tried with.
+pub const FAULTS: [Fault; 5] = [
+    Fault {
+        status: 500,
+        kind: "unavailable",
+        what: "a 500",
+    },
+    Fault {
+        status: 400,
+        kind: "unavailable",
+        what: "a 400",
+    },
+    Fault {
+        status: 200,
+        kind: "malformed",
+        what: "garbage",
+    },
+    Fault {
+        status: 598,
+        kind: "timeout",
+        what: "slower than the timeout",
+    },
+    Fault {
+        status: 597,
+        kind: "malformed",
+        what: "a huge body is refused, not buffered",
+    },
+];
