@@ -258,7 +258,7 @@ fn sim_collector(
 ) -> Arc<dyn Collector> {
     match role {
         Role::Gpu => Arc::new(GpuCollector {
-            source: Arc::new(sim::SimGpuSource(sim)),
+            source: Arc::new(sim::SimGpuSource { sim, clock }),
         }),
         Role::Containers => Arc::new(ContainerCollector {
             source: Arc::new(sim::SimContainerSource { sim, clock }),

@@ -12,7 +12,7 @@ use super::signal::{hash, noise};
 use super::traffic::{dead_under, serves, up_share, InstanceState, Traffic};
 use super::Simulator;
 use crate::gpu::{GpuInventory, GpuProcess, GpuReading, GpuSource};
-use llmmon_core::clock::now;
+use llmmon_core::clock::Clock;
 use llmmon_core::source::SourceError;
 
 /// GPU (index within a block of eight) that the `gpu_overheat` fault heats.
@@ -150,12 +150,15 @@ fn gpu_reading(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> GpuReading {
     }
 }
 
-/// The simulator as the `gpu` role's source.
-pub struct SimGpuSource(pub Arc<Simulator>);
+/// The simulator as the `gpu` role's source, read at the time `clock` gives.
+pub struct SimGpuSource {
+    pub sim: Arc<Simulator>,
+    pub clock: Clock,
+}
 
 #[async_trait]
 impl GpuSource for SimGpuSource {
     async fn read(&self) -> Result<GpuInventory, SourceError> {
-        Ok(self.0.gpu_inventory(now()))
+        Ok(self.sim.gpu_inventory((self.clock)()))
     }
 }
