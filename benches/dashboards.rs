@@ -27,7 +27,7 @@ use llmmon::rules::{self, Config};
 use llmmon::stack::backfill;
 use llmmon_exporter::config::RawSettings;
 use llmmon_exporter::history::{self, History};
-use llmmon_exporter::sim::{Conditions, Simulator};
+use llmmon_sim::{Conditions, Simulator};
 use support::{require, Prometheus};
 
 fn env_or(name: &str, default: f64) -> f64 {

@@ -14,11 +14,11 @@ use axum::routing::get;
 use axum::Router;
 use llmmon_core::scrape;
 use llmmon_core::upstream::{Auth, HttpTransport};
-use llmmon_exporter::sim::upstreams::vllm::{exposition, models_json};
-use llmmon_exporter::sim::{Conditions, Simulator};
 use llmmon_exporter::vllm::discovery::StaticTargets;
 use llmmon_exporter::vllm::http_source::VllmHttpSource;
 use llmmon_exporter::vllm::{normalize, VllmSource};
+use llmmon_sim::upstreams::vllm::{exposition, models_json};
+use llmmon_sim::{Conditions, Simulator};
 
 const T: f64 = 1_795_615_200.0;
 const DELAY: Duration = Duration::from_millis(200);

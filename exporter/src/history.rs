@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::sim::{self, Simulator};
 use llmmon_core::exposition::render;
 use llmmon_core::role::{Role, SourceMode};
 use llmmon_core::schema::SOURCE_UP;
+use llmmon_sim::{self as sim, Simulator};
 
 /// Seconds in a day: history files and promtool's blocks are cut at UTC midnight.
 pub const DAY_S: f64 = 86_400.0;

@@ -10,6 +10,5 @@ pub mod history;
 pub mod langfuse;
 pub mod litellm;
 pub mod service;
-pub mod sim;
 pub mod vllm;
 pub mod wiring;

@@ -213,13 +213,13 @@ fn serve_upstreams(
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let sim = llmmon_exporter::sim::Simulator::new(
+        let sim = llmmon_sim::Simulator::new(
             settings.seed,
             settings.scale,
             settings.conditions.clone(),
             llmmon_core::clock::now(),
         );
-        let app = llmmon_exporter::sim::upstreams::router(sim, llmmon_core::clock::wall_clock())
+        let app = llmmon_sim::upstreams::router(sim, llmmon_core::clock::wall_clock())
             .route("/health", axum::routing::get(|| async { "ok\n" }))
             .route("/ready", axum::routing::get(|| async { "ready\n" }));
         let listener = tokio::net::TcpListener::bind(addr)

@@ -21,7 +21,6 @@ use crate::langfuse::LangfuseCollector;
 use crate::litellm::http_source::LitellmHttpSource;
 use crate::litellm::LitellmCollector;
 use crate::service::{self, Mock, RoleService, Running};
-use crate::sim::{self, upstreams, Simulator};
 use crate::vllm::discovery::{Address, ContainerDiscovery, Discovery, StaticTargets};
 use crate::vllm::hf::{HfCacheDir, HfFiles, HfOverTransport};
 use crate::vllm::http_source::VllmHttpSource;
@@ -31,6 +30,7 @@ use llmmon_core::docker::DockerClient;
 use llmmon_core::role::{Role, SourceMode};
 use llmmon_core::source::{Collection, Collector, SourceError};
 use llmmon_core::upstream::{Auth, HttpTransport, RouterTransport, Secret, Transport};
+use llmmon_sim::{self as sim, upstreams, Simulator};
 
 /// Why a role's collectors could not be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

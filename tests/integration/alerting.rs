@@ -16,8 +16,8 @@ use llmmon::rules;
 use llmmon_core::exposition::render as render_exposition;
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
 use llmmon_exporter::wiring;
+use llmmon_sim::{Conditions, Fault, Scenario, Simulator};
 use serde_json::{json, Value as Json};
 use serde_yaml_ng::Value;
 

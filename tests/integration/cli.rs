@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::sim::Fleet;
+use llmmon_sim::Fleet;
 
 fn llmmon(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_llmmon"))

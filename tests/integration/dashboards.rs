@@ -12,8 +12,8 @@ use llmmon::dashboards::{self, docs, Dashboard, Datasource, Variable};
 use llmmon::rules::{self, Config};
 use llmmon_core::{schema, Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::sim::{Conditions, Fault, Scenario};
 use llmmon_exporter::wiring;
+use llmmon_sim::{Conditions, Fault, Scenario};
 use serde_json::Value;
 
 use crate::logql;

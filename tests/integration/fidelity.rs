@@ -10,7 +10,7 @@ use std::time::Duration;
 use llmmon_core::exposition::render;
 use llmmon_core::schema::{MetricDef, CADVISOR_FAMILIES, DCGM_FAMILIES, NODE_FAMILIES};
 use llmmon_core::scrape::{self, Scrape};
-use llmmon_exporter::sim::{Conditions, Simulator};
+use llmmon_sim::{Conditions, Simulator};
 
 use crate::support::{free_port, require, wait_for, Proc};
 
@@ -173,7 +173,7 @@ async fn simulated_litellm_metrics_match_a_real_litellm_1_80_exposition() {
     .expect("fixture");
     let real = scrape::parse(&fixture).expect("real LiteLLM exposition parses");
     let sim = Simulator::new(1, 1, Conditions::default(), T);
-    let router = llmmon_exporter::sim::upstreams::router(sim, llmmon_core::clock::fixed_clock(T));
+    let router = llmmon_sim::upstreams::router(sim, llmmon_core::clock::fixed_clock(T));
     let body = RouterTransport::new(router)
         .get(
             "http://sim/litellm/metrics",

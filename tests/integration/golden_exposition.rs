@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use llmmon_core::exposition::render;
 use llmmon_core::Role;
-use llmmon_exporter::sim::{Conditions, Simulator};
+use llmmon_sim::{Conditions, Simulator};
 
 use crate::support::require;
 

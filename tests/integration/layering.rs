@@ -2,8 +2,9 @@
 //! top-level modules are the nodes; `crate::`, `super::` and other crates' paths are the
 //! arrows; `#[cfg(test)]` code is left out). It must have no circle, and no production
 //! module may reach into the simulator: only the mock-mode wiring and the simulator itself
-//! use it. `scripts/import-graph.sh` prints the graph (Graphviz DOT) with
-//! `LLMMON_IMPORT_GRAPH=dot`.
+//! use it. The crates themselves are layered (`LAYERS`): a dependency up a layer fails
+//! here, and does not compile once it closes a circle. `scripts/import-graph.sh` prints
+//! the graph (Graphviz DOT) with `LLMMON_IMPORT_GRAPH=dot`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -14,6 +15,7 @@ const CRATES: &[(&str, &str)] = &[
     ("llmmon", "src"),
     ("llmmon_exporter", "exporter/src"),
     ("llmmon_core", "core/src"),
+    ("llmmon_readings", "readings/src"),
     ("llmmon_sim", "sim/src"),
     ("llmmon_announcements", "announcements/src"),
 ];
@@ -22,6 +24,56 @@ const CRATES: &[(&str, &str)] = &[
 const SIMULATOR_USERS: &[&str] = &["llmmon_exporter::wiring", "llmmon_exporter::history"];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// The crates from the bottom layer up, each with its manifest's folder: a crate's
+/// dependencies (not its dev-dependencies) are crates of the layers below it.
+const LAYERS: &[(&str, &str)] = &[
+    ("llmmon-core", "core"),
+    ("llmmon-readings", "readings"),
+    ("llmmon-sim", "sim"),
+    ("llmmon-announcements", "announcements"),
+    ("llmmon-exporter", "exporter"),
+    ("llmmon", "."),
+];
+
+#[test]
+fn every_crate_depends_only_on_the_layers_below_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut bad = Vec::new();
+    for (layer, (name, dir)) in LAYERS.iter().enumerate() {
+        let below: Vec<&str> = LAYERS[..layer].iter().map(|(n, _)| *n).collect();
+        for dependency in workspace_dependencies(&root.join(dir).join("Cargo.toml")) {
+            if !below.contains(&dependency.as_str()) {
+                bad.push(format!("{name} -> {dependency}"));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "dependencies up a layer:\n{}",
+        bad.join("\n")
+    );
+    let simulator = workspace_dependencies(&root.join("sim/Cargo.toml"));
+    assert_eq!(
+        simulator,
+        ["llmmon-core", "llmmon-readings"],
+        "the simulator's layers"
+    );
+}
+
+/// The llmmon crates a manifest's `[dependencies]` name.
+fn workspace_dependencies(manifest: &Path) -> Vec<String> {
+    let text = fs::read_to_string(manifest).expect("a crate's manifest reads");
+    let manifest: toml::Table = toml::from_str(&text).expect("a manifest parses");
+    let Some(dependencies) = manifest.get("dependencies").and_then(|d| d.as_table()) else {
+        return Vec::new();
+    };
+    dependencies
+        .keys()
+        .filter(|name| name.starts_with("llmmon"))
+        .cloned()
+        .collect()
+}
 
 #[test]
 fn the_module_graph_has_no_circle() {
@@ -58,7 +110,7 @@ const BUILT_BY_THE_WIRING: &[&str] = &["Collector", "HttpSource", "http_source",
 
 #[test]
 fn the_simulator_builds_no_collector_or_source() {
-    let sim = Path::new(env!("CARGO_MANIFEST_DIR")).join("exporter/src/sim");
+    let sim = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/src");
     let mut bad = Vec::new();
     for file in rust_files(&sim) {
         let text = fs::read_to_string(&file).expect("read");
@@ -117,7 +169,7 @@ fn the_graph_reader_sees_arrows_of_every_form() {
 }
 
 fn is_simulator(module: &str) -> bool {
-    module.starts_with("llmmon_sim") || module == "llmmon_exporter::sim"
+    module.starts_with("llmmon_sim")
 }
 
 fn print_if_asked(graph: &Graph) {

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
-use llmmon_exporter::sim::{self, Conditions, Simulator};
 use llmmon_exporter::wiring;
+use llmmon_sim::{self as sim, Conditions, Simulator};
 
 use crate::support::{self, local_prometheus_config, wait_for, Prometheus};
 

@@ -16,7 +16,7 @@ use llmmon::tui::Update;
 use llmmon_core::exposition::render;
 use llmmon_core::scrape;
 use llmmon_core::Role;
-use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
+use llmmon_sim::{Conditions, Fault, Scenario, Simulator};
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use ratatui::Terminal;

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use llmmon_core::upstream::{Auth, HttpTransport};
 use llmmon_exporter::containers::docker_source::{DockerContainerSource, DockerSourceConfig};
-use llmmon_exporter::sim::upstreams::vllm::{exposition, models_json};
-use llmmon_exporter::sim::{Conditions, Simulator};
 use llmmon_exporter::vllm::discovery::{Address, ContainerDiscovery};
 use llmmon_exporter::vllm::http_source::VllmHttpSource;
 use llmmon_exporter::vllm::{VllmSource, VllmState};
+use llmmon_sim::upstreams::vllm::{exposition, models_json};
+use llmmon_sim::{Conditions, Simulator};
 
 use crate::support::docker::Dockerd;
 use crate::support::free_port;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::ModelMeta;
+use super::{bytes_per_parameter, ModelMeta};
 use llmmon_core::upstream::{Auth, Transport};
 
 /// Where Hugging Face files come from.
@@ -57,19 +57,6 @@ impl HfFiles for HfOverTransport {
         resp.is_success()
             .then(|| String::from_utf8(resp.body.to_vec()).ok())
             .flatten()
-    }
-}
-
-/// Bytes one parameter takes in the checkpoint.
-pub fn bytes_per_parameter(dtype: &str, quantization: &str) -> f64 {
-    match quantization {
-        "awq" | "gptq" | "mxfp4" | "bitsandbytes" => 0.5,
-        "fp8" | "compressed-tensors" => 1.0,
-        _ => match dtype {
-            "float32" => 4.0,
-            "float8_e4m3fn" | "int8" => 1.0,
-            _ => 2.0,
-        },
     }
 }
 

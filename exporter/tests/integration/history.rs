@@ -17,8 +17,8 @@ use llmmon_core::schema::GPU_UTILIZATION;
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::history::{prometheus_float, TARGETS};
-use llmmon_exporter::sim::{Conditions, Simulator};
 use llmmon_exporter::wiring;
+use llmmon_sim::{Conditions, Simulator};
 
 use crate::support;
 

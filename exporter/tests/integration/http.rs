@@ -15,8 +15,8 @@ use llmmon_core::source::{Collection, Collector, SourceError};
 use llmmon_core::{Role, SourceMode};
 use llmmon_exporter::config::Settings;
 use llmmon_exporter::service::{http::app, RoleService};
-use llmmon_exporter::sim::{Conditions, Simulator};
 use llmmon_exporter::wiring;
+use llmmon_sim::{Conditions, Simulator};
 use tokio::sync::Notify;
 use tower::ServiceExt;
 

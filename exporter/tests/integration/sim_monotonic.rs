@@ -28,9 +28,9 @@ use tower::ServiceExt;
 use llmmon_core::clock::fixed_clock;
 use llmmon_core::exposition::{MetricSet, Value};
 use llmmon_core::role::Role;
-use llmmon_exporter::sim::fleet::FLEET_EPOCH;
-use llmmon_exporter::sim::traffic::{Traffic, REQUEST_BUCKETS};
-use llmmon_exporter::sim::{upstreams, Conditions, Fault, Scenario, Simulator};
+use llmmon_sim::fleet::FLEET_EPOCH;
+use llmmon_sim::traffic::{Traffic, REQUEST_BUCKETS};
+use llmmon_sim::{upstreams, Conditions, Fault, Scenario, Simulator};
 
 const DAY: f64 = 86_400.0;
 /// Docker's restart count is a gauge in our schema but only ever grows while the container

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use llmmon_core::exposition::{render, MetricSet, Value};
 use llmmon_core::schema::*;
 use llmmon_exporter::containers::{ContainerHealth, ContainerState};
-use llmmon_exporter::sim::{Conditions, Fault, Scenario, Simulator};
 use llmmon_exporter::vllm::{VllmInstance, VllmState};
+use llmmon_sim::{Conditions, Fault, Scenario, Simulator};
 
 /// A Tuesday afternoon (UTC) in November 2026.
 const T: f64 = 1_795_620_000.0;

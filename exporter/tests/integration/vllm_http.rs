@@ -16,11 +16,11 @@ use axum::routing::get;
 use axum::Router;
 use llmmon_core::source::{Collector, SourceError};
 use llmmon_core::upstream::{Auth, HttpTransport, Secret};
-use llmmon_exporter::sim::upstreams::vllm::{exposition, models_json};
-use llmmon_exporter::sim::{Conditions, Simulator};
 use llmmon_exporter::vllm::discovery::{Discovery, StaticTargets, Target};
 use llmmon_exporter::vllm::http_source::VllmHttpSource;
 use llmmon_exporter::vllm::{VllmCollector, VllmInstance, VllmSource, VllmState};
+use llmmon_sim::upstreams::vllm::{exposition, models_json};
+use llmmon_sim::{Conditions, Simulator};
 
 use crate::support;
 

@@ -93,9 +93,9 @@ pub fn local_prometheus_config(addrs: &[(Role, SocketAddr)], interval: &str) -> 
 /// `/metrics` as `simulator`'s upstreams serve it (started here on a loopback port).
 pub async fn add_litellm_proxy(
     config: &mut serde_yaml_ng::Value,
-    simulator: std::sync::Arc<llmmon_exporter::sim::Simulator>,
+    simulator: std::sync::Arc<llmmon_sim::Simulator>,
 ) {
-    use llmmon_exporter::sim;
+    use llmmon_sim as sim;
     let upstreams = serve(sim::upstreams::router(
         simulator,
         llmmon_core::clock::wall_clock(),

@@ -20,9 +20,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::Simulator;
-use crate::vllm::VllmState;
 use llmmon_core::clock::Clock;
 use llmmon_core::upstream::CONNECTION_REFUSED_STATUS;
+use llmmon_readings::vllm::VllmState;
 
 /// What a real server that is not listening does to a client: refuse the connection. The
 /// in-process transport turns this status into exactly that error.
@@ -103,7 +103,7 @@ pub fn router(sim: Arc<Simulator>, clock: Clock) -> Router {
 fn listening(
     up: &Upstreams,
     container: &str,
-) -> Option<(crate::sim::fleet::VllmSpec, crate::vllm::VllmInstance)> {
+) -> Option<(crate::fleet::VllmSpec, llmmon_readings::vllm::VllmInstance)> {
     let (sim, t) = (&up.sim, (up.clock)());
     let spec = sim.fleet().vllm_spec(container)?.clone();
     let inst = sim.vllm_instance(container, t)?;
@@ -155,11 +155,7 @@ async fn vllm_models(State(up): State<Upstreams>, Path(container): Path<String>)
     }
 }
 
-fn spec_by_hf<'a>(
-    sim: &'a Simulator,
-    org: &str,
-    name: &str,
-) -> Option<&'a crate::sim::fleet::VllmSpec> {
+fn spec_by_hf<'a>(sim: &'a Simulator, org: &str, name: &str) -> Option<&'a crate::fleet::VllmSpec> {
     let id = format!("{org}/{name}");
     sim.fleet().vllm.iter().find(|v| v.hf_id == id)
 }
@@ -195,7 +191,7 @@ mod tests {
         let sim = Simulator::new(
             1,
             1,
-            crate::sim::Conditions::default(),
+            crate::Conditions::default(),
             llmmon_core::clock::now(),
         );
         let mut req = Request::get(path);

@@ -6,7 +6,7 @@ use super::fleet::FLEET_EPOCH;
 use super::scenario::{Conditions, Scenario};
 use super::signal::{daily, noise, unit, DailyRate};
 use super::Simulator;
-use crate::sim::scenario::Effects;
+use crate::scenario::Effects;
 use llmmon_core::exposition::MetricSet;
 use llmmon_core::schema::*;
 

@@ -1,6 +1,11 @@
-//! The fleet simulator: one deterministic function of (seed, scenario timeline, time) that
-//! describes a whole LLM server. Every simulated source is a view of the same fleet, so GPU
-//! load, vLLM queues, LiteLLM usage, Langfuse traces and logs agree with each other.
+//! llmmon-sim, the fleet simulator: one deterministic function of (seed, scenario timeline,
+//! time) that describes a whole LLM server. Every simulated source is a view of the same
+//! fleet, so GPU load, vLLM queues, LiteLLM usage, Langfuse traces and logs agree with each
+//! other.
+//!
+//! It produces readings (`llmmon-readings`), upstream HTTP routers and the expositions of
+//! programs that cannot run here; it builds no collector and no source of the exporter,
+//! which depends on it (its `wiring` module), never the other way.
 
 pub mod control;
 pub mod fleet;

@@ -10,11 +10,11 @@ use super::scenario::{Conditions, Fault, Scenario};
 use super::signal::hash;
 use super::traffic::{self, InstanceState, Traffic};
 use super::{fleet_base_name, Simulator};
-use crate::containers::{
-    ContainerHealth, ContainerReading, ContainerSource, ContainerState, Mount,
-};
 use llmmon_core::clock::{self, Clock};
 use llmmon_core::source::SourceError;
+use llmmon_readings::containers::{
+    ContainerHealth, ContainerReading, ContainerSource, ContainerState, Mount,
+};
 
 /// Service that turns unhealthy in the degraded scenario.
 pub const DEGRADED_SERVICE: &str = "langfuse-worker";

@@ -9,6 +9,9 @@ pub const FLEET_EPOCH: f64 = 1_767_225_600.0;
 /// H200 memory as NVML reports it (143 771 MiB, sold as "141 GB").
 pub const H200_MEMORY_BYTES: u64 = 143_771 * 1024 * 1024;
 pub const H200_POWER_LIMIT_WATTS: f64 = 700.0;
+/// The versions of the fleet's LiteLLM proxy and Langfuse.
+pub const LITELLM_VERSION: &str = "1.80.5";
+pub const LANGFUSE_VERSION: &str = "3.129.0";
 const GPUS_PER_BLOCK: u32 = 8;
 
 /// What a served model does.

@@ -2,7 +2,7 @@
 //! with errors in proportion to the scenario and the lines a fault would really print.
 //! Lines are a pure function of (seed, container, second), so any window can be replayed.
 
-use crate::sim::scenario::Effects;
+use crate::scenario::Effects;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 

@@ -1,19 +1,17 @@
 //! The simulated LLM services: vLLM engine statistics, LiteLLM's catalog and usage, and
 //! Langfuse analytics, all derived from the same per-instance traffic.
 
-use super::fleet::{ModelType, VllmSpec, FLEET_EPOCH};
+use super::fleet::{ModelType, VllmSpec, FLEET_EPOCH, LANGFUSE_VERSION, LITELLM_VERSION};
 use super::scenario::{Fault, Scenario};
 use super::signal::{noise, LogNormal};
 use super::traffic::{InstanceState, Traffic};
 use super::upstreams::vllm::Generation;
 use super::Simulator;
-use crate::langfuse::{LangfuseReading, ModelDay, ScoreDistribution, UserDay, QUANTILES};
-use crate::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading};
-use crate::vllm::{EngineStats, ModelMeta, VllmInstance};
 use llmmon_core::source::SourceError;
+use llmmon_readings::langfuse::{LangfuseReading, ModelDay, ScoreDistribution, UserDay, QUANTILES};
+use llmmon_readings::litellm::{CatalogEntry, DailyUsage, KeyUsage, LitellmReading};
+use llmmon_readings::vllm::{EngineStats, ModelMeta, VllmInstance};
 
-pub const LITELLM_VERSION: &str = "1.80.5";
-pub const LANGFUSE_VERSION: &str = "3.129.0";
 /// LiteLLM budgets reset every 30 days (`budget_duration: 30d`).
 const BUDGET_PERIOD_S: f64 = 30.0 * 86_400.0;
 
@@ -306,9 +304,9 @@ impl Simulator {
                         model: s.model.clone(),
                         upstream_model: s.hf_id.to_owned(),
                         route: match s.model_type {
-                            crate::sim::fleet::ModelType::Llm => "/v1/chat/completions",
-                            crate::sim::fleet::ModelType::Embedding => "/v1/embeddings",
-                            crate::sim::fleet::ModelType::Reranker => "/v1/rerank",
+                            crate::fleet::ModelType::Llm => "/v1/chat/completions",
+                            crate::fleet::ModelType::Embedding => "/v1/embeddings",
+                            crate::fleet::ModelType::Reranker => "/v1/rerank",
                         },
                         api_base: format!("http://{}:8000/v1", s.container),
                         healthy: tr.state(s, t) == InstanceState::Ready,

@@ -5,10 +5,10 @@ use super::scenario::Conditions;
 use super::signal::{noise, DailyRate};
 use super::traffic::{self, Traffic};
 use super::Simulator;
-use crate::containers::ContainerState;
-use crate::sim::scenario::Effects;
+use crate::scenario::Effects;
 use llmmon_core::exposition::MetricSet;
 use llmmon_core::schema::*;
+use llmmon_readings::containers::ContainerState;
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 const CFS_PERIOD_US: f64 = 100_000.0;

@@ -12,8 +12,8 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::{refused, Authorized, Credentials, Upstreams};
-use crate::langfuse::{LangfuseReading, QUANTILES};
-use crate::sim::llm::LANGFUSE_VERSION;
+use crate::fleet::LANGFUSE_VERSION;
+use llmmon_readings::langfuse::{LangfuseReading, QUANTILES};
 
 /// The service's own check: Basic credentials, else its 401.
 /// The proxy's credentials check, as the handlers' extractor.

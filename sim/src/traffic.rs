@@ -5,7 +5,7 @@
 use super::fleet::{Fleet, VllmSpec};
 use super::scenario::{Conditions, Fault, Scenario, Timeline};
 use super::signal::{noise, DailyRate, LogNormal};
-use crate::sim::scenario::Effects;
+use crate::scenario::Effects;
 
 /// Histogram buckets vLLM uses for time to first token (unchanged 0.8.5 → current).
 pub const TTFT_BUCKETS: &[f64] = &[
@@ -44,7 +44,7 @@ pub const CRASH_CYCLE_S: f64 = 60.0;
 const CRASH_RUN_S: f64 = 25.0;
 
 /// What an instance is doing at one moment: the state its reading carries.
-pub use crate::vllm::VllmState as InstanceState;
+pub use llmmon_readings::vllm::VllmState as InstanceState;
 
 /// The model name without the block suffix a larger fleet adds.
 pub fn base_model(spec: &VllmSpec) -> &str {
@@ -60,7 +60,7 @@ pub fn stopped_by(spec: &VllmSpec, c: &Conditions) -> bool {
     c.scenario == Scenario::Maintenance && MAINTENANCE_STOPPED.contains(&base_model(spec))
 }
 
-use crate::vllm::Histogram as Cumulative;
+use llmmon_readings::vllm::Histogram as Cumulative;
 
 /// The engine at one moment.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -3,8 +3,8 @@
 //! and the model's Hugging Face `config.json`.
 
 use super::pytext::PyText;
-use crate::sim::fleet::{ModelType, VllmSpec, FLEET_EPOCH};
-use crate::vllm::{EngineStats, VllmInstance};
+use crate::fleet::{ModelType, VllmSpec, FLEET_EPOCH};
+use llmmon_readings::vllm::{EngineStats, VllmInstance};
 
 /// Which metric names a vLLM version uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,11 +170,12 @@ pub fn exposition(spec: &VllmSpec, inst: &VllmInstance, stats: &EngineStats) -> 
         "Count of successfully processed requests.",
         &success,
     );
-    let hist = |p: &mut PyText, name: &str, help: &str, h: &Option<crate::vllm::Histogram>| {
-        if let Some(h) = h {
-            p.histogram(name, help, &[(l, h)]);
-        }
-    };
+    let hist =
+        |p: &mut PyText, name: &str, help: &str, h: &Option<llmmon_readings::vllm::Histogram>| {
+            if let Some(h) = h {
+                p.histogram(name, help, &[(l, h)]);
+            }
+        };
     hist(
         &mut p,
         "vllm:time_to_first_token_seconds",
@@ -310,65 +311,6 @@ pub fn hf_config_json(spec: &VllmSpec) -> serde_json::Value {
 /// `model.safetensors.index.json`: its `metadata.total_size` (bytes of weights) gives the
 /// parameter count once divided by the bytes per parameter of the dtype.
 pub fn hf_index_json(spec: &VllmSpec) -> serde_json::Value {
-    let bytes_per_param = crate::vllm::hf::bytes_per_parameter(spec.dtype, spec.quantization);
+    let bytes_per_param = llmmon_readings::vllm::bytes_per_parameter(spec.dtype, spec.quantization);
     serde_json::json!({ "metadata": { "total_size": (spec.parameters * bytes_per_param) as u64 }, "weight_map": {} })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sim::{Conditions, Simulator};
-    use crate::vllm::normalize;
-    use llmmon_core::scrape;
-
-    /// 2026-11-25 14:00 UTC, the daily peak.
-    const T: f64 = 1_795_615_200.0;
-
-    #[test]
-    fn only_0_34_exposes_the_render_stage_and_its_counts_only_grow() {
-        let sim = Simulator::new(42, 1, Conditions::default(), T);
-        let mut last: Option<(u64, Vec<u64>)> = None;
-        for t in [T, T + 600.0, T + 3_600.0] {
-            let mut with_render = 0;
-            for inst in sim.vllm_instances(t) {
-                let spec = sim.fleet().vllm_spec(&inst.container).expect("spec");
-                let stats = inst.stats.clone().expect("normal scenario: all serve");
-                let text = exposition(spec, &inst, &stats);
-                let read =
-                    normalize::engine_stats(&scrape::parse(&text).expect("parses"), &inst.model);
-                let expected = Generation::of(&inst.vllm_version).render_duration
-                    && spec.model_type == ModelType::Llm;
-                assert_eq!(
-                    read.render_time.is_some(),
-                    expected,
-                    "{} {}",
-                    inst.container,
-                    inst.vllm_version
-                );
-                assert_eq!(
-                    text.contains("vllm:request_render_duration_seconds"),
-                    expected,
-                    "{}",
-                    inst.container
-                );
-                let Some(h) = read.render_time else { continue };
-                with_render += 1;
-                assert_eq!(Some(&h), stats.render_time.as_ref(), "read back as served");
-                let bounds: Vec<f64> = h.buckets.iter().map(|b| b.0).collect();
-                assert_eq!(bounds, crate::sim::traffic::RENDER_BUCKETS);
-                assert!(h.buckets.windows(2).all(|w| w[0].1 <= w[1].1));
-                assert!(h.count > 0 && h.buckets.last().is_some_and(|b| b.1 <= h.count));
-                // Mostly milliseconds: the median request renders in under 10 ms.
-                let under_10ms = h.buckets.iter().find(|b| b.0 == 0.01).expect("10 ms").1;
-                assert!(2 * under_10ms > h.count, "{h:?}");
-                let counts: Vec<u64> = h.buckets.iter().map(|b| b.1).collect();
-                if let Some((count, buckets)) = &last {
-                    assert!(h.count >= *count, "count fell: {} < {count}", h.count);
-                    assert!(counts.iter().zip(buckets).all(|(a, b)| a >= b));
-                }
-                last = Some((h.count, counts));
-            }
-            assert_eq!(with_render, 1, "one simulated container runs vLLM 0.34");
-        }
-    }
 }

@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 
 use super::pytext::{OwnedLabels, PyText};
 use super::{Authorized, Credentials, Upstreams};
-use crate::litellm::LitellmReading;
-use crate::sim::signal::{hash, LogNormal};
-use crate::sim::traffic::HistAcc;
+use crate::signal::{hash, LogNormal};
+use crate::traffic::HistAcc;
+use llmmon_readings::litellm::LitellmReading;
 
 /// The service's own check: Bearer sk- credentials, else its 401.
 /// The proxy's credentials check, as the handlers' extractor.
@@ -125,7 +125,8 @@ pub async fn daily_activity(State(up): State<Upstreams>, _: Auth) -> Response {
             json!({"metrics": metrics(d.requests_ok, d.requests_failed, d.prompt_tokens, d.completion_tokens, d.spend_usd), "api_key_breakdown": {}}),
         );
     }
-    let sum = |f: fn(&crate::litellm::DailyUsage) -> f64| r.daily.iter().map(f).sum::<f64>();
+    let sum =
+        |f: fn(&llmmon_readings::litellm::DailyUsage) -> f64| r.daily.iter().map(f).sum::<f64>();
     let totals = metrics(
         sum(|d| d.requests_ok),
         sum(|d| d.requests_failed),
@@ -197,7 +198,7 @@ fn histogram(
     answered: &[(f64, LogNormal, LogNormal)],
     share: f64,
     pick: fn(&(f64, LogNormal, LogNormal)) -> LogNormal,
-) -> crate::vllm::Histogram {
+) -> llmmon_readings::vllm::Histogram {
     let mut acc = HistAcc::default();
     for piece in answered {
         acc.add(&LATENCY_BUCKETS, pick(piece), piece.0 * share);
@@ -285,7 +286,7 @@ pub async fn metrics(State(up): State<Upstreams>) -> Response {
             spend.push((with(&[model, user[0], user[1]], false), r.spend * share));
         }
     }
-    let mut p = PyText::new(crate::sim::fleet::FLEET_EPOCH);
+    let mut p = PyText::new(crate::fleet::FLEET_EPOCH);
     p.counter_owned(
         "litellm_proxy_total_requests_metric",
         "Total number of requests made to the proxy server - track number of client side requests",

@@ -1,7 +1,7 @@
 //! The simulated GPUs: load follows the vLLM instances placed on each GPU, temperature and
 //! power follow load, memory is what the instances preallocate.
 
-use crate::sim::scenario::Effects;
+use crate::scenario::Effects;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -11,9 +11,9 @@ use super::scenario::Fault;
 use super::signal::{hash, noise};
 use super::traffic::{dead_under, serves, up_share, InstanceState, Traffic};
 use super::Simulator;
-use crate::gpu::{GpuInventory, GpuProcess, GpuReading, GpuSource};
 use llmmon_core::clock::Clock;
 use llmmon_core::source::SourceError;
+use llmmon_readings::gpu::{GpuInventory, GpuProcess, GpuReading, GpuSource};
 
 /// GPU (index within a block of eight) that the `gpu_overheat` fault heats.
 pub const OVERHEAT_GPU: u32 = 3;

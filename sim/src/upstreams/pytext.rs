@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::vllm::Histogram;
+use llmmon_readings::vllm::Histogram;
 
 /// Labels of one sample, in order.
 pub type Labels<'a> = &'a [(&'a str, &'a str)];
