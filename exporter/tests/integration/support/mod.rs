@@ -1,16 +1,8 @@
 //! Helpers shared by the exporter's integration tests: local servers on loopback.
 
-/// Serves `app` on a free loopback port for the rest of the test; its base URL.
-pub async fn serve(app: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("local address"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    base
-}
+#[path = "../../../../tests/shared/loopback.rs"]
+mod loopback;
+pub use loopback::serve;
 
 /// A loopback port nothing listens on (bound, then released).
 pub fn closed_port() -> u16 {
