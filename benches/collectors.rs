@@ -8,7 +8,6 @@
 #[path = "../tests/integration/support/mod.rs"]
 mod support;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use llmmon_core::{Role, SourceMode};
@@ -104,12 +103,11 @@ async fn main() {
     }
     let scrape = sorted(scrape);
 
-    let lib = FakeNvml {
-        gpus: (0..8)
+    let lib = FakeNvml::new(
+        (0..8)
             .map(|_| h200(vec![(100, Some(1 << 30)), (200, Some(2 << 30))]))
             .collect(),
-        driver_gone: Arc::default(),
-    };
+    );
     let none = |_: u32| None;
     let t = Instant::now();
     for _ in 0..NVML_READS {

@@ -58,7 +58,7 @@ _llmmon__exporter() {
                     return 0
                     ;;
                 --fault)
-                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst gpu_xid" -- "${cur}"))
                     return 0
                     ;;
                 --interval)
@@ -154,7 +154,7 @@ _llmmon__exporter() {
                     return 0
                     ;;
                 --fault)
-                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst gpu_xid" -- "${cur}"))
                     return 0
                     ;;
                 --config)

@@ -36,7 +36,8 @@ complete -c llmmon-exporter -n "__fish_llmmon_exporter_needs_command" -l fault -
 container_crash_loop\t''
 model_load_failure\t''
 upstream_down\t''
-error_burst\t''"
+error_burst\t''
+gpu_xid\t''"
 complete -c llmmon-exporter -n "__fish_llmmon_exporter_needs_command" -l interval -d 'Seconds between collections' -r
 complete -c llmmon-exporter -n "__fish_llmmon_exporter_needs_command" -l target -d 'vLLM base URL to scrape besides discovered containers (vllm role; repeatable)' -r
 complete -c llmmon-exporter -n "__fish_llmmon_exporter_needs_command" -l url -d 'Base URL of the service the role reads (litellm, langfuse roles)' -r
@@ -57,7 +58,8 @@ complete -c llmmon-exporter -n "__fish_llmmon_exporter_using_subcommand history"
 container_crash_loop\t''
 model_load_failure\t''
 upstream_down\t''
-error_burst\t''"
+error_burst\t''
+gpu_xid\t''"
 complete -c llmmon-exporter -n "__fish_llmmon_exporter_using_subcommand history" -l config -d 'TOML configuration file (its [sim] section: seed, scale, scenario)' -r -F
 complete -c llmmon-exporter -n "__fish_llmmon_exporter_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmmon-exporter -n "__fish_llmmon_exporter_using_subcommand help; and not __fish_seen_subcommand_from history help" -f -a "history" -d 'Write the simulator\'s past as OpenMetrics, for backfilling Prometheus'

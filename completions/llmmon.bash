@@ -1294,7 +1294,7 @@ _llmmon() {
                     return 0
                     ;;
                 --fault)
-                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst gpu_xid" -- "${cur}"))
                     return 0
                     ;;
                 --host)
@@ -1336,7 +1336,7 @@ _llmmon() {
                     return 0
                     ;;
                 --fault)
-                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "gpu_overheat container_crash_loop model_load_failure upstream_down error_burst gpu_xid" -- "${cur}"))
                     return 0
                     ;;
                 --host)

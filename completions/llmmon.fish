@@ -44,7 +44,8 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault -d 'Simul
 container_crash_loop\t''
 model_load_failure\t''
 upstream_down\t''
-error_burst\t''"
+error_burst\t''
+gpu_xid\t''"
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l host -d 'Host the exporter roles (and the stack) run on, each on its default port [default: `host` in the config, LLMMON_HOST, else 127.0.0.1]' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l exporter -d 'Override one role\'s base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F
@@ -63,7 +64,8 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault -d 'Simulato
 container_crash_loop\t''
 model_load_failure\t''
 upstream_down\t''
-error_burst\t''"
+error_burst\t''
+gpu_xid\t''"
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l host -d 'Host the exporter roles (and the stack) run on, each on its default port [default: `host` in the config, LLMMON_HOST, else 127.0.0.1]' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l exporter -d 'Override one role\'s base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F

@@ -18,5 +18,6 @@ pub mod source;
 pub mod thresholds;
 pub mod topn;
 pub mod upstream;
+pub mod xid;
 
 pub use role::{Role, SourceMode};

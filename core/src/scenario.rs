@@ -57,15 +57,19 @@ pub enum Fault {
     UpstreamDown,
     /// A burst of failed requests (15 %) and ERROR log lines across models.
     ErrorBurst,
+    /// Critical XID errors: one GPU falls off the bus (XID 79), another has double-bit ECC
+    /// errors (XID 48) with a row remapping pending.
+    GpuXid,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 5] = [
+    pub const ALL: [Fault; 6] = [
         Fault::GpuOverheat,
         Fault::ContainerCrashLoop,
         Fault::ModelLoadFailure,
         Fault::UpstreamDown,
         Fault::ErrorBurst,
+        Fault::GpuXid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,7 @@ impl Fault {
             Fault::ModelLoadFailure => "model_load_failure",
             Fault::UpstreamDown => "upstream_down",
             Fault::ErrorBurst => "error_burst",
+            Fault::GpuXid => "gpu_xid",
         }
     }
 }

@@ -130,6 +130,26 @@ families! {
         "GPU memory held by the processes of one container (container = \"host\" outside Docker)";
     GPU_CONTAINER_UTILIZATION = Gauge "llm_monitor_gpu_container_utilization_ratio" ["gpu", "container"]
         "SM utilization by the processes of one container (0-1)";
+    GPU_XID_ERRORS = Counter "llm_monitor_gpu_xid_errors_total" ["gpu", "xid"]
+        "Critical XID error events NVML delivered since the exporter started, per XID code";
+    GPU_XID_LAST = Gauge "llm_monitor_gpu_xid_last_timestamp_seconds" ["gpu", "xid"]
+        "When NVML last delivered this XID (Unix time)";
+    GPU_NVLINK_UP = Gauge "llm_monitor_gpu_nvlink_up" ["gpu", "link"]
+        "1 while the NVLink is active";
+    GPU_NVLINK_ERRORS = Counter "llm_monitor_gpu_nvlink_errors_total" ["gpu", "link", "error_type"]
+        "NVLink data-link errors since the driver loaded (error_type = replay, recovery, crc_flit, crc_data)";
+    GPU_REMAPPED_ROWS = Gauge "llm_monitor_gpu_remapped_rows" ["gpu", "cause"]
+        "HBM rows remapped (cause = correctable, uncorrectable)";
+    GPU_ROW_REMAP_PENDING = Gauge "llm_monitor_gpu_row_remap_pending" ["gpu"]
+        "1 while a row remapping waits for a GPU reset";
+    GPU_ROW_REMAP_FAILED = Gauge "llm_monitor_gpu_row_remap_failed" ["gpu"]
+        "1 once a row remapping failed (no spare rows left)";
+    GPU_PCIE_REPLAYS = Counter "llm_monitor_gpu_pcie_replays_total" ["gpu"]
+        "PCIe link-level replays since the driver loaded";
+    GPU_HEALTH = Gauge "llm_monitor_gpu_health" ["gpu", "verdict"]
+        "1 for the GPU's health verdict (verdict = ok, warning, critical), 0 for the others";
+    GPU_HEALTH_PROBLEM = Gauge "llm_monitor_gpu_health_problem_info" ["gpu", "severity", "problem", "action"]
+        "One series per problem behind a GPU's verdict, with what to do; always 1";
 }
 
 // ---------------------------------------------------------------- containers role (Docker)
@@ -463,6 +483,16 @@ pub const GPU_FAMILIES: &[&MetricDef] = &[
     &GPU_PROCESSES,
     &GPU_CONTAINER_MEMORY,
     &GPU_CONTAINER_UTILIZATION,
+    &GPU_XID_ERRORS,
+    &GPU_XID_LAST,
+    &GPU_NVLINK_UP,
+    &GPU_NVLINK_ERRORS,
+    &GPU_REMAPPED_ROWS,
+    &GPU_ROW_REMAP_PENDING,
+    &GPU_ROW_REMAP_FAILED,
+    &GPU_PCIE_REPLAYS,
+    &GPU_HEALTH,
+    &GPU_HEALTH_PROBLEM,
 ];
 
 pub const CONTAINER_FAMILIES: &[&MetricDef] = &[

@@ -28,6 +28,10 @@ pub struct GpuInventory {
     pub gpus: Vec<GpuReading>,
     /// GPUs that could not be read (index, reason), e.g. fallen off the bus.
     pub failed: Vec<(u32, String)>,
+    /// Critical XID errors per GPU and code, lost GPUs' included.
+    pub xid_errors: Vec<XidCount>,
+    /// Unix time of the reading (health verdicts weigh recent XID errors).
+    pub read_at: f64,
 }
 
 /// One GPU. Every reading is optional: a field the GPU does not support stays `None` and
@@ -58,6 +62,12 @@ pub struct GpuReading {
     pub pcie_bytes_per_second: Option<(f64, f64)>,
     /// (single-bit, double-bit) retired pages; None on GPUs that remap rows instead.
     pub retired_pages: Option<(u64, u64)>,
+    /// None on GPUs that retire pages instead.
+    pub remapped_rows: Option<RemappedRows>,
+    /// PCIe link-level replays since the driver loaded.
+    pub pcie_replays: Option<u64>,
+    /// Every NVLink the GPU has; empty on a PCIe-only GPU.
+    pub nvlinks: Vec<NvLinkReading>,
     pub processes: Vec<GpuProcess>,
 }
 
@@ -75,4 +85,40 @@ pub struct GpuProcess {
 #[async_trait]
 pub trait GpuSource: Send + Sync {
     async fn read(&self) -> Result<GpuInventory, SourceError>;
+}
+
+/// Critical XID errors NVML delivered for one GPU and code, since the source started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XidCount {
+    pub gpu: u32,
+    /// NVIDIA's XID code (`llmmon_core::xid` says what it means and what to do).
+    pub xid: u64,
+    pub count: u64,
+    /// Unix time the last one arrived.
+    pub last_seen: f64,
+}
+
+/// One NVLink of a GPU. Error counters NVML answers NotSupported for stay `None`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvLinkReading {
+    pub link: u32,
+    pub active: bool,
+    /// Data-link errors since the driver loaded, per entry of [`NVLINK_ERRORS`].
+    pub errors: [Option<u64>; 4],
+}
+
+/// NVLink data-link error counters, named after NVML's `NVML_NVLINK_ERROR_DL_*`.
+pub const NVLINK_ERRORS: [&str; 4] = ["replay", "recovery", "crc_flit", "crc_data"];
+
+/// Row remapping (Ampere and later remap HBM rows instead of retiring pages).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RemappedRows {
+    /// Rows remapped for correctable errors.
+    pub correctable: u64,
+    /// Rows remapped for uncorrectable errors.
+    pub uncorrectable: u64,
+    /// A remapping waits for the next GPU reset.
+    pub pending: bool,
+    /// A remapping failed: the GPU has run out of spare rows.
+    pub failed: bool,
 }

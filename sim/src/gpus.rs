@@ -13,10 +13,19 @@ use super::traffic::{dead_under, serves, up_share, InstanceState, Traffic};
 use super::Simulator;
 use llmmon_core::clock::Clock;
 use llmmon_core::source::SourceError;
-use llmmon_readings::gpu::{GpuInventory, GpuProcess, GpuReading, GpuSource};
+use llmmon_readings::gpu::{
+    GpuInventory, GpuProcess, GpuReading, GpuSource, NvLinkReading, RemappedRows, XidCount,
+};
 
 /// GPU (index within a block of eight) that the `gpu_overheat` fault heats.
 pub const OVERHEAT_GPU: u32 = 3;
+/// GPUs (index within a block of eight) of the `gpu_xid` fault: one falls off the bus, one
+/// has double-bit ECC errors every [`XID_48_EVERY`] seconds while the fault lasts.
+pub const XID_79_GPU: u32 = 5;
+pub const XID_48_GPU: u32 = 2;
+const XID_48_EVERY: f64 = 600.0;
+const NVLINKS: u32 = 18;
+const LOST: &str = "GPU is lost (fell off the bus?)";
 const DRIVER_VERSION: &str = "580.95.05";
 const CUDA_DRIVER_VERSION: &str = "13.0";
 /// Memory NVML shows as used on a GPU with no process (driver reservation).
@@ -31,18 +40,97 @@ const MEMORY_CLOCK_HZ: f64 = 3201e6;
 impl Simulator {
     /// Every GPU at time t.
     pub fn gpu_inventory(&self, t: f64) -> GpuInventory {
-        self.with_traffic(|tr| GpuInventory {
-            driver_version: Some(DRIVER_VERSION.to_owned()),
-            cuda_driver_version: Some(CUDA_DRIVER_VERSION.to_owned()),
-            gpus: tr
+        self.with_traffic(|tr| {
+            let lost = tr.timeline.at(t).conditions.has(Fault::GpuXid);
+            let (gone, read): (Vec<&GpuSpec>, Vec<&GpuSpec>) = tr
                 .fleet
                 .gpus
                 .iter()
-                .map(|g| gpu_reading(tr, g, t))
-                .collect(),
-            failed: Vec::new(),
+                .partition(|g| lost && g.index % 8 == XID_79_GPU);
+            GpuInventory {
+                driver_version: Some(DRIVER_VERSION.to_owned()),
+                cuda_driver_version: Some(CUDA_DRIVER_VERSION.to_owned()),
+                gpus: read.iter().map(|g| gpu_reading(tr, g, t)).collect(),
+                failed: gone.iter().map(|g| (g.index, LOST.to_owned())).collect(),
+                xid_errors: xid_errors(tr, t),
+                read_at: t,
+            }
         })
     }
+}
+
+/// The `gpu_xid` fault's XIDs up to t: XID 79 once per time it was switched on, XID 48 at
+/// its start and every ten minutes while it lasts (from boot at the earliest).
+fn xid_errors(tr: &Traffic<'_>, t: f64) -> Vec<XidCount> {
+    let boot = tr.fleet.host.boot_time;
+    let episodes: Vec<(f64, f64)> = tr
+        .timeline
+        .stretches(t, |c| c.has(Fault::GpuXid))
+        .map(|(a, b)| (a.max(boot), b))
+        .filter(|(a, b)| a <= b)
+        .collect();
+    let Some(&(last_start, last_end)) = episodes.last() else {
+        return Vec::new();
+    };
+    let repeats = |(a, b): (f64, f64)| ((b - a) / XID_48_EVERY).floor() as u64 + 1;
+    let mut out = Vec::new();
+    for g in tr.fleet.gpus.iter().map(|g| g.index) {
+        let count = match g % 8 {
+            XID_79_GPU => episodes.len() as u64,
+            XID_48_GPU => episodes.iter().copied().map(repeats).sum(),
+            _ => continue,
+        };
+        let last_seen = match g % 8 {
+            XID_48_GPU => last_start + (repeats((last_start, last_end)) - 1) as f64 * XID_48_EVERY,
+            _ => last_start,
+        };
+        let xid = if g % 8 == XID_79_GPU { 79 } else { 48 };
+        out.push(XidCount {
+            gpu: g,
+            xid,
+            count,
+            last_seen,
+        });
+    }
+    out
+}
+
+/// Row remapping: one uncorrectable row per XID 48, pending while the fault lasts (the
+/// GPU is reset when it is switched off).
+fn remapped_rows(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> RemappedRows {
+    let xid_48 = g.index % 8 == XID_48_GPU;
+    let on = xid_48 && tr.timeline.at(t).conditions.has(Fault::GpuXid);
+    let uncorrectable = if xid_48 {
+        tr.timeline.stretches(t, |c| c.has(Fault::GpuXid)).count() as u64
+    } else {
+        0
+    };
+    RemappedRows {
+        correctable: hash(tr.seed, &g.uuid, 11) % 3,
+        uncorrectable,
+        pending: on,
+        failed: false,
+    }
+}
+
+/// 18 active NVLinks with a few CRC errors a day each (counters from boot: they only grow).
+fn nvlinks(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> Vec<NvLinkReading> {
+    let days = ((t - tr.fleet.host.boot_time) / 86_400.0).max(0.0);
+    (0..NVLINKS)
+        .map(|link| {
+            let per_day = (hash(tr.seed, &g.uuid, u64::from(link)) % 4) as f64;
+            NvLinkReading {
+                link,
+                active: true,
+                errors: [
+                    Some((days * per_day / 4.0).floor() as u64),
+                    Some(0),
+                    Some((days * per_day).floor() as u64),
+                    Some(0),
+                ],
+            }
+        })
+        .collect()
 }
 
 /// Seconds of full load an instance put on each of its GPUs over [a, b]: 5 % while its
@@ -146,6 +234,9 @@ fn gpu_reading(tr: &Traffic<'_>, g: &GpuSpec, t: f64) -> GpuReading {
         pcie_bytes_per_second: Some((2e6 + 40e6 * util, 1e6 + 10e6 * util)),
         // Hopper remaps rows instead of retiring pages: NVML answers NotSupported.
         retired_pages: None,
+        remapped_rows: Some(remapped_rows(tr, g, t)),
+        pcie_replays: Some(months * (hash(tr.seed, &key, 9) % 3)),
+        nvlinks: nvlinks(tr, g, t),
         processes,
     }
 }

@@ -1,12 +1,14 @@
 //! A fake NVML that answers the way the real one does on the GPUs it imitates, for tests and
 //! benchmarks: an H200 (Hopper: HBM temperature yes, retired pages NotSupported since Hopper
-//! remaps rows), a T4 (no memory temperature: NotSupported), and a GPU that fell off the bus
-//! (NVML_ERROR_GPU_IS_LOST on every call).
+//! remaps rows, 18 NVLinks), a T4 (no memory temperature, no row remapping, no NVLink:
+//! NotSupported), and a GPU that fell off the bus (NVML_ERROR_GPU_IS_LOST on every call).
+//! XID events are queued by the test and delivered like NVML's event set delivers them.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use super::nvml::{ClockDomain, NvmlDevice, NvmlError, NvmlLibrary, NvmlResult};
+use super::nvml::{ClockDomain, NvmlDevice, NvmlError, NvmlLibrary, NvmlResult, XidEvent};
+use super::RemappedRows;
 
 #[derive(Debug, Clone)]
 pub struct FakeGpu {
@@ -17,6 +19,11 @@ pub struct FakeGpu {
     pub memory_total: u64,
     pub processes: Vec<(u32, Option<u64>)>,
     pub reasons: u64,
+    /// None: NotSupported (a GPU that retires pages instead).
+    pub remapped_rows: Option<RemappedRows>,
+    /// NVLinks the GPU has, and which of them are down.
+    pub nvlinks: u32,
+    pub nvlinks_down: Vec<u32>,
 }
 
 impl FakeGpu {
@@ -96,12 +103,51 @@ impl NvmlDevice for FakeGpu {
     fn process_sm_utilization(&self) -> NvmlResult<Vec<(u32, u32)>> {
         self.answer(self.processes.iter().map(|(pid, _)| (*pid, 40)).collect())
     }
+    fn remapped_rows(&self) -> NvmlResult<RemappedRows> {
+        self.answer(self.remapped_rows)?
+            .ok_or(NvmlError::NotSupported)
+    }
+    fn pcie_replays(&self) -> NvmlResult<u64> {
+        self.answer(3)
+    }
+    fn nvlink_active(&self, link: u32) -> NvmlResult<bool> {
+        if link >= self.nvlinks {
+            // NVML answers NotSupported past the last link (and for every link of a PCIe GPU).
+            return Err(NvmlError::NotSupported);
+        }
+        self.answer(!self.nvlinks_down.contains(&link))
+    }
+    fn nvlink_errors(&self, link: u32, counter: usize) -> NvmlResult<u64> {
+        self.nvlink_active(link)?;
+        // Replays and recoveries never on this fake; CRC errors a few per link.
+        self.answer(if counter < 2 { 0 } else { u64::from(link) })
+    }
 }
 
 pub struct FakeNvml {
     pub gpus: Vec<FakeGpu>,
     /// While set, NVML answers as if the driver had been unloaded.
     pub driver_gone: Arc<AtomicBool>,
+    /// XID events waiting to be delivered ([`FakeNvml::raise_xid`]).
+    pub xids: Arc<Mutex<Vec<XidEvent>>>,
+}
+
+impl FakeNvml {
+    pub fn new(gpus: Vec<FakeGpu>) -> Self {
+        Self {
+            gpus,
+            driver_gone: Arc::default(),
+            xids: Arc::default(),
+        }
+    }
+}
+
+/// Queues a critical XID event on GPU `gpu`, as NVML's event set would deliver it.
+pub fn raise_xid(queue: &Mutex<Vec<XidEvent>>, gpu: u32, xid: u64, at: f64) {
+    queue
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(XidEvent { gpu, xid, at });
 }
 
 impl NvmlLibrary for FakeNvml {
@@ -125,6 +171,9 @@ impl NvmlLibrary for FakeNvml {
         f(g);
         Ok(())
     }
+    fn xid_events(&self) -> Vec<XidEvent> {
+        std::mem::take(&mut *self.xids.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// An H200 (Hopper): HBM temperature reported, retired pages NotSupported (rows are
@@ -138,6 +187,9 @@ pub fn h200(processes: Vec<(u32, Option<u64>)>) -> FakeGpu {
         memory_total: 143_771 * 1024 * 1024,
         processes,
         reasons: 0b100_0000, // hw_thermal_slowdown
+        remapped_rows: Some(RemappedRows::default()),
+        nvlinks: 18,
+        nvlinks_down: vec![],
     }
 }
 
@@ -150,6 +202,8 @@ pub fn t4() -> FakeGpu {
         memory_total: 15_360 * 1024 * 1024,
         processes: vec![],
         reasons: 1, // gpu_idle
+        remapped_rows: None,
+        nvlinks: 0,
         ..h200(vec![])
     }
 }

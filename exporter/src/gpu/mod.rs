@@ -3,6 +3,7 @@
 
 pub mod cgroup;
 pub mod fake;
+pub mod health;
 pub mod nvml;
 mod nvml_real;
 pub mod source;
@@ -14,6 +15,7 @@ use async_trait::async_trait;
 use llmmon_core::exposition::MetricSet;
 use llmmon_core::schema::*;
 use llmmon_core::source::{Collection, Collector, SourceError, TargetStatus};
+use llmmon_core::xid::Health;
 
 pub use llmmon_readings::gpu::*;
 
@@ -82,8 +84,76 @@ pub fn render(inv: &GpuInventory) -> MetricSet {
         }
         m.gauge(&GPU_PROCESSES, &gpu, g.processes.len() as f64);
         render_containers(&mut m, &idx, &g.processes);
+        render_health_signals(&mut m, &idx, g);
     }
+    render_xids(&mut m, &inv.xid_errors);
+    render_verdicts(&mut m, inv);
     m
+}
+
+/// Row remapping, PCIe replays and NVLinks: each only where the GPU answers for it.
+fn render_health_signals(m: &mut MetricSet, idx: &str, g: &GpuReading) {
+    if let Some(rows) = g.remapped_rows {
+        m.gauge(
+            &GPU_REMAPPED_ROWS,
+            &[idx, "correctable"],
+            rows.correctable as f64,
+        );
+        m.gauge(
+            &GPU_REMAPPED_ROWS,
+            &[idx, "uncorrectable"],
+            rows.uncorrectable as f64,
+        );
+        m.gauge(
+            &GPU_ROW_REMAP_PENDING,
+            &[idx],
+            f64::from(u8::from(rows.pending)),
+        );
+        m.gauge(
+            &GPU_ROW_REMAP_FAILED,
+            &[idx],
+            f64::from(u8::from(rows.failed)),
+        );
+    }
+    if let Some(replays) = g.pcie_replays {
+        m.counter(&GPU_PCIE_REPLAYS, &[idx], replays as f64);
+    }
+    for link in &g.nvlinks {
+        let name = link.link.to_string();
+        m.gauge(
+            &GPU_NVLINK_UP,
+            &[idx, &name],
+            f64::from(u8::from(link.active)),
+        );
+        for (kind, count) in NVLINK_ERRORS.iter().zip(link.errors) {
+            if let Some(count) = count {
+                m.counter(&GPU_NVLINK_ERRORS, &[idx, &name, kind], count as f64);
+            }
+        }
+    }
+}
+
+fn render_xids(m: &mut MetricSet, xids: &[XidCount]) {
+    for x in xids {
+        let (gpu, code) = (x.gpu.to_string(), x.xid.to_string());
+        m.counter(&GPU_XID_ERRORS, &[&gpu, &code], x.count as f64);
+        m.gauge(&GPU_XID_LAST, &[&gpu, &code], x.last_seen);
+    }
+}
+
+/// Every GPU's verdict as a state set, and one info series per problem behind it.
+fn render_verdicts(m: &mut MetricSet, inv: &GpuInventory) {
+    for v in health::verdicts(inv) {
+        let gpu = v.gpu.to_string();
+        m.state_set(&GPU_HEALTH, &[&gpu], Health::LABELS, v.health.as_str());
+        for p in &v.problems {
+            m.gauge(
+                &GPU_HEALTH_PROBLEM,
+                &[&gpu, p.severity.as_str(), &p.problem, p.action],
+                1.0,
+            );
+        }
+    }
 }
 
 /// Sums process readings per container (no pid label: pids are unbounded).

@@ -4,7 +4,10 @@
 //! Every query may answer `NotSupported`: the field is then left out, never zero. A GPU that
 //! answers `GpuLost` (fell off the bus) is reported as a failed target; the others still are.
 
-use super::{GpuInventory, GpuProcess, GpuReading, CLOCKS, CLOCK_EVENT_REASONS};
+use super::{
+    GpuInventory, GpuProcess, GpuReading, NvLinkReading, RemappedRows, CLOCKS, CLOCK_EVENT_REASONS,
+    NVLINK_ERRORS,
+};
 
 /// Why an NVML query gave no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +50,18 @@ pub enum ClockDomain {
 pub const CLOCK_DOMAINS: [ClockDomain; 3] =
     [ClockDomain::Graphics, ClockDomain::Sm, ClockDomain::Memory];
 
+/// NVML's `NVML_NVLINK_MAX_LINKS`: links are numbered below it (18 on Hopper).
+pub const MAX_NVLINKS: u32 = 18;
+
+/// A critical XID error event NVML delivered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct XidEvent {
+    pub gpu: u32,
+    pub xid: u64,
+    /// Unix time it arrived.
+    pub at: f64,
+}
+
 /// One GPU as NVML shows it. Units are NVML's own (percent, mW, mJ, MHz, KB/s).
 pub trait NvmlDevice {
     fn uuid(&self) -> NvmlResult<String>;
@@ -76,6 +91,14 @@ pub trait NvmlDevice {
     fn compute_processes(&self) -> NvmlResult<Vec<(u32, Option<u64>)>>;
     /// Recent SM utilization % per pid.
     fn process_sm_utilization(&self) -> NvmlResult<Vec<(u32, u32)>>;
+    /// Row remapping (NVML fields `NVML_FI_DEV_REMAPPED_*`).
+    fn remapped_rows(&self) -> NvmlResult<RemappedRows>;
+    /// PCIe replay counter.
+    fn pcie_replays(&self) -> NvmlResult<u64>;
+    /// Whether NVLink `link` is active; NotSupported (or an error) past the last link.
+    fn nvlink_active(&self, link: u32) -> NvmlResult<bool>;
+    /// A data-link error counter of `link`, by its index in [`NVLINK_ERRORS`].
+    fn nvlink_errors(&self, link: u32, counter: usize) -> NvmlResult<u64>;
 }
 
 /// The NVML library after a successful init.
@@ -86,6 +109,8 @@ pub trait NvmlLibrary: Send + Sync {
     fn device_count(&self) -> NvmlResult<u32>;
     /// Runs `f` on device `index` (a callback, because NVML devices borrow the library).
     fn with_device(&self, index: u32, f: &mut dyn FnMut(&dyn NvmlDevice)) -> NvmlResult<()>;
+    /// The critical XID events delivered since the last call, oldest first.
+    fn xid_events(&self) -> Vec<XidEvent>;
 }
 
 /// Keeps a supported value, drops an unsupported one, stops at a lost GPU.
@@ -207,6 +232,29 @@ fn read_device(
             opt(d.retired_pages(false), lost),
             opt(d.retired_pages(true), lost),
         ),
+        remapped_rows: opt(d.remapped_rows(), lost),
+        pcie_replays: opt(d.pcie_replays(), lost),
+        nvlinks: read_nvlinks(d, lost),
         processes,
     }
+}
+
+/// Links from 0 up to the first one NVML does not answer for (none on a PCIe-only GPU).
+fn read_nvlinks(d: &dyn NvmlDevice, lost: &mut Option<String>) -> Vec<NvLinkReading> {
+    let mut links = Vec::new();
+    for link in 0..MAX_NVLINKS {
+        let Some(active) = opt(d.nvlink_active(link), lost) else {
+            break;
+        };
+        let mut errors = [None; NVLINK_ERRORS.len()];
+        for (counter, slot) in errors.iter_mut().enumerate() {
+            *slot = opt(d.nvlink_errors(link, counter), lost);
+        }
+        links.push(NvLinkReading {
+            link,
+            active,
+            errors,
+        });
+    }
+    links
 }

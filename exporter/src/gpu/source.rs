@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::cgroup;
-use super::nvml::{self, LoadError, NvmlLibrary};
-use super::{GpuInventory, GpuSource};
+use super::nvml::{self, LoadError, NvmlLibrary, XidEvent};
+use super::{GpuInventory, GpuSource, XidCount};
 use llmmon_core::docker::DockerClient;
 use llmmon_core::source::SourceError;
 
@@ -21,6 +21,8 @@ pub struct NvmlGpuSource {
     library: Mutex<Option<Arc<dyn NvmlLibrary>>>,
     proc_root: PathBuf,
     docker: Option<Arc<DockerClient>>,
+    /// XID events counted since the source started, per GPU and code.
+    xids: Mutex<Vec<XidCount>>,
 }
 
 impl NvmlGpuSource {
@@ -32,6 +34,7 @@ impl NvmlGpuSource {
             library: Mutex::new(None),
             proc_root,
             docker,
+            xids: Mutex::new(Vec::new()),
         }
     }
 
@@ -52,6 +55,26 @@ impl NvmlGpuSource {
         Ok(lib)
     }
 
+    /// Adds the events NVML delivered since the last read; every count so far.
+    fn count_xids(&self, events: Vec<XidEvent>) -> Vec<XidCount> {
+        let mut counts = self.xids.lock().unwrap_or_else(|e| e.into_inner());
+        for e in events {
+            match counts.iter_mut().find(|c| c.gpu == e.gpu && c.xid == e.xid) {
+                Some(c) => {
+                    c.count += 1;
+                    c.last_seen = c.last_seen.max(e.at);
+                }
+                None => counts.push(XidCount {
+                    gpu: e.gpu,
+                    xid: e.xid,
+                    count: 1,
+                    last_seen: e.at,
+                }),
+            }
+        }
+        counts.clone()
+    }
+
     fn forget_library(&self) {
         *self.library.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
@@ -67,6 +90,7 @@ impl GpuSource for NvmlGpuSource {
             None => HashMap::new(),
         };
         let proc_root = self.proc_root.clone();
+        let events = lib.xid_events();
         let read = tokio::task::spawn_blocking(move || {
             let container_of = |pid: u32| {
                 cgroup::container_of_pid(&proc_root, pid).map(|id| {
@@ -80,10 +104,14 @@ impl GpuSource for NvmlGpuSource {
         })
         .await
         .map_err(|e| SourceError::Unavailable(format!("NVML reader stopped: {e}")))?;
-        read.map_err(|e| {
+        let xid_errors = self.count_xids(events);
+        let mut inventory = read.map_err(|e| {
             // The driver may have gone away (unloaded, upgraded): initialise again next time.
             self.forget_library();
             SourceError::Unavailable(format!("NVML: {}", nvml::describe(&e)))
-        })
+        })?;
+        inventory.xid_errors = xid_errors;
+        inventory.read_at = llmmon_core::clock::now();
+        Ok(inventory)
     }
 }

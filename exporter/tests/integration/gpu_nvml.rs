@@ -4,13 +4,13 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use llmmon_core::exposition::{render, Value};
 use llmmon_core::schema::*;
 use llmmon_core::source::Collector;
-use llmmon_exporter::gpu::fake::{h200, lost, t4, FakeNvml};
-use llmmon_exporter::gpu::nvml::{LoadError, NvmlLibrary};
+use llmmon_exporter::gpu::fake::{h200, lost, raise_xid, t4, FakeNvml};
+use llmmon_exporter::gpu::nvml::{LoadError, NvmlLibrary, XidEvent};
 use llmmon_exporter::gpu::source::{NvmlGpuSource, NvmlLoader};
 use llmmon_exporter::gpu::{self, GpuCollector, GpuSource};
 
@@ -49,10 +49,16 @@ fn source_with(proc_root: &Path, loader: NvmlLoader) -> NvmlGpuSource {
 }
 
 fn fake_loader(driver_gone: Arc<AtomicBool>) -> NvmlLoader {
+    xid_loader(driver_gone, Arc::default())
+}
+
+/// A loader whose every library delivers the XID events queued on `xids`.
+fn xid_loader(driver_gone: Arc<AtomicBool>, xids: Arc<Mutex<Vec<XidEvent>>>) -> NvmlLoader {
     Box::new(move || {
         Ok(Arc::new(FakeNvml {
-            gpus: fleet(),
             driver_gone: driver_gone.clone(),
+            xids: xids.clone(),
+            ..FakeNvml::new(fleet())
         }) as Arc<dyn NvmlLibrary>)
     })
 }
@@ -162,10 +168,7 @@ async fn a_missing_library_is_source_down_with_the_reason_and_recovers_without_r
     let flag = installed.clone();
     let loader: NvmlLoader = Box::new(move || {
         if flag.load(Ordering::SeqCst) {
-            Ok(Arc::new(FakeNvml {
-                gpus: vec![h200(vec![])],
-                driver_gone: Arc::default(),
-            }) as Arc<dyn NvmlLibrary>)
+            Ok(Arc::new(FakeNvml::new(vec![h200(vec![])])) as Arc<dyn NvmlLibrary>)
         } else {
             Err(LoadError::LibraryMissing)
         }
@@ -189,4 +192,100 @@ async fn a_driver_that_goes_away_fails_the_collection_and_is_loaded_again_after(
     assert!(err.to_string().contains("Driver Not Loaded"), "{err}");
     gone.store(false, Ordering::SeqCst);
     assert!(src.read().await.is_ok(), "recovers");
+}
+
+#[tokio::test]
+async fn row_remapping_nvlinks_and_pcie_replays_are_read_where_the_gpu_has_them() {
+    let proc_root = fake_proc();
+    let src = source_with(proc_root.path(), fake_loader(Arc::default()));
+    let inv = src.read().await.expect("reads");
+    let (h, t4) = (&inv.gpus[0], &inv.gpus[1]);
+    assert_eq!(h.nvlinks.len(), 18, "Hopper: 18 NVLinks");
+    assert!(h.nvlinks.iter().all(|l| l.active));
+    assert_eq!(h.nvlinks[5].errors, [Some(0), Some(0), Some(5), Some(5)]);
+    assert_eq!(h.remapped_rows.map(|r| r.pending), Some(false));
+    assert_eq!(h.pcie_replays, Some(3));
+    assert!(t4.nvlinks.is_empty(), "a PCIe-only GPU has no NVLink");
+    assert_eq!(t4.remapped_rows, None, "the T4 retires pages instead");
+
+    let m = gpu::render(&inv);
+    assert_eq!(
+        m.value(&GPU_NVLINK_ERRORS, &["0", "5", "crc_flit"]),
+        Some(&Value::Counter(5.0))
+    );
+    assert_eq!(
+        m.value(&GPU_NVLINK_UP, &["0", "17"]),
+        Some(&Value::Gauge(1.0))
+    );
+    assert!(
+        m.value(&GPU_NVLINK_UP, &["1", "0"]).is_none(),
+        "absent, not 0"
+    );
+    assert!(
+        m.value(&GPU_ROW_REMAP_PENDING, &["1"]).is_none(),
+        "absent, not 0"
+    );
+    assert_eq!(
+        m.value(&GPU_ROW_REMAP_PENDING, &["0"]),
+        Some(&Value::Gauge(0.0))
+    );
+}
+
+#[tokio::test]
+async fn xid_events_are_counted_per_gpu_and_code_and_weigh_on_each_gpus_verdict() {
+    let proc_root = fake_proc();
+    let xids = Arc::new(Mutex::new(Vec::new()));
+    let src = source_with(proc_root.path(), xid_loader(Arc::default(), xids.clone()));
+    let now = llmmon_core::clock::now();
+    raise_xid(&xids, 0, 48, now - 5.0);
+    raise_xid(&xids, 0, 48, now - 1.0);
+    raise_xid(&xids, 2, 79, now - 3.0);
+    let first = src.read().await.expect("reads");
+    raise_xid(&xids, 1, 13, now);
+    let inv = src.read().await.expect("reads");
+    let count = |gpu: u32, xid: u64| {
+        inv.xid_errors
+            .iter()
+            .find(|x| x.gpu == gpu && x.xid == xid)
+            .map(|x| x.count)
+    };
+    assert_eq!(first.xid_errors.len(), 2);
+    assert_eq!(
+        (count(0, 48), count(2, 79), count(1, 13)),
+        (Some(2), Some(1), Some(1))
+    );
+
+    let m = gpu::render(&inv);
+    assert_eq!(
+        m.value(&GPU_XID_ERRORS, &["0", "48"]),
+        Some(&Value::Counter(2.0))
+    );
+    assert_eq!(
+        m.value(&GPU_XID_LAST, &["0", "48"]),
+        Some(&Value::Gauge(now - 1.0))
+    );
+    let verdict = |gpu: &str, v: &str| m.value(&GPU_HEALTH, &[gpu, v]).cloned();
+    assert_eq!(verdict("0", "critical"), Some(Value::Gauge(1.0)), "XID 48");
+    assert_eq!(verdict("0", "ok"), Some(Value::Gauge(0.0)));
+    assert_eq!(verdict("1", "warning"), Some(Value::Gauge(1.0)), "XID 13");
+    assert_eq!(
+        verdict("2", "critical"),
+        Some(Value::Gauge(1.0)),
+        "lost, XID 79"
+    );
+    let problems: Vec<String> = m
+        .samples(&GPU_HEALTH_PROBLEM)
+        .iter()
+        .filter(|s| s.labels[0] == "2")
+        .map(|s| s.labels[2].clone())
+        .collect();
+    assert!(
+        problems.contains(&"XID 79: GPU has fallen off the bus".to_owned()),
+        "{problems:?}"
+    );
+    let text = render(&m);
+    assert!(
+        text.contains("reboot"),
+        "the action is on the problem series"
+    );
 }
