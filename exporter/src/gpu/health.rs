@@ -53,7 +53,7 @@ pub fn verdicts(inv: &GpuInventory) -> Vec<Verdict> {
 
 fn verdict(gpu: u32, mut problems: Vec<Problem>, inv: &GpuInventory) -> Verdict {
     problems.extend(xid_problems(gpu, inv));
-    problems.sort_by(|a, b| b.severity.cmp(&a.severity));
+    problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
     Verdict {
         gpu,
         health: problems.first().map_or(Health::Ok, |p| p.severity),
