@@ -9,6 +9,9 @@
 
 use crate::label_enum;
 
+/// How long an XID keeps weighing on a GPU's verdict, and how long its alert fires.
+pub const WINDOW_SECONDS: f64 = 3600.0;
+
 label_enum! {
     /// A GPU's health verdict, worst last: the `verdict` of `llm_monitor_gpu_health`.
     #[derive(Default)]

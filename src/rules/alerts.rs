@@ -14,11 +14,11 @@ use super::{num, percent, Alert, Config, Group, Severity};
 pub const UP: &str = "up";
 
 /// Go-template snippets for annotations.
-const VALUE_INT: &str = r#"{{ $value | printf "%.0f" }}"#;
+pub(super) const VALUE_INT: &str = r#"{{ $value | printf "%.0f" }}"#;
 const VALUE_PCT: &str = "{{ $value | humanizePercentage }}";
-const VALUE_DURATION: &str = "{{ $value | humanizeDuration }}";
+pub(super) const VALUE_DURATION: &str = "{{ $value | humanizeDuration }}";
 
-fn alert(
+pub(super) fn alert(
     name: &'static str,
     severity: Severity,
     family: &'static str,
@@ -457,6 +457,7 @@ fn monitoring(cfg: &Config) -> Group<Alert> {
 pub fn groups(cfg: &Config) -> Vec<Group<Alert>> {
     vec![
         gpu(cfg),
+        super::gpu_health::group(cfg),
         host(cfg),
         containers(cfg),
         models(cfg),

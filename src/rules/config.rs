@@ -43,6 +43,10 @@ pub struct Config {
     pub latency_min_requests: f64,
     /// Key spend as a share of its LiteLLM budget that warrants a warning (ratio).
     pub budget_warning_ratio: f64,
+    /// NVLink replay, recovery and data CRC errors per minute on one GPU that warrant a
+    /// warning (a healthy link sees a few a day; flit CRC errors are left out, they are
+    /// retried in hardware).
+    pub nvlink_errors_per_minute: f64,
     /// KV-cache use (ratio) and waiting requests per vLLM instance.
     pub kv_cache_warning_ratio: f64,
     pub queue_warning_requests: f64,
@@ -70,6 +74,7 @@ pub struct Config {
     pub for_gpu_temp_critical: &'static str,
     pub for_gpu_temp_warning: &'static str,
     pub for_gpu_memory: &'static str,
+    pub for_gpu_nvlink: &'static str,
     /// The issue asks for "host CPU > 90 % for 5 m".
     pub for_host_cpu: &'static str,
     pub for_host_memory: &'static str,
@@ -118,6 +123,7 @@ impl Default for Config {
             latency_factor: 2.0,
             latency_min_requests: 10.0,
             budget_warning_ratio: 0.90,
+            nvlink_errors_per_minute: 1.0,
             kv_cache_warning_ratio: t::KV_CACHE_WARNING_RATIO,
             queue_warning_requests: t::QUEUE_WARNING_REQUESTS,
 
@@ -132,6 +138,7 @@ impl Default for Config {
             for_gpu_temp_critical: "2m",
             for_gpu_temp_warning: "10m",
             for_gpu_memory: "5m",
+            for_gpu_nvlink: "10m",
             for_host_cpu: "5m",
             for_host_memory: "15m",
             for_disk_critical: "5m",

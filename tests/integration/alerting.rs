@@ -476,6 +476,28 @@ async fn each_fault_and_scenario_raises_the_alerts_its_name_implies() {
     )
     .await;
 
+    // gpu_xid: GPU 5 falls off the bus (XID 79), GPU 2 has double-bit ECC errors (XID 48)
+    // with a row remapping pending; each alert names its own GPU and no other.
+    live.switch("normal", &["gpu_xid"]).await;
+    expect_alert(prom, "GPULost", "gpu", "5", limit).await;
+    expect_alert(prom, "GPUXidCritical", "gpu", "2", limit).await;
+    expect_alert(prom, "GPURowRemapPending", "gpu", "2", limit).await;
+    let gpus_of = |alerts: &[Json], name: &str| -> Vec<String> {
+        alerts
+            .iter()
+            .filter(|a| a["labels"]["alertname"] == name)
+            .map(|a| a["labels"]["gpu"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let firing = active_alerts(prom).await;
+    assert_eq!(gpus_of(&firing, "GPULost"), ["5"], "{}", describe(&firing));
+    assert_eq!(
+        gpus_of(&firing, "GPUXidCritical"),
+        ["2"],
+        "{}",
+        describe(&firing)
+    );
+
     // degraded: gemma's engine unhealthy, langfuse-worker unhealthy, nginx lost a mount.
     live.switch("degraded", &[]).await;
     expect_alert(prom, "ModelUnhealthy", "model", "gemma-3-12b", limit).await;

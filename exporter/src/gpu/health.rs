@@ -6,8 +6,7 @@
 use llmmon_core::xid::{self, Health};
 use llmmon_readings::gpu::{GpuInventory, GpuReading};
 
-/// How long an XID keeps weighing on the verdict (the alert rules look as far back).
-pub const XID_WINDOW_SECONDS: f64 = 3600.0;
+pub use llmmon_core::xid::WINDOW_SECONDS as XID_WINDOW_SECONDS;
 
 /// Clock-event reasons that mean the hardware itself slowed the GPU down.
 const HARDWARE_SLOWDOWNS: [&str; 3] = [
