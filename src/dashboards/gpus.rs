@@ -1,5 +1,6 @@
-//! GPUs: the 8-GPU grid, trends, clocks and activity, and which container and model holds
-//! each GPU's memory.
+//! GPUs: the 8-GPU grid, each GPU's health (verdict, XID errors, row remapping, NVLinks,
+//! PCIe replays), trends, clocks and activity, and which container and model holds each
+//! GPU's memory.
 
 use llmmon_core::schema as s;
 use llmmon_core::thresholds as t;
@@ -8,7 +9,7 @@ use super::panel::{
     bargauge, crit, heatmap, instant, pie, prom, stat, table, tablep, timeseries, warn_crit,
 };
 use super::variable::prom_label;
-use super::{row, uid, Dashboard, Folder};
+use super::{row, uid, Dashboard, Folder, Panel, Row};
 use crate::rules::recording as rec;
 
 /// The selector of the `$gpu` variable.
@@ -25,7 +26,7 @@ pub fn dashboard() -> Dashboard {
     d.purpose = "The eight GPUs: load, memory on each GPU's installed scale, temperature against the alert thresholds, power against the enforced limit, and who uses them.";
     d.tags.push("infrastructure");
     d.tags.push("gpu");
-    d.alert_groups = vec!["llmmon-gpu"];
+    d.alert_groups = vec!["llmmon-gpu", "llmmon-gpu-health"];
     d.variables = vec![prom_label("gpu", "GPU", &s::GPU_INFO, "gpu")];
     d.rows = vec![
         row("GPU grid", vec![
@@ -45,6 +46,7 @@ pub fn dashboard() -> Dashboard {
                 .q(instant(format!("{}{{{GPU}}} / {}", s::GPU_POWER_USAGE.name, s::GPU_POWER_LIMIT.name), "GPU {{gpu}}"))
                 .thresholds(warn_crit(0.9, 0.98)),
         ]),
+        health_row(),
         row("Trends", vec![
             timeseries("Utilisation", "percentunit").range(0.0, 1.0)
                 .desc("Kernel activity per GPU.")
@@ -109,4 +111,57 @@ pub fn dashboard() -> Dashboard {
         ]),
     ];
     d
+}
+
+/// The verdict of each GPU and the signals behind it: XID errors, row remapping, NVLinks,
+/// PCIe replays (exporter `gpu` role, `exporter/src/gpu/health.rs`).
+fn health_row() -> Row {
+    let verdict = format!(
+        "max by (gpu) ({h}{{{GPU}, verdict=\"warning\"}} + ignoring (verdict) 2 * {h}{{{GPU}, verdict=\"critical\"}})",
+        h = s::GPU_HEALTH.name
+    );
+    let problems = format!(
+        "{p}{{{GPU}}} or on (gpu) label_replace({h}{{{GPU}, verdict=\"ok\"}} == 1, \"problem\", \"no problem\", \"\", \"\")",
+        p = s::GPU_HEALTH_PROBLEM.name,
+        h = s::GPU_HEALTH.name
+    );
+    let per_gpu_zero = format!("sum by (gpu) (0 * {}{{{GPU}}})", s::GPU_INFO.name);
+    let xids = format!(
+        "sum by (gpu) (increase({}{{{GPU}}}[1h])) or {per_gpu_zero}",
+        s::GPU_XID_ERRORS.name
+    );
+    let verdict_panel: Panel = stat("Health verdict", "none").size(8, 6).range(0.0, 2.0)
+        .desc("Each GPU's verdict from its XID errors, row remapping, NVLinks and hardware slowdowns: ok, warning or critical.")
+        .q(instant(verdict, "GPU {{gpu}}"))
+        .thresholds(warn_crit(1.0, 2.0))
+        .map(0.0, "ok", "green").map(1.0, "warning", "orange").map(2.0, "critical", "red")
+        .alert("GPUXidCritical").alert("GPULost").alert("GPURowRemapFailed");
+    row("Health", vec![
+        verdict_panel,
+        tablep("Problems and what to do", "none").size(16, 6)
+            .desc("The problems behind each verdict, worst first, with the operator's action from NVIDIA's XID catalog.")
+            .q(table(problems, "{{gpu}} {{problem}}")),
+        timeseries("XID errors (last hour)", "short").size(8, 8).min(0.0)
+            .desc("Critical XID errors NVML delivered per GPU over the last hour; the code and its meaning are in the problems table.")
+            .q(prom(xids, "GPU {{gpu}}"))
+            .alert("GPUXidCritical").alert("GPUXidWarning"),
+            timeseries("NVLink errors", "short").size(8, 8).min(0.0)
+            .desc("Replay, recovery and data CRC errors a minute over all NVLinks of each GPU; a healthy link sees a few a day.")
+            .q(prom(format!("sum by (gpu) (rate({}{{{GPU}, error_type=~\"replay|recovery|crc_data\"}}[5m])) * 60", s::GPU_NVLINK_ERRORS.name), "GPU {{gpu}}"))
+            .thresholds(crit(1.0)).alert("GPUNVLinkErrorsRising"),
+        bargauge("NVLinks down", "short").size(8, 8).min(0.0)
+            .desc("Links of each GPU that are not active; an H200 SXM has 18, all active.")
+            .q(instant(format!("sum by (gpu) (1 - {}{{{GPU}}})", s::GPU_NVLINK_UP.name), "GPU {{gpu}}"))
+            .thresholds(crit(1.0)),
+        bargauge("Remapped rows", "short").size(8, 6).min(0.0)
+            .desc("HBM rows remapped for correctable and uncorrectable errors since the GPU was made.")
+            .q(instant(format!("{}{{{GPU}}}", s::GPU_REMAPPED_ROWS.name), "GPU {{gpu}} {{cause}}")),
+        bargauge("Row remapping pending", "short").size(8, 6).range(0.0, 1.0)
+            .desc("1 while a remapping waits for a GPU reset.")
+            .q(instant(format!("{}{{{GPU}}}", s::GPU_ROW_REMAP_PENDING.name), "GPU {{gpu}}"))
+            .thresholds(warn_crit(1.0, 2.0)).alert("GPURowRemapPending"),
+        timeseries("PCIe replays (last hour)", "short").size(8, 6).min(0.0)
+            .desc("PCIe link-level replays per GPU over the last hour; a rising count precedes a GPU falling off the bus.")
+            .q(prom(format!("sum by (gpu) (increase({}{{{GPU}}}[1h]))", s::GPU_PCIE_REPLAYS.name), "GPU {{gpu}}")),
+    ])
 }
