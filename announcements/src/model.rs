@@ -37,6 +37,8 @@ pub enum Health {
     Operational,
     Degraded,
     Down,
+    /// Set by hand (never derived): planned work, the service may not answer.
+    Maintenance,
 }
 
 macro_rules! words {
@@ -78,7 +80,12 @@ words!(Kind "kind" {
     Changelog = "changelog",
     MigrationGuide = "migration_guide",
 });
-words!(Health "health" { Operational = "operational", Degraded = "degraded", Down = "down" });
+words!(Health "health" {
+    Operational = "operational",
+    Degraded = "degraded",
+    Down = "down",
+    Maintenance = "maintenance",
+});
 
 /// One announcement as stored and served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +98,9 @@ pub struct Announcement {
     pub kind: Kind,
     pub services: Vec<String>,
     pub models: Vec<String>,
+    /// The model to use instead (deprecations); records written before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_by: String,
@@ -152,6 +162,8 @@ pub struct Draft {
     pub kind: Option<Kind>,
     pub services: Option<Vec<String>>,
     pub models: Option<Vec<String>>,
+    /// The model to use instead; an empty string removes it.
+    pub replacement: Option<String>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_by: Option<String>,
@@ -215,6 +227,7 @@ impl Draft {
             kind: Kind::Changelog,
             services: Vec::new(),
             models: Vec::new(),
+            replacement: None,
             starts_at: None,
             ends_at: None,
             created_by: by.to_owned(),
@@ -291,6 +304,19 @@ impl Draft {
             names.sort();
             names.dedup();
             *slot = names;
+        }
+        if let Some(r) = self.replacement {
+            let r = r.trim();
+            if !r.is_empty() && !valid_name(r) {
+                errors.push(FieldError {
+                    field: "replacement",
+                    message: format!(
+                        "'{}' is not a name (letters, digits and ._:/@- only)",
+                        crate::text::plain(r)
+                    ),
+                });
+            }
+            a.replacement = (!r.is_empty()).then(|| r.to_owned());
         }
         if let Some(s) = self.starts_at {
             a.starts_at = Some(s);
