@@ -59,7 +59,8 @@ fn service(r: &ServiceRow, uptime: &Uptime) -> Markup {
                 span.name { (r.name) }
                 span.badge.(state_class(r.health.as_str())) { (health_word(r.health)) }
             }
-            @if !r.note.is_empty() {
+            // A derived status's note says how it was derived: for maintainers, not users.
+            @if !r.note.is_empty() && r.source != "derived" {
                 p.note { (r.note) }
             }
             @if let Uptime::Known(h) = uptime {

@@ -1,4 +1,10 @@
-//! Helpers shared by the announcements service's integration tests: servers on loopback.
+//! Helpers shared by the announcements service's integration tests: servers on loopback, a
+//! fake Prometheus, a seeded service, and a real browser driven over DevTools.
+
+pub mod cdp;
+pub mod fake_prometheus;
+pub mod seed;
+pub mod service;
 
 /// Serves `app` on a free loopback port for the rest of the test; its base URL.
 pub async fn serve(app: axum::Router) -> String {
