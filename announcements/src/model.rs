@@ -401,6 +401,32 @@ mod tests {
     }
 
     #[test]
+    fn a_replacement_must_be_a_name_and_an_empty_one_removes_it() {
+        let now = at("2026-11-25T00:00:00Z");
+        let d = |r: &str| Draft {
+            title: Some("Old model goes".into()),
+            kind: Some(Kind::Deprecation),
+            replacement: Some(r.into()),
+            ..Draft::default()
+        };
+        let a = d(" qwen3-32b ").create(1, now, "ops").expect("valid");
+        assert_eq!(a.replacement.as_deref(), Some("qwen3-32b"));
+        let errs = d("<b>x</b>").create(2, now, "ops").expect_err("not a name");
+        assert_eq!(errs[0].field, "replacement");
+        assert!(!errs[0].message.contains('<'), "{errs:?}");
+        let cleared = d("").apply_to(a, now).expect("valid");
+        assert_eq!(cleared.replacement, None);
+        let old: Announcement = serde_json::from_value(serde_json::json!({
+            "id": 1, "title": "t", "body": "", "priority": "info", "kind": "deprecation",
+            "services": [], "models": [], "starts_at": null, "ends_at": null,
+            "created_by": "ops", "created_at": "2026-11-25T00:00:00Z",
+            "updated_at": "2026-11-25T00:00:00Z", "expired_at": null
+        }))
+        .expect("a record written before replacements existed still reads");
+        assert_eq!(old.replacement, None);
+    }
+
+    #[test]
     fn phases_follow_start_end_and_expiry() {
         let now = at("2026-11-25T12:00:00Z");
         let mut a = Draft {

@@ -355,14 +355,20 @@ impl Page {
 
     /// A PNG of the whole page (not only the screen) at `path`.
     pub fn screenshot(&mut self, path: &Path) {
+        self.screenshot_top(path, f64::INFINITY);
+    }
+
+    /// A PNG of the page's top, at most `height` CSS pixels of it, at `path`.
+    pub fn screenshot_top(&mut self, path: &Path, height: f64) {
         let m = self.call("Page.getLayoutMetrics", json!({}));
         let size = &m["cssContentSize"];
+        let full = size["height"].as_f64().unwrap_or(height);
         let shot = self.call(
             "Page.captureScreenshot",
             json!({
                 "format": "png",
                 "captureBeyondViewport": true,
-                "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+                "clip": {"x": 0, "y": 0, "width": size["width"], "height": full.min(height), "scale": 1},
             }),
         );
         let png = base64::engine::general_purpose::STANDARD

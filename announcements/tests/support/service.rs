@@ -35,6 +35,15 @@ pub async fn start(env: &[(&str, &str)], public: impl FnOnce(&str) -> String) ->
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");
+    start_on(listener, env, public).await
+}
+
+/// [`start`] on a listener the caller bound.
+pub async fn start_on(
+    listener: tokio::net::TcpListener,
+    env: &[(&str, &str)],
+    public: impl FnOnce(&str) -> String,
+) -> Service {
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     let dir = tempfile::tempdir().expect("tmp");
     let mut vars: Vec<(String, String)> = vec![
