@@ -167,7 +167,7 @@ def page(lines, cols, rows, title):
 <style>
 html, body {{ margin: 0; background: {BACKGROUND}; }}
 pre {{ margin: 0; padding: 10px; color: {FOREGROUND}; background: {BACKGROUND};
-      font: 15px/18px "DejaVu Sans Mono", monospace; white-space: pre; }}
+      font: 15px/17px "DejaVu Sans Mono", monospace; white-space: pre; }}
 </style></head>
 <body><pre>{body}</pre></body></html>
 """

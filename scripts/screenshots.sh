@@ -60,8 +60,9 @@ top_shot() {
   tmux -L "$socket" kill-session -t "$name"
   python3 scripts/ansi2html.py --cols 120 --rows 40 --title "llmmon top --demo $*" \
     <"$scratch/$name.ansi" >"$scratch/$name.html"
-  # 120 columns of 15px DejaVu Sans Mono (9.03px each) and 40 rows of 18px, 10px padding.
-  photograph "$scratch/$name.html" "$out/$name.png" 1104,740
+  # 120 columns of 15px DejaVu Sans Mono (9.03px each) and 40 rows of 17px (no gaps
+  # between box-drawing lines), 10px padding.
+  photograph "$scratch/$name.html" "$out/$name.png" 1104,700
   echo "$out/$name.png"
 }
 

@@ -34,8 +34,11 @@ pub fn document(title: &str, links: &Links, body: Markup) -> Markup {
             }
             body {
                 a.skip href="#main" { "Skip to content" }
-                header.site {
-                    p.site-name { a href=(links.href("/")) { (SITE) } }
+                // The home page's own heading is the site's name: no header above it.
+                @if title != SITE {
+                    header.site {
+                        p.site-name { a href=(links.href("/")) { (SITE) } }
+                    }
                 }
                 main #main { (body) }
                 footer.site {

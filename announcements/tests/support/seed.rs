@@ -48,6 +48,7 @@ pub fn fleet() -> Fleet {
         "langfuse",
         "llama-3.3-70b",
         "qwen2.5-72b",
+        "mistral-small-3.1-24b",
         "bge-m3",
     ] {
         history.insert(s.to_owned(), (0..90).map(day).collect::<Vec<_>>());
@@ -57,6 +58,8 @@ pub fn fleet() -> Fleet {
         "gpt-oss-120b".to_owned(),
         (0..40).map(|i| day(i + 5)).collect(),
     );
+    // Served for two days; the reranker has no history at all.
+    history.insert("qwen3-32b".to_owned(), vec![Some(0.9), Some(1.0)]);
     Fleet {
         models,
         services: vec![("litellm", true), ("langfuse", true)],
