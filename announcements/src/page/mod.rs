@@ -109,14 +109,14 @@ pub fn routes() -> Router<Arc<App>> {
 }
 
 async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let links = Links::new(&app.cfg.public_url);
     let state = match app.state().await {
         Ok(s) => s,
-        Err(e) => return unavailable(&e),
+        Err(e) => return unavailable(&e, &links),
     };
     let now = Utc::now();
     let statuses = crate::derive::merge(&state.statuses, &app.derived().0);
     let page = Page::new(&state, &statuses, &app.models(), now);
-    let links = Links::new(&app.cfg.public_url);
     let html = home_html(&page, &app.uptime(), app.cfg.models_url.as_deref(), &links);
     answer(&app.pages, "/", &headers, html.into_string(), now)
 }
@@ -160,7 +160,7 @@ async fn announcement(
     let links = Links::new(&app.cfg.public_url);
     let state = match app.state().await {
         Ok(s) => s,
-        Err(e) => return unavailable(&e),
+        Err(e) => return unavailable(&e, &links),
     };
     let Some(a) = id.parse().ok().and_then(|id| state.announcements.get(&id)) else {
         return not_found(&links);
@@ -196,14 +196,13 @@ fn not_found(links: &Links) -> Response {
     with_page_headers(StatusCode::NOT_FOUND, html, "no-cache")
 }
 
-fn unavailable(e: &crate::store::StoreError) -> Response {
+fn unavailable(e: &crate::store::StoreError, links: &Links) -> Response {
     tracing::error!(error = %e, "announcements store");
-    let links = Links::new("http://localhost");
     let body = html! {
         h1 { "Status unavailable" }
         p { "The status page cannot be shown right now. Please try again in a minute." }
     };
-    let html = document("Unavailable", &links, body).into_string();
+    let html = document("Unavailable", links, body).into_string();
     let mut r = with_page_headers(StatusCode::SERVICE_UNAVAILABLE, html, "no-store");
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
