@@ -227,7 +227,7 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__announce)
-            opts="-v -h -V --body --priority --kind --starts --ends --service --model --by --config --json --verbose --help --version list show expire status help"
+            opts="-v -h -V --body --priority --kind --starts --ends --service --model --replacement --by --config --json --verbose --help --version list show expire status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +258,10 @@ _llmmon() {
                     return 0
                     ;;
                 --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replacement)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

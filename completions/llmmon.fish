@@ -187,6 +187,7 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand announce; and not __fish_s
 complete -c llmmon -n "__fish_llmmon_using_subcommand announce; and not __fish_seen_subcommand_from list show expire status help" -l ends -d 'When it ends (deprecation: the retirement date), same forms as --starts' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand announce; and not __fish_seen_subcommand_from list show expire status help" -l service -d 'Affected service (repeatable)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand announce; and not __fish_seen_subcommand_from list show expire status help" -l model -d 'Affected model (repeatable)' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand announce; and not __fish_seen_subcommand_from list show expire status help" -l replacement -d 'The model to use instead (deprecations; shown on the status page)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand announce; and not __fish_seen_subcommand_from list show expire status help" -l by -d 'Author shown to users [default: $USER]' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand announce; and not __fish_seen_subcommand_from list show expire status help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F
 complete -c llmmon -n "__fish_llmmon_using_subcommand announce; and not __fish_seen_subcommand_from list show expire status help" -l json -d 'Print JSON instead of text (commands with a report)'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: installs what the tests need when it is missing, then runs
 # the format check, clippy and every test (unit, integration with real Prometheus,
-# Alertmanager, node_exporter, dockerd and tmux).
+# Alertmanager, node_exporter, dockerd, tmux and headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,7 @@ command -v busybox >/dev/null || need+=(busybox-static)
 command -v systemd-analyze >/dev/null || need+=(systemd)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]} (Debian packages the integration tests run)"
   if [ "$(id -u)" -ne 0 ]; then

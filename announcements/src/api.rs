@@ -1,5 +1,5 @@
-//! The HTTP API: public reads (list, get, status, feeds, metrics), writes behind the bearer
-//! token, JSON errors with the problem spelled out. Every JSON answer escapes `<`, `>` and
+//! The HTTP API: public reads (list, get, status, feeds, metrics, the status page), writes
+//! behind the bearer token, JSON errors with the problem spelled out. Every JSON answer escapes `<`, `>` and
 //! `&` (see `text::json_safe`).
 
 // Early returns carry the finished answer; its size does not matter on this path.
@@ -38,6 +38,7 @@ pub fn router(app: Arc<App>) -> Router {
     }
     Router::new()
         .merge(feeds_routes)
+        .merge(super::page::routes())
         .route("/api/announcements", get(list).post(create))
         .route(
             "/api/announcements/{id}",

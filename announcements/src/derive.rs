@@ -2,7 +2,8 @@
 //! from vLLM's state (ready → operational, loading → degraded, otherwise down), LiteLLM and
 //! Langfuse from whether their exporter reaches them (the role-level `source_up`, not every
 //! admin endpoint: a LiteLLM without a database is operational, its note says which data is
-//! unavailable).
+//! unavailable). Alongside, what the vLLM exporter knows of each served model (type and
+//! context length, from `/v1/models` and the model's config), for the status page's catalog.
 
 use std::collections::BTreeMap;
 
@@ -14,9 +15,9 @@ use llmmon_core::schema;
 /// The services whose status comes from their exporter (job and collector share the name).
 const SERVICES: &str = "litellm|langfuse";
 
-/// The instant queries behind derivation: vLLM state, whether each service answers, and the
-/// endpoints of each that do not.
-pub fn queries() -> [String; 3] {
+/// The instant queries behind derivation: vLLM state, whether each service answers, the
+/// endpoints of each that do not, and each served model's metadata.
+pub fn queries() -> [String; 4] {
     [
         format!("{} == 1", schema::VLLM_STATE.name),
         format!(
@@ -27,7 +28,58 @@ pub fn queries() -> [String; 3] {
             "{}{{job=~\"{SERVICES}\"}} == 1",
             schema::ENDPOINT_ERROR.name
         ),
+        format!(
+            "max by (model, type, context_length) ({})",
+            schema::MODEL_INFO.name
+        ),
     ]
+}
+
+/// What the vLLM exporter says of one served model; each part absent when unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelFacts {
+    /// `llm`, `embedding` or `reranker` (the exporter's `type` label).
+    pub model_type: Option<String>,
+    /// Longest context in tokens (`max_model_len`).
+    pub context_length: Option<u64>,
+}
+
+/// Everything one derivation found: statuses, and every model vLLM serves with its facts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Derived {
+    pub statuses: Vec<ServiceStatus>,
+    pub models: BTreeMap<String, ModelFacts>,
+}
+
+/// Each model named by the vLLM state or model info answers, with the facts the latter
+/// gives (a model served by several containers with different facts keeps the first).
+pub fn models(
+    states: &[serde_json::Value],
+    info: &[serde_json::Value],
+) -> BTreeMap<String, ModelFacts> {
+    let mut out: BTreeMap<String, ModelFacts> = BTreeMap::new();
+    for row in states {
+        if let Some(m) = row["metric"]["model"].as_str() {
+            out.entry(m.to_owned()).or_default();
+        }
+    }
+    for row in info {
+        let Some(m) = row["metric"]["model"].as_str() else {
+            continue;
+        };
+        let label = |k: &str| {
+            row["metric"][k]
+                .as_str()
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let facts = out.entry(m.to_owned()).or_default();
+        facts.model_type = facts.model_type.take().or_else(|| label("type"));
+        facts.context_length = facts
+            .context_length
+            .or_else(|| label("context_length").and_then(|c| c.parse().ok()));
+    }
+    out
 }
 
 /// The note of a service that answers: which of its data is unavailable, and why.
@@ -139,12 +191,12 @@ pub enum FetchError {
     NoResult,
 }
 
-/// Runs the queries against `prometheus`; the statuses, or why not.
+/// Runs the queries against `prometheus`; what they say, or why not.
 pub async fn fetch(
     client: &reqwest::Client,
     prometheus: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<ServiceStatus>, FetchError> {
+) -> Result<Derived, FetchError> {
     let mut answers = Vec::new();
     for q in queries() {
         let v: serde_json::Value = client
@@ -164,7 +216,10 @@ pub async fn fetch(
             .ok_or(FetchError::NoResult)?;
         answers.push(rows);
     }
-    Ok(statuses(&answers[0], &answers[1], &answers[2], now))
+    Ok(Derived {
+        statuses: statuses(&answers[0], &answers[1], &answers[2], now),
+        models: models(&answers[0], &answers[3]),
+    })
 }
 
 #[cfg(test)]
@@ -219,8 +274,34 @@ mod tests {
     }
 
     #[test]
+    fn every_served_model_is_listed_with_the_facts_the_exporter_knows() {
+        let states = [
+            json!({"metric": {"model": "llama", "state": "ready"}, "value": [0, "1"]}),
+            json!({"metric": {"model": "bare", "state": "loading"}, "value": [0, "1"]}),
+        ];
+        let info = [
+            json!({"metric": {"model": "llama", "type": "llm", "context_length": "131072"}, "value": [0, "1"]}),
+            json!({"metric": {"model": "bge", "type": "embedding", "context_length": ""}, "value": [0, "1"]}),
+        ];
+        let got = models(&states, &info);
+        assert_eq!(
+            got.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["bare", "bge", "llama"]
+        );
+        assert_eq!(
+            got["llama"],
+            ModelFacts {
+                model_type: Some("llm".into()),
+                context_length: Some(131_072)
+            }
+        );
+        assert_eq!(got["bge"].context_length, None, "an empty label is unknown");
+        assert_eq!(got["bare"], ModelFacts::default());
+    }
+
+    #[test]
     fn derivation_reads_the_service_level_signal_not_every_endpoint() {
-        let [_, services, failing] = queries();
+        let [_, services, failing, _] = queries();
         assert!(
             services.contains("source=~\"litellm|langfuse\""),
             "{services}"

@@ -1,7 +1,8 @@
 //! llmmon-announcements: the announcements service (served by `llmmon-exporter announcements`, port 23004): what
 //! maintainers tell end users — maintenance windows, deprecations, new models, endpoint
 //! changes, advisories — and each service's status, kept in a durable store, served over an
-//! HTTP API, as JSON Feed / RSS / Atom, and as Prometheus metrics for the dashboards.
+//! HTTP API, as JSON Feed / RSS / Atom, as Prometheus metrics for the dashboards, and as a
+//! public status page for end users (`page`).
 
 pub mod api;
 pub mod derive;
@@ -9,8 +10,10 @@ pub mod feeds;
 pub mod metrics;
 pub mod model;
 pub mod notify;
+pub mod page;
 pub mod store;
 pub mod text;
+pub mod uptime;
 pub mod view;
 
 use std::path::PathBuf;
@@ -19,8 +22,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use self::derive::{Derived, ModelFacts};
 use self::model::ServiceStatus;
 use self::store::{CommitError, Event, State, Store, StoreError};
+use self::uptime::Uptime;
 use llmmon_core::problems::Problems;
 use llmmon_core::upstream::Secret;
 
@@ -34,8 +39,12 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `LLMMON_ANNOUNCEMENTS_TOKEN`: bearer token for writes; none disables writes.
     pub token: Option<Secret>,
-    /// `LLMMON_ANNOUNCEMENTS_PUBLIC_URL`: base URL in feeds and links.
+    /// `LLMMON_ANNOUNCEMENTS_PUBLIC_URL`: base URL in feeds and links; its path is the
+    /// prefix of every link on the status page (behind a reverse proxy).
     pub public_url: String,
+    /// `LLMMON_ANNOUNCEMENTS_MODELS_URL`: the OpenAI-compatible base URL users call the
+    /// models at (LiteLLM's), shown in the status page's catalog.
+    pub models_url: Option<String>,
     /// `LLMMON_ANNOUNCEMENTS_WEBHOOKS`: comma-separated URLs told of every publication.
     pub webhooks: Vec<String>,
     /// `LLMMON_ANNOUNCEMENTS_PROMETHEUS_URL`: derive service status from this Prometheus.
@@ -44,6 +53,8 @@ pub struct Config {
     pub grafana: Option<notify::Grafana>,
     /// How often derived statuses are refreshed.
     pub derive_every: Duration,
+    /// How often the status page's uptime history is read again.
+    pub uptime_every: Duration,
 }
 
 /// What is wrong with the service's environment.
@@ -84,6 +95,7 @@ impl Config {
         let public_url = url("LLMMON_ANNOUNCEMENTS_PUBLIC_URL")
             .unwrap_or_else(|| format!("http://localhost:{PORT}"));
         let prometheus = url("LLMMON_ANNOUNCEMENTS_PROMETHEUS_URL");
+        let models_url = url("LLMMON_ANNOUNCEMENTS_MODELS_URL");
         let grafana_url = url("LLMMON_GRAFANA_URL");
         let mut webhooks = Vec::new();
         for w in get("LLMMON_ANNOUNCEMENTS_WEBHOOKS")
@@ -119,21 +131,27 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("/var/lib/llmmon")),
             token,
             public_url,
+            models_url,
             webhooks,
             prometheus,
             grafana,
             derive_every: Duration::from_secs(60),
+            uptime_every: Duration::from_secs(15 * 60),
         })
     }
 }
 
-/// The running service: store, settings, HTTP client, latest derived statuses.
+/// The running service: store, settings, HTTP client, what Prometheus last said.
 pub struct App {
     store: Arc<Store>,
     cfg: Config,
     client: reqwest::Client,
-    /// Derived statuses and whether the last derivation worked.
-    derived: RwLock<(Vec<ServiceStatus>, bool)>,
+    /// The last derivation and whether the last attempt worked.
+    derived: RwLock<(Derived, bool)>,
+    /// The status page's uptime history.
+    uptime: RwLock<Uptime>,
+    /// When each page's current content was first served (`Last-Modified`).
+    pages: page::Versions,
 }
 
 impl App {
@@ -142,9 +160,15 @@ impl App {
         let store = Arc::new(Store::open(&cfg.data_dir)?);
         Ok(Arc::new(Self {
             store,
+            uptime: RwLock::new(if cfg.prometheus.is_some() {
+                Uptime::Unavailable
+            } else {
+                Uptime::NotConfigured
+            }),
             cfg,
             client: reqwest::Client::new(),
-            derived: RwLock::new((Vec::new(), false)),
+            derived: RwLock::new((Derived::default(), false)),
+            pages: page::Versions::default(),
         }))
     }
 
@@ -181,9 +205,33 @@ impl App {
             })
     }
 
+    /// The service's settings.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
     /// Derived statuses and whether the last derivation worked.
     pub fn derived(&self) -> (Vec<ServiceStatus>, bool) {
-        self.derived.read().map(|d| d.clone()).unwrap_or_default()
+        self.derived
+            .read()
+            .map(|d| (d.0.statuses.clone(), d.1))
+            .unwrap_or_default()
+    }
+
+    /// Every model vLLM serves, with what its exporter knows of it (last derivation).
+    pub fn models(&self) -> std::collections::BTreeMap<String, ModelFacts> {
+        self.derived
+            .read()
+            .map(|d| d.0.models.clone())
+            .unwrap_or_default()
+    }
+
+    /// The uptime history the status page shows.
+    pub fn uptime(&self) -> Uptime {
+        self.uptime
+            .read()
+            .map(|u| u.clone())
+            .unwrap_or(Uptime::Unavailable)
     }
 
     /// Every service's status in effect: set by hand, else derived.
@@ -192,26 +240,54 @@ impl App {
         Ok(derive::merge(&state.statuses, &self.derived().0))
     }
 
-    /// Refreshes derived statuses from Prometheus until `stop`.
+    /// Refreshes derived statuses (and, less often, the uptime history) from Prometheus
+    /// until `stop`.
     pub async fn derive_loop(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
         let Some(prom) = self.cfg.prometheus.clone() else {
             return;
         };
+        let mut uptime_read: Option<std::time::Instant> = None;
         loop {
-            let update = match derive::fetch(&self.client, &prom, Utc::now()).await {
-                Ok(list) => (list, true),
+            match derive::fetch(&self.client, &prom, Utc::now()).await {
+                Ok(derived) => {
+                    if let Ok(mut d) = self.derived.write() {
+                        *d = (derived, true);
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "deriving service status");
                     // Keep the last statuses; report the source down.
-                    (self.derived().0, false)
+                    if let Ok(mut d) = self.derived.write() {
+                        d.1 = false;
+                    }
                 }
-            };
-            if let Ok(mut d) = self.derived.write() {
-                *d = update;
+            }
+            if uptime_read.is_none_or(|t| t.elapsed() >= self.cfg.uptime_every) {
+                self.refresh_uptime(&prom).await;
+                uptime_read = Some(std::time::Instant::now());
             }
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(self.cfg.derive_every) => {}
+            }
+        }
+    }
+}
+
+impl App {
+    /// Reads the uptime history again; on failure keeps the last one it had, if any.
+    async fn refresh_uptime(&self, prom: &str) {
+        let got = uptime::fetch(&self.client, prom, Utc::now()).await;
+        let Ok(mut u) = self.uptime.write() else {
+            return;
+        };
+        match got {
+            Ok(h) => *u = Uptime::Known(h),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading uptime history");
+                if !matches!(*u, Uptime::Known(_)) {
+                    *u = Uptime::Unavailable;
+                }
             }
         }
     }

@@ -37,6 +37,8 @@ pub enum Health {
     Operational,
     Degraded,
     Down,
+    /// Set by hand (never derived): planned work, the service may not answer.
+    Maintenance,
 }
 
 macro_rules! words {
@@ -78,7 +80,12 @@ words!(Kind "kind" {
     Changelog = "changelog",
     MigrationGuide = "migration_guide",
 });
-words!(Health "health" { Operational = "operational", Degraded = "degraded", Down = "down" });
+words!(Health "health" {
+    Operational = "operational",
+    Degraded = "degraded",
+    Down = "down",
+    Maintenance = "maintenance",
+});
 
 /// One announcement as stored and served.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +98,9 @@ pub struct Announcement {
     pub kind: Kind,
     pub services: Vec<String>,
     pub models: Vec<String>,
+    /// The model to use instead (deprecations); records written before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_by: String,
@@ -152,6 +162,8 @@ pub struct Draft {
     pub kind: Option<Kind>,
     pub services: Option<Vec<String>>,
     pub models: Option<Vec<String>>,
+    /// The model to use instead; an empty string removes it.
+    pub replacement: Option<String>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_by: Option<String>,
@@ -215,6 +227,7 @@ impl Draft {
             kind: Kind::Changelog,
             services: Vec::new(),
             models: Vec::new(),
+            replacement: None,
             starts_at: None,
             ends_at: None,
             created_by: by.to_owned(),
@@ -291,6 +304,19 @@ impl Draft {
             names.sort();
             names.dedup();
             *slot = names;
+        }
+        if let Some(r) = self.replacement {
+            let r = r.trim();
+            if !r.is_empty() && !valid_name(r) {
+                errors.push(FieldError {
+                    field: "replacement",
+                    message: format!(
+                        "'{}' is not a name (letters, digits and ._:/@- only)",
+                        crate::text::plain(r)
+                    ),
+                });
+            }
+            a.replacement = (!r.is_empty()).then(|| r.to_owned());
         }
         if let Some(s) = self.starts_at {
             a.starts_at = Some(s);
@@ -372,6 +398,32 @@ mod tests {
         assert!(fields.contains(&"title"), "{errs:?}");
         assert!(fields.contains(&"models"), "{errs:?}");
         assert!(fields.contains(&"ends_at"), "{errs:?}");
+    }
+
+    #[test]
+    fn a_replacement_must_be_a_name_and_an_empty_one_removes_it() {
+        let now = at("2026-11-25T00:00:00Z");
+        let d = |r: &str| Draft {
+            title: Some("Old model goes".into()),
+            kind: Some(Kind::Deprecation),
+            replacement: Some(r.into()),
+            ..Draft::default()
+        };
+        let a = d(" qwen3-32b ").create(1, now, "ops").expect("valid");
+        assert_eq!(a.replacement.as_deref(), Some("qwen3-32b"));
+        let errs = d("<b>x</b>").create(2, now, "ops").expect_err("not a name");
+        assert_eq!(errs[0].field, "replacement");
+        assert!(!errs[0].message.contains('<'), "{errs:?}");
+        let cleared = d("").apply_to(a, now).expect("valid");
+        assert_eq!(cleared.replacement, None);
+        let old: Announcement = serde_json::from_value(serde_json::json!({
+            "id": 1, "title": "t", "body": "", "priority": "info", "kind": "deprecation",
+            "services": [], "models": [], "starts_at": null, "ends_at": null,
+            "created_by": "ops", "created_at": "2026-11-25T00:00:00Z",
+            "updated_at": "2026-11-25T00:00:00Z", "expired_at": null
+        }))
+        .expect("a record written before replacements existed still reads");
+        assert_eq!(old.replacement, None);
     }
 
     #[test]

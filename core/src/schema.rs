@@ -438,7 +438,7 @@ families! {
     ANNOUNCEMENT_END = Gauge "llm_monitor_announcement_end_timestamp_seconds" ["id"]
         "Unix time an upcoming or current announcement ends, when it has an end";
     SERVICE_STATUS = Gauge "llm_monitor_service_status" ["service", "status", "source"]
-        "1 for a service's current published status (operational, degraded, down; source = manual or derived)";
+        "1 for a service's current published status (operational, degraded, down, maintenance; source = manual or derived)";
     MODEL_LIFECYCLE = Gauge "llm_monitor_model_lifecycle_timestamp_seconds" ["model", "event"]
         "Unix time of a model lifecycle event announced (event = available, deprecated, retired)";
     ANNOUNCEMENT_STORE_DROPPED = Counter "llm_monitor_announcement_store_dropped_bytes_total" ["reason"]

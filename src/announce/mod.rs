@@ -54,6 +54,9 @@ pub struct PublishArgs {
     /// Affected model (repeatable).
     #[arg(long = "model", value_name = "NAME")]
     pub models: Vec<String>,
+    /// The model to use instead (deprecations; shown on the status page).
+    #[arg(long, value_name = "MODEL")]
+    pub replacement: Option<String>,
     /// Author shown to users [default: $USER].
     #[arg(long = "by", value_name = "NAME")]
     pub created_by: Option<String>,
@@ -78,7 +81,7 @@ pub enum AnnounceCommand {
     Status {
         /// The service (a model name, litellm, langfuse …); none lists every status.
         service: Option<String>,
-        /// operational, degraded or down.
+        /// operational, degraded, down or maintenance.
         status: Option<Health>,
         /// A short explanation shown with the status.
         #[arg(long)]
@@ -160,6 +163,9 @@ async fn publish(client: &Client, p: PublishArgs, json_out: bool) -> Result<Stri
     });
     if let Some(b) = p.body {
         body["body"] = json!(b);
+    }
+    if let Some(r) = p.replacement {
+        body["replacement"] = json!(r);
     }
     if let Some(s) = parse("starts", &p.starts)? {
         body["starts_at"] = json!(s);

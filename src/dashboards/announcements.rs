@@ -8,6 +8,16 @@ use serde_json::json;
 use super::panel::{bargauge, instant, prom, stat, states, table, tablep};
 use super::{row, uid, vllm, Audience, Dashboard, Folder};
 
+/// Each service's published status as a number (1 operational, 2 degraded, 3 down,
+/// 4 maintenance), for the value mappings of the status panels.
+fn status_code() -> String {
+    let st = s::SERVICE_STATUS.name;
+    format!(
+        "max by (service) ({st}{{status=\"operational\"}} * 1 or {st}{{status=\"degraded\"}} * 2 \
+         or {st}{{status=\"down\"}} * 3 or {st}{{status=\"maintenance\"}} * 4)"
+    )
+}
+
 pub fn dashboard() -> Dashboard {
     let active = s::ANNOUNCEMENT_ACTIVE.name;
     let mut d = Dashboard::new(
@@ -34,12 +44,10 @@ pub fn dashboard() -> Dashboard {
                 .thresholds(vec![super::panel::Step { value: None, color: "red" }])
                 .option("textMode", json!("name")).option("graphMode", json!("none")),
             stat("Service status", "none").size(12, 5)
-                .desc("Published status per service: operational, degraded or down.")
-                .q(instant(format!(
-                    "max by (service) ({st}{{status=\"operational\"}} * 1 or {st}{{status=\"degraded\"}} * 2 or {st}{{status=\"down\"}} * 3)",
-                    st = s::SERVICE_STATUS.name
-                ), "{{service}}"))
+                .desc("Published status per service: operational, degraded, down or maintenance.")
+                .q(instant(status_code(), "{{service}}"))
                 .map(1.0, "operational", "green").map(2.0, "degraded", "orange").map(3.0, "down", "red")
+                .map(4.0, "maintenance", "blue")
                 .option("graphMode", json!("none")),
             vllm::state_mappings(stat("Model status (measured)", "none").size(12, 5)
                 .desc("Each model's state as vLLM reports it, whatever has been announced.")
@@ -56,11 +64,9 @@ pub fn dashboard() -> Dashboard {
                 .map(0.0, "", "transparent").map(1.0, "maintenance", "blue"),
             states("Service status over time").size(24, 6)
                 .desc("Published status per service.")
-                .q(prom(format!(
-                    "max by (service) ({st}{{status=\"operational\"}} * 1 or {st}{{status=\"degraded\"}} * 2 or {st}{{status=\"down\"}} * 3)",
-                    st = s::SERVICE_STATUS.name
-                ), "{{service}}"))
-                .map(1.0, "operational", "green").map(2.0, "degraded", "orange").map(3.0, "down", "red"),
+                .q(prom(status_code(), "{{service}}"))
+                .map(1.0, "operational", "green").map(2.0, "degraded", "orange").map(3.0, "down", "red")
+                .map(4.0, "maintenance", "blue"),
         ]),
         row("Models and changes", vec![
             tablep("Model lifecycle calendar", "dateTimeAsIso").size(12, 8)

@@ -32,7 +32,7 @@ fn stderr(o: &Output) -> String {
 
 /// The service with two announcements published through the binary: a critical
 /// maintenance in force now (id 1, about `llama-3.3-70b`, with a body) and a deprecation
-/// that starts on 2026-12-01.
+/// that starts on 2026-12-01 (replaced by `qwen3.5`).
 struct Published {
     svc: Announcements,
     /// What `llmmon announce` printed for the first.
@@ -79,6 +79,8 @@ impl Published {
                 "2027-01-01 00:00",
                 "--model",
                 "qwen3",
+                "--replacement",
+                "qwen3.5",
             ],
         )
         .await;
@@ -135,6 +137,26 @@ async fn the_json_list_filters_by_priority_and_names_the_author_and_models() {
     assert_eq!(v.as_array().map(Vec::len), Some(1));
     assert_eq!(v[0]["created_by"], "alice");
     assert_eq!(v[0]["models"][0], "llama-3.3-70b");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deprecation_names_its_replacement_and_the_status_page_shows_it() {
+    let p = Published::new().await;
+    let url = p.svc.url();
+    let v: Value = reqwest::get(format!("{url}/api/announcements/2"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(v["replacement"], "qwen3.5");
+    let html = reqwest::get(format!("{url}/"))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("page");
+    assert!(html.contains("use <code>qwen3.5</code> instead"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,6 +16,7 @@ mod memory_bounds;
 mod sim_expositions;
 mod sim_monotonic;
 mod simulator;
+mod status_page;
 mod store_crash;
 mod support;
 mod vllm_fixtures;
