@@ -10,7 +10,8 @@
 //! `shots` writes `status-desktop.png` (1280 wide) and `status-phone.png` (390 wide, a
 //! phone's touch viewport) with headless Chromium over DevTools.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/integration/support/mod.rs"]
+#[allow(dead_code, reason = "the example uses part of the tests' support")]
 mod support;
 
 use std::path::PathBuf;

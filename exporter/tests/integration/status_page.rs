@@ -2,7 +2,7 @@
 //! with every link under the path of `LLMMON_ANNOUNCEMENTS_PUBLIC_URL` (a reverse proxy's
 //! prefix), the feeds as `<link rel="alternate">` with the whole public URL, the model
 //! endpoint it is given, and its caching validators. The page itself is tested in a
-//! browser in `announcements/tests/status_page.rs`.
+//! browser in `announcements/tests/integration/status_page.rs`.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -6,8 +6,6 @@
 //! `start` / `end` / `step` asked) from a history per service. [`failing`] answers every call
 //! with Prometheus' error shape (`{"status": "error", "errorType": ..., "error": ...}`).
 
-#![allow(dead_code, reason = "each test crate uses part of the shared support")]
-
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

@@ -3,8 +3,6 @@
 //! port, killed when dropped. A test that needs it fails, naming the package, when it is
 //! not installed.
 
-#![allow(dead_code, reason = "each test crate uses part of the shared support")]
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -4,8 +4,6 @@
 //! samples but none operational is 0 (not "no data"), a day without samples is unknown,
 //! and every value lands on its UTC date.
 
-mod support;
-
 use chrono::{Duration, Utc};
 use llmmon_announcements::uptime::{fetch, DAYS};
 
@@ -52,7 +50,7 @@ async fn the_uptime_query_gives_each_utc_days_operational_share_on_a_real_promet
     }
     om.push_str("# EOF\n");
     let dir = tempfile::tempdir().expect("tmp");
-    let prom = support::prometheus::backfilled(dir.path(), &om).await;
+    let prom = crate::support::prometheus::backfilled(dir.path(), &om).await;
 
     let h = fetch(&reqwest::Client::new(), &prom.url, now)
         .await

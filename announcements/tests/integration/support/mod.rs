@@ -8,7 +8,6 @@ pub mod prometheus;
 pub mod seed;
 pub mod service;
 
-#[path = "../../../tests/shared/loopback.rs"]
+#[path = "../../../../tests/shared/loopback.rs"]
 mod loopback;
-#[allow(unused_imports, reason = "each test crate uses part of the shared support")]
 pub use loopback::serve;

@@ -2,9 +2,7 @@
 //! 50 concurrent writes (and two services on one store), feeds that parse as what they
 //! claim, webhook and Grafana delivery, status set by hand or derived from a Prometheus,
 //! and no HTML or script coming back unescaped. Restarts of the real binary are in the
-//! exporter's `tests/store_crash.rs`.
-
-mod support;
+//! exporter's `tests/integration/store_crash.rs`.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -62,7 +60,7 @@ async fn receiver() -> (String, Arc<Mutex<Vec<(String, String, Value)>>>) {
             }
         },
     ));
-    let url = support::serve(app).await;
+    let url = crate::support::serve(app).await;
     (url, seen)
 }
 
@@ -557,7 +555,7 @@ async fn status_is_derived_from_prometheus_unless_set_by_hand() {
             axum::Json(json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
         }),
     );
-    let prom_url = support::serve(prom).await;
+    let prom_url = crate::support::serve(prom).await;
     let dir = tempfile::tempdir().expect("tmp");
     let svc = start(config(
         dir.path(),

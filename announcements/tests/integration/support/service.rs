@@ -2,8 +2,6 @@
 //! the public URL, and every link on the status page, can point at it or at a proxy in
 //! front of it), and a reverse proxy that serves it under a path prefix.
 
-#![allow(dead_code, reason = "each test crate uses part of the shared support")]
-
 use std::sync::Arc;
 
 use axum::body::Body;

@@ -4,8 +4,6 @@
 //! model, a changelog entry. [`XSS`] holds the payloads the API tests use and two that
 //! would announce themselves if they ever ran (`window.__xss`, the title `PWNED`).
 
-#![allow(dead_code, reason = "each test crate uses part of the shared support")]
-
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};

@@ -7,8 +7,6 @@
 //! `DevToolsActivePort` in its profile directory; the few lines of WebSocket client here
 //! (masked text frames out, unmasked frames in) are all it needs.
 
-#![allow(dead_code, reason = "each test crate uses part of the shared support")]
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

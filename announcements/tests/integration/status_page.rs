@@ -6,16 +6,14 @@
 //! Over plain HTTP: caching validators and 304s, "no history" without Prometheus or when it
 //! fails, a 404 page. Screenshots land in `target/test-artifacts/`.
 
-mod support;
-
 use std::path::PathBuf;
 
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use support::cdp::{Browser, Page};
-use support::service::{self, Service, TOKEN};
-use support::{fake_prometheus, seed};
+use crate::support::cdp::{Browser, Page};
+use crate::support::service::{self, Service, TOKEN};
+use crate::support::{fake_prometheus, seed};
 
 const MODELS_URL: &str = "https://llm.example.org/v1";
 
@@ -31,7 +29,7 @@ fn artefacts() -> PathBuf {
 /// A service with the seeded fleet behind a fake Prometheus, the seeded announcements, the
 /// XSS ones, and langfuse set down by hand with a payload in its note; the ids published.
 async fn seeded(public: impl FnOnce(&str) -> String) -> (Service, Vec<u64>, Vec<u64>) {
-    let prom = support::serve(fake_prometheus::router(seed::fleet())).await;
+    let prom = crate::support::serve(fake_prometheus::router(seed::fleet())).await;
     let svc = service::start(
         &[
             ("LLMMON_ANNOUNCEMENTS_PROMETHEUS_URL", prom.as_str()),
@@ -296,7 +294,7 @@ async fn the_browser_checks_catch_a_payload_that_does_run() {
         seed::XSS[1],
         seed::XSS[2]
     );
-    let base = support::serve(axum::Router::new().route(
+    let base = crate::support::serve(axum::Router::new().route(
         "/",
         axum::routing::get(move || async move { axum::response::Html(html) }),
     ))
@@ -443,7 +441,7 @@ async fn with_prometheus_each_service_has_a_ninety_day_bar() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prometheus_that_fails_gives_no_history_not_an_error_page() {
-    let prom = support::serve(fake_prometheus::failing()).await;
+    let prom = crate::support::serve(fake_prometheus::failing()).await;
     let svc = service::start(
         &[("LLMMON_ANNOUNCEMENTS_PROMETHEUS_URL", prom.as_str())],
         |own| own.to_owned(),
