@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use llmmon_core::schema::*;
+use llmmon_core::xid::Health;
 use llmmon_core::Role;
 use serde::Serialize;
 
@@ -53,6 +54,10 @@ pub struct GpuStatus {
     pub power_watts: Option<f64>,
     pub power_limit_watts: Option<f64>,
     pub containers: Vec<String>,
+    /// The exporter's verdict; None where it gives none (an older exporter).
+    pub health: Option<Health>,
+    /// The problems behind the verdict, worst first: (severity, problem, action).
+    pub health_problems: Vec<(Health, String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -306,6 +311,7 @@ fn gpus(s: &Scrape) -> Vec<GpuStatus> {
         .iter()
         .map(|info| {
             let idx = info.label("gpu");
+            let (health, health_problems) = gpu_health(s, idx);
             let v = |def: &MetricDef| s.value(def.name, &[("gpu", idx)]);
             let mut containers: Vec<String> = s
                 .series(GPU_CONTAINER_MEMORY.name)
@@ -324,11 +330,54 @@ fn gpus(s: &Scrape) -> Vec<GpuStatus> {
                 power_watts: v(&GPU_POWER_USAGE),
                 power_limit_watts: v(&GPU_POWER_LIMIT),
                 containers,
+                health,
+                health_problems,
             }
         })
         .collect();
+    // A GPU that cannot be read has a verdict but no reading: it is shown, lost.
+    for series in s.series(GPU_HEALTH.name) {
+        let idx = series.label("gpu");
+        if out.iter().any(|g| g.index == idx) {
+            continue;
+        }
+        let (health, health_problems) = gpu_health(s, idx);
+        out.push(GpuStatus {
+            index: idx.to_owned(),
+            name: "unreadable".to_owned(),
+            utilization: None,
+            memory_used_bytes: None,
+            memory_total_bytes: None,
+            temperature_celsius: None,
+            power_watts: None,
+            power_limit_watts: None,
+            containers: Vec::new(),
+            health,
+            health_problems,
+        });
+    }
     out.sort_by_key(|g| g.index.parse::<u32>().unwrap_or(u32::MAX));
     out
+}
+
+/// A GPU's verdict and its problems, worst first.
+fn gpu_health(s: &Scrape, idx: &str) -> (Option<Health>, Vec<(Health, String, String)>) {
+    let health = active_state(s, &GPU_HEALTH, ("gpu", idx), "verdict");
+    let mut problems: Vec<(Health, String, String)> = s
+        .series(GPU_HEALTH_PROBLEM.name)
+        .iter()
+        .filter(|x| x.label("gpu") == idx)
+        .filter_map(|x| {
+            let severity = x.label("severity").parse().ok()?;
+            Some((
+                severity,
+                x.label("problem").to_owned(),
+                x.label("action").to_owned(),
+            ))
+        })
+        .collect();
+    problems.sort_by_key(|p| std::cmp::Reverse(p.0));
+    (health, problems)
 }
 
 /// The label value of the one series of an enum-style family that is 1.

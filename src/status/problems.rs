@@ -1,6 +1,7 @@
 //! What in a status deserves a look, with the same thresholds as the alert rules.
 
 use llmmon_core::thresholds::*;
+use llmmon_core::xid::Health;
 use serde::Serialize;
 
 use super::ServerStatus;
@@ -37,6 +38,20 @@ pub fn find(s: &ServerStatus) -> Vec<Problem> {
         }
     }
     for g in &s.gpus {
+        // The exporter's verdict: its worst problem names the GPU (hardware slowdowns are
+        // left to the temperature below, which says more).
+        if let Some((health, problem, _)) = g.health_problems.first() {
+            let severity = match health {
+                Health::Critical => Some(Severity::Critical),
+                Health::Warning if !problem.starts_with("hardware slowdown") => {
+                    Some(Severity::Warning)
+                }
+                _ => None,
+            };
+            if let Some(severity) = severity {
+                push(severity, format!("GPU {} {health}: {problem}", g.index));
+            }
+        }
         match g.temperature_celsius {
             Some(t) if t > GPU_TEMP_CRITICAL_C => push(
                 Severity::Critical,

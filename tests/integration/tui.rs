@@ -168,6 +168,40 @@ fn a_dead_gpu_exporter_shows_as_such() {
 }
 
 #[test]
+fn a_gpu_off_the_bus_and_one_with_double_bit_errors_are_marked_and_named_first() {
+    let app = app_for(Scenario::Normal, &[Fault::GpuXid], None, false);
+    snapshot("gpu_xid", &app);
+    let screen = text(&draw(&app, 160, 48));
+    assert!(screen.contains("GPU 5 ✖ critical"), "{screen}");
+    assert!(screen.contains("GPU 2 ✖ critical"), "{screen}");
+    assert!(!screen.contains("GPU 0 ✖"), "{screen}");
+    let problems = screen
+        .lines()
+        .find(|l| l.contains("XID"))
+        .unwrap_or_default();
+    assert!(
+        problems.contains("GPU 2 critical: XID 48") || problems.contains("GPU 5 critical"),
+        "the problems line names a GPU with its XID: {problems}"
+    );
+    let sim = Simulator::new(
+        42,
+        1,
+        Conditions {
+            scenario: Scenario::Normal,
+            faults: [Fault::GpuXid].into(),
+        },
+        T - 3600.0,
+    );
+    let status = data::snapshot(scrapes(&sim, T, None), "demo", T).status;
+    let named: Vec<&str> = status.problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        named.contains(&"GPU 5 critical: XID 79: GPU has fallen off the bus")
+            && named.contains(&"GPU 2 critical: XID 48: double-bit ECC error"),
+        "{named:?}"
+    );
+}
+
+#[test]
 fn one_gpu_server() {
     let mut app = App::new(false);
     let sim = Simulator::new(42, 1, Conditions::default(), T);

@@ -9,6 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 use ratatui::Frame;
 
+use llmmon_core::xid::Health;
+
 use super::columns::{clip, width};
 use super::{block, Palette};
 use crate::tui::app::{App, Pane};
@@ -124,7 +126,11 @@ fn draw_rest(
 }
 
 fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuStatus, p: Palette) {
-    let title = format!("GPU {}", g.index);
+    let title = match g.health {
+        Some(Health::Critical) => format!("GPU {} ✖ critical", g.index),
+        Some(Health::Warning) => format!("GPU {} ! warning", g.index),
+        _ => format!("GPU {}", g.index),
+    };
     let b = block(&title, app.focus() == Pane::Gpus, p);
     let inner = b.inner(area);
     f.render_widget(b, area);
@@ -179,7 +185,13 @@ fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuSta
         .iter()
         .map(|c| c.trim_start_matches("vllm-"))
         .collect();
-    let who = who(&names, rest.width);
+    // A critical GPU shows its worst problem where its containers would be.
+    let last = match (g.health, g.health_problems.first()) {
+        (Some(Health::Critical), Some((_, problem, _))) => {
+            Span::styled(problem.clone(), p.fg(Color::Red))
+        }
+        _ => Span::styled(who(&names, rest.width), p.fg(Color::Gray)),
+    };
     let lines = vec![
         Line::from(mem),
         Line::from(vec![
@@ -187,7 +199,7 @@ fn draw_tile(f: &mut Frame<'_>, area: Rect, app: &App, g: &crate::status::GpuSta
             Span::raw(" "),
             Span::raw(power),
         ]),
-        Line::from(Span::styled(who, p.fg(Color::Gray))),
+        Line::from(last),
     ];
     f.render_widget(Paragraph::new(lines), rest);
 }
