@@ -50,8 +50,10 @@ pub fn verdicts(inv: &GpuInventory) -> Vec<Verdict> {
     all
 }
 
-fn verdict(gpu: u32, mut problems: Vec<Problem>, inv: &GpuInventory) -> Verdict {
-    problems.extend(xid_problems(gpu, inv));
+/// The problems worst first; of equal severity, the XIDs (the cause) before the rest.
+fn verdict(gpu: u32, rest: Vec<Problem>, inv: &GpuInventory) -> Verdict {
+    let mut problems = xid_problems(gpu, inv);
+    problems.extend(rest);
     problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
     Verdict {
         gpu,
