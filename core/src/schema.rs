@@ -150,6 +150,10 @@ families! {
         "1 for the GPU's health verdict (verdict = ok, warning, critical), 0 for the others";
     GPU_HEALTH_PROBLEM = Gauge "llm_monitor_gpu_health_problem_info" ["gpu", "severity", "problem", "action"]
         "One series per problem behind a GPU's verdict, with what to do; always 1";
+    COST_GPU_HOUR = Gauge "llm_monitor_cost_gpu_hour_usd" []
+        "Configured price of one GPU for an hour, held or not (cost.gpu_hour_usd)";
+    COST_KWH = Gauge "llm_monitor_cost_kwh_usd" []
+        "Configured price of a kilowatt-hour of electricity (cost.kwh_usd)";
 }
 
 // ---------------------------------------------------------------- containers role (Docker)
@@ -493,6 +497,8 @@ pub const GPU_FAMILIES: &[&MetricDef] = &[
     &GPU_PCIE_REPLAYS,
     &GPU_HEALTH,
     &GPU_HEALTH_PROBLEM,
+    &COST_GPU_HOUR,
+    &COST_KWH,
 ];
 
 pub const CONTAINER_FAMILIES: &[&MetricDef] = &[

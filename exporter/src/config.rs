@@ -20,7 +20,7 @@ use llmmon_core::scenario::{Conditions, Fault, Scenario};
 
 /// The file's sections: `LLMMON_<SECTION>__<KEY>` variables of these set settings; other
 /// `LLMMON_` variables (secrets such as `LLMMON_VLLM_API_KEY`, CLI defaults) are not read here.
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 10] = [
     "collect",
     "sim",
     "listen",
@@ -30,6 +30,7 @@ pub const SECTIONS: [&str; 9] = [
     "vllm",
     "litellm",
     "langfuse",
+    "cost",
 ];
 
 /// Shortest collection interval accepted (the simulator in `llmmon top --demo` uses 1 s).
@@ -53,6 +54,7 @@ pub struct RawSettings {
     pub vllm: RawVllm,
     pub litellm: RawService,
     pub langfuse: RawService,
+    pub cost: Prices,
 }
 
 /// The `vllm` role's targets. The API key comes from `LLMMON_VLLM_API_KEY` only.
@@ -111,6 +113,24 @@ pub struct RawDocker {
     /// Where the host's root file system is visible, to check mount sources (`/` on the
     /// host; `/host` in a container that mounts `/:/host:ro`).
     pub host_root: String,
+}
+
+/// What the GPUs cost (`[cost]`): either price, both, or none (no cost is then reported).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Prices {
+    /// What one GPU costs an hour, held or not (rent, or purchase spread over its life).
+    pub gpu_hour_usd: Option<f64>,
+    /// What a kilowatt-hour of electricity costs.
+    pub kwh_usd: Option<f64>,
+}
+
+impl Prices {
+    /// Example prices of the demo: an H200 at 2.50 $/h, power at 0.15 $/kWh.
+    pub const DEMO: Prices = Prices {
+        gpu_hour_usd: Some(2.5),
+        kwh_usd: Some(0.15),
+    };
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -211,6 +231,7 @@ impl Default for RawSettings {
                 .collect(),
             docker: RawDocker::default(),
             gpu: RawGpu::default(),
+            cost: Prices::default(),
             containers: RawContainers::default(),
             vllm: RawVllm::default(),
             litellm: RawService {
@@ -259,6 +280,7 @@ pub struct Settings {
     pub vllm: VllmSettings,
     pub litellm: ServiceSettings,
     pub langfuse: ServiceSettings,
+    pub cost: Prices,
 }
 
 /// One invalid entry of the settings.
@@ -288,6 +310,8 @@ pub enum SettingProblem {
     NotHttp { key: String, url: String },
     #[error("{key} = {value} (must be above 0, at most {MAX_SECONDS})")]
     Seconds { key: &'static str, value: f64 },
+    #[error("{key} = {value} (a price must be 0 or more)")]
+    Price { key: &'static str, value: f64 },
     #[error("listen: {0}")]
     Role(UnknownName),
     #[error("listen.{role} = '{addr}' (expected HOST:PORT, e.g. 0.0.0.0:9445)")]
@@ -404,6 +428,14 @@ impl RawSettings {
                 problems.push(P::Seconds { key, value: t });
             }
         }
+        for (key, price) in [
+            ("cost.gpu_hour_usd", self.cost.gpu_hour_usd),
+            ("cost.kwh_usd", self.cost.kwh_usd),
+        ] {
+            if let Some(value) = price.filter(|p| !(p.is_finite() && *p >= 0.0)) {
+                problems.push(P::Price { key, value });
+            }
+        }
         let mut listen = BTreeMap::new();
         for (name, addr) in &self.listen {
             match (name.parse::<Role>(), addr.parse::<SocketAddr>()) {
@@ -452,6 +484,7 @@ impl RawSettings {
                 url: self.langfuse.url.trim_end_matches('/').to_owned(),
                 timeout: Duration::from_secs_f64(self.langfuse.timeout_s.max(0.001)),
             },
+            cost: self.cost,
         })
     }
 }
@@ -495,6 +528,7 @@ impl Settings {
             },
             litellm: service(|s| s.litellm.clone(), "http://litellm:4000"),
             langfuse: service(|s| s.langfuse.clone(), "http://langfuse-web:3000"),
+            cost: Prices::DEMO,
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod containers;
+pub mod cost;
 pub mod gpu;
 pub mod history;
 pub mod langfuse;

@@ -11,9 +11,11 @@ use axum::Router;
 use llmmon_core::exposition::MetricSet;
 use tokio::sync::Notify;
 
+use crate::config::Prices;
 use crate::config::Settings;
 use crate::containers::docker_source::DockerContainerSource;
 use crate::containers::ContainerCollector;
+use crate::cost::CostCollector;
 use crate::gpu::source::NvmlGpuSource;
 use crate::gpu::GpuCollector;
 use crate::langfuse::http_source::LangfuseHttpSource;
@@ -117,20 +119,33 @@ impl Mock for SimMock {
     }
 }
 
-/// The collectors `role` runs.
+/// The collectors `role` runs: the `gpu` role's reading and, when a price is configured
+/// (always on the simulator: the demo's prices unless configured), the prices beside it.
 pub fn collectors(
     role: Role,
     mode: SourceMode,
     simulator: Option<&Arc<Simulator>>,
     settings: &Settings,
 ) -> Result<Vec<Arc<dyn Collector>>, WiringError> {
-    let sim = match (mode, simulator) {
-        (SourceMode::Sim, Some(s)) => s.clone(),
+    let mut all = match (mode, simulator) {
+        (SourceMode::Sim, Some(s)) => vec![sim_collector(
+            role,
+            s.clone(),
+            clock::wall_clock(),
+            settings.timeout,
+        )],
         (SourceMode::Sim, None) => return Err(WiringError::NoSimulator),
-        (SourceMode::Real, _) => return real_collectors(role, settings),
+        (SourceMode::Real, _) => real_collectors(role, settings)?,
     };
-    let collector = sim_collector(role, sim, clock::wall_clock(), settings.timeout);
-    Ok(vec![collector])
+    // The simulator prices its GPUs as the demo does unless a price is configured.
+    let prices = match mode {
+        SourceMode::Sim if settings.cost == Prices::default() => Prices::DEMO,
+        _ => settings.cost,
+    };
+    if role == Role::Gpu && prices != Prices::default() {
+        all.push(Arc::new(CostCollector { prices }));
+    }
+    Ok(all)
 }
 
 fn real_collectors(
@@ -326,7 +341,11 @@ pub async fn sim_role_metrics(
         return Ok(m);
     }
     Ok(match role {
-        Role::Gpu => crate::gpu::render(&sim.gpu_inventory(t)),
+        Role::Gpu => {
+            let mut m = crate::gpu::render(&sim.gpu_inventory(t));
+            m.extend(crate::cost::render(&Prices::DEMO));
+            m
+        }
         Role::Containers => crate::containers::render(&sim.container_readings(t)),
         _ => {
             let collector = sim_collector(

@@ -127,6 +127,9 @@ pub fn dashboard() -> Dashboard {
                 .desc("Since 00:00 UTC per model.")
                 .q(instant(format!("{}{{{MODEL}}}", s::LITELLM_DAILY_SPEND.name), "{{model}}")),
         ]),
+        // LiteLLM's $0 for self-hosted routes, replaced by what they cost on our GPUs (every
+        // model: the served names are vLLM's, not LiteLLM's aliases).
+        super::energy::row_for(&cfg, ""),
     ];
     d
 }

@@ -15,6 +15,7 @@ pub mod variable;
 mod announcements;
 mod catalog;
 mod containers;
+mod energy;
 mod gpus;
 mod home;
 mod host;

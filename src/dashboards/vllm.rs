@@ -150,6 +150,7 @@ pub fn dashboard() -> Dashboard {
                 .desc("stop: the model ended; length: it hit max_tokens; abort: the client went away.")
                 .q(prom(format!("sum by (finished_reason) (rate({}{{{MODEL}}}[$__rate_interval]))", s::VLLM_REQUEST_SUCCESS.name), "{{finished_reason}}")),
         ]),
+        super::energy::row_for(&cfg, MODEL),
         row("Versions", vec![
             tablep("Instances and versions", "none").size(16, 8)
                 .desc("Each instance: served model, vLLM version and engine generation (V0 / V1).")

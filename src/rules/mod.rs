@@ -15,6 +15,7 @@
 
 pub mod alerts;
 pub mod config;
+pub mod energy;
 pub mod gpu_health;
 pub mod recording;
 mod yaml;

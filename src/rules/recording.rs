@@ -266,7 +266,7 @@ pub fn key_budget_ratio() -> String {
     format!("key_alias:{}:ratio", stem(&s::LITELLM_KEY_SPEND, "_usd"))
 }
 
-fn rule(record: String, expr: String) -> Recording {
+pub(super) fn rule(record: String, expr: String) -> Recording {
     Recording { record, expr }
 }
 
@@ -418,5 +418,6 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
             ]
             .concat(),
         },
+        super::energy::group(cfg),
     ]
 }

@@ -1,6 +1,7 @@
 //! `llmmon status`: one read of every exporter role, summarised as GPUs, containers, models,
 //! today's traffic and the problems worth a look.
 
+pub mod energy;
 mod problems;
 mod render;
 
@@ -110,6 +111,8 @@ pub struct ServerStatus {
     pub containers: Vec<ContainerStatus>,
     pub models: Vec<ModelStatus>,
     pub traffic: Option<TrafficToday>,
+    /// What the GPUs draw and cost now, per model.
+    pub energy: Option<energy::EnergyNow>,
     pub problems: Vec<Problem>,
 }
 
@@ -274,6 +277,7 @@ pub fn summarise(results: Vec<RoleScrape>, mode: &str) -> ServerStatus {
         containers: containers(get(Role::Containers)),
         models: models(get(Role::Vllm), get(Role::Litellm)),
         traffic: scrapes.get(&Role::Litellm).map(|s| traffic(s)),
+        energy: energy::now(get(Role::Gpu), get(Role::Vllm)),
         problems: Vec::new(),
     };
     status.problems = problems::find(&status);

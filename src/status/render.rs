@@ -155,6 +155,9 @@ pub fn render_text(s: &ServerStatus) -> String {
             tr.requests, tr.failed, tr.prompt_tokens, tr.completion_tokens, tr.spend_usd
         ));
     }
+    if let Some(e) = &s.energy {
+        out.push_str(&energy_text(e));
+    }
     if s.problems.is_empty() {
         out.push_str("no problems\n");
     } else {
@@ -164,4 +167,43 @@ pub fn render_text(s: &ServerStatus) -> String {
         }
     }
     out
+}
+
+/// The GPUs' power and cost now, and the three models that cost the most.
+fn energy_text(e: &crate::status::energy::EnergyNow) -> String {
+    let cost = e.cost_usd_per_hour.map_or_else(
+        || "no price configured ([cost] in the exporter's config)".to_owned(),
+        |c| format!("${c:.2} an hour"),
+    );
+    let mut models: Vec<_> = e
+        .models
+        .iter()
+        .filter(|m| m.cost_usd_per_hour.is_some())
+        .collect();
+    models.sort_by(|a, b| {
+        b.cost_usd_per_hour
+            .partial_cmp(&a.cost_usd_per_hour)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let top: Vec<String> = models
+        .iter()
+        .take(3)
+        .map(|m| {
+            format!(
+                "{} ${:.2}/h ({:.0} W)",
+                m.model,
+                m.cost_usd_per_hour.unwrap_or(0.0),
+                m.power_watts
+            )
+        })
+        .collect();
+    let top = if top.is_empty() {
+        String::new()
+    } else {
+        format!("; most: {}", top.join(", "))
+    };
+    format!(
+        "energy now: {} GPUs draw {:.0} W, {cost}{top}\n\n",
+        e.gpus, e.power_watts
+    )
 }

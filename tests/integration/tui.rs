@@ -4,9 +4,12 @@
 //! colour means something; key handling, scrolling and the help box tested on the app
 //! state and the drawn screen.
 
+use std::collections::BTreeMap;
+
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use llmmon::status::energy::per_million_tokens;
 use llmmon::status::RoleScrape;
 use llmmon::tui::app::{action_for, Action, App, Mode, Pane, Sort};
 use llmmon::tui::data::{self, Snapshot};
@@ -199,6 +202,40 @@ fn a_gpu_off_the_bus_and_one_with_double_bit_errors_are_marked_and_named_first()
             && named.contains(&"GPU 2 critical: XID 48: double-bit ECC error"),
         "{named:?}"
     );
+}
+
+#[test]
+fn a_million_tokens_cost_less_when_traffic_rises_on_the_same_gpus() {
+    let cost_per_million = |scenario| -> BTreeMap<String, f64> {
+        let app = app_for(scenario, &[], None, false);
+        let energy = app
+            .latest()
+            .and_then(|s| s.status.energy.clone())
+            .expect("the gpu role reports power and the demo's prices");
+        energy
+            .models
+            .iter()
+            .filter_map(|m| {
+                let r = app.rates(&m.model);
+                let tokens = r.prompt_tokens_per_s? + r.generation_tokens_per_s?;
+                let cost = per_million_tokens(m.cost_usd_per_hour?, tokens)?;
+                Some((m.model.clone(), cost))
+            })
+            .collect()
+    };
+    let normal = cost_per_million(Scenario::Normal);
+    let high = cost_per_million(Scenario::HighLoad);
+    assert!(normal.len() >= 5, "models priced: {normal:?}");
+    let compared: Vec<&String> = normal.keys().filter(|m| high.contains_key(*m)).collect();
+    assert!(compared.len() >= 5, "{normal:?} {high:?}");
+    for model in compared {
+        assert!(
+            high[model] < normal[model],
+            "{model}: {} $/Mtok at high load, {} in normal",
+            high[model],
+            normal[model]
+        );
+    }
 }
 
 #[test]

@@ -160,3 +160,12 @@ mod tests {
         }
     }
 }
+
+/// Dollars, with cents below 100 (`$0.24`, `$3.51`, `$120`).
+pub fn usd(v: f64) -> String {
+    if v < 100.0 {
+        format!("${v:.2}")
+    } else {
+        format!("${v:.0}")
+    }
+}

@@ -1,6 +1,7 @@
 //! The LLM traffic pane: per model its state, requests a minute, tokens a second in and
-//! out, TTFT p50 / p95, end-to-end p95, waiting requests, KV cache and errors. Scrolls with
-//! its selection; on a narrow pane the least telling columns give way first.
+//! out, TTFT p50 / p95, end-to-end p95, waiting requests, KV cache, errors and what a
+//! million tokens cost on our GPUs. Scrolls with its selection; on a narrow pane the least
+//! telling columns give way first.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -34,7 +35,24 @@ fn columns() -> Vec<Col> {
         Col::number("WAIT", 9),
         Col::number("KV", 6),
         Col::number("ERR", 2),
+        Col::number("$/MTOK", 10),
     ]
+}
+
+/// What a million of `model`'s tokens cost at the window's token rate; None without a
+/// price or without tokens.
+fn cost_per_million(app: &App, model: &str, r: &crate::tui::data::ModelRates) -> Option<f64> {
+    let cost = app
+        .latest()?
+        .status
+        .energy
+        .as_ref()?
+        .models
+        .iter()
+        .find(|m| m.model == model)?
+        .cost_usd_per_hour?;
+    let tokens = r.prompt_tokens_per_s? + r.generation_tokens_per_s?;
+    crate::status::energy::per_million_tokens(cost, tokens)
 }
 
 fn cells(app: &App, m: &ModelStatus, p: Palette) -> Vec<(String, Style)> {
@@ -71,6 +89,7 @@ fn cells(app: &App, m: &ModelStatus, p: Palette) -> Vec<(String, Style)> {
         (opt(m.waiting, fmt::whole), plain),
         (opt(m.kv_cache_usage, fmt::pct_whole), kv_style),
         (opt(r.error_ratio, fmt::pct), err_style),
+        (opt(cost_per_million(app, &m.model, &r), fmt::usd), plain),
     ]
 }
 
