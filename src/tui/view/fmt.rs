@@ -107,6 +107,15 @@ pub fn bytes(b: f64) -> String {
     }
 }
 
+/// Dollars, with cents below 100 (`$0.24`, `$3.51`, `$120`).
+pub fn usd(v: f64) -> String {
+    if v < 100.0 {
+        format!("${v:.2}")
+    } else {
+        format!("${v:.0}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,13 +168,10 @@ mod tests {
             }
         }
     }
-}
 
-/// Dollars, with cents below 100 (`$0.24`, `$3.51`, `$120`).
-pub fn usd(v: f64) -> String {
-    if v < 100.0 {
-        format!("${v:.2}")
-    } else {
-        format!("${v:.0}")
+    #[test]
+    fn dollars_show_cents_below_a_hundred() {
+        assert_eq!(super::usd(0.239), "$0.24");
+        assert_eq!(super::usd(120.4), "$120");
     }
 }
