@@ -1,5 +1,6 @@
 //! Logs of every container from Loki (shipped by Alloy with the labels container,
-//! compose_service, compose_project, stream and level): volume, errors and the lines.
+//! compose_service, compose_project, stream and level): volume, errors, the NVIDIA driver's
+//! XID lines from the kernel log (container="kernel", with an xid label) and the lines.
 
 use super::panel::{logs, loki, text, timeseries};
 use super::variable::Variable;
@@ -51,6 +52,15 @@ pub fn dashboard() -> Dashboard {
                 .desc("Lines of logfmt or JSON access logs with a 5xx status, per container.")
                 .q(loki("sum by (container) (count_over_time({container=~\"$container\", stream=\"stdout\"} | logfmt | status=~\"5..\" [$__interval]))", "{{container}} logfmt"))
                 .q(loki("sum by (container) (count_over_time({container=~\"$container\", stream=\"stdout\"} | json | status=~\"5..\" [$__interval]))", "{{container}} json")),
+        ]),
+        row("GPU driver (kernel log)", vec![
+            timeseries("XID errors in the kernel log", "short").size(12, 8)
+                .desc("The NVIDIA driver's XID lines (NVRM: Xid) per interval and code, from the host's journal; the GPUs dashboard's Health row says what each code needs.")
+                .q(loki("sum by (xid) (count_over_time({container=\"kernel\", xid=~\".+\"} [$__interval]))", "XID {{xid}}"))
+                .link("GPUs", &super::url(uid::GPUS)),
+            logs("NVIDIA driver messages").size(12, 8)
+                .desc("Kernel lines of the NVIDIA driver (NVRM), XIDs among them, newest first.")
+                .q(loki("{container=\"kernel\"} |= \"NVRM\"", "")),
         ]),
         row("Lines", vec![
             logs("Logs").size(24, 16)
