@@ -1,6 +1,7 @@
 //! `llmmon top --demo` in a real terminal (tmux): the GPU grid and the logs appear, `q`
 //! exits with status 0, and the terminal is left clean (the alternate screen is gone); `Esc`
-//! closes the help box and never quits; the container list scrolls with the selection.
+//! closes the help box and never quits; the container list scrolls with the selection; a
+//! `gpu_xid` fault marks its GPUs.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -50,9 +51,14 @@ impl Tmux {
 
     /// Starts `llmmon top --demo` in a `w`×`h` terminal; the shell prints its exit status.
     fn start(w: u16, h: u16) -> Self {
+        Self::start_with(w, h, "")
+    }
+
+    /// As [`Tmux::start`], with more arguments to `llmmon top --demo`.
+    fn start_with(w: u16, h: u16, args: &str) -> Self {
         require("tmux", "tmux");
         let tmux = Tmux {
-            socket: format!("llmmon-test-{}-{w}x{h}", std::process::id()),
+            socket: format!("llmmon-test-{}-{w}x{h}{}", std::process::id(), args.len()),
         };
         let bin = env!("CARGO_BIN_EXE_llmmon");
         tmux.cmd(&[
@@ -64,7 +70,7 @@ impl Tmux {
             &w.to_string(),
             "-y",
             &h.to_string(),
-            &format!("{bin} top --demo; echo __EXIT_$?__; sleep 30"),
+            &format!("{bin} top --demo {args}; echo __EXIT_$?__; sleep 30"),
         ]);
         tmux
     }
@@ -97,6 +103,30 @@ fn top_demo_runs_in_a_real_terminal_and_quits_cleanly() {
     assert!(
         !after.contains("GPU 0"),
         "the alternate screen is gone:\n{after}"
+    );
+}
+
+#[test]
+fn a_gpu_xid_fault_marks_its_gpus_and_names_them_in_a_real_terminal() {
+    let tmux = Tmux::start_with(120, 40, "--fault gpu_xid");
+    let screen = tmux.wait_for("GPU 5 ✖ critical", Duration::from_secs(30));
+    assert!(
+        screen.contains("GPU 5 ✖ critical") && screen.contains("GPU 2 ✖ critical"),
+        "the GPU off the bus and the one with double-bit errors:\n{screen}"
+    );
+    assert!(
+        screen.contains("XID 48"),
+        "the problems line names it:\n{screen}"
+    );
+    assert!(
+        screen.contains("$/MTOK"),
+        "the traffic pane prices tokens:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("__EXIT_0__", Duration::from_secs(10));
+    assert!(
+        after.contains("__EXIT_0__"),
+        "q exits with status 0:\n{after}"
     );
 }
 
