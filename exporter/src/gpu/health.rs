@@ -39,9 +39,18 @@ pub fn verdicts(inv: &GpuInventory) -> Vec<Verdict> {
         .map(|g| verdict(g.index, reading_problems(g), inv))
         .collect();
     for (index, reason) in &inv.failed {
+        // A GPU that had an XID 79 is off the bus however long ago it was.
+        let off_the_bus = inv
+            .xid_errors
+            .iter()
+            .any(|x| x.gpu == *index && x.xid == 79);
         let lost = Problem {
             severity: Health::Critical,
-            problem: format!("cannot be read: {reason}"),
+            problem: if off_the_bus {
+                xid_problem(79)
+            } else {
+                format!("cannot be read: {reason}")
+            },
             action: xid::lookup(79).action,
         };
         all.push(verdict(*index, vec![lost], inv));
@@ -53,7 +62,12 @@ pub fn verdicts(inv: &GpuInventory) -> Vec<Verdict> {
 /// The problems worst first; of equal severity, the XIDs (the cause) before the rest.
 fn verdict(gpu: u32, rest: Vec<Problem>, inv: &GpuInventory) -> Verdict {
     let mut problems = xid_problems(gpu, inv);
-    problems.extend(rest);
+    // Stated once where a recent XID and a lost GPU say the same.
+    let fresh: Vec<Problem> = rest
+        .into_iter()
+        .filter(|r| !problems.iter().any(|x| x.problem == r.problem))
+        .collect();
+    problems.extend(fresh);
     problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
     Verdict {
         gpu,
@@ -71,11 +85,16 @@ fn xid_problems(gpu: u32, inv: &GpuInventory) -> Vec<Problem> {
             let entry = xid::lookup(x.xid);
             Problem {
                 severity: entry.severity,
-                problem: format!("XID {}: {}", x.xid, entry.meaning),
+                problem: xid_problem(x.xid),
                 action: entry.action,
             }
         })
         .collect()
+}
+
+/// How an XID is named as a problem: `XID 48: double-bit ECC error`.
+fn xid_problem(code: u64) -> String {
+    format!("XID {code}: {}", xid::lookup(code).meaning)
 }
 
 fn reading_problems(g: &GpuReading) -> Vec<Problem> {
@@ -171,13 +190,30 @@ mod tests {
         let mut inv = inventory(vec![gpu(0)], vec![xid(5, 79, 10.0), xid(5, 13, 5.0)]);
         inv.failed
             .push((5, "GPU is lost (fell off the bus?)".into()));
+        inv.failed
+            .push((6, "GPU is lost (fell off the bus?)".into()));
         let v = verdicts(&inv);
-        assert_eq!(v.iter().map(|v| v.gpu).collect::<Vec<_>>(), [0, 5]);
+        assert_eq!(v.iter().map(|v| v.gpu).collect::<Vec<_>>(), [0, 5, 6]);
         assert_eq!(v[1].health, Health::Critical);
-        assert_eq!(v[1].problems.len(), 3);
+        let problems: Vec<&str> = v[1].problems.iter().map(|p| p.problem.as_str()).collect();
         assert_eq!(
-            v[1].problems.last().map(|p| p.severity),
-            Some(Health::Warning)
+            problems,
+            [
+                "XID 79: GPU has fallen off the bus",
+                "XID 13: graphics engine exception"
+            ]
+        );
+        assert_eq!(
+            v[2].problems[0].problem,
+            "cannot be read: GPU is lost (fell off the bus?)"
+        );
+        // Hours later the XID no longer weighs, but the GPU is still off the bus.
+        inv.read_at += 4.0 * XID_WINDOW_SECONDS;
+        let later = verdicts(&inv);
+        assert_eq!(later[1].problems.len(), 1);
+        assert_eq!(
+            later[1].problems[0].problem,
+            "XID 79: GPU has fallen off the bus"
         );
     }
 
