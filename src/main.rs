@@ -220,6 +220,27 @@ fn demo_failure(e: endpoints::DemoError) -> CliError {
     }
 }
 
+/// Today's energy and cost from the configured Prometheus; without one (or without an
+/// answer) only the figures of now.
+async fn today_from_prometheus(
+    energy: Option<status::energy::EnergyNow>,
+    ctx: &Context,
+) -> Option<status::energy::EnergyNow> {
+    let energy = energy?;
+    let client = llmmon::tui::prometheus::PromClient {
+        base_url: ctx.config.prometheus_url(),
+        client: reqwest::Client::new(),
+    };
+    let now = llmmon_core::clock::now();
+    Some(match client.energy_today(now).await {
+        Ok(joules) => energy.with_today(joules, now),
+        Err(e) => {
+            tracing::debug!("no energy today from Prometheus: {e}");
+            energy
+        }
+    })
+}
+
 async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
     let (endpoints, _demo, mode) = if args.demo.demo {
         let demo = endpoints::start_demo(&args.demo, DEMO_INTERVAL)
@@ -231,7 +252,10 @@ async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
         let e = Endpoints::from_args(&args.endpoints, &ctx.config.host).map_err(CliError::usage)?;
         (e, None, "live")
     };
-    let s = status::gather(&endpoints, mode).await;
+    let mut s = status::gather(&endpoints, mode).await;
+    if _demo.is_none() {
+        s.energy = today_from_prometheus(s.energy.take(), ctx).await;
+    }
     if !s.any_reachable() {
         return Err(CliError::failure(anyhow!(
             "no exporter answered (tried {}); is the stack up? try `llmmon status --demo` for a simulated server",

@@ -22,7 +22,7 @@ pub struct ModelEnergy {
     pub cost_usd_per_hour: Option<f64>,
 }
 
-/// The whole server's GPUs now.
+/// The whole server's GPUs now, and since 00:00 UTC where Prometheus says.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EnergyNow {
     pub power_watts: f64,
@@ -30,21 +30,67 @@ pub struct EnergyNow {
     /// Every GPU's hour and the power they draw; None without a configured price.
     pub cost_usd_per_hour: Option<f64>,
     pub models: Vec<ModelEnergy>,
+    pub prices: Prices,
+    /// Since 00:00 UTC, from Prometheus' history; None without one.
+    pub today: Option<EnergyToday>,
+}
+
+/// Energy and cost since 00:00 UTC.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct EnergyToday {
+    pub joules: f64,
+    /// The GPUs' hours since midnight and the energy; None without a configured price.
+    pub cost_usd: Option<f64>,
 }
 
 /// The configured prices, as the `gpu` role exports them.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Prices {
-    gpu_hour: Option<f64>,
-    kwh: Option<f64>,
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Prices {
+    pub gpu_hour: Option<f64>,
+    pub kwh: Option<f64>,
 }
 
 impl Prices {
+    /// What `gpus` held and `watts` drawn cost an hour.
     fn cost(self, gpus: f64, watts: f64) -> Option<f64> {
+        self.cost_of(gpus, watts / 1000.0)
+    }
+
+    /// What `gpu_hours` and `kwh` cost.
+    fn cost_of(self, gpu_hours: f64, kwh: f64) -> Option<f64> {
         if self.gpu_hour.is_none() && self.kwh.is_none() {
             return None;
         }
-        Some(gpus * self.gpu_hour.unwrap_or(0.0) + watts / 1000.0 * self.kwh.unwrap_or(0.0))
+        Some(gpu_hours * self.gpu_hour.unwrap_or(0.0) + kwh * self.kwh.unwrap_or(0.0))
+    }
+}
+
+/// Seconds since 00:00 UTC at `now`.
+pub fn since_midnight(now: f64) -> f64 {
+    now.rem_euclid(86_400.0)
+}
+
+/// The PromQL of the GPUs' energy over the last `seconds`.
+pub fn energy_query(seconds: f64) -> String {
+    format!(
+        "sum(increase({}[{:.0}s]))",
+        GPU_ENERGY.name,
+        seconds.max(60.0)
+    )
+}
+
+impl EnergyNow {
+    /// Today's figures from the `joules` Prometheus gives since midnight at `now`: the
+    /// GPUs' hours are today's hours so far for every GPU.
+    pub fn with_today(mut self, joules: f64, now: f64) -> Self {
+        let hours = since_midnight(now) / 3600.0;
+        self.today = Some(EnergyToday {
+            joules,
+            cost_usd: self
+                .prices
+                .cost_of(self.gpus as f64 * hours, joules / 3.6e6),
+        });
+        self
     }
 }
 
@@ -104,6 +150,8 @@ pub fn now(gpu: &Scrape, vllm: &Scrape) -> Option<EnergyNow> {
     Some(EnergyNow {
         power_watts: watts,
         gpus,
+        prices,
+        today: None,
         cost_usd_per_hour: prices.cost(gpus as f64, watts),
         models: per_model
             .into_iter()
@@ -168,6 +216,13 @@ mod tests {
         let per_mtok = per_million_tokens(cost, 1500.0).expect("serves");
         assert!((per_mtok - 0.239_814_814_8).abs() < 1e-9, "{per_mtok}");
         assert_eq!(per_million_tokens(cost, 0.0), None);
+        // 6 a.m. UTC, 10.8 MJ since midnight: 2 GPUs × 6 h × 2.50 + 3 kWh × 0.15.
+        let today = e.with_today(
+            10.8e6,
+            1_800_000_000.0 - 1_800_000_000.0 % 86_400.0 + 21_600.0,
+        );
+        let cost = today.today.and_then(|t| t.cost_usd).expect("priced");
+        assert!((cost - 30.45).abs() < 1e-9, "{cost}");
     }
 
     #[test]

@@ -202,8 +202,21 @@ fn energy_text(e: &crate::status::energy::EnergyNow) -> String {
     } else {
         format!("; most: {}", top.join(", "))
     };
+    let today = match e.today {
+        Some(t) => {
+            let cost = t.cost_usd.map_or(String::new(), |c| format!(", ${c:.2}"));
+            format!(
+                "\nenergy today (since 00:00 UTC): {:.1} kWh{cost}",
+                t.joules / 3.6e6
+            )
+        }
+        None => {
+            "\nenergy today: needs Prometheus (`prometheus` in the config or LLMMON_PROMETHEUS_URL)"
+                .to_owned()
+        }
+    };
     format!(
-        "energy now: {} GPUs draw {:.0} W, {cost}{top}\n\n",
+        "energy now: {} GPUs draw {:.0} W, {cost}{top}{today}\n\n",
         e.gpus, e.power_watts
     )
 }

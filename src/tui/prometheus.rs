@@ -90,6 +90,23 @@ impl PromClient {
         Ok(v["data"]["result"].clone())
     }
 
+    /// The GPUs' energy in joules since 00:00 UTC at `now`.
+    pub async fn energy_today(&self, now: f64) -> Result<f64, PromError> {
+        let since = crate::status::energy::since_midnight(now);
+        let rows = self
+            .get(
+                "/api/v1/query",
+                &[
+                    ("query", crate::status::energy::energy_query(since)),
+                    ("time", format!("{now}")),
+                ],
+            )
+            .await?;
+        rows.get(0)
+            .and_then(|r| r["value"][1].as_str()?.parse::<f64>().ok())
+            .ok_or_else(|| PromError::Query("no GPU energy recorded today".to_owned()))
+    }
+
     /// One read of everything the TUI wants from history, ending at `now`.
     pub async fn read(&self, now: f64) -> Result<PromHistory, PromError> {
         let mut h = PromHistory::default();

@@ -44,6 +44,53 @@ async fn history_comes_back_for_every_gpu_and_model() {
     running.stop.cancel();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn todays_gpu_energy_comes_from_prometheus_history_and_prices_it() {
+    let running = wiring::start(
+        &Settings::demo(Duration::from_secs(1)),
+        &[Role::Gpu],
+        SourceMode::Sim,
+    )
+    .await
+    .expect("roles");
+    let addrs: Vec<_> = running.bound.iter().map(|b| (b.role, b.addr)).collect();
+    let started = llmmon_core::clock::now();
+    let prom = Prometheus::start(&local_prometheus_config(&addrs, "1s")).await;
+    let client = PromClient {
+        base_url: prom.url.clone(),
+        client: reqwest::Client::new(),
+    };
+    let joules = wait_for(Duration::from_secs(30), || {
+        let client = &client;
+        async move {
+            let j = client.energy_today(llmmon_core::clock::now()).await.ok()?;
+            (j > 0.0).then_some(j)
+        }
+    })
+    .await
+    .expect("energy within 30 s");
+    // At most eight H200s at their 700 W limit for as long as Prometheus has scraped.
+    let elapsed = llmmon_core::clock::now() - started + 2.0;
+    assert!(joules <= 8.0 * 700.0 * elapsed, "{joules} J in {elapsed} s");
+    let gpu = llmmon_core::scrape::fetch(
+        &reqwest::Client::new(),
+        &format!("http://{}/metrics", addrs[0].1),
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("gpu role");
+    let now = llmmon::status::energy::now(&gpu, &llmmon_core::scrape::Scrape::default())
+        .expect("GPUs")
+        .with_today(joules, llmmon_core::clock::now());
+    let today = now.today.expect("today");
+    assert_eq!(today.joules, joules);
+    assert!(
+        today.cost_usd.is_some_and(|c| c > 0.0),
+        "the demo's prices: {today:?}"
+    );
+    running.stop.cancel();
+}
+
 #[tokio::test]
 async fn an_unreachable_prometheus_is_an_error_not_a_hang() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
