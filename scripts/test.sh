@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: installs what the tests need when it is missing, then runs
 # the format check, clippy and every test (unit, integration with real Prometheus,
-# Alertmanager, node_exporter, dockerd, tmux and headless Chromium).
+# Alertmanager, node_exporter, dockerd, tmux, headless Chromium and VictoriaMetrics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v tmux >/dev/null || need+=(tmux)
 command -v busybox >/dev/null || need+=(busybox-static)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v chromium >/dev/null || need+=(chromium)

@@ -193,6 +193,8 @@ pub struct RawSim {
     pub scale: u32,
     pub scenario: String,
     pub faults: Vec<String>,
+    /// The simulated server's host name (a fleet runs one simulator per server).
+    pub hostname: String,
 }
 
 impl Default for RawCollect {
@@ -211,6 +213,7 @@ impl Default for RawSim {
             scale: 1,
             scenario: Scenario::Normal.as_str().to_owned(),
             faults: Vec::new(),
+            hostname: llmmon_sim::fleet::FIRST_HOST.to_owned(),
         }
     }
 }
@@ -270,6 +273,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub seed: u64,
     pub scale: u32,
+    /// The simulated server's host name.
+    pub hostname: String,
     pub conditions: Conditions,
     /// Unix time the initial faults began (None: when the roles start). The demo puts it at
     /// 00:00 UTC, so a one-shot look finds a fault already going on, as on a real server.
@@ -455,6 +460,7 @@ impl RawSettings {
             timeout: Duration::from_secs_f64(timeout.max(0.001)),
             seed: self.sim.seed,
             scale: self.sim.scale,
+            hostname: self.sim.hostname.clone(),
             conditions: Conditions {
                 scenario: scenario.unwrap_or(Scenario::Normal),
                 faults,
@@ -506,6 +512,7 @@ impl Settings {
             timeout: interval.mul_f64(0.8),
             seed: 42,
             scale: 1,
+            hostname: llmmon_sim::fleet::FIRST_HOST.to_owned(),
             conditions: Conditions::default(),
             faults_since: None,
             listen: Role::ALL

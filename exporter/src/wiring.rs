@@ -72,11 +72,12 @@ pub async fn start(
     mode: SourceMode,
 ) -> anyhow::Result<Started> {
     let simulator = (mode == SourceMode::Sim).then(|| {
-        Simulator::new(
+        Simulator::on_host(
             settings.seed,
             settings.scale,
             settings.conditions.clone(),
             settings.faults_since.unwrap_or_else(clock::now),
+            &settings.hostname,
         )
     });
     let wake = Arc::new(Notify::new());

@@ -9,6 +9,8 @@ pub const FLEET_EPOCH: f64 = 1_767_225_600.0;
 /// H200 memory as NVML reports it (143 771 MiB, sold as "141 GB").
 pub const H200_MEMORY_BYTES: u64 = 143_771 * 1024 * 1024;
 pub const H200_POWER_LIMIT_WATTS: f64 = 700.0;
+/// The host name of the first simulated server; server n of a fleet is `llm-h200-0n`.
+pub const FIRST_HOST: &str = "llm-h200-01";
 /// The versions of the fleet's LiteLLM proxy and Langfuse.
 pub const LITELLM_VERSION: &str = "1.80.5";
 pub const LANGFUSE_VERSION: &str = "3.129.0";
@@ -301,6 +303,13 @@ impl Fleet {
     }
 
     /// The reference fleet (scale 1) or `scale` copies of it on one host.
+    /// The fleet of server `hostname`.
+    pub fn build_host(seed: u64, scale: u32, hostname: &str) -> Self {
+        let mut fleet = Self::build(seed, scale);
+        fleet.host.hostname = hostname.to_owned();
+        fleet
+    }
+
     pub fn build(seed: u64, scale: u32) -> Self {
         let scale = scale.max(1);
         let mut gpus = Vec::new();
@@ -370,7 +379,7 @@ impl Fleet {
         let scale_f = f64::from(scale);
         Fleet {
             host: HostSpec {
-                hostname: "llm-h200-01".to_owned(),
+                hostname: FIRST_HOST.to_owned(),
                 cpus: 64 * scale,
                 memory_bytes: 256.0 * GIB * scale_f,
                 boot_time: FLEET_EPOCH - 86_400.0 * (3.0 + (hash(seed, "boot", 0) % 20) as f64),
@@ -484,4 +493,15 @@ mod tests {
         let uuids: HashSet<_> = f.gpus.iter().map(|g| g.uuid.clone()).collect();
         assert_eq!(uuids.len(), 80);
     }
+}
+
+/// The host name of server `n` (from 1) of a simulated fleet: `llm-h200-01`, `llm-h200-02` …
+pub fn host_name(n: usize) -> String {
+    format!("llm-h200-{n:02}")
+}
+
+/// The seed of server `n` (from 1) of a fleet seeded `seed`: the first keeps `seed`, so a
+/// one-server fleet is today's server; the others differ.
+pub fn host_seed(seed: u64, n: usize) -> u64 {
+    seed.wrapping_add((n as u64).saturating_sub(1).wrapping_mul(7919))
 }

@@ -65,9 +65,20 @@ impl Simulator {
     /// A simulator of `scale` reference blocks, under `initial` conditions; faults already
     /// on count from `anchor` (normally the start time).
     pub fn new(seed: u64, scale: u32, initial: Conditions, anchor: f64) -> Arc<Self> {
+        Self::on_host(seed, scale, initial, anchor, fleet::FIRST_HOST)
+    }
+
+    /// A server named `hostname` (a fleet's servers differ by name and seed).
+    pub fn on_host(
+        seed: u64,
+        scale: u32,
+        initial: Conditions,
+        anchor: f64,
+        hostname: &str,
+    ) -> Arc<Self> {
         Arc::new(Self {
             seed,
-            fleet: Fleet::build(seed, scale),
+            fleet: Fleet::build_host(seed, scale, hostname),
             timeline: RwLock::new(Timeline::new(initial, anchor)),
         })
     }

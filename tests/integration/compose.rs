@@ -22,11 +22,12 @@ fn compose_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compose")
 }
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "docker-compose.yml",
     "docker-compose.mock.yml",
     "docker-compose.dev.yml",
     "docker-compose.prod.yml",
+    "docker-compose.fleet.yml",
 ];
 
 /// Services that run the llmmon-exporter image, and their role.
@@ -255,6 +256,17 @@ fn env_example_documents_every_variable_and_no_stale_one() {
     let mut used = BTreeSet::new();
     for f in FILES {
         used.extend(variables(&read(f)));
+        // Secrets Compose reads from a variable (`environment: NAME`).
+        let doc = parse(f);
+        for secret in doc["secrets"]
+            .as_mapping()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
+            if let Some(name) = secret["environment"].as_str() {
+                used.insert(name.to_owned());
+            }
+        }
     }
     let missing: Vec<_> = used
         .iter()

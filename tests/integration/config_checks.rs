@@ -59,20 +59,22 @@ fn output_text(out: &std::process::Output) -> String {
 
 // ------------------------------------------------------------------ Compose files as data
 
-const COMPOSE_FILES: [&str; 4] = [
+const COMPOSE_FILES: [&str; 5] = [
     "docker-compose.yml",
     "docker-compose.mock.yml",
     "docker-compose.dev.yml",
     "docker-compose.prod.yml",
+    "docker-compose.fleet.yml",
 ];
 
 /// The overlay combinations the docs and the systemd unit use (`-f base -f …`).
-const VARIANTS: [&[&str]; 5] = [
+const VARIANTS: [&[&str]; 6] = [
     &[],
     &["docker-compose.mock.yml"],
     &["docker-compose.prod.yml"],
     &["docker-compose.dev.yml"],
     &["docker-compose.mock.yml", "docker-compose.dev.yml"],
+    &["docker-compose.prod.yml", "docker-compose.fleet.yml"],
 ];
 
 fn variant_name(overlays: &[&str]) -> String {
@@ -199,6 +201,12 @@ fn env_example() -> BTreeMap<String, String> {
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
     env.insert("GRAFANA_ADMIN_PASSWORD".into(), "test-only-password".into());
+    // What docker-compose.fleet.yml requires, as a server of a fleet has it.
+    env.insert(
+        "FLEET_REMOTE_WRITE_URL".into(),
+        "https://metrics.example.org/api/v1/write".into(),
+    );
+    env.insert("FLEET_HOST".into(), "llm-h200-01".into());
     // The secrets docker-compose.prod.yml requires (`:?`), as a filled-in .env has them.
     for secret in [
         "LITELLM_MASTER_KEY",
@@ -322,6 +330,48 @@ fn every_compose_file_and_merged_variant_matches_the_compose_specification_schem
     let mut listed: Vec<String> = COMPOSE_FILES.iter().map(|s| (*s).to_owned()).collect();
     listed.sort();
     assert_eq!(on_disk, listed, "a compose file is not schema-checked");
+}
+
+#[test]
+fn the_central_stack_matches_the_compose_schema_and_refuses_to_start_without_credentials() {
+    let validator = compose_schema();
+    let doc = resolve_tags(&compose_yaml("central/docker-compose.yml")).expect("a document");
+    let mut env: BTreeMap<String, String> = read(&compose_dir().join("central/.env.example"))
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut problems = schema_errors(&validator, "central (as written)", &to_json(&doc));
+    let required = [
+        "CENTRAL_WRITE_USER",
+        "CENTRAL_WRITE_PASSWORD",
+        "CENTRAL_READ_USER",
+        "CENTRAL_READ_PASSWORD",
+        "GRAFANA_ADMIN_PASSWORD",
+    ];
+    for key in required {
+        assert_eq!(
+            env.get(key).map(String::as_str),
+            Some(""),
+            "{key} ships empty"
+        );
+        let err = interpolate_value(&doc, &env).expect_err("refused without credentials");
+        assert!(
+            err.contains("CENTRAL_") || err.contains("GRAFANA_"),
+            "{err}"
+        );
+        env.insert(key.into(), format!("test-{key}"));
+    }
+    match interpolate_value(&doc, &env) {
+        Ok(filled) => problems.extend(schema_errors(
+            &validator,
+            "central (filled)",
+            &to_json(&filled),
+        )),
+        Err(e) => problems.push(format!("central: interpolation failed: {e}")),
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
@@ -703,10 +753,12 @@ fn promtool_accepts_every_prometheus_config_as_its_container_sees_it() {
                 .next()
                 .and_then(|s| s.strip_prefix("./config/prometheus/"))
             {
-                if src.ends_with(".yml") {
-                    mounted_configs.insert(src.to_owned());
-                } else {
+                // A mounted file (a config, the fleet's render script and its template:
+                // tests/integration/fleet.rs runs those with a real Prometheus) or a folder.
+                if prom_dir.join(src).is_dir() {
                     mounted_dirs.insert(src.to_owned());
+                } else {
+                    mounted_configs.insert(src.to_owned());
                 }
             }
         }

@@ -12,6 +12,7 @@ mod config_checks;
 mod dashboards;
 mod docker_containers;
 mod fidelity;
+mod fleet;
 mod fuzz_cli;
 mod golden_exposition;
 mod layering;

@@ -248,3 +248,4 @@ pub mod fuzz;
 pub mod litellm;
 pub mod openai_backend;
 pub mod promql;
+pub mod victoria;
