@@ -440,6 +440,17 @@ pub fn container_id(seed: u64, name: &str) -> String {
         .collect()
 }
 
+/// The host name of server `n` (from 1) of a simulated fleet: `llm-h200-01`, `llm-h200-02` …
+pub fn host_name(n: usize) -> String {
+    format!("llm-h200-{n:02}")
+}
+
+/// The seed of server `n` (from 1) of a fleet seeded `seed`: the first keeps `seed`, so a
+/// one-server fleet is today's server; the others differ.
+pub fn host_seed(seed: u64, n: usize) -> u64 {
+    seed.wrapping_add((n as u64).saturating_sub(1).wrapping_mul(7919))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,15 +504,15 @@ mod tests {
         let uuids: HashSet<_> = f.gpus.iter().map(|g| g.uuid.clone()).collect();
         assert_eq!(uuids.len(), 80);
     }
-}
 
-/// The host name of server `n` (from 1) of a simulated fleet: `llm-h200-01`, `llm-h200-02` …
-pub fn host_name(n: usize) -> String {
-    format!("llm-h200-{n:02}")
-}
-
-/// The seed of server `n` (from 1) of a fleet seeded `seed`: the first keeps `seed`, so a
-/// one-server fleet is today's server; the others differ.
-pub fn host_seed(seed: u64, n: usize) -> u64 {
-    seed.wrapping_add((n as u64).saturating_sub(1).wrapping_mul(7919))
+    #[test]
+    fn a_fleets_servers_have_their_own_names_and_seeds_and_the_first_is_todays_server() {
+        assert_eq!(host_name(1), FIRST_HOST);
+        assert_eq!(host_name(12), "llm-h200-12");
+        assert_eq!(host_seed(42, 1), 42);
+        assert_ne!(host_seed(42, 2), host_seed(42, 3));
+        let second = Fleet::build_host(host_seed(42, 2), 1, &host_name(2));
+        assert_eq!(second.host.hostname, "llm-h200-02");
+        assert_ne!(second.gpus[0].uuid, Fleet::build(42, 1).gpus[0].uuid);
+    }
 }
