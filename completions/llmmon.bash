@@ -1287,7 +1287,7 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__status)
-            opts="-v -h -V --demo --scenario --fault --host --exporter --config --json --verbose --help --version"
+            opts="-v -h -V --demo --scenario --fault --host --exporter --hosts --fault-host --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1306,6 +1306,14 @@ _llmmon() {
                     return 0
                     ;;
                 --exporter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,7 +40,7 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l scenario -d 'Si
 high_load\t''
 degraded\t''
 maintenance\t''"
-complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r -f -a "gpu_overheat\t''
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst, gpu_xid' -r -f -a "gpu_overheat\t''
 container_crash_loop\t''
 model_load_failure\t''
 upstream_down\t''
@@ -48,6 +48,8 @@ error_burst\t''
 gpu_xid\t''"
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l host -d 'Host the exporter roles (and the stack) run on, each on its default port [default: `host` in the config, LLMMON_HOST, else 127.0.0.1]' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l exporter -d 'Override one role\'s base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable)' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l hosts -d 'A fleet: each server\'s exporters on its default ports, one table line per server, the worst first (comma-separated host names). With --demo, how many simulated servers' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault-host -d 'With --demo --hosts N: put the --fault faults on server N only (1 is the first)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l demo -d 'Start the exporter roles in-process on a simulated 8-GPU server and read those'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l json -d 'Print JSON instead of text (commands with a report)'
@@ -60,7 +62,7 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l scenario -d 'Simul
 high_load\t''
 degraded\t''
 maintenance\t''"
-complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst' -r -f -a "gpu_overheat\t''
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault -d 'Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop, model_load_failure, upstream_down, error_burst, gpu_xid' -r -f -a "gpu_overheat\t''
 container_crash_loop\t''
 model_load_failure\t''
 upstream_down\t''

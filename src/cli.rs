@@ -80,6 +80,14 @@ pub struct StatusArgs {
     pub demo: DemoArgs,
     #[command(flatten)]
     pub endpoints: EndpointArgs,
+    /// A fleet: each server's exporters on its default ports, one table line per server,
+    /// the worst first (comma-separated host names). With --demo, how many simulated
+    /// servers.
+    #[arg(long, value_name = "HOST,…|N", conflicts_with_all = ["host", "exporters"])]
+    pub hosts: Option<String>,
+    /// With --demo --hosts N: put the --fault faults on server N only (1 is the first).
+    #[arg(long, value_name = "N", requires = "hosts")]
+    pub fault_host: Option<usize>,
 }
 
 /// Running against the embedded fleet simulator instead of a real server.
@@ -92,7 +100,7 @@ pub struct DemoArgs {
     #[arg(long, requires = "demo", value_name = "NAME", value_parser = scenario_names())]
     pub scenario: Option<String>,
     /// Simulator fault to switch on (repeatable): gpu_overheat, container_crash_loop,
-    /// model_load_failure, upstream_down, error_burst.
+    /// model_load_failure, upstream_down, error_burst, gpu_xid.
     #[arg(long = "fault", requires = "demo", value_name = "NAME", value_parser = fault_names())]
     pub faults: Vec<String>,
 }

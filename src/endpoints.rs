@@ -185,8 +185,24 @@ impl DemoArgs {
 /// `interval`, and waits until each has finished a first collection (a source that a fault
 /// took down counts: the demo shows it down).
 pub async fn start_demo(args: &DemoArgs, interval: Duration) -> Result<Demo, DemoError> {
+    start_demo_server(args, interval, 1, true).await
+}
+
+/// Server `n` (from 1) of a simulated fleet: its own host name and seed; the faults of
+/// `args` only where `faulty`.
+pub async fn start_demo_server(
+    args: &DemoArgs,
+    interval: Duration,
+    n: usize,
+    faulty: bool,
+) -> Result<Demo, DemoError> {
     let mut settings = Settings::demo(interval);
     settings.conditions = args.conditions()?;
+    if !faulty {
+        settings.conditions.faults.clear();
+    }
+    settings.seed = llmmon_core::scenario::host_seed(settings.seed, n);
+    settings.hostname = llmmon_core::scenario::host_name(n);
     // A fault asked for has held since 00:00 UTC: what a one-shot `status` sees on a server
     // where it is real (restarts counted, today's error ratio up), not a fault one second old.
     let now = llmmon_core::clock::now();

@@ -241,7 +241,79 @@ async fn today_from_prometheus(
     })
 }
 
+/// Most simulated servers `--demo --hosts N` starts.
+const MAX_DEMO_SERVERS: usize = 50;
+
+/// `llmmon status --hosts`: every server, one line each; exit 3 when any has a critical
+/// problem or none of its exporters answers.
+async fn fleet_status_cmd(args: &StatusArgs, hosts: &str, ctx: &Context) -> CmdResult {
+    let mut demos = Vec::new();
+    let servers: Vec<(String, Endpoints)> = if args.demo.demo {
+        let n: usize = hosts
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_DEMO_SERVERS).contains(n))
+            .ok_or_else(|| {
+                CliError::usage(anyhow!(
+                    "with --demo, --hosts is how many simulated servers (1 to {MAX_DEMO_SERVERS}), not '{hosts}'"
+                ))
+            })?;
+        let mut servers = Vec::new();
+        for i in 1..=n {
+            let faulty = args.fault_host.is_none_or(|f| f == i);
+            let demo = endpoints::start_demo_server(&args.demo, DEMO_INTERVAL, i, faulty)
+                .await
+                .map_err(demo_failure)?;
+            servers.push((llmmon_core::scenario::host_name(i), demo.endpoints.clone()));
+            demos.push(demo);
+        }
+        servers
+    } else {
+        let mut servers = Vec::new();
+        for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+            let endpoint_args = llmmon::cli::EndpointArgs {
+                host: Some(host.to_owned()),
+                exporters: Vec::new(),
+            };
+            let e =
+                Endpoints::from_args(&endpoint_args, &ctx.config.host).map_err(CliError::usage)?;
+            servers.push((host.to_owned(), e));
+        }
+        if servers.is_empty() {
+            return Err(CliError::usage(anyhow!("--hosts names no server")));
+        }
+        servers
+    };
+    let mode = if args.demo.demo { "demo" } else { "live" };
+    let fleet = status::fleet::gather(&servers, mode).await;
+    if fleet.iter().all(|s| !s.status.any_reachable()) {
+        return Err(CliError::failure(anyhow!(
+            "no server's exporters answered (tried {}); is each stack up?",
+            servers
+                .iter()
+                .map(|(h, _)| h.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let text = if ctx.json {
+        serde_json::to_string_pretty(&fleet)? + "\n"
+    } else {
+        status::fleet::render_text(&fleet)
+    };
+    exit::print(&text)?;
+    drop(demos);
+    Ok(if status::fleet::has_critical(&fleet) {
+        Exit::Critical
+    } else {
+        Exit::Success
+    })
+}
+
 async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
+    if let Some(hosts) = args.hosts.clone() {
+        return fleet_status_cmd(&args, &hosts, ctx).await;
+    }
     let (endpoints, _demo, mode) = if args.demo.demo {
         let demo = endpoints::start_demo(&args.demo, DEMO_INTERVAL)
             .await

@@ -128,6 +128,20 @@ impl Conditions {
     }
 }
 
+/// The host name of the first simulated server; server n of a fleet is `llm-h200-0n`.
+pub const FIRST_HOST: &str = "llm-h200-01";
+
+/// The host name of server `n` (from 1) of a simulated fleet: `llm-h200-01`, `llm-h200-02` …
+pub fn host_name(n: usize) -> String {
+    format!("llm-h200-{n:02}")
+}
+
+/// The seed of server `n` (from 1) of a fleet seeded `seed`: the first keeps `seed`, so a
+/// one-server fleet is today's server; the others differ.
+pub fn host_seed(seed: u64, n: usize) -> u64 {
+    seed.wrapping_add((n as u64).saturating_sub(1).wrapping_mul(7919))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,7 +213,7 @@ impl Default for RawSim {
             scale: 1,
             scenario: Scenario::Normal.as_str().to_owned(),
             faults: Vec::new(),
-            hostname: llmmon_sim::fleet::FIRST_HOST.to_owned(),
+            hostname: llmmon_core::scenario::FIRST_HOST.to_owned(),
         }
     }
 }
@@ -512,7 +512,7 @@ impl Settings {
             timeout: interval.mul_f64(0.8),
             seed: 42,
             scale: 1,
-            hostname: llmmon_sim::fleet::FIRST_HOST.to_owned(),
+            hostname: llmmon_core::scenario::FIRST_HOST.to_owned(),
             conditions: Conditions::default(),
             faults_since: None,
             listen: Role::ALL

@@ -9,8 +9,7 @@ pub const FLEET_EPOCH: f64 = 1_767_225_600.0;
 /// H200 memory as NVML reports it (143 771 MiB, sold as "141 GB").
 pub const H200_MEMORY_BYTES: u64 = 143_771 * 1024 * 1024;
 pub const H200_POWER_LIMIT_WATTS: f64 = 700.0;
-/// The host name of the first simulated server; server n of a fleet is `llm-h200-0n`.
-pub const FIRST_HOST: &str = "llm-h200-01";
+pub use llmmon_core::scenario::{host_name, host_seed, FIRST_HOST};
 /// The versions of the fleet's LiteLLM proxy and Langfuse.
 pub const LITELLM_VERSION: &str = "1.80.5";
 pub const LANGFUSE_VERSION: &str = "3.129.0";
@@ -438,17 +437,6 @@ pub fn container_id(seed: u64, name: &str) -> String {
     (0..4)
         .map(|i| format!("{:016x}", hash(seed, name, i)))
         .collect()
-}
-
-/// The host name of server `n` (from 1) of a simulated fleet: `llm-h200-01`, `llm-h200-02` …
-pub fn host_name(n: usize) -> String {
-    format!("llm-h200-{n:02}")
-}
-
-/// The seed of server `n` (from 1) of a fleet seeded `seed`: the first keeps `seed`, so a
-/// one-server fleet is today's server; the others differ.
-pub fn host_seed(seed: u64, n: usize) -> u64 {
-    seed.wrapping_add((n as u64).saturating_sub(1).wrapping_mul(7919))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! today's traffic and the problems worth a look.
 
 pub mod energy;
+pub mod fleet;
 mod problems;
 mod render;
 

@@ -9,11 +9,11 @@ use llmmon_exporter::containers::{ContainerHealth, ContainerState};
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 const DASH: &str = "—";
 
-fn pct(v: Option<f64>) -> String {
+pub(super) fn pct(v: Option<f64>) -> String {
     v.map_or(DASH.to_owned(), |v| format!("{:.0}%", v * 100.0))
 }
 
-fn num(v: Option<f64>) -> String {
+pub(super) fn num(v: Option<f64>) -> String {
     v.map_or(DASH.to_owned(), |v| format!("{v:.0}"))
 }
 
@@ -34,14 +34,14 @@ fn duration(s: f64) -> String {
     }
 }
 
-fn table(header: &[&str]) -> Table {
+pub(super) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(NOTHING);
     t.set_header(header.iter().map(Cell::new));
     t
 }
 
-fn right(t: &mut Table, columns: &[usize]) {
+pub(super) fn right(t: &mut Table, columns: &[usize]) {
     for &c in columns {
         if let Some(col) = t.column_mut(c) {
             col.set_cell_alignment(CellAlignment::Right);

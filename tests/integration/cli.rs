@@ -78,6 +78,63 @@ fn critical_problems_exit_3_and_are_listed() {
 }
 
 #[test]
+fn a_simulated_fleet_lists_every_server_the_faulty_one_first_and_exits_3() {
+    let o = llmmon(&[
+        "status",
+        "--demo",
+        "--hosts",
+        "3",
+        "--fault",
+        "gpu_xid",
+        "--fault-host",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("llm-h200-"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(
+        rows[0].contains("llm-h200-02") && rows[0].contains("XID 48"),
+        "worst first: {out}"
+    );
+    assert!(
+        rows[1..].iter().all(|r| r.contains("0✖ 0! none")),
+        "the others are fine: {out}"
+    );
+
+    let json = llmmon(&["--json", "status", "--demo", "--hosts", "2"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stdout(&json));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+    let hosts: Vec<&str> = v
+        .as_array()
+        .expect("one entry a server")
+        .iter()
+        .map(|s| s["host"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(hosts, ["llm-h200-01", "llm-h200-02"]);
+    assert_eq!(v[1]["status"]["gpus"].as_array().map(Vec::len), Some(8));
+}
+
+#[test]
+fn a_fleet_of_unreachable_servers_or_a_bad_count_is_refused_with_the_reason() {
+    let o = llmmon(&["status", "--demo", "--hosts", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("how many simulated servers"),
+        "{}",
+        stderr(&o)
+    );
+    let o = llmmon(&["status", "--hosts", "127.0.0.2,127.0.0.3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("127.0.0.2, 127.0.0.3"), "{err}");
+}
+
+#[test]
 fn a_one_shot_status_sees_a_crash_loop_and_an_error_burst() {
     let o = llmmon(&["status", "--demo", "--fault", "container_crash_loop"]);
     assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
