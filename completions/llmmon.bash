@@ -1329,12 +1329,20 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__top)
-            opts="-v -h -V --interval --prometheus --demo --scenario --fault --host --exporter --config --json --verbose --help --version"
+            opts="-v -h -V --hosts --fault-host --interval --prometheus --demo --scenario --fault --host --exporter --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

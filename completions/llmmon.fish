@@ -56,6 +56,8 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l json -d 'Print 
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s v -l verbose -d 'More detail on stderr (-v: what is run and fetched; -vv: debug)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s V -l version -d 'Print version'
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l hosts -d 'A fleet: one line per server (comma-separated host names, each server\'s exporters on their default ports), `enter` opens one. With --demo, how many simulated servers' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault-host -d 'With --demo --hosts N: put the --fault faults on server N only (1 is the first)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l interval -d 'Seconds between refreshes' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l prometheus -d 'Prometheus for history (sparklines, 5-minute rates and percentiles); by default the stack\'s on the exporters\' host (port 23001), none with --demo' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l scenario -d 'Simulator scenario: normal, high_load, degraded, maintenance' -r -f -a "normal\t''

@@ -61,6 +61,13 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Args)]
 pub struct TopArgs {
+    /// A fleet: one line per server (comma-separated host names, each server's exporters on
+    /// their default ports), `enter` opens one. With --demo, how many simulated servers.
+    #[arg(long, value_name = "HOST,…|N", conflicts_with = "host")]
+    pub hosts: Option<String>,
+    /// With --demo --hosts N: put the --fault faults on server N only (1 is the first).
+    #[arg(long, value_name = "N", requires = "hosts")]
+    pub fault_host: Option<usize>,
     /// Seconds between refreshes.
     #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
     pub interval: f64,

@@ -147,6 +147,51 @@ fn config_cmd(cmd: &ConfigCommand, ctx: &Context) -> CmdResult {
     Ok(Exit::Success)
 }
 
+/// `llmmon top --hosts`: the fleet screen; `enter` runs the full `top` of one server,
+/// whose `q` comes back to the fleet.
+async fn fleet_top_cmd(
+    args: &TopArgs,
+    hosts: &str,
+    interval: Duration,
+    ctx: &Context,
+) -> CmdResult {
+    use std::sync::Arc;
+
+    use llmmon::tui::logs::{DockerLogs, LogSource, SimLogs};
+    let (servers, _demos) =
+        fleet_servers(&args.demo, hosts, args.fault_host, interval, ctx).await?;
+    let mode = if args.demo.demo { "demo" } else { "live" };
+    let mut selected = None;
+    while let Some(host) =
+        llmmon::tui::fleet::run(servers.clone(), mode, interval, selected.clone())
+            .await
+            .context("terminal error")?
+    {
+        let Some((_, endpoints)) = servers.iter().find(|(h, _)| *h == host) else {
+            break;
+        };
+        let logs: Arc<dyn LogSource> = if args.demo.demo {
+            Arc::new(SimLogs {
+                base_url: endpoints
+                    .url(llmmon_core::Role::Containers)
+                    .unwrap_or_default()
+                    .to_owned(),
+                client: reqwest::Client::new(),
+            })
+        } else {
+            Arc::new(DockerLogs {
+                client: llmmon_core::docker::DockerClient::new(&ctx.config.docker_host),
+            })
+        };
+        let prometheus = (!args.demo.demo).then(|| format!("http://{host}:23001"));
+        llmmon::tui::run(endpoints.clone(), logs, prometheus, None, mode, interval)
+            .await
+            .context("terminal error")?;
+        selected = Some(host);
+    }
+    Ok(Exit::Success)
+}
+
 async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
     use std::sync::Arc;
 
@@ -168,6 +213,9 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         )));
     }
     let interval = Duration::from_secs_f64(args.interval);
+    if let Some(hosts) = args.hosts.clone() {
+        return fleet_top_cmd(&args, &hosts, interval, ctx).await;
+    }
     let (endpoints, demo, logs, mode): (_, _, Arc<dyn LogSource>, _) = if args.demo.demo {
         let demo = endpoints::start_demo(&args.demo, interval)
             .await
@@ -244,11 +292,19 @@ async fn today_from_prometheus(
 /// Most simulated servers `--demo --hosts N` starts.
 const MAX_DEMO_SERVERS: usize = 50;
 
-/// `llmmon status --hosts`: every server, one line each; exit 3 when any has a critical
-/// problem or none of its exporters answers.
-async fn fleet_status_cmd(args: &StatusArgs, hosts: &str, ctx: &Context) -> CmdResult {
+/// The servers of `--hosts`: N simulated ones with --demo (the faults on `fault_host`
+/// alone when given), else each named host's exporters on their default ports; the demos
+/// run until dropped.
+async fn fleet_servers(
+    demo: &llmmon::cli::DemoArgs,
+    hosts: &str,
+    fault_host: Option<usize>,
+    interval: Duration,
+    ctx: &Context,
+) -> Result<(Vec<(String, Endpoints)>, Vec<endpoints::Demo>), CliError> {
     let mut demos = Vec::new();
-    let servers: Vec<(String, Endpoints)> = if args.demo.demo {
+    let mut servers = Vec::new();
+    if demo.demo {
         let n: usize = hosts
             .parse()
             .ok()
@@ -258,32 +314,35 @@ async fn fleet_status_cmd(args: &StatusArgs, hosts: &str, ctx: &Context) -> CmdR
                     "with --demo, --hosts is how many simulated servers (1 to {MAX_DEMO_SERVERS}), not '{hosts}'"
                 ))
             })?;
-        let mut servers = Vec::new();
         for i in 1..=n {
-            let faulty = args.fault_host.is_none_or(|f| f == i);
-            let demo = endpoints::start_demo_server(&args.demo, DEMO_INTERVAL, i, faulty)
+            let faulty = fault_host.is_none_or(|f| f == i);
+            let d = endpoints::start_demo_server(demo, interval, i, faulty)
                 .await
                 .map_err(demo_failure)?;
-            servers.push((llmmon_core::scenario::host_name(i), demo.endpoints.clone()));
-            demos.push(demo);
+            servers.push((llmmon_core::scenario::host_name(i), d.endpoints.clone()));
+            demos.push(d);
         }
-        servers
-    } else {
-        let mut servers = Vec::new();
-        for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
-            let endpoint_args = llmmon::cli::EndpointArgs {
-                host: Some(host.to_owned()),
-                exporters: Vec::new(),
-            };
-            let e =
-                Endpoints::from_args(&endpoint_args, &ctx.config.host).map_err(CliError::usage)?;
-            servers.push((host.to_owned(), e));
-        }
-        if servers.is_empty() {
-            return Err(CliError::usage(anyhow!("--hosts names no server")));
-        }
-        servers
-    };
+        return Ok((servers, demos));
+    }
+    for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let endpoint_args = llmmon::cli::EndpointArgs {
+            host: Some(host.to_owned()),
+            exporters: Vec::new(),
+        };
+        let e = Endpoints::from_args(&endpoint_args, &ctx.config.host).map_err(CliError::usage)?;
+        servers.push((host.to_owned(), e));
+    }
+    if servers.is_empty() {
+        return Err(CliError::usage(anyhow!("--hosts names no server")));
+    }
+    Ok((servers, demos))
+}
+
+/// `llmmon status --hosts`: every server, one line each; exit 3 when any has a critical
+/// problem or none of its exporters answers.
+async fn fleet_status_cmd(args: &StatusArgs, hosts: &str, ctx: &Context) -> CmdResult {
+    let (servers, demos) =
+        fleet_servers(&args.demo, hosts, args.fault_host, DEMO_INTERVAL, ctx).await?;
     let mode = if args.demo.demo { "demo" } else { "live" };
     let fleet = status::fleet::gather(&servers, mode).await;
     if fleet.iter().all(|s| !s.status.any_reachable()) {

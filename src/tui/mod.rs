@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod data;
+pub mod fleet;
 pub mod layout;
 pub mod logs;
 pub mod prometheus;
@@ -252,7 +253,9 @@ pub async fn run(
     let _guard = TerminalGuard::enter()?;
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
         Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
+    // A fresh alternate screen is blank: no clear(), which would ask the terminal where
+    // its cursor is (an answer a previous screen's event reader may take).
+    terminal.hide_cursor()?;
     let mut app = App::new(colour);
     let size = terminal.size()?;
     app.update(app::Action::Resize(size.width, size.height));

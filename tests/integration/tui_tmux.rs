@@ -126,6 +126,46 @@ fn a_gpu_xid_fault_marks_its_gpus_and_names_them_in_a_real_terminal() {
     );
 }
 
+#[test]
+fn a_simulated_fleet_lists_its_servers_and_opens_one_and_comes_back() {
+    let tmux = Tmux::start_with(80, 24, "--hosts 4 --fault gpu_xid --fault-host 3");
+    let screen = tmux.wait_until(Duration::from_secs(60), |s| {
+        (1..=4).all(|n| s.contains(&format!("llm-h200-0{n}")))
+    });
+    for n in 1..=4 {
+        assert!(
+            screen.contains(&format!("llm-h200-0{n}")),
+            "server {n}:\n{screen}"
+        );
+    }
+    let first = screen
+        .lines()
+        .find(|l| l.contains("llm-h200-"))
+        .unwrap_or_default();
+    assert!(
+        first.contains("llm-h200-03"),
+        "the faulty server first:\n{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    let server = tmux.wait_for("✖ critical", Duration::from_secs(30));
+    assert!(
+        server.contains("GPU 5 ✖ critical"),
+        "its full view:\n{server}"
+    );
+    tmux.keys(&["q"]);
+    let back = tmux.wait_for("fleet of 4 servers", Duration::from_secs(30));
+    assert!(
+        back.contains("fleet of 4 servers"),
+        "back to the fleet:\n{back}"
+    );
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("__EXIT_0__", Duration::from_secs(10));
+    assert!(
+        after.contains("__EXIT_0__"),
+        "q quits with status 0:\n{after}"
+    );
+}
+
 /// Rows of the containers table (inside its border) that start with `prefix`.
 fn table_rows<'a>(screen: &'a str, prefix: &str) -> Vec<&'a str> {
     screen

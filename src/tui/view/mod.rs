@@ -6,6 +6,7 @@
 
 mod columns;
 mod containers;
+pub mod fleet;
 mod fmt;
 mod gpus;
 mod header;
