@@ -111,7 +111,11 @@ fn every_dashboard_is_structurally_sound() {
     let all = dashboards::all();
     let uids: BTreeSet<&str> = all.iter().map(|d| d.uid).collect();
     assert_eq!(uids.len(), all.len(), "dashboard uids are unique");
-    assert_eq!(all.len(), 10, "the ten dashboards of issue 6");
+    assert_eq!(
+        all.len(),
+        11,
+        "the ten dashboards of issue 6 and the fleet overview of issue 13"
+    );
     let alerts: BTreeSet<&str> = rules::alerts::groups(&Config::default())
         .into_iter()
         .flat_map(|g| g.rules.into_iter().map(|a| a.name))
@@ -221,6 +225,116 @@ fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
         out.push((format!("annotation {name}"), expr, Vec::new()));
     }
     out
+}
+
+#[test]
+fn every_promql_query_is_scoped_to_the_selected_hosts_and_keeps_them_apart() {
+    let host = rules::HOST;
+    let mut problems = Vec::new();
+    let mut scoped = 0;
+    for d in dashboards::all() {
+        // Every variable but `$host`, which stays in its matchers to be found there.
+        let mut values = parseable_values(&d);
+        values.remove(host);
+        let queries = promql(&d);
+        let panels = queries
+            .iter()
+            .filter(|(t, _, _)| !t.starts_with("variable"));
+        for (title, expr, _) in panels {
+            let expr = substitute(expr, &values);
+            let at = format!("{} / {title}", d.uid);
+            let unscoped = promql::unscoped(&expr, host, &format!("${host}"))
+                .unwrap_or_else(|e| panic!("{at}: {expr}: {e}"));
+            problems.extend(
+                unscoped
+                    .iter()
+                    .map(|u| format!("{at}: {u} has no host matcher")),
+            );
+            let dropping = promql::dropping(&expr, host, true).expect("parsed above");
+            problems.extend(dropping.iter().map(|m| format!("{at}: {m} drops the host")));
+            scoped += 1;
+        }
+        if !queries.is_empty() {
+            assert_eq!(
+                d.variables.first(),
+                Some(&Variable::Host),
+                "{}: $host comes first, so the other variables follow it",
+                d.uid
+            );
+        }
+        let json = d.to_json();
+        for v in json["templating"]["list"].as_array().expect("variables") {
+            let query = v["definition"].as_str().unwrap_or_default();
+            let prometheus = v["datasource"]["type"] == "prometheus";
+            if prometheus && v["name"] != host {
+                assert!(
+                    query.contains(&format!("{host}=~\"${host}\"")),
+                    "{}: variable {} lists values of every server: {query}",
+                    d.uid,
+                    v["name"]
+                );
+            }
+        }
+    }
+    assert!(scoped > 150, "queries checked: {scoped}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_host_variable_lists_the_servers_and_its_all_matches_a_missing_host() {
+    let d = dashboards::all()
+        .into_iter()
+        .find(|d| d.uid == dashboards::uid::GPUS)
+        .expect("GPUs dashboard");
+    let json = d.to_json();
+    let v = &json["templating"]["list"][0];
+    assert_eq!(v["name"], rules::HOST);
+    assert_eq!(
+        v["definition"],
+        format!("label_values({}, host)", schema::SOURCE_UP.name)
+    );
+    assert_eq!(v["multi"], true);
+    assert_eq!(v["includeAll"], true);
+    assert_eq!(v["allValue"], ".*", "`.+` would hide a server's own series");
+}
+
+#[test]
+fn the_fleet_overview_links_each_server_to_its_own_dashboards() {
+    let all = dashboards::all();
+    let uids: BTreeSet<&str> = all.iter().map(|d| d.uid).collect();
+    let fleet = all
+        .iter()
+        .find(|d| d.uid == dashboards::uid::FLEET)
+        .expect("fleet dashboard");
+    let table = fleet
+        .panels()
+        .find(|p| p.kind == dashboards::panel::Kind::Table)
+        .expect("servers table");
+    assert!(table.queries.len() >= 8, "one column per figure");
+    for q in &table.queries {
+        assert!(q.instant && q.legend.is_empty(), "{}", q.expr);
+        assert!(
+            q.expr.contains("by (host)"),
+            "{}: one row per server",
+            q.expr
+        );
+    }
+    assert!(table.data_links.len() >= 5);
+    for l in &table.data_links {
+        let (target, query) = l
+            .url
+            .strip_prefix("/d/")
+            .and_then(|u| u.split_once('?'))
+            .unwrap_or_else(|| panic!("{}: not a dashboard link", l.url));
+        assert!(uids.contains(target), "{}: no dashboard {target}", l.url);
+        assert!(
+            query.starts_with("var-host=${__data.fields.host}"),
+            "{}: the row's server is selected there",
+            l.url
+        );
+        let linked = all.iter().find(|d| d.uid == target).expect("linked");
+        assert_eq!(linked.variables.first(), Some(&Variable::Host), "{target}");
+    }
 }
 
 #[test]
@@ -337,6 +451,9 @@ fn static_values(d: &Dashboard) -> BTreeMap<String, String> {
                 Variable::Textbox { .. } => String::new(),
                 Variable::Custom { .. } | Variable::LokiLabel { .. } => ".+".to_owned(),
                 Variable::Constant { value, .. } => (*value).to_owned(),
+                // All: the Prometheus these tests run has no host label, as a single
+                // server's own has none; `.*` matches the absent label.
+                Variable::Host => ".*".to_owned(),
                 Variable::PromLabel { .. } => return None,
             };
             Some((v.name().to_owned(), value))
