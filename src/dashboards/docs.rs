@@ -44,6 +44,12 @@ Grafana, Loki and Alloy cannot run on the development machines, so
   matcher `host=~\"$host\"`, no aggregation or join drops `host` (read from the parsed query),
   `$host` is the first variable and the other Prometheus variables list the selected
   servers' values only.
+- **Two servers**: a second real Prometheus scrapes every target twice, under `host=\"a\"` and
+  `host=\"b\"`, as a central store holds two servers, and evaluates the rules there. Every
+  rule evaluates without error (no join of two servers' series), every panel and annotation
+  query runs, every line a legend names a thing of carries its server, with `$host` at `a` no
+  series of `b` is shown and data stays where *All* had some, and each column of the Fleet
+  overview's table has one row per server.
 - **Metric names**: every metric a PromQL expression names is a schema family
   (`exporter/src/schema.rs`), a recording rule (`src/rules/recording.rs`) or Prometheus'
   own `ALERTS`.

@@ -20,6 +20,8 @@ use crate::logql;
 use crate::support::announcements::Announcements;
 use crate::support::{self, local_prometheus_config, promql, wait_for, Prometheus};
 
+mod fleet;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -205,7 +207,7 @@ fn every_dashboard_is_structurally_sound() {
 }
 
 /// Every PromQL expression of a dashboard: panels, variables and annotations.
-fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
+pub(super) fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
     let mut out = Vec::new();
     for p in d.panels() {
         for q in p
@@ -225,116 +227,6 @@ fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
         out.push((format!("annotation {name}"), expr, Vec::new()));
     }
     out
-}
-
-#[test]
-fn every_promql_query_is_scoped_to_the_selected_hosts_and_keeps_them_apart() {
-    let host = rules::HOST;
-    let mut problems = Vec::new();
-    let mut scoped = 0;
-    for d in dashboards::all() {
-        // Every variable but `$host`, which stays in its matchers to be found there.
-        let mut values = parseable_values(&d);
-        values.remove(host);
-        let queries = promql(&d);
-        let panels = queries
-            .iter()
-            .filter(|(t, _, _)| !t.starts_with("variable"));
-        for (title, expr, _) in panels {
-            let expr = substitute(expr, &values);
-            let at = format!("{} / {title}", d.uid);
-            let unscoped = promql::unscoped(&expr, host, &format!("${host}"))
-                .unwrap_or_else(|e| panic!("{at}: {expr}: {e}"));
-            problems.extend(
-                unscoped
-                    .iter()
-                    .map(|u| format!("{at}: {u} has no host matcher")),
-            );
-            let dropping = promql::dropping(&expr, host, true).expect("parsed above");
-            problems.extend(dropping.iter().map(|m| format!("{at}: {m} drops the host")));
-            scoped += 1;
-        }
-        if !queries.is_empty() {
-            assert_eq!(
-                d.variables.first(),
-                Some(&Variable::Host),
-                "{}: $host comes first, so the other variables follow it",
-                d.uid
-            );
-        }
-        let json = d.to_json();
-        for v in json["templating"]["list"].as_array().expect("variables") {
-            let query = v["definition"].as_str().unwrap_or_default();
-            let prometheus = v["datasource"]["type"] == "prometheus";
-            if prometheus && v["name"] != host {
-                assert!(
-                    query.contains(&format!("{host}=~\"${host}\"")),
-                    "{}: variable {} lists values of every server: {query}",
-                    d.uid,
-                    v["name"]
-                );
-            }
-        }
-    }
-    assert!(scoped > 150, "queries checked: {scoped}");
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-#[test]
-fn the_host_variable_lists_the_servers_and_its_all_matches_a_missing_host() {
-    let d = dashboards::all()
-        .into_iter()
-        .find(|d| d.uid == dashboards::uid::GPUS)
-        .expect("GPUs dashboard");
-    let json = d.to_json();
-    let v = &json["templating"]["list"][0];
-    assert_eq!(v["name"], rules::HOST);
-    assert_eq!(
-        v["definition"],
-        format!("label_values({}, host)", schema::SOURCE_UP.name)
-    );
-    assert_eq!(v["multi"], true);
-    assert_eq!(v["includeAll"], true);
-    assert_eq!(v["allValue"], ".*", "`.+` would hide a server's own series");
-}
-
-#[test]
-fn the_fleet_overview_links_each_server_to_its_own_dashboards() {
-    let all = dashboards::all();
-    let uids: BTreeSet<&str> = all.iter().map(|d| d.uid).collect();
-    let fleet = all
-        .iter()
-        .find(|d| d.uid == dashboards::uid::FLEET)
-        .expect("fleet dashboard");
-    let table = fleet
-        .panels()
-        .find(|p| p.kind == dashboards::panel::Kind::Table)
-        .expect("servers table");
-    assert!(table.queries.len() >= 8, "one column per figure");
-    for q in &table.queries {
-        assert!(q.instant && q.legend.is_empty(), "{}", q.expr);
-        assert!(
-            q.expr.contains("by (host)"),
-            "{}: one row per server",
-            q.expr
-        );
-    }
-    assert!(table.data_links.len() >= 5);
-    for l in &table.data_links {
-        let (target, query) = l
-            .url
-            .strip_prefix("/d/")
-            .and_then(|u| u.split_once('?'))
-            .unwrap_or_else(|| panic!("{}: not a dashboard link", l.url));
-        assert!(uids.contains(target), "{}: no dashboard {target}", l.url);
-        assert!(
-            query.starts_with("var-host=${__data.fields.host}"),
-            "{}: the row's server is selected there",
-            l.url
-        );
-        let linked = all.iter().find(|d| d.uid == target).expect("linked");
-        assert_eq!(linked.variables.first(), Some(&Variable::Host), "{target}");
-    }
 }
 
 #[test]
@@ -371,7 +263,7 @@ fn every_metric_a_dashboard_names_is_in_the_schema_or_a_recording_rule() {
 
 /// A value for every variable, so that each query is plain PromQL: label queries match
 /// anything (they only ever stand inside a matcher's string).
-fn parseable_values(d: &Dashboard) -> BTreeMap<String, String> {
+pub(super) fn parseable_values(d: &Dashboard) -> BTreeMap<String, String> {
     let mut values = static_values(d);
     for v in &d.variables {
         values
@@ -425,7 +317,7 @@ fn alloy_labels() -> BTreeSet<String> {
 }
 
 /// `$var` and `${var}` replaced; Grafana's interval variables by fixed durations.
-fn substitute(expr: &str, values: &BTreeMap<String, String>) -> String {
+pub(super) fn substitute(expr: &str, values: &BTreeMap<String, String>) -> String {
     let mut out = expr
         .replace("$__rate_interval", "1m")
         .replace("$__interval", "1m")
@@ -442,7 +334,7 @@ fn substitute(expr: &str, values: &BTreeMap<String, String>) -> String {
 }
 
 /// Values of the variables that are not label queries (interval, text, fixed lists).
-fn static_values(d: &Dashboard) -> BTreeMap<String, String> {
+pub(super) fn static_values(d: &Dashboard) -> BTreeMap<String, String> {
     d.variables
         .iter()
         .filter_map(|v| {
@@ -548,15 +440,25 @@ fn every_logql_query_parses_and_selects_on_alloy_labels() {
     assert!(count >= 5, "the logs dashboard has its LogQL queries");
 }
 
-/// Prometheus scraping every simulator role, the simulated LiteLLM proxy and a seeded
-/// announcements service, with the generated rules loaded.
-async fn prometheus_on_the_simulator(
-    conditions: Conditions,
-) -> (
+/// What [`prometheus_on_the_simulator`] returns: Prometheus, what it scrapes, its rules.
+pub(super) type OnTheSimulator = (
     Prometheus,
     (wiring::Started, Announcements),
     tempfile::TempDir,
-) {
+);
+
+/// Prometheus scraping every simulator role, the simulated LiteLLM proxy and a seeded
+/// announcements service, with the generated rules loaded.
+async fn prometheus_on_the_simulator(conditions: Conditions) -> OnTheSimulator {
+    prometheus_on_the_simulator_as(conditions, &[]).await
+}
+
+/// The same, with every target scraped once per host of `hosts` under that `host` label, as
+/// a fleet's central store holds them (none: a single server's own Prometheus).
+pub(super) async fn prometheus_on_the_simulator_as(
+    conditions: Conditions,
+    hosts: &[&str],
+) -> OnTheSimulator {
     let mut settings = Settings::demo(Duration::from_secs(1));
     settings.conditions = conditions;
     let running = wiring::start(&settings, &Role::ALL, SourceMode::Sim)
@@ -597,6 +499,10 @@ async fn prometheus_on_the_simulator(
         .as_sequence_mut()
         .expect("jobs")
         .push(announcements_job);
+    for job in doc["scrape_configs"].as_sequence_mut().expect("jobs") {
+        as_hosts(job, hosts);
+    }
+    let targets = (Role::ALL.len() + 2) * hosts.len().max(1);
     let prom = Prometheus::start(&serde_yaml_ng::to_string(&doc).expect("YAML")).await;
     let ready = wait_for(Duration::from_secs(60), || {
         let prom = &prom;
@@ -604,7 +510,7 @@ async fn prometheus_on_the_simulator(
         async move {
             let up = prom.query("up == 1").await.len();
             let rec = prom.query(&rule).await.len();
-            (up == Role::ALL.len() + 2 && rec > 0).then_some(())
+            (up == targets && rec > 0).then_some(())
         }
     })
     .await;
@@ -615,6 +521,28 @@ async fn prometheus_on_the_simulator(
     // A few more scrapes, so every rate has its points.
     tokio::time::sleep(Duration::from_secs(5)).await;
     (prom, (running, announcements), rules_dir)
+}
+
+/// A scrape job's targets once per host, each with the `host` label (unchanged without hosts).
+fn as_hosts(job: &mut serde_yaml_ng::Value, hosts: &[&str]) {
+    if hosts.is_empty() {
+        return;
+    }
+    let configs = job["static_configs"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default();
+    let per_host: Vec<serde_yaml_ng::Value> = hosts
+        .iter()
+        .flat_map(|h| {
+            configs.iter().map(move |c| {
+                let mut c = c.clone();
+                c["labels"][rules::HOST] = (*h).into();
+                c
+            })
+        })
+        .collect();
+    job["static_configs"] = per_host.into();
 }
 
 /// Variable settings to run a dashboard's queries with: first every label variable at
