@@ -130,7 +130,7 @@ pub const PERCENTILES: &[Quantile] = &[P50, P95, P99];
 #[derive(Debug, Clone, Copy)]
 pub struct Latency {
     pub def: &'static MetricDef,
-    /// The one label the rates are summed by (`model`, `requested_model`).
+    /// The one label the rates are summed by (`model`, `requested_model`), beside the host.
     pub by: &'static str,
     pub window: &'static str,
     /// The percentiles recorded.
