@@ -190,7 +190,7 @@ fn queries(d: &Dashboard, days: f64) -> Vec<Timed> {
     for (name, expr) in d.annotation_queries() {
         out.push(Timed {
             panel: name,
-            expr,
+            expr: sub(&expr),
             instant: false,
         });
     }

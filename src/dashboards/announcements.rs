@@ -31,7 +31,7 @@ pub fn dashboard() -> Dashboard {
     d.tags.push("end-users");
     d.tags.push("announcements");
     d.time_from = "now-7d";
-    d.variables = super::catalog::public_urls();
+    d.variables.extend(super::catalog::public_urls());
     d.annotations = vec![(
         "Announcements",
         format!("{active}{{kind=~\"maintenance|deprecation|endpoint_change\"}} == 1"),

@@ -56,7 +56,7 @@ pub fn dashboard() -> Dashboard {
     d.purpose = "For the server's users: the models you can call, at which endpoint, whether they are up, their context length, quotas and deprecations.";
     d.tags.push("end-users");
     d.tags.push("catalog");
-    d.variables = public_urls();
+    d.variables.extend(public_urls());
     d.rows = vec![
         row("Models", vec![
             text("How to call a model", "OpenAI-compatible endpoint: **${endpoint}**\n\nUse the model name from the table below, with your key:\n\n```\ncurl ${endpoint}/chat/completions -H \"Authorization: Bearer $KEY\" \\\n  -d '{\"model\": \"<model>\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}'\n```")

@@ -69,12 +69,12 @@ pub fn dashboard() -> Dashboard {
     d.tags.push("infrastructure");
     d.tags.push("docker");
     d.alert_groups = vec!["llmmon-containers"];
-    d.variables = vec![prom_label(
+    d.variables.extend([prom_label(
         "container",
         "Container",
         &s::CONTAINER_INFO,
         "container",
-    )];
+    )]);
     d.rows = vec![
         row("Overview", vec![
             stat("Containers by class", "short").size(6, 4)

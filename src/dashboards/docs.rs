@@ -16,6 +16,22 @@ Datasources are referred to by the provisioned uids `prometheus` and `loki`. Tim
 the firing alerts of the related rule groups as annotations; thresholds are the alert rules'
 own (`exporter/src/thresholds.rs`, `src/rules/config.rs`).
 
+## More than one server
+
+The same dashboards serve one server's Prometheus and a fleet's central store, where every
+series carries the `host` label its server's `remote_write` adds. Every dashboard with PromQL
+starts with the variable `$host` (*Server*: the hosts of every exporter's `source_up`,
+multi-select, *All* by default), and every query is scoped to it in one place
+(`src/dashboards/scope.rs`): each selector gets `host=~\"$host\"`, each `by (…)` and `on (…)`
+gets `host`, so a panel draws one line per server and thing and never adds up or matches the
+series of two servers. Aggregations without grouping (the stats) are totals over the selected
+servers. *All* is `.*`, which also matches a series without the label: on a single server,
+where no series has a host, the list is empty and every panel shows what it showed before.
+Legends name no host (a single server has none): with several servers selected, lines of
+the same name are the same thing on different servers; pick one server to tell them apart.
+The *Fleet overview* has one table row per server, linking to that server's dashboards. The
+Logs dashboard has no `$host`: Loki's streams carry no host label.
+
 ## How they are verified
 
 Grafana, Loki and Alloy cannot run on the development machines, so
@@ -24,6 +40,16 @@ Grafana, Loki and Alloy cannot run on the development machines, so
 - **Structure**: unique panel ids, no overlapping grid positions, every panel has a title, a
   unit and a datasource uid the provisioning defines; every dashboard has a uid, tags and
   links; panel links point at existing dashboards; alerts named by panels exist.
+- **Scoped to `$host`**: every selector of every PromQL query (panels, annotations) has the
+  matcher `host=~\"$host\"`, no aggregation or join drops `host` (read from the parsed query),
+  `$host` is the first variable and the other Prometheus variables list the selected
+  servers' values only.
+- **Two servers**: a second real Prometheus scrapes every target twice, under `host=\"a\"` and
+  `host=\"b\"`, as a central store holds two servers, and evaluates the rules there. Every
+  rule evaluates without error (no join of two servers' series), every panel and annotation
+  query runs, every line a legend names a thing of carries its server, with `$host` at `a` no
+  series of `b` is shown and data stays where *All* had some, and each column of the Fleet
+  overview's table has one row per server.
 - **Metric names**: every metric a PromQL expression names is a schema family
   (`exporter/src/schema.rs`), a recording rule (`src/rules/recording.rs`) or Prometheus'
   own `ALERTS`.

@@ -27,7 +27,8 @@ pub fn dashboard() -> Dashboard {
     d.tags.push("infrastructure");
     d.tags.push("gpu");
     d.alert_groups = vec!["llmmon-gpu", "llmmon-gpu-health"];
-    d.variables = vec![prom_label("gpu", "GPU", &s::GPU_INFO, "gpu")];
+    d.variables
+        .extend([prom_label("gpu", "GPU", &s::GPU_INFO, "gpu")]);
     d.rows = vec![
         row("GPU grid", vec![
             bargauge("Utilisation", "percentunit").size(6, 9).range(0.0, 1.0)

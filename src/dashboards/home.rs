@@ -12,6 +12,7 @@ use crate::rules::{recording as rec, Config};
 
 fn links_markdown() -> String {
     let list = [
+        ("Fleet overview", uid::FLEET),
         ("Server health", uid::HOST),
         ("GPUs", uid::GPUS),
         ("Containers", uid::CONTAINERS),

@@ -22,12 +22,12 @@ pub fn dashboard() -> Dashboard {
     d.purpose = "What the models are used for, from Langfuse's traces: volume, tokens, cost by model and user, latency, errors and quality scores. Daily counters reset at 00:00 UTC.";
     d.tags.push("llm");
     d.tags.push("langfuse");
-    d.variables = vec![prom_label(
+    d.variables.extend([prom_label(
         "model",
         "Model",
         &s::LANGFUSE_DAILY_OBSERVATIONS,
         "model",
-    )];
+    )]);
     d.time_from = "now-7d";
     let obs = s::LANGFUSE_DAILY_OBSERVATIONS.name;
     d.rows = vec![

@@ -26,7 +26,7 @@ pub fn dashboard() -> Dashboard {
     d.tags.push("llm");
     d.tags.push("litellm");
     d.alert_groups = vec!["llmmon-litellm"];
-    d.variables = vec![
+    d.variables.extend([
         prom_label("model", "Model", &s::LITELLM_MODEL_INFO, "model"),
         Variable::Interval {
             name: "agg",
@@ -34,7 +34,7 @@ pub fn dashboard() -> Dashboard {
             values: &["1m", "1h", "1d"],
             default: "1h",
         },
-    ];
+    ]);
     let requests = s::LITELLM_PROXY_REQUESTS.name;
     let failed = s::LITELLM_PROXY_FAILED.name;
     let latency = rec::litellm_request_latency(&cfg);

@@ -7,15 +7,20 @@
 //! [`variable`], layout and JSON rendering here. Metric names come from
 //! `llmmon_core::schema`, thresholds from `llmmon_core::thresholds`, expensive
 //! expressions from the recording rules of [`crate::rules::recording`].
+//!
+//! Every dashboard with PromQL starts with the `$host` variable (the servers of a fleet's
+//! central store; All on a single server), and every query is scoped to it by [`scope`].
 
 pub mod docs;
 pub mod panel;
+pub mod scope;
 pub mod variable;
 
 mod announcements;
 mod catalog;
 mod containers;
 mod energy;
+mod fleet;
 mod gpus;
 mod home;
 mod host;
@@ -43,6 +48,7 @@ pub const GRAFANA_UID: &str = "grafana";
 /// with a redirect in mind; every link is made from these.
 pub mod uid {
     pub const HOME: &str = "llmmon-home";
+    pub const FLEET: &str = "llmmon-fleet";
     pub const HOST: &str = "llmmon-host";
     pub const GPUS: &str = "llmmon-gpus";
     pub const CONTAINERS: &str = "llmmon-containers";
@@ -162,7 +168,7 @@ impl Dashboard {
             audience: Audience::Maintainers,
             purpose: "",
             tags: vec![TAG],
-            variables: Vec::new(),
+            variables: vec![Variable::Host],
             rows: Vec::new(),
             alert_groups: Vec::new(),
             annotations: Vec::new(),
@@ -183,21 +189,22 @@ impl Dashboard {
         self.rows.iter().flat_map(|r| r.panels.iter())
     }
 
-    /// The annotation queries: firing alerts of this dashboard's alert groups, then extras.
+    /// The annotation queries: firing alerts of this dashboard's alert groups, then extras;
+    /// scoped to `$host`.
     pub fn annotation_queries(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let names = alert_names(&self.alert_groups);
         if !names.is_empty() {
             out.push((
                 "Firing alerts".to_owned(),
-                format!(
+                scope::with_host(&format!(
                     "ALERTS{{alertstate=\"firing\", alertname=~\"{}\"}}",
                     names.join("|")
-                ),
+                )),
             ));
         }
         for (name, expr) in &self.annotations {
-            out.push(((*name).to_owned(), expr.clone()));
+            out.push(((*name).to_owned(), scope::with_host(expr)));
         }
         out
     }
@@ -238,7 +245,7 @@ impl Dashboard {
                 "datasource": Datasource::Prometheus.to_json(), "enable": true, "hide": false,
                 "iconColor": "red", "name": name, "expr": expr, "step": "60s",
                 "titleFormat": if name == "Firing alerts" { "{{alertname}}" } else { "{{title}}" },
-                "textFormat": if name == "Firing alerts" { "{{severity}}: {{instance}} {{gpu}}{{model}}{{container}}{{mountpoint}}" } else { "{{severity}} {{kind}}" },
+                "textFormat": if name == "Firing alerts" { "{{severity}}: {{host}} {{instance}} {{gpu}}{{model}}{{container}}{{mountpoint}}" } else { "{{severity}} {{kind}}" },
                 "tagKeys": "severity,kind", "useValueForTime": false,
             }));
         }
@@ -298,6 +305,7 @@ pub fn url(uid: &str) -> String {
 pub fn all() -> Vec<Dashboard> {
     vec![
         home::dashboard(),
+        fleet::dashboard(),
         host::dashboard(),
         gpus::dashboard(),
         containers::dashboard(),

@@ -35,11 +35,13 @@ impl Format {
     }
 }
 
-/// A PromQL range query with a legend.
+/// A PromQL range query with a legend, scoped to the servers of `$host`
+/// ([`super::scope::with_host`]: a host matcher on every selector, `host` in every `by` and
+/// `on`). Legends name no host: on one server's Prometheus there is none.
 pub fn prom(expr: impl Into<String>, legend: &str) -> Query {
     Query {
         datasource: Datasource::Prometheus,
-        expr: expr.into(),
+        expr: super::scope::with_host(&expr.into()),
         legend: legend.to_owned(),
         instant: false,
         format: Format::TimeSeries,
@@ -224,6 +226,10 @@ pub struct Panel {
     /// Value → text mappings (state codes, 0/1 flags).
     pub mappings: Vec<(f64, &'static str, &'static str)>,
     pub links: Vec<Link>,
+    /// Links of every value (tables): Grafana fills `${__data.fields.<name>}` from the row.
+    pub data_links: Vec<Link>,
+    /// Field overrides: the field's name as shown, and Grafana's properties for it.
+    pub overrides: Vec<(String, Vec<Value>)>,
     /// Alert rules this panel shows the input of (names of `src/rules` alerts).
     pub alerts: Vec<&'static str>,
     /// Grafana's minimum interval of the queries (`$agg` for the aggregation selector).
@@ -255,6 +261,8 @@ impl Panel {
             stacked: false,
             mappings: Vec::new(),
             links: Vec::new(),
+            data_links: Vec::new(),
+            overrides: Vec::new(),
             alerts: Vec::new(),
             interval: None,
             extra_options: Map::new(),
@@ -301,6 +309,18 @@ impl Panel {
             title: title.to_owned(),
             url: url.to_owned(),
         });
+        self
+    }
+    pub fn data_link(mut self, title: &str, url: &str) -> Self {
+        self.data_links.push(Link {
+            title: title.to_owned(),
+            url: url.to_owned(),
+        });
+        self
+    }
+    /// Overrides the field `name` (as shown, after transformations) with `properties`.
+    pub fn field(mut self, name: &str, properties: Vec<Value>) -> Self {
+        self.overrides.push((name.to_owned(), properties));
         self
     }
     pub fn alert(mut self, name: &'static str) -> Self {
@@ -406,6 +426,9 @@ impl Panel {
         if let Some(m) = self.max {
             d["max"] = json!(m);
         }
+        if !self.data_links.is_empty() {
+            d["links"] = links_json(&self.data_links);
+        }
         if !self.mappings.is_empty() {
             let mut options = Map::new();
             for (v, text, color) in &self.mappings {
@@ -461,8 +484,8 @@ impl Panel {
             "gridPos": {"x": x, "y": y, "w": self.width, "h": self.height},
             "targets": targets,
             "options": self.options(),
-            "fieldConfig": {"defaults": self.field_defaults(), "overrides": []},
-            "links": self.links.iter().map(|l| json!({"title": l.title, "url": l.url})).collect::<Vec<_>>(),
+            "fieldConfig": {"defaults": self.field_defaults(), "overrides": self.overrides_json()},
+            "links": links_json(&self.links),
             "transparent": false,
         });
         if !self.transformations.is_empty() {
@@ -473,6 +496,24 @@ impl Panel {
         }
         p
     }
+}
+
+impl Panel {
+    fn overrides_json(&self) -> Value {
+        self.overrides
+            .iter()
+            .map(|(name, properties)| {
+                json!({"matcher": {"id": "byName", "options": name}, "properties": properties})
+            })
+            .collect()
+    }
+}
+
+fn links_json(links: &[Link]) -> Value {
+    links
+        .iter()
+        .map(|l| json!({"title": l.title, "url": l.url}))
+        .collect()
 }
 
 /// Shorthands per kind.

@@ -1,15 +1,22 @@
-//! Template variables: label values from Prometheus or Loki, aggregation intervals, fixed
-//! lists, free text and constants.
+//! Template variables: the servers of a fleet, label values from Prometheus or Loki,
+//! aggregation intervals, fixed lists, free text and constants.
 
-use llmmon_core::schema::MetricDef;
+use llmmon_core::schema::{self as s, MetricDef};
 use serde_json::{json, Value};
 
-use super::Datasource;
+use super::{scope, Datasource};
+use crate::rules::HOST;
 
 /// One template variable of a dashboard.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Variable {
-    /// `label_values(metric{selector}, label)` from Prometheus; multi-select with "All".
+    /// The servers to show (`host` label), multi-select with "All", first on every
+    /// dashboard with PromQL. The values are the hosts of every exporter's `source_up`. All
+    /// is `.*`, which also matches series without the label: a server's own Prometheus has
+    /// none (remote_write adds it), so there the list is empty and All shows everything.
+    Host,
+    /// `label_values(metric{selector}, label)` from Prometheus, of the selected servers;
+    /// multi-select with "All".
     PromLabel {
         name: &'static str,
         label: &'static str,
@@ -52,6 +59,7 @@ pub enum Variable {
 impl Variable {
     pub fn name(&self) -> &'static str {
         match self {
+            Variable::Host => HOST,
             Variable::PromLabel { name, .. }
             | Variable::LokiLabel { name, .. }
             | Variable::Custom { name, .. }
@@ -63,6 +71,7 @@ impl Variable {
 
     /// The PromQL that finds this variable's values (for tests: each value is a series of
     /// the result, under `label_name`), with earlier variables still to be substituted.
+    /// None for [`Variable::Host`]: a server's own Prometheus has no host to find.
     pub fn probe(&self) -> Option<(String, &'static str)> {
         match self {
             Variable::PromLabel {
@@ -71,7 +80,10 @@ impl Variable {
                 selector,
                 ..
             } => Some((
-                format!("group by ({label_name}) ({}{{{selector}}})", metric.name),
+                format!(
+                    "group by ({label_name}) ({})",
+                    scope::with_host(&format!("{}{{{selector}}}", metric.name))
+                ),
                 label_name,
             )),
             _ => None,
@@ -81,6 +93,13 @@ impl Variable {
     pub(super) fn to_json(&self) -> Value {
         let all_multi = json!({"selected": true, "text": ["All"], "value": ["$__all"]});
         match self {
+            // Unscoped: the list of servers is what scopes the rest.
+            Variable::Host => prom_label_json(
+                HOST,
+                "Server",
+                &format!("label_values({}, {HOST})", s::SOURCE_UP.name),
+                1,
+            ),
             Variable::PromLabel {
                 name,
                 label,
@@ -88,15 +107,9 @@ impl Variable {
                 label_name,
                 selector,
             } => {
-                let query = format!("label_values({}{{{selector}}}, {label_name})", metric.name);
-                json!({
-                    "type": "query", "name": name, "label": label,
-                    "datasource": Datasource::Prometheus.to_json(),
-                    "definition": query,
-                    "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1},
-                    "refresh": 2, "sort": 3, "multi": true, "includeAll": true, "allValue": ".*",
-                    "current": all_multi, "hide": 0, "regex": "", "options": [],
-                })
+                let selector = scope::with_host(&format!("{}{{{selector}}}", metric.name));
+                let query = format!("label_values({selector}, {label_name})");
+                prom_label_json(name, label, &query, 3)
             }
             Variable::LokiLabel {
                 name,
@@ -143,6 +156,21 @@ impl Variable {
             }),
         }
     }
+}
+
+/// A Prometheus `label_values` variable: multi-select, All as `.*` (which matches an absent
+/// label too), refreshed when the time range changes; `sort` is Grafana's (1 alphabetical,
+/// 3 numerical).
+fn prom_label_json(name: &str, label: &str, query: &str, sort: u8) -> Value {
+    json!({
+        "type": "query", "name": name, "label": label,
+        "datasource": Datasource::Prometheus.to_json(),
+        "definition": query,
+        "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1},
+        "refresh": 2, "sort": sort, "multi": true, "includeAll": true, "allValue": ".*",
+        "current": {"selected": true, "text": ["All"], "value": ["$__all"]},
+        "hide": 0, "regex": "", "options": [],
+    })
 }
 
 /// A Prometheus label variable without a selector.

@@ -63,7 +63,7 @@ pub fn dashboard() -> Dashboard {
     d.tags.push("llm");
     d.tags.push("vllm");
     d.alert_groups = vec!["llmmon-models"];
-    d.variables = vec![
+    d.variables.extend([
         prom_label("model", "Model", &s::VLLM_INFO, "model"),
         Variable::PromLabel {
             name: "container",
@@ -79,7 +79,7 @@ pub fn dashboard() -> Dashboard {
             label_name: "vllm_version",
             selector: MODEL.to_owned(),
         },
-    ];
+    ]);
     let inst = "model=~\"$model\", container=~\"$container\", vllm_version=~\"$vllm_version\"";
     d.rows = vec![
         row("State", vec![

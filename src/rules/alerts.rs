@@ -8,7 +8,7 @@ use llmmon_core::schema as s;
 
 use super::config::seconds;
 use super::recording as rec;
-use super::{num, percent, Alert, Config, Group, Severity};
+use super::{num, percent, Alert, Config, Group, Severity, HOST};
 
 /// Prometheus' own per-target health series (not an exporter family).
 pub const UP: &str = "up";
@@ -18,6 +18,27 @@ pub(super) const VALUE_INT: &str = r#"{{ $value | printf "%.0f" }}"#;
 const VALUE_PCT: &str = "{{ $value | humanizePercentage }}";
 pub(super) const VALUE_DURATION: &str = "{{ $value | humanizeDuration }}";
 
+/// The target a summary names as `{{ $labels.instance }}`: the server's host name where the
+/// alert has one (evaluated centrally), else the scrape target as before (on the server's
+/// own Prometheus, which has no `host` label).
+const HOST_OR_INSTANCE: &str =
+    "{{ with $labels.host }}{{ . }}{{ else }}{{ $labels.instance }}{{ end }}";
+/// What a summary that names no target ends with: ` on <host>` centrally, nothing locally.
+const ON_HOST: &str = "{{ with $labels.host }} on {{ . }}{{ end }}";
+
+/// `summary` naming the server where the alert has a `host` label, and rendering exactly
+/// as written where it has none: its `{{ $labels.instance }}` becomes the host name, or a
+/// summary without one gains ` on <host>`.
+pub(super) fn host_summary(summary: &str) -> String {
+    const INSTANCE: &str = "{{ $labels.instance }}";
+    if summary.contains(INSTANCE) {
+        summary.replace(INSTANCE, HOST_OR_INSTANCE)
+    } else {
+        format!("{summary}{ON_HOST}")
+    }
+}
+
+/// An alert; its summary names the server (see [`host_summary`]).
 pub(super) fn alert(
     name: &'static str,
     severity: Severity,
@@ -33,7 +54,7 @@ pub(super) fn alert(
         for_,
         severity,
         family,
-        summary: summary.to_owned(),
+        summary: host_summary(summary),
         description,
     }
 }
@@ -174,7 +195,7 @@ fn host(cfg: &Config) -> Group<Alert> {
 
 fn containers(cfg: &Config) -> Group<Alert> {
     let restarts = rec::container_restarts_increase(cfg);
-    let on = "on (container, instance, job)";
+    let on = format!("on ({HOST}, container, instance, job)");
     Group {
         name: "llmmon-containers",
         rules: vec![
@@ -238,8 +259,8 @@ fn deprecated_in_use(cfg: &Config) -> Alert {
         "DeprecatedModelInUse",
         cfg.for_deprecated_in_use,
         format!(
-            "({retired} - time() < {notice} and {retired} - time() > 0)\nand on (model)\n  \
-             sum by (model) (increase({}[{}])) > 0",
+            "({retired} - time() < {notice} and {retired} - time() > 0)\nand on ({HOST}, model)\n  \
+             sum by ({HOST}, model) (increase({}[{}])) > 0",
             s::VLLM_REQUEST_SUCCESS.name,
             cfg.deprecation_traffic_window,
             notice = num(seconds(cfg.deprecation_notice)),
@@ -293,7 +314,7 @@ fn models(cfg: &Config) -> Group<Alert> {
                 "RequestErrorRateCritical",
                 cfg.for_error_ratio,
                 format!(
-                    "{} > {}\nand on (model)\n  {} * {window_s} >= {}",
+                    "{} > {}\nand on ({HOST}, model)\n  {} * {window_s} >= {}",
                     rec::request_error_ratio(cfg),
                     num(cfg.error_ratio_critical),
                     rec::request_errors_rate(cfg),
@@ -314,7 +335,7 @@ fn models(cfg: &Config) -> Group<Alert> {
                 "ResponseTimeHigh",
                 cfg.for_latency,
                 format!(
-                    "{p95}\n  > {} * ({p95} offset {})\nand on (model)\n  {} >= {}",
+                    "{p95}\n  > {} * ({p95} offset {})\nand on ({HOST}, model)\n  {} >= {}",
                     num(cfg.latency_factor),
                     cfg.latency_baseline_offset,
                     rec::e2e_count_increase(cfg),
@@ -485,6 +506,37 @@ mod tests {
             assert!(
                 sev.len() == 1 || sev == [Severity::Critical, Severity::Warning],
                 "family {family} has severities {sev:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_summary_names_the_host_in_place_of_the_instance_or_after_the_sentence() {
+        assert_eq!(
+            host_summary("GPU {{ $labels.gpu }} on {{ $labels.instance }} runs hot"),
+            "GPU {{ $labels.gpu }} on {{ with $labels.host }}{{ . }}{{ else }}\
+             {{ $labels.instance }}{{ end }} runs hot"
+        );
+        assert_eq!(
+            host_summary("Requests to {{ $labels.model }} fail"),
+            "Requests to {{ $labels.model }} fail{{ with $labels.host }} on {{ . }}{{ end }}"
+        );
+    }
+
+    #[test]
+    fn every_summary_names_the_host_where_the_alert_has_one() {
+        let cfg = Config::default();
+        for a in groups(&cfg).into_iter().flat_map(|g| g.rules) {
+            assert!(
+                a.summary.contains("{{ with $labels.host }}"),
+                "{}: {}",
+                a.name,
+                a.summary
+            );
+            assert!(
+                !a.summary.contains("{{ $labels.host }}"),
+                "{}: a bare host renders empty on one server",
+                a.name
             );
         }
     }

@@ -16,7 +16,7 @@
 use llmmon_core::schema as s;
 
 use super::recording::{generation_tokens_rate, prompt_tokens_rate, rule};
-use super::{Config, Group, Recording};
+use super::{Config, Group, Recording, HOST};
 
 /// Each container's share of the work of each GPU it runs on (0-1).
 pub fn container_gpu_share() -> String {
@@ -80,21 +80,23 @@ pub fn model_cost_per_million_tokens() -> String {
     "model:llm_monitor_cost_usd:per_million_tokens".to_owned()
 }
 
-/// Cost per hour of the models that hold GPUs but serve nothing, all together, in US
-/// dollars: 0 while every model serves, absent without a price.
+/// Cost per hour of the models that hold GPUs but serve nothing, all together (per server),
+/// in US dollars: 0 while every model serves, absent without a price.
 pub fn idle_cost_per_hour() -> String {
     "all:llm_monitor_cost_idle_usd:per_hour".to_owned()
 }
 
-/// `family` of one container over the same family summed per GPU.
+/// `family` of one container over the same family summed per GPU (of one server).
 fn share_of_gpu(family: &str) -> String {
-    format!("{family}\n/ on (instance, gpu) group_left ()\nsum by (instance, gpu) ({family})")
+    format!(
+        "{family}\n/ on ({HOST}, instance, gpu) group_left ()\nsum by ({HOST}, instance, gpu) ({family})"
+    )
 }
 
 /// Joins a per-container vector to the model its vLLM instance serves.
 fn by_model(per_container: &str) -> String {
     format!(
-        "sum by (model) (\n  {per_container}\n  * on (container) group_left (model)\n  max by (container, model) ({})\n)",
+        "sum by ({HOST}, model) (\n  {per_container}\n  * on ({HOST}, container) group_left (model)\n  max by ({HOST}, container, model) ({})\n)",
         s::VLLM_INFO.name
     )
 }
@@ -103,13 +105,15 @@ pub fn group(cfg: &Config) -> Group<Recording> {
     let work = share_of_gpu(s::GPU_CONTAINER_UTILIZATION.name);
     let memory = share_of_gpu(s::GPU_CONTAINER_MEMORY.name);
     let split = format!(
-        "{} * on (instance, gpu) group_left () {}",
+        "{} * on ({HOST}, instance, gpu) group_left () {}",
         container_gpu_share(),
         gpu_power(cfg)
     );
-    let price = |def: &s::MetricDef| format!("on () group_left () max({})", def.name);
+    // A price is one series per server (its exporter's configuration).
+    let price =
+        |def: &s::MetricDef| format!("on ({HOST}) group_left () max by ({HOST}) ({})", def.name);
     let cost = format!(
-        "(\n  {held} * {gpu_hour}\n  or {held} * 0\n)\n+ on (model) (\n  {power} / 1000 * {kwh}\n  or {power} * 0\n)\nand on () (count({g}) or count({k}))",
+        "(\n  {held} * {gpu_hour}\n  or {held} * 0\n)\n+ on ({HOST}, model) (\n  {power} / 1000 * {kwh}\n  or {power} * 0\n)\nand on ({HOST}) (count by ({HOST}) ({g}) or count by ({HOST}) ({k}))",
         held = model_gpus_held(),
         power = model_power(cfg),
         gpu_hour = price(&s::COST_GPU_HOUR),
@@ -133,14 +137,14 @@ pub fn group(cfg: &Config) -> Group<Recording> {
             ),
             rule(
                 container_power(cfg),
-                format!("sum by (container) (\n  {split}\n)"),
+                format!("sum by ({HOST}, container) (\n  {split}\n)"),
             ),
             rule(model_power(cfg), by_model(&split)),
             rule(model_gpus_held(), by_model(&container_gpu_memory_share())),
             rule(
                 model_tokens_rate(cfg),
                 format!(
-                    "{} + on (model) {}",
+                    "{} + on ({HOST}, model) {}",
                     prompt_tokens_rate(cfg),
                     generation_tokens_rate(cfg)
                 ),
@@ -148,7 +152,7 @@ pub fn group(cfg: &Config) -> Group<Recording> {
             rule(
                 model_joules_per_token(cfg),
                 format!(
-                    "{} / on (model) ({} > 0)",
+                    "{} / on ({HOST}, model) ({} > 0)",
                     model_power(cfg),
                     model_tokens_rate(cfg)
                 ),
@@ -157,7 +161,7 @@ pub fn group(cfg: &Config) -> Group<Recording> {
             rule(
                 model_cost_per_million_tokens(),
                 format!(
-                    "{} / on (model) ({} * 3600 > 0) * 1e6",
+                    "{} / on ({HOST}, model) ({} * 3600 > 0) * 1e6",
                     model_cost_per_hour(),
                     model_tokens_rate(cfg)
                 ),
@@ -165,7 +169,7 @@ pub fn group(cfg: &Config) -> Group<Recording> {
             rule(
                 idle_cost_per_hour(),
                 format!(
-                    "sum({cost} unless on (model) ({tokens} > 0))\nor\nsum({cost}) * 0",
+                    "sum by ({HOST}) ({cost} unless on ({HOST}, model) ({tokens} > 0))\nor\nsum by ({HOST}) ({cost}) * 0",
                     cost = model_cost_per_hour(),
                     tokens = model_tokens_rate(cfg)
                 ),

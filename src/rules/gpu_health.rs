@@ -7,7 +7,7 @@ use llmmon_core::schema as s;
 use llmmon_core::xid::{self, Health};
 
 use super::alerts::{alert, VALUE_DURATION};
-use super::{num, Alert, Config, Group, Severity};
+use super::{num, Alert, Config, Group, Severity, HOST};
 
 /// `a|b|c` of the catalog's codes of one severity, XID 79 left to `GPULost`.
 fn xids_of(severity: Health) -> String {
@@ -70,7 +70,7 @@ fn lost_alert() -> Alert {
         "GPULost",
         "0m",
         format!(
-            "max by (instance, job, gpu) ({}{{problem=~\"cannot be read.*|XID 79:.*\"}}) == 1",
+            "max by ({HOST}, instance, job, gpu) ({}{{problem=~\"cannot be read.*|XID 79:.*\"}}) == 1",
             s::GPU_HEALTH_PROBLEM.name
         ),
         "GPU {{ $labels.gpu }} on {{ $labels.instance }} is gone from the bus",
@@ -117,7 +117,7 @@ fn nvlink_alert(cfg: &Config) -> Alert {
         "GPUNVLinkErrorsRising",
         cfg.for_gpu_nvlink,
         format!(
-            "sum by (instance, job, gpu) (rate({}{{error_type=~\"replay|recovery|crc_data\"}}[{}])) * 60 > {}",
+            "sum by ({HOST}, instance, job, gpu) (rate({}{{error_type=~\"replay|recovery|crc_data\"}}[{}])) * 60 > {}",
             s::GPU_NVLINK_ERRORS.name,
             cfg.rate_window,
             num(cfg.nvlink_errors_per_minute)

@@ -7,6 +7,11 @@
 //! `llmmon_core::schema`, so a rename there changes the rules, and the test that every
 //! name in the YAML is a schema family or a recording rule catches the rest.
 //!
+//! Every aggregation and join keeps [`HOST`], so that evaluated on the central store of a
+//! fleet (vmalert over VictoriaMetrics, where every series has one) figures of different
+//! servers are never added or matched together; on a server's own Prometheus, where the
+//! label is absent, `by (host, model)` gives exactly what `by (model)` gives.
+//!
 //! Severities mean:
 //! - `critical`: something users notice now or soon (a model down, GPUs overheating, errors);
 //!   act at once, it pages.
@@ -21,6 +26,11 @@ pub mod recording;
 mod yaml;
 
 pub use config::Config;
+
+/// The label naming the server a series comes from. A server's Prometheus adds it only in
+/// `remote_write`'s external labels, so locally no series has it and centrally every one
+/// does. Rules and dashboards write it from here, never as a literal.
+pub const HOST: &str = "host";
 
 /// How urgent an alert (or a problem `llmmon status` reports) is; routed by Alertmanager
 /// on the `severity` label.

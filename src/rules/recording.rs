@@ -8,7 +8,7 @@
 
 use llmmon_core::schema::{self as s, MetricDef};
 
-use super::{Config, Group, Recording};
+use super::{Config, Group, Recording, HOST};
 
 /// A family's name without the unit or `_total` suffix a recording rule name drops.
 fn stem(def: &MetricDef, suffix: &str) -> String {
@@ -130,7 +130,7 @@ pub const PERCENTILES: &[Quantile] = &[P50, P95, P99];
 #[derive(Debug, Clone, Copy)]
 pub struct Latency {
     pub def: &'static MetricDef,
-    /// The one label the rates are summed by (`model`, `requested_model`).
+    /// The one label the rates are summed by (`model`, `requested_model`), beside the host.
     pub by: &'static str,
     pub window: &'static str,
     /// The percentiles recorded.
@@ -159,7 +159,7 @@ impl Latency {
         let mut out = vec![rule(
             self.buckets_rate(),
             format!(
-                "sum by ({}, le) (rate({}_bucket[{}]))",
+                "sum by ({HOST}, {}, le) (rate({}_bucket[{}]))",
                 self.by, self.def.name, self.window
             ),
         )];
@@ -340,7 +340,7 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                 rule(
                     cadvisor_cpu_rate(cfg),
                     format!(
-                        "sum by (name) (rate({}{{name!=\"\"}}[{w}]))",
+                        "sum by ({HOST}, name) (rate({}{{name!=\"\"}}[{w}]))",
                         s::CADVISOR_CPU.name
                     ),
                 ),
@@ -353,7 +353,7 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                 rule(
                     request_success_rate(cfg),
                     format!(
-                        "sum by (model) (rate({}[{}]))",
+                        "sum by ({HOST}, model) (rate({}[{}]))",
                         s::VLLM_REQUEST_SUCCESS.name,
                         cfg.error_window
                     ),
@@ -361,7 +361,7 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                 rule(
                     request_errors_rate(cfg),
                     format!(
-                        "sum by (model) (rate({}[{}]))",
+                        "sum by ({HOST}, model) (rate({}[{}]))",
                         s::VLLM_REQUEST_ERRORS.name,
                         cfg.error_window
                     ),
@@ -376,19 +376,19 @@ pub fn groups(cfg: &Config) -> Vec<Group<Recording>> {
                 ),
                 rule(
                     e2e_count_increase(cfg),
-                    format!("sum by (model) (increase({}_count[{lw}]))", s::VLLM_E2E.name),
+                    format!("sum by ({HOST}, model) (increase({}_count[{lw}]))", s::VLLM_E2E.name),
                 ),
                 rule(
                     generation_tokens_rate(cfg),
                     format!(
-                        "sum by (model) (rate({}[{w}]))",
+                        "sum by ({HOST}, model) (rate({}[{w}]))",
                         s::VLLM_GENERATION_TOKENS.name
                     ),
                 ),
                 rule(
                     prompt_tokens_rate(cfg),
                     format!(
-                        "sum by (model) (rate({}[{w}]))",
+                        "sum by ({HOST}, model) (rate({}[{w}]))",
                         s::VLLM_PROMPT_TOKENS.name
                     ),
                 ),

@@ -20,6 +20,8 @@ use crate::logql;
 use crate::support::announcements::Announcements;
 use crate::support::{self, local_prometheus_config, promql, wait_for, Prometheus};
 
+mod fleet;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -111,7 +113,11 @@ fn every_dashboard_is_structurally_sound() {
     let all = dashboards::all();
     let uids: BTreeSet<&str> = all.iter().map(|d| d.uid).collect();
     assert_eq!(uids.len(), all.len(), "dashboard uids are unique");
-    assert_eq!(all.len(), 10, "the ten dashboards of issue 6");
+    assert_eq!(
+        all.len(),
+        11,
+        "the ten dashboards of issue 6 and the fleet overview of issue 13"
+    );
     let alerts: BTreeSet<&str> = rules::alerts::groups(&Config::default())
         .into_iter()
         .flat_map(|g| g.rules.into_iter().map(|a| a.name))
@@ -201,7 +207,7 @@ fn every_dashboard_is_structurally_sound() {
 }
 
 /// Every PromQL expression of a dashboard: panels, variables and annotations.
-fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
+pub(super) fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
     let mut out = Vec::new();
     for p in d.panels() {
         for q in p
@@ -257,7 +263,7 @@ fn every_metric_a_dashboard_names_is_in_the_schema_or_a_recording_rule() {
 
 /// A value for every variable, so that each query is plain PromQL: label queries match
 /// anything (they only ever stand inside a matcher's string).
-fn parseable_values(d: &Dashboard) -> BTreeMap<String, String> {
+pub(super) fn parseable_values(d: &Dashboard) -> BTreeMap<String, String> {
     let mut values = static_values(d);
     for v in &d.variables {
         values
@@ -311,7 +317,7 @@ fn alloy_labels() -> BTreeSet<String> {
 }
 
 /// `$var` and `${var}` replaced; Grafana's interval variables by fixed durations.
-fn substitute(expr: &str, values: &BTreeMap<String, String>) -> String {
+pub(super) fn substitute(expr: &str, values: &BTreeMap<String, String>) -> String {
     let mut out = expr
         .replace("$__rate_interval", "1m")
         .replace("$__interval", "1m")
@@ -328,7 +334,7 @@ fn substitute(expr: &str, values: &BTreeMap<String, String>) -> String {
 }
 
 /// Values of the variables that are not label queries (interval, text, fixed lists).
-fn static_values(d: &Dashboard) -> BTreeMap<String, String> {
+pub(super) fn static_values(d: &Dashboard) -> BTreeMap<String, String> {
     d.variables
         .iter()
         .filter_map(|v| {
@@ -337,6 +343,9 @@ fn static_values(d: &Dashboard) -> BTreeMap<String, String> {
                 Variable::Textbox { .. } => String::new(),
                 Variable::Custom { .. } | Variable::LokiLabel { .. } => ".+".to_owned(),
                 Variable::Constant { value, .. } => (*value).to_owned(),
+                // All: the Prometheus these tests run has no host label, as a single
+                // server's own has none; `.*` matches the absent label.
+                Variable::Host => ".*".to_owned(),
                 Variable::PromLabel { .. } => return None,
             };
             Some((v.name().to_owned(), value))
@@ -431,15 +440,25 @@ fn every_logql_query_parses_and_selects_on_alloy_labels() {
     assert!(count >= 5, "the logs dashboard has its LogQL queries");
 }
 
-/// Prometheus scraping every simulator role, the simulated LiteLLM proxy and a seeded
-/// announcements service, with the generated rules loaded.
-async fn prometheus_on_the_simulator(
-    conditions: Conditions,
-) -> (
+/// What [`prometheus_on_the_simulator`] returns: Prometheus, what it scrapes, its rules.
+pub(super) type OnTheSimulator = (
     Prometheus,
     (wiring::Started, Announcements),
     tempfile::TempDir,
-) {
+);
+
+/// Prometheus scraping every simulator role, the simulated LiteLLM proxy and a seeded
+/// announcements service, with the generated rules loaded.
+async fn prometheus_on_the_simulator(conditions: Conditions) -> OnTheSimulator {
+    prometheus_on_the_simulator_as(conditions, &[]).await
+}
+
+/// The same, with every target scraped once per host of `hosts` under that `host` label, as
+/// a fleet's central store holds them (none: a single server's own Prometheus).
+pub(super) async fn prometheus_on_the_simulator_as(
+    conditions: Conditions,
+    hosts: &[&str],
+) -> OnTheSimulator {
     let mut settings = Settings::demo(Duration::from_secs(1));
     settings.conditions = conditions;
     let running = wiring::start(&settings, &Role::ALL, SourceMode::Sim)
@@ -480,6 +499,10 @@ async fn prometheus_on_the_simulator(
         .as_sequence_mut()
         .expect("jobs")
         .push(announcements_job);
+    for job in doc["scrape_configs"].as_sequence_mut().expect("jobs") {
+        as_hosts(job, hosts);
+    }
+    let targets = (Role::ALL.len() + 2) * hosts.len().max(1);
     let prom = Prometheus::start(&serde_yaml_ng::to_string(&doc).expect("YAML")).await;
     let ready = wait_for(Duration::from_secs(60), || {
         let prom = &prom;
@@ -487,7 +510,7 @@ async fn prometheus_on_the_simulator(
         async move {
             let up = prom.query("up == 1").await.len();
             let rec = prom.query(&rule).await.len();
-            (up == Role::ALL.len() + 2 && rec > 0).then_some(())
+            (up == targets && rec > 0).then_some(())
         }
     })
     .await;
@@ -498,6 +521,28 @@ async fn prometheus_on_the_simulator(
     // A few more scrapes, so every rate has its points.
     tokio::time::sleep(Duration::from_secs(5)).await;
     (prom, (running, announcements), rules_dir)
+}
+
+/// A scrape job's targets once per host, each with the `host` label (unchanged without hosts).
+fn as_hosts(job: &mut serde_yaml_ng::Value, hosts: &[&str]) {
+    if hosts.is_empty() {
+        return;
+    }
+    let configs = job["static_configs"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default();
+    let per_host: Vec<serde_yaml_ng::Value> = hosts
+        .iter()
+        .flat_map(|h| {
+            configs.iter().map(move |c| {
+                let mut c = c.clone();
+                c["labels"][rules::HOST] = (*h).into();
+                c
+            })
+        })
+        .collect();
+    job["static_configs"] = per_host.into();
 }
 
 /// Variable settings to run a dashboard's queries with: first every label variable at

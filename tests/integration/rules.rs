@@ -125,6 +125,45 @@ fn every_metric_a_rule_uses_is_a_schema_family_or_a_recording_rule() {
 }
 
 #[test]
+fn every_aggregation_and_join_of_the_rules_keeps_the_host() {
+    let mut mixing = Vec::new();
+    let mut aggregations = 0;
+    for file in ["llmmon-recording.yml", "llmmon-alerts.yml"] {
+        for r in rules_of(&prom_dir().join("rules").join(file)) {
+            let expr = r["expr"].as_str().expect("expr");
+            aggregations += expr.matches(" by (").count();
+            let found = promql::dropping(expr, rules::HOST, false)
+                .unwrap_or_else(|e| panic!("{file}: {expr}: {e}"));
+            let name = r["record"].as_str().or(r["alert"].as_str()).unwrap_or("?");
+            mixing.extend(found.into_iter().map(|f| format!("{file} / {name}: {f}")));
+        }
+    }
+    assert!(aggregations > 20, "the rules' aggregations were read");
+    assert!(
+        mixing.is_empty(),
+        "on the central store these add up or match series of different servers:\n{}",
+        mixing.join("\n")
+    );
+}
+
+#[test]
+fn the_host_check_finds_aggregations_and_joins_that_drop_the_host() {
+    let found = |e: &str| promql::dropping(e, "host", false).expect("parses");
+    assert_eq!(found("sum by (model) (x)").len(), 1);
+    assert_eq!(found("sum(x)").len(), 1);
+    assert_eq!(found("sum without (host) (x)").len(), 1);
+    assert_eq!(found("a * on (container) group_left (model) b").len(), 1);
+    assert_eq!(found("a / ignoring (host) b").len(), 1);
+    assert!(
+        found("sum by (host, model) (x) * on (host) group_left () max by (host) (p)").is_empty()
+    );
+    assert!(found("sum without (cpu) (x) / ignoring (mode) y or z and w > 1").is_empty());
+    assert!(promql::dropping("sum(x)", "host", true)
+        .expect("parses")
+        .is_empty());
+}
+
+#[test]
 fn every_alert_has_severity_family_summary_description_and_runbook() {
     let cfg = Config::default();
     for r in rules_of(&prom_dir().join("rules/llmmon-alerts.yml")) {
