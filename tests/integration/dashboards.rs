@@ -207,7 +207,7 @@ fn every_dashboard_is_structurally_sound() {
 }
 
 /// Every PromQL expression of a dashboard: panels, variables and annotations.
-pub(super) fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
+pub(crate) fn promql(d: &Dashboard) -> Vec<(String, String, Vec<String>)> {
     let mut out = Vec::new();
     for p in d.panels() {
         for q in p
@@ -317,7 +317,7 @@ fn alloy_labels() -> BTreeSet<String> {
 }
 
 /// `$var` and `${var}` replaced; Grafana's interval variables by fixed durations.
-pub(super) fn substitute(expr: &str, values: &BTreeMap<String, String>) -> String {
+pub(crate) fn substitute(expr: &str, values: &BTreeMap<String, String>) -> String {
     let mut out = expr
         .replace("$__rate_interval", "1m")
         .replace("$__interval", "1m")
@@ -334,7 +334,7 @@ pub(super) fn substitute(expr: &str, values: &BTreeMap<String, String>) -> Strin
 }
 
 /// Values of the variables that are not label queries (interval, text, fixed lists).
-pub(super) fn static_values(d: &Dashboard) -> BTreeMap<String, String> {
+pub(crate) fn static_values(d: &Dashboard) -> BTreeMap<String, String> {
     d.variables
         .iter()
         .filter_map(|v| {

@@ -179,6 +179,7 @@ async fn two_servers_write_through_vmauth_each_under_its_host_and_a_fault_alerts
         recorded.is_some(),
         "vmalert's recording rules per host within 60 s"
     );
+    every_dashboard_query_runs_on_the_store_per_host(&store.url, &[&a, &b]).await;
     for s in [first, second] {
         s.stop.cancel();
     }
@@ -248,4 +249,52 @@ async fn a_central_store_down_and_back_loses_no_sample_the_queue_held() {
         "every sample scraped during the outage reaches the store once it is back: {held:?}"
     );
     started.stop.cancel();
+}
+
+/// Every dashboard's every Prometheus query runs on VictoriaMetrics (MetricsQL is not
+/// PromQL in every corner) with `$host` at All and at each server; and every query of the
+/// GPUs dashboard, the roles these servers run, returns each selected server's series only.
+async fn every_dashboard_query_runs_on_the_store_per_host(store: &str, hosts: &[&str]) {
+    let mut errors = Vec::new();
+    let mut empty = Vec::new();
+    let mut ran = 0;
+    for d in llmmon::dashboards::all() {
+        let mut values = crate::dashboards::static_values(&d);
+        for v in &d.variables {
+            values
+                .entry(v.name().to_owned())
+                .or_insert_with(|| ".*".to_owned());
+        }
+        for (title, expr, _) in crate::dashboards::promql(&d) {
+            for host in std::iter::once(".*").chain(hosts.iter().copied()) {
+                values.insert(llmmon::rules::HOST.to_owned(), host.to_owned());
+                let q = crate::dashboards::substitute(&expr, &values);
+                ran += 1;
+                match victoria::try_query(store, &q).await {
+                    Err(e) => errors.push(format!("{} / {title}: {q}: {e}", d.uid)),
+                    Ok(rows) if d.uid == llmmon::dashboards::uid::GPUS && host != ".*" => {
+                        let other = rows
+                            .iter()
+                            .any(|r| r["metric"]["host"].as_str().is_some_and(|h| h != host));
+                        if rows.is_empty() && !title.contains("DCGM") {
+                            empty.push(format!("{title} for {host}: {q}"));
+                        }
+                        assert!(!other, "{title}: another server's series for {host}: {q}");
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+    assert!(ran > 300, "queries run: {ran}");
+    assert!(
+        errors.is_empty(),
+        "queries VictoriaMetrics refuses:\n{}",
+        errors.join("\n")
+    );
+    assert!(
+        empty.is_empty(),
+        "GPUs dashboard panels without data:\n{}",
+        empty.join("\n")
+    );
 }

@@ -76,6 +76,26 @@ impl Victoria {
     }
 }
 
+/// `data.result` of an instant query, or the error the API answered.
+pub async fn try_query(base: &str, q: &str) -> Result<Vec<serde_json::Value>, String> {
+    let resp: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/query"))
+        .query(&[("query", q)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp["status"] != "success" {
+        return Err(resp["error"].as_str().unwrap_or("failed").to_owned());
+    }
+    Ok(resp["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
+}
+
 /// `data.result` of an instant query of a Prometheus-compatible API.
 pub async fn query(base: &str, q: &str, time: Option<f64>) -> Vec<serde_json::Value> {
     let mut params = vec![("query", q.to_owned())];
