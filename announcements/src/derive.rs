@@ -180,16 +180,7 @@ pub fn merge(
     all.into_values().collect()
 }
 
-/// Why the statuses could not be derived from Prometheus.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("Prometheus query failed: {0}")]
-    Query(reqwest::Error),
-    #[error("Prometheus answered something other than JSON: {0}")]
-    NotJson(reqwest::Error),
-    #[error("Prometheus answer without data.result")]
-    NoResult,
-}
+pub use crate::prometheus::FetchError;
 
 /// Runs the queries against `prometheus`; what they say, or why not.
 pub async fn fetch(
@@ -199,21 +190,16 @@ pub async fn fetch(
 ) -> Result<Derived, FetchError> {
     let mut answers = Vec::new();
     for q in queries() {
-        let v: serde_json::Value = client
-            .get(format!("{}/api/v1/query", prometheus.trim_end_matches('/')))
-            .query(&[("query", q.as_str())])
-            .timeout(std::time::Duration::from_secs(10))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| FetchError::Query(e.without_url()))?
-            .json()
-            .await
-            .map_err(|e| FetchError::NotJson(e.without_url()))?;
-        let rows = v["data"]["result"]
-            .as_array()
-            .cloned()
-            .ok_or(FetchError::NoResult)?;
+        let params = [("query", q)];
+        let rows = crate::prometheus::get(
+            client,
+            prometheus,
+            "/api/v1/query",
+            &params,
+            "vector",
+            std::time::Duration::from_secs(10),
+        )
+        .await?;
         answers.push(rows);
     }
     Ok(Derived {

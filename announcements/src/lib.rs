@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod page;
+pub mod prometheus;
 pub mod store;
 pub mod text;
 pub mod uptime;

@@ -95,16 +95,7 @@ pub fn parse(matrix: &[serde_json::Value], now: DateTime<Utc>) -> History {
     }
 }
 
-/// Why the history could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("Prometheus range query failed: {0}")]
-    Query(reqwest::Error),
-    #[error("Prometheus answered something other than JSON: {0}")]
-    NotJson(reqwest::Error),
-    #[error("Prometheus answer without a matrix in data.result")]
-    NoResult,
-}
+pub use crate::prometheus::FetchError;
 
 /// The history from `prometheus` at `now`, or why not.
 pub async fn fetch(
@@ -113,30 +104,22 @@ pub async fn fetch(
     now: DateTime<Utc>,
 ) -> Result<History, FetchError> {
     let (start, end) = range(now);
-    let v: serde_json::Value = client
-        .get(format!(
-            "{}/api/v1/query_range",
-            prometheus.trim_end_matches('/')
-        ))
-        .query(&[
-            ("query", query()),
-            ("start", start.to_string()),
-            ("end", end.to_string()),
-            ("step", "86400".to_owned()),
-        ])
-        .timeout(TIMEOUT)
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| FetchError::Query(e.without_url()))?
-        .json()
-        .await
-        .map_err(|e| FetchError::NotJson(e.without_url()))?;
-    if v["data"]["resultType"] != "matrix" {
-        return Err(FetchError::NoResult);
-    }
-    let rows = v["data"]["result"].as_array().ok_or(FetchError::NoResult)?;
-    Ok(parse(rows, now))
+    let params = [
+        ("query", query()),
+        ("start", start.to_string()),
+        ("end", end.to_string()),
+        ("step", "86400".to_owned()),
+    ];
+    let rows = crate::prometheus::get(
+        client,
+        prometheus,
+        "/api/v1/query_range",
+        &params,
+        "matrix",
+        TIMEOUT,
+    )
+    .await?;
+    Ok(parse(&rows, now))
 }
 
 #[cfg(test)]

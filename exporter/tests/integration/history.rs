@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,40 +20,7 @@ use llmmon_exporter::history::{prometheus_float, TARGETS};
 use llmmon_exporter::wiring;
 use llmmon_sim::{Conditions, Simulator};
 
-use crate::support;
-
-/// The path of `bin`, or a panic that says which Debian package to install.
-fn require(bin: &str, package: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join(bin))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "`{bin}` is not installed; this test needs it. Install it with: \
-                 apt-get update && apt-get install -y {package} (or run ./scripts/test.sh, which does)"
-            )
-        })
-}
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("ephemeral port")
-        .port()
-}
+use crate::support::{self, closed_port as free_port, require, Proc};
 
 /// A real Prometheus on a loopback port: `config`, its TSDB in `data`.
 async fn prometheus(dir: &Path, data: &Path, config: &str) -> (Proc, String) {

@@ -4,31 +4,16 @@
 //! endpoint it is given, and its caching validators. The page itself is tested in a
 //! browser in `announcements/tests/integration/status_page.rs`.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary, killed when dropped.
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
+use crate::support::{closed_port as free_port, Proc};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_serves_the_status_page_under_the_public_urls_prefix() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = free_port();
-    let _svc = Service(
+    let _svc = Proc(
         Command::new(env!("CARGO_BIN_EXE_llmmon-exporter"))
             .args(["announcements", "--listen", &format!("127.0.0.1:{port}")])
             .env("LLMMON_DATA_DIR", dir.path())

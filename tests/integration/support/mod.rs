@@ -13,20 +13,9 @@ use std::time::{Duration, Instant};
 
 use llmmon_core::Role;
 
-/// The path of `bin`, or a panic that says which Debian package to install.
-pub fn require(bin: &str, package: &str) -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(bin))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "`{bin}` is not installed; this test needs it. Install it with: \
-             apt-get update && apt-get install -y {package} (or run ./scripts/test.sh, which does)"
-        )
-    })
-}
+#[path = "../../shared/require.rs"]
+mod required;
+pub use required::require;
 
 /// A port nothing listens on right now (bound and released).
 pub fn free_port() -> u16 {
@@ -224,20 +213,7 @@ impl Prometheus {
 
     /// Runs an instant query and returns `data.result`.
     pub async fn query(&self, q: &str) -> Vec<serde_json::Value> {
-        let resp: serde_json::Value = reqwest::Client::new()
-            .get(format!("{}/api/v1/query", self.url))
-            .query(&[("query", q)])
-            .send()
-            .await
-            .expect("query prometheus")
-            .json()
-            .await
-            .expect("JSON answer");
-        assert_eq!(resp["status"], "success", "query {q} failed: {resp}");
-        resp["data"]["result"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        victoria::query(&self.url, q, None).await
     }
 }
 pub mod alertmanager;

@@ -76,28 +76,13 @@ impl Victoria {
     }
 }
 
-/// `data.result` of an instant query, or the error the API answered.
-pub async fn try_query(base: &str, q: &str) -> Result<Vec<serde_json::Value>, String> {
-    let resp: serde_json::Value = reqwest::Client::new()
-        .get(format!("{base}/api/v1/query"))
-        .query(&[("query", q)])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    if resp["status"] != "success" {
-        return Err(resp["error"].as_str().unwrap_or("failed").to_owned());
-    }
-    Ok(resp["data"]["result"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default())
-}
-
-/// `data.result` of an instant query of a Prometheus-compatible API.
-pub async fn query(base: &str, q: &str, time: Option<f64>) -> Vec<serde_json::Value> {
+/// `data.result` of an instant query of a Prometheus-compatible API (Prometheus or
+/// VictoriaMetrics) at `time` (now when None), or the error it answered.
+pub async fn try_query_at(
+    base: &str,
+    q: &str,
+    time: Option<f64>,
+) -> Result<Vec<serde_json::Value>, String> {
     let mut params = vec![("query", q.to_owned())];
     if let Some(t) = time {
         params.push(("time", format!("{t:.3}")));
@@ -107,15 +92,29 @@ pub async fn query(base: &str, q: &str, time: Option<f64>) -> Vec<serde_json::Va
         .query(&params)
         .send()
         .await
-        .expect("query")
+        .map_err(|e| e.to_string())?
         .json()
         .await
-        .expect("JSON answer");
-    assert_eq!(resp["status"], "success", "query {q} failed: {resp}");
-    resp["data"]["result"]
+        .map_err(|e| e.to_string())?;
+    if resp["status"] != "success" {
+        return Err(format!("{resp}"));
+    }
+    Ok(resp["data"]["result"]
         .as_array()
         .cloned()
-        .unwrap_or_default()
+        .unwrap_or_default())
+}
+
+/// As [`try_query_at`] now.
+pub async fn try_query(base: &str, q: &str) -> Result<Vec<serde_json::Value>, String> {
+    try_query_at(base, q, None).await
+}
+
+/// `data.result` of an instant query; a refused query fails the test.
+pub async fn query(base: &str, q: &str, time: Option<f64>) -> Vec<serde_json::Value> {
+    try_query_at(base, q, time)
+        .await
+        .unwrap_or_else(|e| panic!("query {q} failed: {e}"))
 }
 
 /// The shipped compose/central file `name`.

@@ -3,24 +3,13 @@
 //! port, killed when dropped. A test that needs it fails, naming the package, when it is
 //! not installed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// `bin` on the PATH, or a panic naming the Debian package to install.
-pub fn require(bin: &str, package: &str) -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(bin))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "`{bin}` is not installed; this test needs it. Install it with: apt-get update && \
-             apt-get install -y {package} (or run ./scripts/test.sh, which does)"
-        )
-    })
-}
+#[path = "../../../../tests/shared/require.rs"]
+mod required;
+pub use required::require;
 
 /// A running Prometheus; killed when dropped.
 pub struct Prometheus {

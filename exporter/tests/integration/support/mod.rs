@@ -2,9 +2,22 @@
 
 #[path = "../../../../tests/shared/loopback.rs"]
 mod loopback;
+#[path = "../../../../tests/shared/require.rs"]
+mod required;
 pub use loopback::serve;
+pub use required::require;
 
-/// A loopback port nothing listens on (bound, then released).
+/// A child process (a real program the test started), killed when dropped.
+pub struct Proc(pub std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port nothing listens on (bound, then released): free for a server to take.
 pub fn closed_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
