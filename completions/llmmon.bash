@@ -1287,7 +1287,7 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__status)
-            opts="-v -h -V --demo --scenario --fault --host --exporter --hosts --fault-host --config --json --verbose --help --version"
+            opts="-v -h -V --demo --scenario --fault --host --exporter --hosts --fleet --fault-host --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1313,6 +1313,10 @@ _llmmon() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --fleet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --fault-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1329,13 +1333,17 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__top)
-            opts="-v -h -V --hosts --fault-host --interval --prometheus --demo --scenario --fault --host --exporter --config --json --verbose --help --version"
+            opts="-v -h -V --hosts --fleet --fault-host --interval --prometheus --demo --scenario --fault --host --exporter --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fleet)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -65,6 +65,10 @@ pub struct TopArgs {
     /// their default ports), `enter` opens one. With --demo, how many simulated servers.
     #[arg(long, value_name = "HOST,…|N", conflicts_with = "host")]
     pub hosts: Option<String>,
+    /// A fleet read from its central store's query API (e.g. VictoriaMetrics, or vmauth
+    /// with `https://user:password@…`); `enter` opens a server's exporters by its host name.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["host", "hosts", "demo"])]
+    pub fleet: Option<String>,
     /// With --demo --hosts N: put the --fault faults on server N only (1 is the first).
     #[arg(long, value_name = "N", requires = "hosts")]
     pub fault_host: Option<usize>,
@@ -92,6 +96,11 @@ pub struct StatusArgs {
     /// servers.
     #[arg(long, value_name = "HOST,…|N", conflicts_with_all = ["host", "exporters"])]
     pub hosts: Option<String>,
+    /// A fleet read from its central store's query API (e.g. VictoriaMetrics, or vmauth
+    /// with `https://user:password@…`): one line a server, from the series under `host`
+    /// and the firing alerts (vmalert's ALERTS).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["host", "exporters", "hosts", "demo"])]
+    pub fleet: Option<String>,
     /// With --demo --hosts N: put the --fault faults on server N only (1 is the first).
     #[arg(long, value_name = "N", requires = "hosts")]
     pub fault_host: Option<usize>,

@@ -157,19 +157,44 @@ async fn fleet_top_cmd(
 ) -> CmdResult {
     use std::sync::Arc;
 
+    use llmmon::tui::fleet::Source;
     use llmmon::tui::logs::{DockerLogs, LogSource, SimLogs};
-    let (servers, _demos) =
-        fleet_servers(&args.demo, hosts, args.fault_host, interval, ctx).await?;
+    let (source, servers, _demos) = match &args.fleet {
+        Some(url) => {
+            let store = status::fleet_store::Store::new(url).map_err(|e| {
+                CliError::usage(anyhow!("--fleet {}: {e}", llmmon_core::redact::url(url)))
+            })?;
+            (Source::Store(Arc::new(store)), Vec::new(), Vec::new())
+        }
+        None => {
+            let (servers, demos) =
+                fleet_servers(&args.demo, hosts, args.fault_host, interval, ctx).await?;
+            (Source::Servers(servers.clone()), servers, demos)
+        }
+    };
     let mode = if args.demo.demo { "demo" } else { "live" };
     let mut selected = None;
-    while let Some(host) =
-        llmmon::tui::fleet::run(servers.clone(), mode, interval, selected.clone())
-            .await
-            .context("terminal error")?
+    while let Some(host) = llmmon::tui::fleet::run(source.clone(), mode, interval, selected.clone())
+        .await
+        .context("terminal error")?
     {
-        let Some((_, endpoints)) = servers.iter().find(|(h, _)| *h == host) else {
+        // A server of the store's fleet: its exporters on their default ports by its name.
+        let by_name = || {
+            let endpoint_args = llmmon::cli::EndpointArgs {
+                host: Some(host.clone()),
+                exporters: Vec::new(),
+            };
+            Endpoints::from_args(&endpoint_args, &ctx.config.host).ok()
+        };
+        let Some(endpoints) = servers
+            .iter()
+            .find(|(h, _)| *h == host)
+            .map(|(_, e)| e.clone())
+            .or_else(by_name)
+        else {
             break;
         };
+        let endpoints = &endpoints;
         let logs: Arc<dyn LogSource> = if args.demo.demo {
             Arc::new(SimLogs {
                 base_url: endpoints
@@ -213,7 +238,8 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         )));
     }
     let interval = Duration::from_secs_f64(args.interval);
-    if let Some(hosts) = args.hosts.clone() {
+    if args.hosts.is_some() || args.fleet.is_some() {
+        let hosts = args.hosts.clone().unwrap_or_default();
         return fleet_top_cmd(&args, &hosts, interval, ctx).await;
     }
     let (endpoints, demo, logs, mode): (_, _, Arc<dyn LogSource>, _) = if args.demo.demo {
@@ -369,7 +395,28 @@ async fn fleet_status_cmd(args: &StatusArgs, hosts: &str, ctx: &Context) -> CmdR
     })
 }
 
+/// `llmmon status --fleet URL`: the fleet from its central store.
+async fn store_status_cmd(url: &str, ctx: &Context) -> CmdResult {
+    let store = status::fleet_store::Store::new(url)
+        .map_err(|e| CliError::usage(anyhow!("--fleet {}: {e}", llmmon_core::redact::url(url))))?;
+    let lines = store.lines().await.map_err(CliError::failure)?;
+    let text = if ctx.json {
+        serde_json::to_string_pretty(&lines)? + "\n"
+    } else {
+        status::fleet::render_lines(&lines)
+    };
+    exit::print(&text)?;
+    Ok(if lines.iter().any(|l| l.critical > 0 || !l.reachable) {
+        Exit::Critical
+    } else {
+        Exit::Success
+    })
+}
+
 async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
+    if let Some(url) = &args.fleet {
+        return store_status_cmd(url, ctx).await;
+    }
     if let Some(hosts) = args.hosts.clone() {
         return fleet_status_cmd(&args, &hosts, ctx).await;
     }

@@ -19,7 +19,7 @@ pub struct Server {
 }
 
 /// The figures of a server's line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Line {
     pub host: String,
     pub reachable: bool,
@@ -95,6 +95,12 @@ pub fn line(s: &Server) -> Line {
 /// Every line, the worst server first: unreachable, then by critical and warning problems.
 pub fn lines(servers: &[Server]) -> Vec<Line> {
     let mut all: Vec<Line> = servers.iter().map(line).collect();
+    sort_worst_first(&mut all);
+    all
+}
+
+/// Unreachable servers first, then by critical and warning problems, then by name.
+pub fn sort_worst_first(all: &mut [Line]) {
     all.sort_by(|a, b| {
         (a.reachable, b.critical, b.warnings, &a.host).cmp(&(
             b.reachable,
@@ -103,7 +109,6 @@ pub fn lines(servers: &[Server]) -> Vec<Line> {
             &b.host,
         ))
     });
-    all
 }
 
 /// Whether any server has a critical problem or does not answer at all.
@@ -115,6 +120,11 @@ pub fn has_critical(servers: &[Server]) -> bool {
 
 /// The fleet as a table.
 pub fn render_text(servers: &[Server]) -> String {
+    render_lines(&lines(servers))
+}
+
+/// Lines (worst first) as a table.
+pub fn render_lines(lines: &[Line]) -> String {
     let mut t = table(&[
         "HOST",
         "GPUS",
@@ -126,7 +136,7 @@ pub fn render_text(servers: &[Server]) -> String {
         "ERR",
         "PROBLEMS",
     ]);
-    for l in lines(servers) {
+    for l in lines.iter().cloned() {
         let problems = if !l.reachable {
             "no exporter answers".to_owned()
         } else {
@@ -146,5 +156,5 @@ pub fn render_text(servers: &[Server]) -> String {
         ]);
     }
     right(&mut t, &[1, 2, 3, 4, 5, 6, 7]);
-    format!("llmmon status — {} servers\n{t}\n", servers.len())
+    format!("llmmon status — {} servers\n{t}\n", lines.len())
 }

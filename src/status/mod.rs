@@ -3,6 +3,7 @@
 
 pub mod energy;
 pub mod fleet;
+pub mod fleet_store;
 mod problems;
 mod render;
 

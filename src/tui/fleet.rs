@@ -1,6 +1,7 @@
-//! `llmmon top --hosts`: the fleet screen. One line per server with the facts of
-//! `llmmon status --hosts` (the worst server first), refreshed every interval; `↑`/`↓`
-//! select, `enter` opens that server's full `top` (whose `q` comes back here), `q` quits.
+//! `llmmon top --hosts` / `--fleet URL`: the fleet screen. One line per server with the
+//! facts of `llmmon status --hosts` (read from each server's exporters, or from the central
+//! store), the worst server first, refreshed every interval; `↑`/`↓` select, `enter` opens
+//! that server's full `top` (whose `q` comes back here), `q` quits.
 
 use std::io;
 use std::time::Duration;
@@ -11,8 +12,30 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use tokio::sync::watch;
 
+use std::sync::Arc;
+
 use crate::endpoints::Endpoints;
 use crate::status::fleet::{self, Line};
+use crate::status::fleet_store::Store;
+
+/// Where the fleet's lines come from.
+#[derive(Clone)]
+pub enum Source {
+    /// Each server's exporters.
+    Servers(Vec<(String, Endpoints)>),
+    /// The central store's query API.
+    Store(Arc<Store>),
+}
+
+impl Source {
+    /// The lines now, or why there are none.
+    pub async fn lines(&self, mode: &str) -> Result<Vec<Line>, String> {
+        match self {
+            Source::Servers(servers) => Ok(fleet::lines(&fleet::gather(servers, mode).await)),
+            Source::Store(store) => store.lines().await.map_err(|e| e.to_string()),
+        }
+    }
+}
 
 /// What the fleet screen shows, and the selected server.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +46,8 @@ pub struct FleetView {
     pub servers: usize,
     pub mode: &'static str,
     pub colour: bool,
+    /// Why the last read gave nothing (the store did not answer).
+    pub error: Option<String>,
 }
 
 /// What a key does on the fleet screen.
@@ -84,19 +109,18 @@ impl FleetView {
     }
 }
 
-/// Reads every server every `interval` into `tx` until the receiver goes away.
+/// Reads the fleet every `interval` into `tx` until the receiver goes away.
 fn spawn_collector(
-    servers: Vec<(String, Endpoints)>,
+    source: Source,
     mode: &'static str,
     interval: Duration,
-    tx: watch::Sender<Vec<Line>>,
+    tx: watch::Sender<Result<Vec<Line>, String>>,
 ) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         loop {
             tick.tick().await;
-            let lines = fleet::lines(&fleet::gather(&servers, mode).await);
-            if tx.send(lines).is_err() {
+            if tx.send(source.lines(mode).await).is_err() {
                 break;
             }
         }
@@ -105,21 +129,24 @@ fn spawn_collector(
 
 /// Runs the fleet screen until the user quits (None) or opens a server (its host).
 pub async fn run(
-    servers: Vec<(String, Endpoints)>,
+    source: Source,
     mode: &'static str,
     interval: Duration,
     selected: Option<String>,
 ) -> io::Result<Option<String>> {
     let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut view = FleetView {
-        servers: servers.len(),
+        servers: match &source {
+            Source::Servers(s) => s.len(),
+            Source::Store(_) => 0,
+        },
         mode,
         colour,
         selected,
         ..FleetView::default()
     };
-    let (tx, mut rx) = watch::channel(Vec::new());
-    spawn_collector(servers, mode, interval, tx);
+    let (tx, mut rx) = watch::channel(Ok(Vec::new()));
+    spawn_collector(source, mode, interval, tx);
     let _guard = super::TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     // A fresh alternate screen is blank: no clear(), which would ask the terminal where
@@ -150,8 +177,14 @@ pub async fn run(
                 if changed.is_err() {
                     return Ok(None);
                 }
-                let lines = rx.borrow_and_update().clone();
-                view.refresh(lines);
+                match rx.borrow_and_update().clone() {
+                    Ok(lines) => {
+                        view.error = None;
+                        view.servers = view.servers.max(lines.len());
+                        view.refresh(lines);
+                    }
+                    Err(e) => view.error = Some(e),
+                }
             }
         }
         terminal.draw(|f| super::view::fleet::draw(f, &view))?;

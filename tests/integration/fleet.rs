@@ -2,8 +2,9 @@
 //! real Prometheus configured by the shipped `render-fleet.sh`, remote-writing through
 //! vmauth (the shipped `compose/central/vmauth.yml`) into one real VictoriaMetrics, and
 //! vmalert evaluating the project's rules there. Every series arrives under its server's
-//! `host`; a fault on one server fires its alerts with that host only; writes need the
-//! credential; and a store that goes down and comes back loses nothing the queue held.
+//! `host`; a fault on one server fires its alerts with that host only; every dashboard
+//! query runs there per host; `llmmon status --fleet` reads the fleet from it; writes need
+//! the credential; and a store that goes down and comes back loses nothing the queue held.
 
 use std::time::Duration;
 
@@ -194,6 +195,7 @@ async fn two_servers_write_through_vmauth_each_under_its_host_and_a_fault_alerts
         "vmalert's recording rules per host within 60 s"
     );
     every_dashboard_query_runs_on_the_store_per_host(&store.url, &[&a, &b]).await;
+    status_of_the_fleet_reads_the_store(&store.url, &auth.url, &a, &b);
     for s in [first, second] {
         s.stop.cancel();
     }
@@ -313,5 +315,55 @@ async fn every_dashboard_query_runs_on_the_store_per_host(store: &str, hosts: &[
         empty.is_empty(),
         "GPUs dashboard panels without data:\n{}",
         empty.join("\n")
+    );
+}
+
+/// `llmmon status --fleet` on the store (and through vmauth's read credential): one line a
+/// server, the faulty one first with its firing alerts, exit 3; a wrong credential is one
+/// line without the password, exit 1.
+fn status_of_the_fleet_reads_the_store(store: &str, auth: &str, ok: &str, faulty: &str) {
+    let llmmon = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_llmmon"))
+            .args(args)
+            .output()
+            .expect("run llmmon")
+    };
+    let o = llmmon(&["--json", "status", "--fleet", store]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let hosts: Vec<&str> = lines
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["host"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(hosts, [faulty, ok], "the faulty server first");
+    assert!(lines[0]["critical"].as_u64() >= Some(1), "{lines}");
+    assert_eq!(lines[1]["critical"].as_u64(), Some(0), "{lines}");
+    assert_eq!(
+        lines[0]["gpus"].as_u64(),
+        Some(7),
+        "GPU 5 is off the bus: {lines}"
+    );
+
+    let base = auth.trim_start_matches("http://");
+    let reader = format!("http://grafana:read-secret-test@{base}");
+    let o = llmmon(&["status", "--fleet", &reader]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{text}");
+    assert!(text.contains(ok) && text.contains(faulty), "{text}");
+    let wrong = format!("http://grafana:wrong-secret@{base}");
+    let o = llmmon(&["status", "--fleet", &wrong]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        !err.contains("wrong-secret"),
+        "the password never shows: {err}"
     );
 }

@@ -77,11 +77,10 @@ pub fn draw(f: &mut Frame<'_>, v: &FleetView) {
     let widths = columns::fit(&cols, inner.width);
     let selected = v.selected_index();
     let mut lines: Vec<Line<'_>> = vec![columns::header(&cols, &widths, p.bold(), inner.width)];
-    if v.lines.is_empty() {
-        lines.push(Line::from(Span::raw(format!(
-            "reading {} servers…",
-            v.servers
-        ))));
+    if let Some(e) = &v.error {
+        lines.push(Line::from(Span::styled(e.clone(), p.fg(Color::Red))));
+    } else if v.lines.is_empty() {
+        lines.push(Line::from(Span::raw("reading the servers…")));
     }
     let room = usize::from(inner.height.saturating_sub(1));
     let first = selected.saturating_sub(room.saturating_sub(1));
