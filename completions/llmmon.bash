@@ -1245,7 +1245,7 @@ _llmmon() {
             return 0
             ;;
         llmmon__subcmd__stack__subcmd__up)
-            opts="-v -h -V --mock --backfill --backfill-step --profile --build --dry-run --timeout --min-free-gib --dir --config --json --verbose --help --version"
+            opts="-v -h -V --mock --backfill --backfill-step --profile --build --dry-run --timeout --min-free-gib --fleet --dir --config --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1268,6 +1268,10 @@ _llmmon() {
                     return 0
                     ;;
                 --min-free-gib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fleet)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

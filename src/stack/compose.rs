@@ -38,11 +38,16 @@ impl Overlay {
     }
 }
 
+/// The overlay of a server of a fleet: remote write to the central store.
+pub const FLEET_FILE: &str = "docker-compose.fleet.yml";
+
 /// The files and profiles of one `docker compose` invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
     pub overlay: Overlay,
     pub profiles: Vec<String>,
+    /// A server of a fleet: the fleet overlay too.
+    pub fleet: bool,
 }
 
 impl Project {
@@ -50,14 +55,24 @@ impl Project {
         Self {
             overlay,
             profiles: profiles.to_vec(),
+            fleet: false,
         }
     }
 
-    /// `-f docker-compose.yml -f <overlay> [--profile P]...`
+    /// The same with the fleet overlay.
+    pub fn in_fleet(mut self, fleet: bool) -> Self {
+        self.fleet = fleet;
+        self
+    }
+
+    /// `-f docker-compose.yml -f <overlay> [-f docker-compose.fleet.yml] [--profile P]...`
     fn args(&self) -> Vec<String> {
         let mut args: Vec<String> = ["-f", BASE_FILE, "-f", self.overlay.file()]
             .map(String::from)
             .to_vec();
+        if self.fleet {
+            args.extend(["-f".to_owned(), FLEET_FILE.to_owned()]);
+        }
         for p in &self.profiles {
             args.extend(["--profile".to_owned(), p.clone()]);
         }

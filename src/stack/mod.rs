@@ -14,6 +14,7 @@ mod backup;
 mod compose;
 mod envfile;
 mod files;
+mod fleet;
 mod grafana;
 mod health;
 mod preflight;

@@ -10,6 +10,7 @@ use super::compose::{
     compose_args, docker_line, interpolate, shell_line, ComposeFile, Docker, Overlay, Project,
 };
 use super::envfile::EnvFile;
+use super::fleet;
 use super::health;
 use super::preflight::{self, Plan};
 use crate::context::Context;
@@ -46,6 +47,11 @@ pub struct UpArgs {
     /// Free space required on Docker's data root, in GiB (30 days of the default fleet).
     #[arg(long, default_value_t = preflight::MIN_FREE_GIB, value_name = "GIB")]
     pub min_free_gib: u64,
+    /// A server of a fleet: also remote-write every sample to this central store's write
+    /// URL (docker-compose.fleet.yml), labelled with this machine's hostname (FLEET_HOST in
+    /// .env wins). Saved in .env as FLEET_REMOTE_WRITE_URL; preflight checks it answers.
+    #[arg(long, value_name = "URL")]
+    pub fleet: Option<String>,
 }
 
 /// The user-facing services and their URLs, in the order printed.
@@ -58,7 +64,8 @@ const URLS: [(&str, &str); 5] = [
 ];
 
 pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
-    let project = Project::new(Overlay::from_mock(args.mock), &args.profile);
+    let project =
+        Project::new(Overlay::from_mock(args.mock), &args.profile).in_fleet(args.fleet.is_some());
     let up = compose_args(&project, &["up", "-d", "--remove-orphans"]);
     let backfill = |end: f64| {
         args.backfill
@@ -82,7 +89,13 @@ pub async fn run(args: &UpArgs, docker: &Docker, ctx: &Context) -> CmdResult {
         // The last 6 h at 30 s are the largest file: 1.1 GB.
         scratch_gib: if args.backfill.is_some() { 2 } else { 0 },
     };
-    let report = preflight::check(docker, &plan).await;
+    let mut report = preflight::check(docker, &plan).await;
+    if let Some(url) = &args.fleet {
+        match fleet::join(docker.dir(), url).await {
+            Ok(line) => println!("preflight: {line}"),
+            Err(why) => report.failures.push(why),
+        }
+    }
     let failures = &report.failures;
     if !failures.is_empty() {
         for f in failures {
@@ -200,6 +213,13 @@ fn dry_run(
         line(&["info", "--format", "{{json .}}"].map(String::from)),
         line(&["compose", "version", "--short"].map(String::from)),
     ];
+    if project.fleet {
+        lines.push(
+            "# fleet: the central store answers the write URL with .env's credential; \
+             FLEET_REMOTE_WRITE_URL and FLEET_HOST saved in .env"
+                .to_owned(),
+        );
+    }
     lines.extend(image_lines(docker, project, args_build));
     lines.extend([
         compose(&["config", "--services"]),

@@ -557,6 +557,19 @@ async fn up_builds_the_exporter_image_when_it_is_absent_and_only_then() {
 }
 
 #[tokio::test]
+async fn up_fleet_dry_run_adds_the_fleet_overlay_and_says_what_it_checks() {
+    let bed = Bed::new();
+    let url = "https://metrics.example.org/api/v1/write";
+    let o = bed.run(&["stack", "up", "--dry-run", "--fleet", url]).await;
+    assert_eq!(code(&o), Some(0), "{}", context(&o));
+    let out = text(&o.stdout);
+    let up = "docker compose -f docker-compose.yml -f docker-compose.prod.yml \
+              -f docker-compose.fleet.yml up -d --remove-orphans";
+    assert!(out.lines().any(|l| l == up), "{out}");
+    assert!(out.contains("# fleet: the central store answers"), "{out}");
+}
+
+#[tokio::test]
 async fn up_backfill_dry_run_prints_the_plan_and_needs_mock() {
     let bed = Bed::new();
     let o = bed
