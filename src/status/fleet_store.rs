@@ -100,10 +100,7 @@ impl Store {
 
     /// Every server's line, the worst first.
     pub async fn lines(&self) -> Result<Vec<Line>, StoreError> {
-        let q = |s: String| s;
-        let last = self
-            .per_host(&q("max by (host) (timestamp(up))".to_owned()))
-            .await?;
+        let last = self.per_host("max by (host) (timestamp(up))").await?;
         if last.is_empty() {
             return Err(StoreError::Empty(self.shown()));
         }

@@ -104,7 +104,11 @@ fn spawn_prometheus(client: prometheus::PromClient, tx: mpsc::Sender<Update>) {
 struct TerminalGuard;
 
 impl TerminalGuard {
+    /// Raw mode and the alternate screen, restored when dropped or on a panic (the hook is
+    /// installed once, however many screens a session opens: the fleet's and a server's).
     fn enter() -> io::Result<Self> {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(install_panic_hook);
         terminal::enable_raw_mode()?;
         execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
         Ok(Self)
@@ -249,7 +253,6 @@ pub async fn run(
     }
     spawn_logs(logs, interval, follow_rx, tx);
 
-    install_panic_hook();
     let _guard = TerminalGuard::enter()?;
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
         Terminal::new(CrosstermBackend::new(io::stdout()))?;
