@@ -48,8 +48,8 @@ error_burst\t''
 gpu_xid\t''"
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l host -d 'Host the exporter roles (and the stack) run on, each on its default port [default: `host` in the config, LLMMON_HOST, else 127.0.0.1]' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l exporter -d 'Override one role\'s base URL, e.g. `--exporter gpu=http://10.0.0.5:9445` (repeatable)' -r
-complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l hosts -d 'A fleet: each server\'s exporters on its default ports, one table line per server, the worst first (comma-separated host names). With --demo, how many simulated servers' -r
-complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fleet -d 'A fleet read from its central store\'s query API (e.g. VictoriaMetrics, or vmauth with `https://user:password@…`): one line a server, from the series under `host` and the firing alerts (vmalert\'s ALERTS)' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l hosts -d 'A fleet: one line per server, the worst first (comma-separated host names, each server\'s exporters on their default ports). With --demo, how many simulated servers' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fleet -d 'A fleet read from its central store\'s query API (e.g. VictoriaMetrics, or vmauth with `https://user:password@…`): the series under `host` and the firing alerts (vmalert\'s ALERTS); in `top`, `enter` opens a server\'s exporters by its host name' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l fault-host -d 'With --demo --hosts N: put the --fault faults on server N only (1 is the first)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/llmmon/config.toml]' -r -F
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l demo -d 'Start the exporter roles in-process on a simulated 8-GPU server and read those'
@@ -57,8 +57,8 @@ complete -c llmmon -n "__fish_llmmon_using_subcommand status" -l json -d 'Print 
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s v -l verbose -d 'More detail on stderr (-v: what is run and fetched; -vv: debug)'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmmon -n "__fish_llmmon_using_subcommand status" -s V -l version -d 'Print version'
-complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l hosts -d 'A fleet: one line per server (comma-separated host names, each server\'s exporters on their default ports), `enter` opens one. With --demo, how many simulated servers' -r
-complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fleet -d 'A fleet read from its central store\'s query API (e.g. VictoriaMetrics, or vmauth with `https://user:password@…`); `enter` opens a server\'s exporters by its host name' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l hosts -d 'A fleet: one line per server, the worst first (comma-separated host names, each server\'s exporters on their default ports). With --demo, how many simulated servers' -r
+complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fleet -d 'A fleet read from its central store\'s query API (e.g. VictoriaMetrics, or vmauth with `https://user:password@…`): the series under `host` and the firing alerts (vmalert\'s ALERTS); in `top`, `enter` opens a server\'s exporters by its host name' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l fault-host -d 'With --demo --hosts N: put the --fault faults on server N only (1 is the first)' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l interval -d 'Seconds between refreshes' -r
 complete -c llmmon -n "__fish_llmmon_using_subcommand top" -l prometheus -d 'Prometheus for history (sparklines, 5-minute rates and percentiles); by default the stack\'s on the exporters\' host (port 23001), none with --demo' -r

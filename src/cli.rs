@@ -61,17 +61,8 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Args)]
 pub struct TopArgs {
-    /// A fleet: one line per server (comma-separated host names, each server's exporters on
-    /// their default ports), `enter` opens one. With --demo, how many simulated servers.
-    #[arg(long, value_name = "HOST,…|N", conflicts_with = "host")]
-    pub hosts: Option<String>,
-    /// A fleet read from its central store's query API (e.g. VictoriaMetrics, or vmauth
-    /// with `https://user:password@…`); `enter` opens a server's exporters by its host name.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["host", "hosts", "demo"])]
-    pub fleet: Option<String>,
-    /// With --demo --hosts N: put the --fault faults on server N only (1 is the first).
-    #[arg(long, value_name = "N", requires = "hosts")]
-    pub fault_host: Option<usize>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Seconds between refreshes.
     #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
     pub interval: f64,
@@ -91,14 +82,20 @@ pub struct StatusArgs {
     pub demo: DemoArgs,
     #[command(flatten)]
     pub endpoints: EndpointArgs,
-    /// A fleet: each server's exporters on its default ports, one table line per server,
-    /// the worst first (comma-separated host names). With --demo, how many simulated
-    /// servers.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// More than one server: `top` and `status` read a whole fleet.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// A fleet: one line per server, the worst first (comma-separated host names, each
+    /// server's exporters on their default ports). With --demo, how many simulated servers.
     #[arg(long, value_name = "HOST,…|N", conflicts_with_all = ["host", "exporters"])]
     pub hosts: Option<String>,
-    /// A fleet read from its central store's query API (e.g. VictoriaMetrics, or vmauth
-    /// with `https://user:password@…`): one line a server, from the series under `host`
-    /// and the firing alerts (vmalert's ALERTS).
+    /// A fleet read from its central store's query API (e.g. VictoriaMetrics, or vmauth with
+    /// `https://user:password@…`): the series under `host` and the firing alerts (vmalert's
+    /// ALERTS); in `top`, `enter` opens a server's exporters by its host name.
     #[arg(long, value_name = "URL", conflicts_with_all = ["host", "exporters", "hosts", "demo"])]
     pub fleet: Option<String>,
     /// With --demo --hosts N: put the --fault faults on server N only (1 is the first).

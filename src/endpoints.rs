@@ -33,6 +33,15 @@ pub struct Endpoints {
 impl Endpoints {
     /// Defaults on `--host` (else `default_host`), then each `ROLE=URL` override; every bad
     /// entry in one error.
+    /// A server's exporters on their default ports on `host` (a fleet's server by name).
+    pub fn on_host(host: &str) -> Result<Self, EndpointsError> {
+        let args = EndpointArgs {
+            host: Some(host.to_owned()),
+            exporters: Vec::new(),
+        };
+        Self::from_args(&args, host)
+    }
+
     pub fn from_args(args: &EndpointArgs, default_host: &str) -> Result<Self, EndpointsError> {
         let host = args.host.as_deref().unwrap_or(default_host);
         let mut roles: Vec<(Role, String)> = READ_ROLES

@@ -159,16 +159,15 @@ async fn fleet_top_cmd(
 
     use llmmon::tui::fleet::Source;
     use llmmon::tui::logs::{DockerLogs, LogSource, SimLogs};
-    let (source, servers, _demos) = match &args.fleet {
-        Some(url) => {
-            let store = status::fleet_store::Store::new(url).map_err(|e| {
-                CliError::usage(anyhow!("--fleet {}: {e}", llmmon_core::redact::url(url)))
-            })?;
-            (Source::Store(Arc::new(store)), Vec::new(), Vec::new())
-        }
+    let (source, servers, _demos) = match &args.fleet.fleet {
+        Some(url) => (
+            Source::Store(Arc::new(fleet_store(url)?)),
+            Vec::new(),
+            Vec::new(),
+        ),
         None => {
             let (servers, demos) =
-                fleet_servers(&args.demo, hosts, args.fault_host, interval, ctx).await?;
+                fleet_servers(&args.demo, hosts, args.fleet.fault_host, interval).await?;
             (Source::Servers(servers.clone()), servers, demos)
         }
     };
@@ -179,13 +178,7 @@ async fn fleet_top_cmd(
         .context("terminal error")?
     {
         // A server of the store's fleet: its exporters on their default ports by its name.
-        let by_name = || {
-            let endpoint_args = llmmon::cli::EndpointArgs {
-                host: Some(host.clone()),
-                exporters: Vec::new(),
-            };
-            Endpoints::from_args(&endpoint_args, &ctx.config.host).ok()
-        };
+        let by_name = || Endpoints::on_host(&host).ok();
         let Some(endpoints) = servers
             .iter()
             .find(|(h, _)| *h == host)
@@ -238,8 +231,8 @@ async fn top_cmd(args: TopArgs, ctx: &Context) -> CmdResult {
         )));
     }
     let interval = Duration::from_secs_f64(args.interval);
-    if args.hosts.is_some() || args.fleet.is_some() {
-        let hosts = args.hosts.clone().unwrap_or_default();
+    if args.fleet.hosts.is_some() || args.fleet.fleet.is_some() {
+        let hosts = args.fleet.hosts.clone().unwrap_or_default();
         return fleet_top_cmd(&args, &hosts, interval, ctx).await;
     }
     let (endpoints, demo, logs, mode): (_, _, Arc<dyn LogSource>, _) = if args.demo.demo {
@@ -326,7 +319,6 @@ async fn fleet_servers(
     hosts: &str,
     fault_host: Option<usize>,
     interval: Duration,
-    ctx: &Context,
 ) -> Result<(Vec<(String, Endpoints)>, Vec<endpoints::Demo>), CliError> {
     let mut demos = Vec::new();
     let mut servers = Vec::new();
@@ -351,11 +343,7 @@ async fn fleet_servers(
         return Ok((servers, demos));
     }
     for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
-        let endpoint_args = llmmon::cli::EndpointArgs {
-            host: Some(host.to_owned()),
-            exporters: Vec::new(),
-        };
-        let e = Endpoints::from_args(&endpoint_args, &ctx.config.host).map_err(CliError::usage)?;
+        let e = Endpoints::on_host(host).map_err(CliError::usage)?;
         servers.push((host.to_owned(), e));
     }
     if servers.is_empty() {
@@ -368,7 +356,7 @@ async fn fleet_servers(
 /// problem or none of its exporters answers.
 async fn fleet_status_cmd(args: &StatusArgs, hosts: &str, ctx: &Context) -> CmdResult {
     let (servers, demos) =
-        fleet_servers(&args.demo, hosts, args.fault_host, DEMO_INTERVAL, ctx).await?;
+        fleet_servers(&args.demo, hosts, args.fleet.fault_host, DEMO_INTERVAL).await?;
     let mode = if args.demo.demo { "demo" } else { "live" };
     let fleet = status::fleet::gather(&servers, mode).await;
     if fleet.iter().all(|s| !s.status.any_reachable()) {
@@ -395,11 +383,16 @@ async fn fleet_status_cmd(args: &StatusArgs, hosts: &str, ctx: &Context) -> CmdR
     })
 }
 
+/// The central store of `--fleet URL`; a URL that does not parse is a usage error (shown
+/// without its credentials).
+fn fleet_store(url: &str) -> Result<status::fleet_store::Store, CliError> {
+    status::fleet_store::Store::new(url)
+        .map_err(|e| CliError::usage(anyhow!("--fleet {}: {e}", llmmon_core::redact::url(url))))
+}
+
 /// `llmmon status --fleet URL`: the fleet from its central store.
 async fn store_status_cmd(url: &str, ctx: &Context) -> CmdResult {
-    let store = status::fleet_store::Store::new(url)
-        .map_err(|e| CliError::usage(anyhow!("--fleet {}: {e}", llmmon_core::redact::url(url))))?;
-    let lines = store.lines().await.map_err(CliError::failure)?;
+    let lines = fleet_store(url)?.lines().await.map_err(CliError::failure)?;
     let text = if ctx.json {
         serde_json::to_string_pretty(&lines)? + "\n"
     } else {
@@ -414,10 +407,10 @@ async fn store_status_cmd(url: &str, ctx: &Context) -> CmdResult {
 }
 
 async fn status_cmd(args: StatusArgs, ctx: &Context) -> CmdResult {
-    if let Some(url) = &args.fleet {
+    if let Some(url) = &args.fleet.fleet {
         return store_status_cmd(url, ctx).await;
     }
-    if let Some(hosts) = args.hosts.clone() {
+    if let Some(hosts) = args.fleet.hosts.clone() {
         return fleet_status_cmd(&args, &hosts, ctx).await;
     }
     let (endpoints, _demo, mode) = if args.demo.demo {
