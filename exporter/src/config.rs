@@ -126,6 +126,20 @@ pub struct Prices {
 }
 
 impl Prices {
+    /// What `gpu_hours` held and `kwh` drawn cost; None without any price (a price not
+    /// configured counts as free beside one that is).
+    pub fn cost_of(self, gpu_hours: f64, kwh: f64) -> Option<f64> {
+        if self == Self::default() {
+            return None;
+        }
+        Some(gpu_hours * self.gpu_hour_usd.unwrap_or(0.0) + kwh * self.kwh_usd.unwrap_or(0.0))
+    }
+
+    /// What `gpus` held and `watts` drawn cost an hour.
+    pub fn cost_per_hour(self, gpus: f64, watts: f64) -> Option<f64> {
+        self.cost_of(gpus, watts / 1000.0)
+    }
+
     /// Example prices of the demo: an H200 at 2.50 $/h, power at 0.15 $/kWh.
     pub const DEMO: Prices = Prices {
         gpu_hour_usd: Some(2.5),

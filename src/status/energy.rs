@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use llmmon_core::schema::*;
 use llmmon_core::scrape::Scrape;
+use llmmon_exporter::config::Prices;
 
 /// One model's share of the GPUs.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -41,28 +42,6 @@ pub struct EnergyToday {
     pub joules: f64,
     /// The GPUs' hours since midnight and the energy; None without a configured price.
     pub cost_usd: Option<f64>,
-}
-
-/// The configured prices, as the `gpu` role exports them.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct Prices {
-    pub gpu_hour: Option<f64>,
-    pub kwh: Option<f64>,
-}
-
-impl Prices {
-    /// What `gpus` held and `watts` drawn cost an hour.
-    fn cost(self, gpus: f64, watts: f64) -> Option<f64> {
-        self.cost_of(gpus, watts / 1000.0)
-    }
-
-    /// What `gpu_hours` and `kwh` cost.
-    fn cost_of(self, gpu_hours: f64, kwh: f64) -> Option<f64> {
-        if self.gpu_hour.is_none() && self.kwh.is_none() {
-            return None;
-        }
-        Some(gpu_hours * self.gpu_hour.unwrap_or(0.0) + kwh * self.kwh.unwrap_or(0.0))
-    }
 }
 
 /// Seconds since 00:00 UTC at `now`.
@@ -111,9 +90,10 @@ fn shares(gpu_scrape: &Scrape, family: &MetricDef, gpu: &str) -> Vec<(String, f6
 
 /// The energy picture of one scrape of the `gpu` and `vllm` roles; None without GPUs.
 pub fn now(gpu: &Scrape, vllm: &Scrape) -> Option<EnergyNow> {
+    // The configured prices, as the `gpu` role exports them.
     let prices = Prices {
-        gpu_hour: gpu.value(COST_GPU_HOUR.name, &[]),
-        kwh: gpu.value(COST_KWH.name, &[]),
+        gpu_hour_usd: gpu.value(COST_GPU_HOUR.name, &[]),
+        kwh_usd: gpu.value(COST_KWH.name, &[]),
     };
     let model_of: BTreeMap<&str, &str> = vllm
         .series(VLLM_INFO.name)
@@ -152,11 +132,11 @@ pub fn now(gpu: &Scrape, vllm: &Scrape) -> Option<EnergyNow> {
         gpus,
         prices,
         today: None,
-        cost_usd_per_hour: prices.cost(gpus as f64, watts),
+        cost_usd_per_hour: prices.cost_per_hour(gpus as f64, watts),
         models: per_model
             .into_iter()
             .map(|(model, (power_watts, gpus_held))| ModelEnergy {
-                cost_usd_per_hour: prices.cost(gpus_held, power_watts),
+                cost_usd_per_hour: prices.cost_per_hour(gpus_held, power_watts),
                 model,
                 power_watts,
                 gpus_held,

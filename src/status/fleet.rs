@@ -36,6 +36,19 @@ pub struct Line {
     pub worst: Option<String>,
 }
 
+impl Line {
+    /// The server's problems in a few words: the counts of critical (✖) and warning (!)
+    /// problems and the worst one, or that none of its exporters answers. The table of
+    /// `status --hosts` and the fleet screen of `top` both show this.
+    pub fn problems(&self) -> String {
+        if !self.reachable {
+            return "no exporter answers".to_owned();
+        }
+        let worst = self.worst.as_deref().unwrap_or("none");
+        format!("{}✖ {}! {worst}", self.critical, self.warnings)
+    }
+}
+
 /// Reads every server at once.
 pub async fn gather(servers: &[(String, Endpoints)], mode: &str) -> Vec<Server> {
     let reads = servers.iter().map(|(host, endpoints)| async move {
@@ -137,12 +150,7 @@ pub fn render_lines(lines: &[Line]) -> String {
         "PROBLEMS",
     ]);
     for l in lines.iter().cloned() {
-        let problems = if !l.reachable {
-            "no exporter answers".to_owned()
-        } else {
-            let worst = l.worst.unwrap_or_else(|| "none".to_owned());
-            format!("{}✖ {}! {worst}", l.critical, l.warnings)
-        };
+        let problems = l.problems();
         t.add_row(vec![
             l.host,
             l.gpus.to_string(),

@@ -31,20 +31,13 @@ fn columns() -> Vec<Col> {
 
 fn cells(l: &ServerLine, p: Palette) -> Vec<(String, Style)> {
     let plain = Style::default();
-    let (problems, style) = if !l.reachable {
-        ("no exporter answers".to_owned(), p.fg(Color::Red))
-    } else if l.critical > 0 {
-        let worst = l.worst.clone().unwrap_or_default();
-        (
-            format!("✖{} !{} {worst}", l.critical, l.warnings),
-            p.fg(Color::Red),
-        )
-    } else if l.warnings > 0 {
-        let worst = l.worst.clone().unwrap_or_default();
-        (format!("!{} {worst}", l.warnings), p.fg(Color::Yellow))
-    } else {
-        ("ok".to_owned(), p.fg(Color::Green))
+    // The words of `status --hosts`; the colour says how bad.
+    let style = match (l.reachable, l.critical, l.warnings) {
+        (false, _, _) | (true, 1.., _) => p.fg(Color::Red),
+        (true, 0, 1..) => p.fg(Color::Yellow),
+        _ => p.fg(Color::Green),
     };
+    let problems = l.problems();
     let hot = if l.hot > 0 { p.fg(Color::Red) } else { plain };
     vec![
         (l.host.clone(), plain),
