@@ -90,14 +90,8 @@ fn the_host_variable_lists_the_servers_and_its_all_matches_a_missing_host() {
 fn the_fleet_overview_links_each_server_to_its_own_dashboards() {
     let all = dashboards::all();
     let uids: BTreeSet<&str> = all.iter().map(|d| d.uid).collect();
-    let fleet = all
-        .iter()
-        .find(|d| d.uid == dashboards::uid::FLEET)
-        .expect("fleet dashboard");
-    let table = fleet
-        .panels()
-        .find(|p| p.kind == dashboards::panel::Kind::Table)
-        .expect("servers table");
+    let fleet = fleet_overview();
+    let table = servers_table(&fleet);
     assert!(table.queries.len() >= 8, "one column per figure");
     for q in &table.queries {
         assert!(q.instant && q.legend.is_empty(), "{}", q.expr);
@@ -213,14 +207,8 @@ async fn on_a_store_of_two_servers_every_query_keeps_them_apart_and_host_selects
             checked += 1;
         }
     }
-    let fleet = dashboards::all()
-        .into_iter()
-        .find(|d| d.uid == dashboards::uid::FLEET)
-        .expect("fleet dashboard");
-    let table = fleet
-        .panels()
-        .find(|p| p.kind == dashboards::panel::Kind::Table)
-        .expect("servers table");
+    let fleet = fleet_overview();
+    let table = servers_table(&fleet);
     for q in &table.queries {
         let rows = prom
             .query(&substitute(&q.expr, &values(&fleet, ".*")))
@@ -243,4 +231,20 @@ async fn on_a_store_of_two_servers_every_query_keeps_them_apart_and_host_selects
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The Fleet overview dashboard.
+fn fleet_overview() -> dashboards::Dashboard {
+    dashboards::all()
+        .into_iter()
+        .find(|d| d.uid == dashboards::uid::FLEET)
+        .expect("fleet dashboard")
+}
+
+/// Its table of servers, one row a host.
+fn servers_table(fleet: &dashboards::Dashboard) -> &dashboards::Panel {
+    fleet
+        .panels()
+        .find(|p| p.kind == dashboards::panel::Kind::Table)
+        .expect("servers table")
 }
